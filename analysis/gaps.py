@@ -1,0 +1,250 @@
+"""Which links of a chain are strong, weak or missing in Yunnan (or one prefecture), how much
+each matters, and what it calls for: 补链 fill, 强链 strengthen or 延链 extend.
+
+Pure functions of a networkx view (see graph.view) and the versioned `Rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from analysis.regions import YUNNAN, located_in, region_descendants
+from analysis.rules import Rules, load_rules
+from graph.errors import NotFoundError
+from graph.view import chain_node_ids
+
+STRONG, WEAK, MISSING = "strong", "weak", "missing"
+FILL, STRENGTHEN, EXTEND = "补链", "强链", "延链"
+ACTION_EN = {FILL: "fill", STRENGTHEN: "strengthen", EXTEND: "extend", "": ""}
+
+
+@dataclass(frozen=True)
+class LocalFirm:
+    """An enterprise present in the region that operates on a chain node."""
+
+    id: str
+    name: str
+    role: str
+    capacity: float | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeAssessment:
+    """One chain node: local presence, supply elsewhere, criticality, status and action."""
+
+    id: str
+    name: str
+    stage: str
+    status: str
+    presence: float
+    local_firms: tuple[LocalFirm, ...]
+    candidates: tuple[str, ...]
+    betweenness: float
+    downstream_reach: float
+    single_firm_risk: float
+    criticality: float
+    structural_weight: float
+    gap_type: str
+    action: str
+    priority: float
+
+    @property
+    def is_gap(self) -> bool:
+        return self.status != STRONG
+
+
+@dataclass(frozen=True)
+class ChainGaps:
+    """The assessment of a whole chain; `nodes` are sorted by priority, highest first."""
+
+    industry: str
+    industry_name: str
+    prefecture: str | None
+    completeness: float
+    config_version: str
+    nodes: tuple[NodeAssessment, ...]
+
+    def node(self, node_id: str) -> NodeAssessment:
+        for assessed in self.nodes:
+            if assessed.id == node_id:
+                return assessed
+        raise NotFoundError("chain node", node_id, [n.id for n in self.nodes][:5])
+
+    @property
+    def gaps(self) -> tuple[NodeAssessment, ...]:
+        return tuple(n for n in self.nodes if n.is_gap)
+
+    def count(self, status: str) -> int:
+        return sum(1 for n in self.nodes if n.status == status)
+
+
+def require_industry(view: nx.MultiDiGraph, industry: str) -> None:
+    """Raise NotFoundError unless `industry` is an Industry node of `view`."""
+    if view.nodes.get(industry, {}).get("label") != "Industry":
+        known = sorted(n for n, d in view.nodes(data=True) if d.get("label") == "Industry")
+        raise NotFoundError("industry", industry, known)
+
+
+def require_prefecture(view: nx.MultiDiGraph, prefecture: str) -> None:
+    """Raise NotFoundError unless `prefecture` is a region of `view`."""
+    if view.nodes.get(prefecture, {}).get("label") != "Region":
+        raise NotFoundError("prefecture", prefecture)
+
+
+def feeds_graph(view: nx.MultiDiGraph, nodes: Iterable[str]) -> nx.DiGraph:
+    """The material-flow graph among `nodes`: an edge for each FEEDS between two of them."""
+    members = set(nodes)
+    flow = nx.DiGraph()
+    flow.add_nodes_from(sorted(members))
+    for source, target, data in view.edges(data=True):
+        if data.get("type") == "FEEDS" and source in members and target in members:
+            flow.add_edge(source, target)
+    return flow
+
+
+def operators(view: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
+    """(enterprise, OPERATES_IN attributes) for every firm operating on `node`, by id."""
+    return sorted(
+        (
+            (source, data)
+            for source, _, data in view.in_edges(node, data=True)
+            if data.get("type") == "OPERATES_IN"
+        ),
+        key=lambda pair: pair[0],
+    )
+
+
+def _gap_type(stage: str, tags: Iterable[str]) -> str:
+    if "technology" in tags or stage == "support":
+        return "technology"
+    return stage
+
+
+def _action(node: str, status: dict[str, str], flow: nx.DiGraph) -> str:
+    """强链 for weak, 补链 for a missing link inside the chain, 延链 for a missing link next to a
+    strong link with no local presence beyond it (the chain's frontier)."""
+    if status[node] == WEAK:
+        return STRENGTHEN
+    if status[node] != MISSING:
+        return ""
+    downstream_of_strong = any(status[p] == STRONG for p in flow.predecessors(node))
+    upstream_of_strong = any(status[s] == STRONG for s in flow.successors(node))
+    beyond_downstream = all(status[s] == MISSING for s in flow.successors(node))
+    beyond_upstream = all(status[p] == MISSING for p in flow.predecessors(node))
+    if (downstream_of_strong and beyond_downstream) or (upstream_of_strong and beyond_upstream):
+        return EXTEND
+    return FILL
+
+
+def chain_gaps(
+    view: nx.MultiDiGraph,
+    industry: str,
+    *,
+    prefecture: str | None = None,
+    rules: Rules | None = None,
+) -> ChainGaps:
+    """Assess every chain node of `industry` for Yunnan, or for one `prefecture`.
+
+    A node's presence is the sum of role weights of the firms located in the region that
+    operate on it; `strong_at` and zero split strong, weak and missing. Criticality mixes
+    normalised FEEDS betweenness, downstream reach and single-firm risk. Completeness (0-100)
+    is the mean node value (strong 1, weak 0.5, missing 0) weighted by 1 + structural
+    criticality.
+
+    Raises:
+        NotFoundError: `industry` or `prefecture` is not in the view.
+
+    Examples:
+        >>> g = nx.MultiDiGraph()
+        >>> g.add_node("ind", label="Industry", name="示例")
+        >>> for n in ("a", "b"): g.add_node(n, label="ChainNode", name=n, stage="upstream")
+        >>> for n in ("a", "b"): _ = g.add_edge(n, "ind", type="PART_OF")
+        >>> _ = g.add_edge("a", "b", type="FEEDS")
+        >>> g.add_node("530000", label="Region"); g.add_node("f", label="Enterprise", name="F")
+        >>> _ = g.add_edge("f", "530000", type="HAS_SITE", kind="hq")
+        >>> _ = g.add_edge("f", "a", type="OPERATES_IN", role="leader")
+        >>> result = chain_gaps(g, "ind")
+        >>> [(n.id, n.status, n.action) for n in sorted(result.nodes, key=lambda n: n.id)]
+        [('a', 'strong', ''), ('b', 'missing', '延链')]
+    """
+    rules = rules or load_rules()
+    require_industry(view, industry)
+    if prefecture is not None:
+        require_prefecture(view, prefecture)
+    regions = region_descendants(view, prefecture or YUNNAN)
+    local = located_in(view, regions)
+    members = chain_node_ids(view, industry)
+    flow = feeds_graph(view, members)
+    size = len(members)
+    betweenness = (
+        nx.betweenness_centrality(flow, normalized=True) if size > 2 else dict.fromkeys(members, 0.0)
+    )
+    reach = {n: (len(nx.descendants(flow, n)) / (size - 1) if size > 1 else 0.0) for n in members}
+
+    presence: dict[str, float] = {}
+    firms: dict[str, tuple[LocalFirm, ...]] = {}
+    candidates: dict[str, tuple[str, ...]] = {}
+    for node in members:
+        here, elsewhere = [], []
+        for firm, data in operators(view, node):
+            role = str(data.get("role", "player"))
+            if firm in local:
+                attrs = view.nodes[firm]
+                here.append(
+                    LocalFirm(
+                        firm, str(attrs.get("name", firm)), role, data.get("capacity"), data.get("unit")
+                    )
+                )
+            else:
+                elsewhere.append(firm)
+        firms[node] = tuple(here)
+        candidates[node] = tuple(elsewhere)
+        presence[node] = float(sum(rules.role_weight.get(f.role, 0) for f in here))
+    status = {
+        n: STRONG if presence[n] >= rules.strong_at else WEAK if presence[n] > 0 else MISSING for n in members
+    }
+    weights = rules.criticality_weights
+    assessed = []
+    for node in members:
+        attrs = view.nodes[node]
+        risk = 1.0 if len(firms[node]) <= 1 else 0.0
+        structural = weights["betweenness"] * betweenness[node] + weights["downstream_reach"] * reach[node]
+        criticality = structural + weights["single_firm_risk"] * risk
+        assessed.append(
+            NodeAssessment(
+                id=node,
+                name=str(attrs.get("name", node)),
+                stage=str(attrs.get("stage", "")),
+                status=status[node],
+                presence=presence[node],
+                local_firms=firms[node],
+                candidates=candidates[node],
+                betweenness=round(betweenness[node], 4),
+                downstream_reach=round(reach[node], 4),
+                single_firm_risk=risk,
+                criticality=round(criticality, 4),
+                structural_weight=round(1 + structural, 4),
+                gap_type=_gap_type(str(attrs.get("stage", "")), attrs.get("tags") or ()),
+                action=_action(node, status, flow),
+                priority=round(criticality * rules.gap_factor[status[node]], 4),
+            )
+        )
+    total_weight = sum(n.structural_weight for n in assessed)
+    completeness = (
+        100 * sum(n.structural_weight * rules.status_value[n.status] for n in assessed) / total_weight
+        if total_weight
+        else 0.0
+    )
+    assessed.sort(key=lambda n: (-n.priority, -n.criticality, n.id))
+    return ChainGaps(
+        industry=industry,
+        industry_name=str(view.nodes[industry].get("name", industry)),
+        prefecture=prefecture,
+        completeness=round(completeness, 1),
+        config_version=rules.version,
+        nodes=tuple(assessed),
+    )

@@ -1,0 +1,233 @@
+"""Chain-leader (链主) candidates for an industry, the best set of k of them, and headquarters
+targets (measure 2: regional headquarters for South and Southeast Asia, China headquarters and
+functional headquarters for R&D, logistics, procurement, sales and settlement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from analysis.enterprises import group_members, memberships, name_of
+from analysis.gaps import ChainGaps, chain_gaps, operators
+from analysis.recommend import strong_locally, target_context
+from analysis.regions import YUNNAN, located_in, region_descendants
+from analysis.rules import Rules, load_rules
+
+HQ_LISTS = ("fortune-global-500", "china-500", "china-private-500")
+
+
+@dataclass(frozen=True)
+class LeaderCandidate:
+    """A firm and the gaps of the industry it could close, with their total weight."""
+
+    enterprise_id: str
+    name: str
+    covers: tuple[str, ...]
+    weight: float
+    tiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LeaderPick:
+    """One firm of the chosen set and what it adds that the firms before it did not."""
+
+    enterprise_id: str
+    name: str
+    covers: tuple[str, ...]
+    new_gaps: tuple[str, ...]
+    marginal_gain: float
+
+
+@dataclass(frozen=True)
+class LeaderSet:
+    """The greedy best set of k leaders: which gaps they close together and their weight."""
+
+    industry: str
+    k: int
+    picks: tuple[LeaderPick, ...]
+    covered_gaps: tuple[str, ...]
+    gain: float
+    total_gap_weight: float
+    config_version: str
+
+
+@dataclass(frozen=True)
+class HeadquartersTarget:
+    """A listed group to invite to set up a headquarters in Yunnan, with the kind and why."""
+
+    enterprise_id: str
+    name: str
+    hq_types: tuple[str, ...]
+    reasons: tuple[str, ...]
+    score: float
+
+
+def gap_weights(gaps: ChainGaps, rules: Rules) -> dict[str, float]:
+    """The weight of closing each gap: (1 + criticality) x the status's gap factor."""
+    return {n.id: round((1 + n.criticality) * rules.gap_factor[n.status], 4) for n in gaps.nodes if n.is_gap}
+
+
+def leader_candidates(
+    view: nx.MultiDiGraph,
+    industry: str,
+    *,
+    prefecture: str | None = None,
+    rules: Rules | None = None,
+    gaps: ChainGaps | None = None,
+) -> tuple[LeaderCandidate, ...]:
+    """Every firm outside the region that operates on at least one gap it is not already strong
+    on there, with the gaps it covers, heaviest first."""
+    rules = rules or load_rules()
+    gaps = gaps or chain_gaps(view, industry, prefecture=prefecture, rules=rules)
+    ctx = target_context(view, gaps, rules)
+    weights = gap_weights(gaps, rules)
+    covers: dict[str, set[str]] = {}
+    for node in weights:
+        for firm, _ in operators(view, node):
+            if firm not in ctx.region_firms and not strong_locally(ctx, firm, node):
+                covers.setdefault(firm, set()).add(node)
+    found = [
+        LeaderCandidate(
+            enterprise_id=firm,
+            name=name_of(view, firm),
+            covers=tuple(sorted(nodes)),
+            weight=round(sum(weights[n] for n in nodes), 4),
+            tiers=tuple(m.label for m in memberships(view, firm)),
+        )
+        for firm, nodes in covers.items()
+    ]
+    return tuple(sorted(found, key=lambda c: (-c.weight, -len(c.tiers), c.enterprise_id)))
+
+
+def best_leader_set(
+    view: nx.MultiDiGraph,
+    industry: str,
+    *,
+    k: int | None = None,
+    prefecture: str | None = None,
+    rules: Rules | None = None,
+    gaps: ChainGaps | None = None,
+) -> LeaderSet:
+    """The k firms that together close the most weighted gaps, chosen greedily.
+
+    Each step adds the firm whose arrival closes the most not-yet-closed gap weight (ties: more
+    list memberships, then id). Covered weight is a monotone submodular function of the set (a
+    gap counts once however many firms cover it, and a firm adds less the more is already
+    covered), so by Nemhauser, Wolsey and Fisher (1978) the greedy set reaches at least
+    1 - (1 - 1/k)^k > 1 - 1/e (about 63%) of the best possible k-set's weight; finding the exact
+    best is NP-hard (it is maximum coverage).
+
+    Examples:
+        With gaps a, b, c of weight 1 and firms X covering {a, b}, Y {b}, Z {c}, greedy with
+        k = 2 takes X (gain 2) then Z (gain 1), not Y whose gap X already closes.
+    """
+    rules = rules or load_rules()
+    gaps = gaps or chain_gaps(view, industry, prefecture=prefecture, rules=rules)
+    k = rules.leaders_k if k is None else k
+    weights = gap_weights(gaps, rules)
+    candidates = leader_candidates(view, industry, prefecture=prefecture, rules=rules, gaps=gaps)
+    covered: set[str] = set()
+    picks: list[LeaderPick] = []
+    remaining = list(candidates)
+    while remaining and len(picks) < k:
+
+        def gain(c: LeaderCandidate) -> float:
+            return round(sum(weights[n] for n in set(c.covers) - covered), 4)
+
+        best = min(remaining, key=lambda c: (-gain(c), -len(c.tiers), c.enterprise_id))
+        best_gain = gain(best)
+        if best_gain <= 0:
+            break
+        new = tuple(sorted(set(best.covers) - covered))
+        covered |= set(best.covers)
+        picks.append(LeaderPick(best.enterprise_id, best.name, best.covers, new, best_gain))
+        remaining.remove(best)
+    return LeaderSet(
+        industry=industry,
+        k=k,
+        picks=tuple(picks),
+        covered_gaps=tuple(sorted(covered)),
+        gain=round(sum(weights[n] for n in covered), 4),
+        total_gap_weight=round(sum(weights.values()), 4),
+        config_version=rules.version,
+    )
+
+
+def headquarters_targets(
+    view: nx.MultiDiGraph,
+    industry: str,
+    *,
+    top: int | None = None,
+    rules: Rules | None = None,
+    gaps: ChainGaps | None = None,
+) -> tuple[HeadquartersTarget, ...]:
+    """Groups on the Fortune Global 500, China 500 or private 500 that work on the industry's
+    chain and have no headquarters-level entity in Yunnan yet, with the kinds of headquarters
+    that suit them (measure 2)."""
+    rules = rules or load_rules()
+    gaps = gaps or chain_gaps(view, industry, rules=rules)
+    top = rules.headquarters_top if top is None else top
+    yunnan = region_descendants(view, YUNNAN)
+    in_yunnan = located_in(view, yunnan)
+    hq_in_yunnan = {
+        s
+        for s, t, d in view.edges(data=True)
+        if d.get("type") == "HAS_SITE" and d.get("kind") == "hq" and t in yunnan
+    }
+    gap_ids = {n.id for n in gaps.gaps}
+    nodes_of: dict[str, set[str]] = {}
+    for assessed in gaps.nodes:
+        for firm, _ in operators(view, assessed.id):
+            nodes_of.setdefault(firm, set()).add(assessed.id)
+    found = []
+    for firm, nodes in nodes_of.items():
+        if firm in in_yunnan:
+            continue
+        lists = [m for m in memberships(view, firm) if m.list in HQ_LISTS]
+        if not lists:
+            continue
+        group = group_members(view, firm)
+        if group & hq_in_yunnan:
+            continue
+        tags = set(view.nodes[firm].get("tags") or ())
+        node_tags = {t for n in nodes for t in view.nodes[n].get("tags") or ()}
+        kinds, reasons = [], [f"入选{lists[0].label}"]
+        if "south-southeast-asia" in tags:
+            kinds.append("面向南亚东南亚的区域总部")
+            reasons.append("已有南亚东南亚业务，可以云南为辐射中心")
+        if view.nodes[firm].get("ownership") == "foreign":
+            kinds.append("中国区总部")
+        if "technology" in node_tags:
+            kinds.append("研发总部")
+        if "export" in node_tags or industry in ("modern-logistics", "export-oriented"):
+            kinds.append("物流、采购或结算总部")
+        if not kinds:
+            kinds.append("区域总部或销售总部")
+        covered = sorted(nodes & gap_ids)
+        if covered:
+            reasons.append(f"覆盖{len(covered)}个薄弱或缺失环节")
+        if group & in_yunnan:
+            reasons.append("集团已在云南设厂，可升级为总部")
+        score = (
+            max(rules.tier_value.get(m.list, 0) for m in lists)
+            + 0.1 * len(covered)
+            + 0.2 * ("south-southeast-asia" in tags)
+        )
+        found.append(
+            HeadquartersTarget(firm, name_of(view, firm), tuple(kinds), tuple(reasons), round(score, 3))
+        )
+    return tuple(sorted(found, key=lambda t: (-t.score, t.enterprise_id))[:top])
+
+
+__all__ = [
+    "HeadquartersTarget",
+    "LeaderCandidate",
+    "LeaderPick",
+    "LeaderSet",
+    "best_leader_set",
+    "gap_weights",
+    "headquarters_targets",
+    "leader_candidates",
+]

@@ -1,0 +1,95 @@
+"""The versioned rules (thresholds and weights) every analysis takes, from `rules.yaml`.
+
+Analyses receive a `Rules` value; reading the YAML happens once, here, not inside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph.errors import ValidationError
+
+RULES_PATH = Path(__file__).with_name("rules.yaml")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds and weights; see rules.yaml for what each one means."""
+
+    version: str
+    role_weight: Mapping[str, float]
+    strong_at: float
+    status_value: Mapping[str, float]
+    criticality_weights: Mapping[str, float]
+    gap_factor: Mapping[str, float]
+    weights: Mapping[str, float]
+    role_fit: Mapping[str, float]
+    tier_value: Mapping[str, float]
+    group_tier_factor: float
+    revenue_full_at: float
+    pull_full_at: float
+    ties_full_at: float
+    resource_fit: Mapping[str, float]
+    top: int = 10
+    leaders_k: int = 5
+    headquarters_top: int = 10
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_weights(self, **weights: float) -> Rules:
+        """A copy with some recommendation weights changed (the version says so)."""
+        unknown = set(weights) - set(self.weights)
+        if unknown:
+            raise ValidationError(
+                f"unknown weight(s) {', '.join(sorted(unknown))}; known: {', '.join(self.weights)}"
+            )
+        return replace(self, weights={**self.weights, **weights}, version=f"{self.version}+custom")
+
+
+def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
+    """Rules from the parsed YAML document.
+
+    Raises:
+        ValidationError: a key is missing, naming it.
+    """
+    try:
+        status, crit, rec = data["status"], data["criticality"], data["recommend"]
+        leaders = data.get("leaders", {})
+        return Rules(
+            version=str(data["version"]),
+            role_weight=dict(status["role_weight"]),
+            strong_at=float(status["strong_at"]),
+            status_value=dict(status["value"]),
+            criticality_weights={
+                k: float(crit[k]) for k in ("betweenness", "downstream_reach", "single_firm_risk")
+            },
+            gap_factor=dict(data["priority"]["gap_factor"]),
+            weights={k: float(v) for k, v in rec["weights"].items()},
+            role_fit=dict(rec["role_fit"]),
+            tier_value=dict(rec["tier_value"]),
+            group_tier_factor=float(rec["group_tier_factor"]),
+            revenue_full_at=float(rec["revenue_full_at"]),
+            pull_full_at=float(rec["pull_full_at"]),
+            ties_full_at=float(rec["ties_full_at"]),
+            resource_fit=dict(rec["resource_fit"]),
+            top=int(rec.get("top", 10)),
+            leaders_k=int(leaders.get("k", 5)),
+            headquarters_top=int(leaders.get("headquarters_top", 10)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationError(f"{where}: missing or bad setting {exc}") from exc
+
+
+@lru_cache(maxsize=8)
+def load_rules(path: Path = RULES_PATH) -> Rules:
+    """The rules in `path` (the shipped rules.yaml by default)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValidationError(f"{path}: cannot read the rules: {exc}") from exc
+    return rules_from_mapping(data, str(path))

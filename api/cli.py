@@ -1,0 +1,313 @@
+"""The `chainkg` command: thin commands over ingest/, graph/ and analysis/.
+
+Errors chainkg raises on purpose are printed as one line on stderr with exit code 2; output a
+program reads (`--json`) goes to stdout and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import networkx as nx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis.gaps import chain_gaps
+from analysis.leaders import best_leader_set, headquarters_targets
+from analysis.recommend import recommend_targets
+from analysis.scenario import scenario as run_scenario
+from analysis.stats import graph_stats
+from api.present import (
+    GAP_TYPE_ZH,
+    STAGE_ZH,
+    STATUS_ZH,
+    gaps_json,
+    leaders_json,
+    recommendation_json,
+    scenario_json,
+)
+from graph.errors import ChainKGError, ValidationError
+from graph.lookup import resolve
+from graph.settings import open_store
+from graph.store import GraphStore, Node
+from ingest.build import plan_build
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def friendly_errors(func: F) -> F:
+    """Turn chainkg's own errors into one readable line and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            for problem in exc.problems[:50]:
+                err.print(f"[red]error:[/red] {problem}", markup=True, highlight=False)
+            if len(exc.problems) > 50:
+                err.print(f"... and {len(exc.problems) - 50} more", highlight=False)
+            err.print(f"{len(exc.problems)} problem(s); nothing was written.", highlight=False)
+            sys.exit(2)
+        except ChainKGError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def opened_store() -> Iterator[GraphStore]:
+    store = open_store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chainkg")
+def cli() -> None:
+    """chainkg: Yunnan's 12 key industry chains as a knowledge graph, for 招大引强 planning.
+
+    The store is the embedded SQLite file at $CHAINKG_DB (default ~/.local/share/chainkg/chainkg.db),
+    or a Neo4j server with CHAINKG_BACKEND=neo4j and NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD.
+    """
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dataset folder (default: the bundled data/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
+@friendly_errors
+def build(data_dir: Path | None, as_json: bool) -> None:
+    """Load the curated dataset into the store: checked whole first, then one transaction.
+
+    Running it again with the same data changes nothing.
+    """
+    with opened_store() as store:
+        changes = plan_build(store, data_dir)
+        with Progress(
+            TextColumn("写入知识图谱 writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("build", total=len(changes))
+            result = store.apply(changes, progress=lambda n: bar.advance(task, n))
+    summary = {
+        "nodes_created": result.nodes_created,
+        "nodes_updated": result.nodes_updated,
+        "nodes_deleted": result.nodes_deleted,
+        "edges_created": result.edges_created,
+        "edges_updated": result.edges_updated,
+        "edges_deleted": result.edges_deleted,
+        "changed": result.changed,
+    }
+    if as_json:
+        print_json(summary)
+    elif result.changed:
+        out.print(
+            f"built: nodes +{result.nodes_created} ~{result.nodes_updated} -{result.nodes_deleted}, "
+            f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",
+            highlight=False,
+        )
+    else:
+        out.print("already up to date: nothing changed", highlight=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly_errors
+def stats(as_json: bool) -> None:
+    """Size of the graph and the fraction of facts that carry a source."""
+    with opened_store() as store:
+        figures = graph_stats(store.graph())
+    if as_json:
+        print_json(figures)
+        return
+    for key, value in figures.items():
+        out.print(f"{key:>20}  {value}", highlight=False)
+
+
+def _nodes(view: nx.MultiDiGraph, label: str, ids: set[str] | None = None) -> list[Node]:
+    return [
+        Node(n, label, d)
+        for n, d in view.nodes(data=True)
+        if d.get("label") == label and (ids is None or n in ids)
+    ]
+
+
+def resolve_industry(view: nx.MultiDiGraph, text: str) -> str:
+    """The industry id for a slug, Chinese or English name."""
+    return resolve("industry", text, _nodes(view, "Industry")).id
+
+
+def resolve_prefecture(view: nx.MultiDiGraph, text: str | None) -> str | None:
+    """The region id of a Yunnan prefecture or county given by code or name (曲靖 or 530300)."""
+    if text is None:
+        return None
+    yunnan = [n for n in _nodes(view, "Region") if n.id.startswith("53") and n.id != "530000"]
+    return resolve("prefecture", text, yunnan).id
+
+
+def resolve_enterprise(view: nx.MultiDiGraph, text: str) -> str:
+    return resolve("enterprise", text, _nodes(view, "Enterprise")).id
+
+
+def resolve_chain_node(view: nx.MultiDiGraph, industry: str, text: str) -> str:
+    from graph.view import chain_node_ids
+
+    return resolve("chain node", text, _nodes(view, "ChainNode", chain_node_ids(view, industry))).id
+
+
+def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str:
+    names = [f["name"] if isinstance(f, dict) else f.name for f in firms]
+    return "、".join(names[:limit]) + (f" 等{len(names)}家" if len(names) > limit else "")
+
+
+industry_arg = click.argument("industry")
+prefecture_opt = click.option("--prefecture", "-p", default=None, help="A Yunnan prefecture (code or name, e.g. 曲靖).")
+json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+
+
+@cli.command()
+@industry_arg
+@prefecture_opt
+@json_opt
+@friendly_errors
+def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
+    """Strong, weak and missing links of an industry's chain in Yunnan (or one prefecture)."""
+    with opened_store() as store:
+        view = store.graph()
+    result = chain_gaps(view, resolve_industry(view, industry), prefecture=resolve_prefecture(view, prefecture))
+    if as_json:
+        print_json(gaps_json(result))
+        return
+    where = view.nodes[result.prefecture]["name"] if result.prefecture else "云南省"
+    table = Table(
+        title=f"{result.industry_name}（{where}）产业链完整度 {result.completeness}/100  "
+        f"强 {result.count('strong')} · 弱 {result.count('weak')} · 缺失 {result.count('missing')}",
+        caption=f"规则版本 {result.config_version}",
+    )
+    for column in ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业"):
+        table.add_column(column)
+    for node in result.nodes:
+        table.add_row(
+            f"{node.priority:.2f}", f"{node.name} ({node.id})", STAGE_ZH.get(node.stage, node.stage),
+            STATUS_ZH[node.status], f"{node.criticality:.2f}", GAP_TYPE_ZH.get(node.gap_type, node.gap_type),
+            node.action or "-", _firms(node.local_firms) or "-",
+        )  # fmt: skip
+    out.print(table)
+
+
+@cli.command()
+@industry_arg
+@click.option("--node", "-n", default=None, help="One chain node (id or name); default: all gaps.")
+@click.option("--top", "-k", "top", type=click.IntRange(1, 500), default=10, show_default=True)
+@prefecture_opt
+@json_opt
+@friendly_errors
+def recommend(industry: str, node: str | None, top: int, prefecture: str | None, as_json: bool) -> None:
+    """Target enterprises for the gaps of an industry (or one node), with the reasons of each score."""
+    with opened_store() as store:
+        view = store.graph()
+    industry_id = resolve_industry(view, industry)
+    node_id = resolve_chain_node(view, industry_id, node) if node else None
+    recs = recommend_targets(view, industry_id, node=node_id, top=top, prefecture=resolve_prefecture(view, prefecture))
+    if as_json:
+        print_json([recommendation_json(r) for r in recs])
+        return
+    table = Table(title=f"{view.nodes[industry_id]['name']} 招商目标企业" + (f" · {recs[0].node_name}" if node_id and recs else ""))
+    for column in ("#", "企业", "环节", "行动", "得分", "理由"):
+        table.add_column(column)
+    for rank, rec in enumerate(recs, start=1):
+        reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value > 0)
+        table.add_row(str(rank), rec.name, rec.node_name, rec.action or "-", f"{rec.score:.2f}", reasons)
+    out.print(table)
+    if not recs:
+        out.print("没有可推荐的外部企业（该环节在滇已强，或数据中没有经营该环节的企业）。")
+
+
+@cli.command()
+@industry_arg
+@click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Size of the leader set.")
+@prefecture_opt
+@json_opt
+@friendly_errors
+def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> None:
+    """The k chain leaders (链主) that together close the most weighted gaps, and headquarters targets."""
+    with opened_store() as store:
+        view = store.graph()
+    industry_id = resolve_industry(view, industry)
+    prefecture_id = resolve_prefecture(view, prefecture)
+    result = best_leader_set(view, industry_id, k=k, prefecture=prefecture_id)
+    hq = headquarters_targets(view, industry_id)
+    if as_json:
+        print_json(leaders_json(result, hq))
+        return
+    table = Table(
+        title=f"{view.nodes[industry_id]['name']} 链主企业组合（k={k}）",
+        caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}",
+    )
+    for column in ("#", "企业", "新增覆盖环节", "边际增益"):
+        table.add_column(column)
+    for rank, pick in enumerate(result.picks, start=1):
+        table.add_row(str(rank), pick.name, "、".join(view.nodes[n]["name"] for n in pick.new_gaps), f"{pick.marginal_gain:.2f}")
+    out.print(table)
+    hq_table = Table(title="总部经济目标企业")
+    for column in ("企业", "建议总部类型", "理由"):
+        hq_table.add_column(column)
+    for target in hq:
+        hq_table.add_row(target.name, "、".join(target.hq_types), "；".join(target.reasons))
+    out.print(hq_table)
+
+
+@cli.command()
+@industry_arg
+@click.option("--add", "adds", multiple=True, required=True, help="An enterprise that lands (id or name); repeatable.")
+@prefecture_opt
+@json_opt
+@friendly_errors
+def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_json: bool) -> None:
+    """What if these enterprises land in a prefecture: statuses and completeness before and after."""
+    with opened_store() as store:
+        view = store.graph()
+    industry_id = resolve_industry(view, industry)
+    firms = [resolve_enterprise(view, a) for a in adds]
+    result = run_scenario(view, industry_id, firms, prefecture=resolve_prefecture(view, prefecture))
+    if as_json:
+        print_json(scenario_json(result))
+        return
+    out.print(
+        f"完整度 {result.before.completeness} → {result.after.completeness}；"
+        f"强 {result.before.strong}→{result.after.strong}，弱 {result.before.weak}→{result.after.weak}，"
+        f"缺失 {result.before.missing}→{result.after.missing}",
+        highlight=False,
+    )
+    for change in result.changed_nodes:
+        out.print(f"  {change.name}: {STATUS_ZH[change.before]} → {STATUS_ZH[change.after]}", highlight=False)
+    if not result.changed_nodes:
+        out.print("  没有环节的状态发生变化。")
+
+
+def main() -> None:
+    cli(prog_name="chainkg")

@@ -1,0 +1,184 @@
+"""Every Cypher statement the Neo4j backend runs, as named constants and small builders.
+
+Values only ever go in as `$parameters`. Labels and relationship types cannot be parameters,
+so the builders take them from `graph.schema` and check them against its allow-list first.
+
+Storage layout: each node carries the common label `Node` (unique `id`) plus its schema label;
+each edge is a relationship of its schema type with a `key` property. Both keep their
+properties twice: as canonical JSON in `_props` (read back verbatim, compared to detect real
+changes) and, where Neo4j can hold the value, as ordinary properties for people querying the
+graph in Cypher. One `ChainkgMeta` node counts writes so a process can tell its cached view is
+stale.
+"""
+
+from __future__ import annotations
+
+from graph import schema
+
+NODE_LABEL = "Node"
+META_LABEL = "ChainkgMeta"
+META_ID = "graph"
+PROPS = "_props"
+
+# -- schema setup (idempotent; Community edition supports uniqueness constraints only) --------
+
+CONSTRAINT_NODE_ID = (
+    f"CREATE CONSTRAINT chainkg_node_id IF NOT EXISTS FOR (n:{NODE_LABEL}) REQUIRE n.id IS UNIQUE"
+)
+CONSTRAINT_META_ID = (
+    f"CREATE CONSTRAINT chainkg_meta_id IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.id IS UNIQUE"
+)
+ENSURE_META = f"MERGE (m:{META_LABEL} {{id: $meta_id}}) ON CREATE SET m.writes = 0"
+
+
+def name_index(label: str) -> str:
+    """An index on `name` for one schema label (lookups by name are the common query)."""
+    schema.check_label(label)
+    return f"CREATE INDEX chainkg_{label.lower()}_name IF NOT EXISTS FOR (n:{label}) ON (n.name)"
+
+
+def setup_statements() -> list[str]:
+    """Constraints and indexes the store needs, derived from the schema."""
+    return [
+        CONSTRAINT_NODE_ID,
+        CONSTRAINT_META_ID,
+        *(name_index(label) for label in sorted(schema.NODE_LABELS)),
+    ]
+
+
+SHOW_CONSTRAINTS = "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties RETURN *"
+SHOW_INDEXES = "SHOW INDEXES YIELD name, labelsOrTypes, properties RETURN *"
+
+# -- the write counter ----------------------------------------------------------------------
+
+# Taken first in every write transaction: the write lock on the meta node serialises writers,
+# so what a transaction reads about existing nodes still holds when it writes.
+BUMP_WRITES = (
+    f"MERGE (m:{META_LABEL} {{id: $meta_id}}) "
+    "SET m.writes = coalesce(m.writes, 0) + 1 RETURN m.writes AS writes"
+)
+READ_WRITES = f"OPTIONAL MATCH (m:{META_LABEL} {{id: $meta_id}}) RETURN m.writes AS writes"
+
+# -- node writes ----------------------------------------------------------------------------
+
+# `labels` keeps the common label out; a node has exactly one schema label.
+_NODE_RETURN = f"n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label, n.{PROPS} AS props"
+
+EXISTING_NODES = f"""
+UNWIND $ids AS id
+MATCH (n:{NODE_LABEL} {{id: id}})
+RETURN {_NODE_RETURN}
+"""
+
+
+def upsert_nodes(label: str) -> str:
+    """MERGE rows `{id, properties}` as nodes of `label`, replacing their properties and
+    dropping any other schema label (a node whose label was corrected)."""
+    schema.check_label(label)
+    others = sorted(schema.NODE_LABELS - {label})
+    remove = "REMOVE n:" + ":".join(others) if others else ""
+    return f"""
+UNWIND $rows AS row
+MERGE (n:{NODE_LABEL} {{id: row.id}})
+SET n = row.properties, n:{label}
+{remove}
+"""
+
+
+def delete_node_edges_count() -> str:
+    """How many distinct edges touch the nodes `$ids` (they go with the nodes)."""
+    return f"""
+UNWIND $ids AS id
+MATCH (n:{NODE_LABEL} {{id: id}})-[r]-()
+RETURN count(DISTINCT r) AS edges
+"""
+
+
+DELETE_NODES = f"""
+UNWIND $ids AS id
+MATCH (n:{NODE_LABEL} {{id: id}})
+DETACH DELETE n
+RETURN count(*) AS nodes
+"""
+
+# -- edge writes ----------------------------------------------------------------------------
+
+
+def existing_edges(edge_type: str) -> str:
+    """The `_props` of those rows `{source, target, key}` that exist as `edge_type` edges."""
+    schema.check_edge_type(edge_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (s:{NODE_LABEL} {{id: row.source}})-[r:{edge_type} {{key: row.key}}]->(t:{NODE_LABEL} {{id: row.target}})
+RETURN row.source AS source, row.target AS target, row.key AS key, r.{PROPS} AS props
+"""
+
+
+def upsert_edges(edge_type: str) -> str:
+    """MERGE rows `{source, target, key, properties}` as `edge_type` edges, replacing their
+    properties. Both ends must exist (checked before, against the schema)."""
+    schema.check_edge_type(edge_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (s:{NODE_LABEL} {{id: row.source}}), (t:{NODE_LABEL} {{id: row.target}})
+MERGE (s)-[r:{edge_type} {{key: row.key}}]->(t)
+SET r = row.properties
+"""
+
+
+def delete_edges(edge_type: str) -> str:
+    """Delete the `edge_type` edges named by rows `{source, target, key}`."""
+    schema.check_edge_type(edge_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (:{NODE_LABEL} {{id: row.source}})-[r:{edge_type} {{key: row.key}}]->(:{NODE_LABEL} {{id: row.target}})
+DELETE r
+RETURN count(r) AS edges
+"""
+
+
+CLEAR = f"MATCH (n:{NODE_LABEL}) DETACH DELETE n"
+
+# -- reads ----------------------------------------------------------------------------------
+
+GET_NODE = f"MATCH (n:{NODE_LABEL} {{id: $id}}) RETURN {_NODE_RETURN}"
+
+
+def find_nodes(label: str | None, where_keys: bool) -> str:
+    """Nodes (of `label` when given), ordered by id; with `where_keys`, only those whose
+    properties equal every item of the map `$where`."""
+    if label is not None:
+        schema.check_label(label)
+    labels = f"{NODE_LABEL}:{label}" if label else NODE_LABEL
+    condition = " WHERE all(k IN keys($where) WHERE n[k] = $where[k])" if where_keys else ""
+    return f"MATCH (n:{labels}){condition} RETURN {_NODE_RETURN} ORDER BY n.id"
+
+
+def find_edges(edge_type: str | None) -> str:
+    """Edges (of `edge_type` when given), optionally from `$source` and/or to `$target`,
+    ordered by source, type, target, key."""
+    rel = "r"
+    if edge_type is not None:
+        schema.check_edge_type(edge_type)
+        rel = f"r:{edge_type}"
+    return f"""
+MATCH (s:{NODE_LABEL})-[{rel}]->(t:{NODE_LABEL})
+WHERE ($source IS NULL OR s.id = $source) AND ($target IS NULL OR t.id = $target)
+RETURN s.id AS source, type(r) AS type, t.id AS target, r.key AS key, r.{PROPS} AS props
+ORDER BY source, type, target, key
+"""
+
+
+ALL_NODES = f"MATCH (n:{NODE_LABEL}) RETURN {_NODE_RETURN} ORDER BY n.id"
+ALL_EDGES = find_edges(None)
+
+COUNT_LABELS = f"""
+MATCH (n:{NODE_LABEL})
+UNWIND labels(n) AS label
+WITH label WHERE label <> '{NODE_LABEL}'
+RETURN label AS name, count(*) AS count
+"""
+COUNT_TYPES = f"""
+MATCH (:{NODE_LABEL})-[r]->(:{NODE_LABEL})
+RETURN type(r) AS name, count(*) AS count
+"""

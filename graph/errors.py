@@ -1,0 +1,34 @@
+"""One root exception for chainkg and the few specific kinds the interfaces map to messages."""
+
+from __future__ import annotations
+
+
+class ChainKGError(Exception):
+    """Root of every error chainkg raises on purpose."""
+
+
+class SchemaError(ChainKGError):
+    """A node label, edge type or (source, edge, target) pattern the schema does not allow."""
+
+
+class ValidationError(ChainKGError):
+    """Input that is malformed: names the file, the row and the problem."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = problems or [message]
+        super().__init__(message)
+
+
+class NotFoundError(ChainKGError):
+    """An id that does not exist; `suggestions` lists close matches."""
+
+    def __init__(self, kind: str, key: str, suggestions: list[str] | None = None) -> None:
+        self.kind = kind
+        self.key = key
+        self.suggestions = suggestions or []
+        hint = f"；相近的有：{'、'.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(f"unknown {kind} '{key}'{hint}")
+
+
+class StoreError(ChainKGError):
+    """The store cannot be reached or refused the operation."""

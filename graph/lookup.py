@@ -1,0 +1,50 @@
+"""Resolving what a person types (a slug, a Chinese name, an English name) to a node id."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from graph.errors import NotFoundError
+from graph.store import Node
+
+
+def _names(node: Node) -> list[str]:
+    names = [node.id, str(node.props.get("name") or ""), str(node.props.get("name_en") or "")]
+    names += [str(a) for a in node.props.get("aliases") or []]
+    return [n for n in names if n]
+
+
+def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
+    """The candidate whose id, name, English name or alias equals `text` (case-insensitive), or
+    the only one that begins with it (曲靖 for 曲靖市).
+
+    Raises:
+        NotFoundError: no candidate matches; its `suggestions` are the closest names.
+
+    >>> nodes = [Node("green-silicon", "Industry", {"name": "绿色硅"}), Node("tobacco", "Industry", {"name": "烟草"})]
+    >>> resolve("industry", "绿色硅", nodes).id
+    'green-silicon'
+    >>> resolve("industry", "green-silcon", nodes)
+    Traceback (most recent call last):
+    ...
+    graph.errors.NotFoundError: unknown industry 'green-silcon'；相近的有：green-silicon
+    """
+    wanted = text.strip().casefold()
+    pool = list(candidates)
+    for node in pool:
+        if any(name.casefold() == wanted for name in _names(node)):
+            return node
+    if len(wanted) >= 2:
+        prefixed = {node.id: node for node in pool if any(n.casefold().startswith(wanted) for n in _names(node))}
+        if len(prefixed) == 1:
+            return next(iter(prefixed.values()))
+    by_name = {name.casefold(): node for node in pool for name in _names(node)}
+    close = difflib.get_close_matches(wanted, list(by_name), n=5, cutoff=0.5)
+    contains = [k for k in by_name if wanted and (wanted in k or k in wanted)]
+    suggestions: list[str] = []
+    for key in [*close, *contains]:
+        label = by_name[key].id
+        if label not in suggestions:
+            suggestions.append(label)
+    raise NotFoundError(kind, text, suggestions[:5])

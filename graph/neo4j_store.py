@@ -1,0 +1,426 @@
+"""The shared-server backend: a Neo4j 5.26 database reached with the official `neo4j` driver.
+
+Behaves exactly like `SqliteStore`: a ChangeSet is one managed write transaction of batched
+`UNWIND $rows` statements, checked against the schema first; the networkx view is cached until
+the write counter on the database's meta node moves. All Cypher lives in `graph.cypher`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import networkx as nx
+from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from graph import cypher, schema
+from graph.errors import StoreError
+from graph.store import (
+    ChangeSet,
+    Edge,
+    Node,
+    ProgressFn,
+    StoreConveniences,
+    WriteResult,
+    build_view,
+    canonical_props,
+    check_changes,
+    industry_view,
+)
+
+BATCH_SIZE = 1000
+# Property names the layout uses itself; props with these names live only in the JSON copy.
+RESERVED_PROPERTIES = frozenset({"id", "key", cypher.PROPS})
+CONNECTION_TIMEOUT_S = 15.0
+
+T = TypeVar("T")
+
+
+def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+# -- one driver per process -------------------------------------------------------------------
+
+
+@dataclass
+class _SharedDriver:
+    driver: Driver
+    users: int = 0
+
+
+_DRIVERS: dict[tuple[str, str, str | None], _SharedDriver] = {}
+_DRIVERS_LOCK = threading.Lock()
+
+
+def _acquire_driver(uri: str, user: str, password: str | None) -> tuple[tuple[str, str, str | None], Driver]:
+    """The process's driver for (uri, user, password), created on first use.
+
+    A driver holds its credentials, so the password is part of the key: a store opened with a
+    wrong password never borrows another store's authenticated connections.
+    """
+    key = (uri, user, password)
+    with _DRIVERS_LOCK:
+        shared = _DRIVERS.get(key)
+        if shared is None:
+            auth = (user, password) if password is not None else None
+            shared = _SharedDriver(
+                GraphDatabase.driver(uri, auth=auth, connection_timeout=CONNECTION_TIMEOUT_S)
+            )
+            _DRIVERS[key] = shared
+        shared.users += 1
+        return key, shared.driver
+
+
+def _release_driver(key: tuple[str, str, str | None]) -> None:
+    with _DRIVERS_LOCK:
+        shared = _DRIVERS.get(key)
+        if shared is None:
+            return
+        shared.users -= 1
+        if shared.users <= 0:
+            del _DRIVERS[key]
+            shared.driver.close()
+
+
+@atexit.register
+def _close_all_drivers() -> None:
+    with _DRIVERS_LOCK:
+        for shared in _DRIVERS.values():
+            shared.driver.close()
+        _DRIVERS.clear()
+
+
+# -- properties -------------------------------------------------------------------------------
+
+
+def _is_property_value(value: Any) -> bool:
+    """Whether Neo4j can hold `value` as a property: a scalar, or a non-empty list of scalars
+    of one type (Neo4j has no maps, nulls or mixed lists as property values)."""
+    if isinstance(value, bool | str | float):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, list | tuple) and value:
+        kinds = {type(v) for v in value}
+        return len(kinds) == 1 and all(_is_property_value(v) for v in value) and not (
+            kinds & {list, tuple}
+        )
+    return False
+
+
+def property_map(props: Mapping[str, Any], canonical: str, **identity: str) -> dict[str, Any]:
+    """What is stored on a node or relationship: the identity properties, the canonical JSON
+    (read back verbatim) and every prop Neo4j can hold natively (for Cypher users and indexes).
+
+    >>> property_map({"name": "铝", "tags": ["a"], "geo": {"lat": 1}}, "{}", id="al")
+    {'name': '铝', 'tags': ['a'], '_props': '{}', 'id': 'al'}
+    """
+    stored = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in props.items()
+        if isinstance(k, str) and k and k not in RESERVED_PROPERTIES and _is_property_value(v)
+    }
+    return {**stored, cypher.PROPS: canonical, **identity}
+
+
+def _one_line(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return " ".join(str(message).split())
+
+
+# -- the store --------------------------------------------------------------------------------
+
+
+class Neo4jStore(StoreConveniences):
+    """GraphStore on a Neo4j 5.x database."""
+
+    backend = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        user: str = "neo4j",
+        password: str | None = None,
+        database: str = "neo4j",
+    ) -> None:
+        self.uri = uri
+        self.user = user
+        self.database = database
+        self._password_given = password is not None
+        self._lock = threading.RLock()
+        self._view: nx.MultiDiGraph | None = None
+        self._view_version: int | None = None
+        self._closed = False
+        try:
+            self._driver_key, self._driver = _acquire_driver(uri, user, password)
+        except (ValueError, DriverError) as exc:  # a malformed URI or driver option
+            raise StoreError(f"cannot open Neo4j at {uri}: {_one_line(exc)}") from exc
+        try:
+            with self._driver_errors("connect"):
+                self._driver.verify_connectivity()
+                for statement in cypher.setup_statements():
+                    self._driver.execute_query(statement, database_=database)
+                self._driver.execute_query(
+                    cypher.ENSURE_META, parameters_={"meta_id": cypher.META_ID}, database_=database
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    @contextmanager
+    def _driver_errors(self, doing: str) -> Iterator[None]:
+        """Turn the driver's exceptions into one StoreError with a clear message; anything
+        else (a SchemaError, a caller's progress callback failing) passes through untouched."""
+        try:
+            yield
+        except AuthError as exc:
+            hint = "" if self._password_given else " (NEO4J_PASSWORD is not set)"
+            raise StoreError(
+                f"Neo4j at {self.uri} refused the login of user {self.user!r}{hint}: {_one_line(exc)}"
+            ) from exc
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(f"cannot reach Neo4j at {self.uri}: {_one_line(exc)}") from exc
+        except Neo4jError as exc:
+            raise StoreError(
+                f"Neo4j at {self.uri} (database {self.database!r}) could not {doing}: {_one_line(exc)}"
+            ) from exc
+        except DriverError as exc:
+            raise StoreError(f"Neo4j driver failed to {doing} at {self.uri}: {_one_line(exc)}") from exc
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        with self._driver_errors("read"):
+            return self._driver.execute_query(
+                query, parameters_=params, routing_=RoutingControl.READ, database_=self.database
+            ).records
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def apply(self, changes: ChangeSet, *, progress: ProgressFn | None = None) -> WriteResult:
+        # execute_write retries the whole function on transient errors (deadlocks, leader
+        # switches); counts start afresh each time, and `progress` may hear a batch twice.
+        with self._lock:
+            try:
+                with self._driver_errors("apply a change set"), self._driver.session(
+                    database=self.database
+                ) as session:
+                    counts = session.execute_write(self._write, changes, progress)
+            finally:
+                self._view = None
+        return WriteResult(**counts)
+
+    def _write(
+        self, tx: ManagedTransaction, changes: ChangeSet, progress: ProgressFn | None
+    ) -> dict[str, int]:
+        tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()
+        check_changes(changes, lambda ids: self._labels_of(tx, ids))
+        counts = dict.fromkeys(
+            (
+                "nodes_created",
+                "nodes_updated",
+                "nodes_deleted",
+                "edges_created",
+                "edges_updated",
+                "edges_deleted",
+            ),
+            0,
+        )
+        for batch in _batches(list(changes.nodes)):
+            existing = {
+                r["id"]: (r["label"], r["props"])
+                for r in tx.run(cypher.EXISTING_NODES, ids=[n.id for n in batch])
+            }
+            changed: list[Node] = []
+            for node in batch:
+                props = canonical_props(node.props)
+                old = existing.get(node.id)
+                if old is None:
+                    counts["nodes_created"] += 1
+                elif old != (node.label, props):
+                    counts["nodes_updated"] += 1
+                else:
+                    continue
+                changed.append(node)
+            for label, nodes in _grouped(changed, lambda n: n.label).items():
+                rows = [
+                    {"id": n.id, "properties": property_map(n.props, canonical_props(n.props), id=n.id)}
+                    for n in nodes
+                ]
+                tx.run(cypher.upsert_nodes(label), rows=rows).consume()
+            if progress:
+                progress(len(batch))
+        for edge_batch in _batches(list(changes.edges)):
+            for edge_type, edges in _grouped(edge_batch, lambda e: e.type).items():
+                counts_for_type = self._upsert_edges(tx, edge_type, edges)
+                counts["edges_created"] += counts_for_type[0]
+                counts["edges_updated"] += counts_for_type[1]
+            if progress:
+                progress(len(edge_batch))
+        for key_batch in _batches(list(changes.delete_edges)):
+            unique = list(dict.fromkeys(tuple(k) for k in key_batch))
+            for edge_type, idents in _grouped(unique, lambda k: k[1]).items():
+                if edge_type not in schema.EDGE_TYPES:
+                    continue  # no such edge can exist; like deleting an absent row
+                rows = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
+                counts["edges_deleted"] += tx.run(cypher.delete_edges(edge_type), rows=rows).single(
+                    strict=True
+                )["edges"]
+            if progress:
+                progress(len(key_batch))
+        for id_batch in _batches(list(changes.delete_nodes)):
+            ids = list(dict.fromkeys(id_batch))
+            counts["edges_deleted"] += tx.run(cypher.delete_node_edges_count(), ids=ids).single(
+                strict=True
+            )["edges"]
+            counts["nodes_deleted"] += tx.run(cypher.DELETE_NODES, ids=ids).single(strict=True)["nodes"]
+            if progress:
+                progress(len(id_batch))
+        return counts
+
+    def _upsert_edges(self, tx: ManagedTransaction, edge_type: str, edges: list[Edge]) -> tuple[int, int]:
+        """Write the edges of one type that are new or changed; return (created, updated)."""
+        keys = [{"source": e.source, "target": e.target, "key": e.key} for e in edges]
+        existing = {
+            (r["source"], r["target"], r["key"]): r["props"]
+            for r in tx.run(cypher.existing_edges(edge_type), rows=keys)
+        }
+        created = updated = 0
+        rows = []
+        for edge in edges:
+            props = canonical_props(edge.props)
+            old = existing.get((edge.source, edge.target, edge.key))
+            if old is None:
+                created += 1
+            elif old != props:
+                updated += 1
+            else:
+                continue
+            rows.append(
+                {
+                    "source": edge.source,
+                    "target": edge.target,
+                    "key": edge.key,
+                    "properties": property_map(edge.props, props, key=edge.key),
+                }
+            )
+        if rows:
+            tx.run(cypher.upsert_edges(edge_type), rows=rows).consume()
+        return created, updated
+
+    @staticmethod
+    def _labels_of(tx: ManagedTransaction, ids: set[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for batch in _batches(sorted(ids)):
+            found.update({r["id"]: r["label"] for r in tx.run(cypher.EXISTING_NODES, ids=batch)})
+        return found
+
+    def clear(self) -> None:
+        def clear_all(tx: ManagedTransaction) -> None:
+            tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()
+            tx.run(cypher.CLEAR).consume()
+
+        with self._lock:
+            try:
+                with self._driver_errors("clear the graph"), self._driver.session(
+                    database=self.database
+                ) as session:
+                    session.execute_write(clear_all)
+            finally:
+                self._view = None
+
+    # -- reads ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _node(record: Any) -> Node:
+        return Node(record["id"], record["label"], json.loads(record["props"]))
+
+    @staticmethod
+    def _edge(record: Any) -> Edge:
+        return Edge(
+            record["source"], record["type"], record["target"], record["key"], json.loads(record["props"])
+        )
+
+    def get_node(self, node_id: str) -> Node | None:
+        records = self._read(cypher.GET_NODE, id=node_id)
+        return self._node(records[0]) if records else None
+
+    def find_nodes(
+        self, label: str | None = None, where: Mapping[str, Any] | None = None
+    ) -> list[Node]:
+        if label is not None and label not in schema.NODE_LABELS:
+            return []
+        where = dict(where or {})
+        # Strings (the common case, and what the name indexes serve) are matched in Cypher;
+        # every item is then checked on the JSON copy, so results equal the embedded store's.
+        pushed = {
+            k: v
+            for k, v in where.items()
+            if isinstance(v, str) and k not in RESERVED_PROPERTIES
+        }
+        records = self._read(cypher.find_nodes(label, bool(pushed)), where=pushed)
+        nodes = [self._node(r) for r in records]
+        return [
+            n
+            for n in nodes
+            if all(v is not None and k in n.props and n.props[k] == v for k, v in where.items())
+        ]
+
+    def find_edges(
+        self, source: str | None = None, type: str | None = None, target: str | None = None
+    ) -> list[Edge]:
+        if type is not None and type not in schema.EDGE_TYPES:
+            return []
+        records = self._read(cypher.find_edges(type), source=source, target=target)
+        return [self._edge(r) for r in records]
+
+    def counts(self) -> dict[str, int]:
+        labels = self._read(cypher.COUNT_LABELS)
+        types = self._read(cypher.COUNT_TYPES)
+        return {**{r["name"]: r["count"] for r in labels}, **{r["name"]: r["count"] for r in types}}
+
+    def _write_count(self) -> int:
+        records = self._read(cypher.READ_WRITES, meta_id=cypher.META_ID)
+        return int(records[0]["writes"] or 0) if records else 0
+
+    def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
+        with self._lock:
+            # The counter is read before the data: a write landing in between makes the next
+            # call rebuild, never a stale view cached under a newer count.
+            version = self._write_count()
+            if self._view is None or self._view_version != version:
+                nodes = [self._node(r) for r in self._read(cypher.ALL_NODES)]
+                edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
+                self._view = build_view(nodes, edges)
+                self._view_version = version
+            view = self._view
+        if industry is None:
+            return view.copy()
+        return industry_view(view, industry)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed or not hasattr(self, "_driver_key"):
+                return
+            self._closed = True
+            _release_driver(self._driver_key)

@@ -1,0 +1,130 @@
+"""The graph model as data: node labels, edge types and the allowed (source, edge, target) patterns.
+
+Backends take labels and relationship types only from here (Cypher cannot parameterise them),
+and every write is checked against `PATTERNS` before it reaches a store.
+"""
+
+from __future__ import annotations
+
+from graph.errors import SchemaError
+
+NODE_LABELS: frozenset[str] = frozenset(
+    {
+        "Industry",
+        "ChainNode",
+        "Enterprise",
+        "Region",
+        "RankingList",
+        "Project",
+        "Policy",
+        "Institution",
+        "Park",
+    }
+)
+
+EDGE_TYPES: frozenset[str] = frozenset(
+    {
+        "PART_OF",
+        "FEEDS",
+        "OPERATES_IN",
+        "RANKED_IN",
+        "HAS_SITE",
+        "SUBSIDIARY_OF",
+        "SUPPLIES",
+        "LOCATED_IN",
+        "TRAINS_FOR",
+        "SUPPORTS",
+        "INVESTED_BY",
+        "TARGETS",
+        "IN_INDUSTRY",
+    }
+)
+
+PATTERNS: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        ("ChainNode", "PART_OF", "ChainNode"),
+        ("ChainNode", "PART_OF", "Industry"),
+        ("ChainNode", "FEEDS", "ChainNode"),
+        ("Enterprise", "OPERATES_IN", "ChainNode"),
+        ("Enterprise", "RANKED_IN", "RankingList"),
+        ("Enterprise", "HAS_SITE", "Region"),
+        ("Enterprise", "SUBSIDIARY_OF", "Enterprise"),
+        ("Enterprise", "SUPPLIES", "Enterprise"),
+        ("Region", "PART_OF", "Region"),
+        ("Institution", "LOCATED_IN", "Region"),
+        ("Park", "LOCATED_IN", "Region"),
+        ("Institution", "TRAINS_FOR", "ChainNode"),
+        ("Policy", "SUPPORTS", "Industry"),
+        ("Policy", "SUPPORTS", "ChainNode"),
+        ("Project", "INVESTED_BY", "Enterprise"),
+        ("Project", "LOCATED_IN", "Region"),
+        ("Project", "TARGETS", "ChainNode"),
+        ("Project", "IN_INDUSTRY", "Industry"),
+    }
+)
+
+STAGES: tuple[str, ...] = ("upstream", "midstream", "downstream", "support")
+ROLES: tuple[str, ...] = ("leader", "major", "player")
+CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+OWNERSHIPS: tuple[str, ...] = ("central-soe", "local-soe", "private", "foreign", "mixed")
+SITE_KINDS: tuple[str, ...] = ("hq", "plant", "branch", "rd")
+REGION_LEVELS: tuple[str, ...] = ("country", "province", "prefecture", "county")
+NODE_TAGS: tuple[str, ...] = (
+    "energy-intensive",
+    "resource",
+    "export",
+    "technology",
+    "service",
+    "hq",
+)
+ENTERPRISE_TAGS: tuple[str, ...] = ("south-southeast-asia", "chain-leader")
+TIE_KINDS: tuple[str, ...] = ("supplies", "partner")
+
+# Facts carry these three; a node or edge whose label/type is listed here must have them.
+PROVENANCE_KEYS: tuple[str, ...] = ("source", "as_of", "confidence")
+FACT_LABELS: frozenset[str] = frozenset(
+    {"Industry", "ChainNode", "Enterprise", "Region", "RankingList", "Policy", "Institution", "Park"}
+)
+FACT_EDGE_TYPES: frozenset[str] = frozenset(
+    {"FEEDS", "OPERATES_IN", "RANKED_IN", "HAS_SITE", "SUBSIDIARY_OF", "SUPPLIES", "TRAINS_FOR", "SUPPORTS"}
+)
+
+YUNNAN_REGION_ID = "530000"
+
+
+def check_label(label: str) -> str:
+    """Return `label` if the schema has it.
+
+    Raises:
+        SchemaError: for a label outside `NODE_LABELS`.
+    """
+    if label not in NODE_LABELS:
+        raise SchemaError(f"unknown node label {label!r}; allowed: {', '.join(sorted(NODE_LABELS))}")
+    return label
+
+
+def check_edge_type(edge_type: str) -> str:
+    """Return `edge_type` if the schema has it.
+
+    Raises:
+        SchemaError: for a type outside `EDGE_TYPES`.
+    """
+    if edge_type not in EDGE_TYPES:
+        raise SchemaError(f"unknown edge type {edge_type!r}; allowed: {', '.join(sorted(EDGE_TYPES))}")
+    return edge_type
+
+
+def check_pattern(source_label: str, edge_type: str, target_label: str) -> None:
+    """Raise SchemaError unless (source_label)-[edge_type]->(target_label) is allowed.
+
+    >>> check_pattern("Enterprise", "OPERATES_IN", "ChainNode")
+    >>> check_pattern("ChainNode", "OPERATES_IN", "Enterprise")
+    Traceback (most recent call last):
+    ...
+    graph.errors.SchemaError: (ChainNode)-[:OPERATES_IN]->(Enterprise) is not allowed by the schema
+    """
+    check_label(source_label)
+    check_edge_type(edge_type)
+    check_label(target_label)
+    if (source_label, edge_type, target_label) not in PATTERNS:
+        raise SchemaError(f"({source_label})-[:{edge_type}]->({target_label}) is not allowed by the schema")

@@ -1,0 +1,302 @@
+"""The embedded backend: one SQLite file (WAL) is the system of record.
+
+Every write is one transaction. The networkx view is built from the file and cached until the
+next write, by this process or another (SQLite's `data_version` tells us about the others).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph.errors import StoreError
+from graph.store import (
+    ChangeSet,
+    Edge,
+    Node,
+    ProgressFn,
+    StoreConveniences,
+    WriteResult,
+    canonical_props,
+    check_changes,
+)
+from graph.view import build_view, industry_view
+
+BATCH_SIZE = 1000
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS nodes (
+    id    TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    props TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS nodes_by_label ON nodes(label);
+CREATE TABLE IF NOT EXISTS edges (
+    source TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    type   TEXT NOT NULL,
+    target TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    key    TEXT NOT NULL DEFAULT '',
+    props  TEXT NOT NULL,
+    PRIMARY KEY (source, type, target, key)
+);
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges(target, type);
+CREATE INDEX IF NOT EXISTS edges_by_type ON edges(type);
+"""
+
+
+def default_db_path() -> Path:
+    """`CHAINKG_DB`, else `$XDG_DATA_HOME/chainkg/chainkg.db` (~/.local/share by default)."""
+    configured = os.environ.get("CHAINKG_DB")
+    if configured:
+        return Path(configured).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "chainkg" / "chainkg.db"
+
+
+def _batches(items: list[Any], size: int = BATCH_SIZE) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqliteStore(StoreConveniences):
+    """GraphStore on a single SQLite file."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_DDL)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._view: nx.MultiDiGraph | None = None
+        self._view_version: tuple[int, int] | None = None
+        self._writes = 0
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def apply(self, changes: ChangeSet, *, progress: ProgressFn | None = None) -> WriteResult:
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
+            try:
+                check_changes(changes, self._labels_of)
+                counts = self._write(changes, progress)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._writes += 1
+                self._view = None
+            return WriteResult(**counts)
+
+    def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
+        conn = self._conn
+        counts = dict.fromkeys(
+            (
+                "nodes_created",
+                "nodes_updated",
+                "nodes_deleted",
+                "edges_created",
+                "edges_updated",
+                "edges_deleted",
+            ),
+            0,
+        )
+        for batch in _batches(list(changes.nodes)):
+            existing = self._existing_nodes([n.id for n in batch])
+            rows = []
+            for node in batch:
+                props = canonical_props(node.props)
+                old = existing.get(node.id)
+                if old is None:
+                    counts["nodes_created"] += 1
+                elif old != (node.label, props):
+                    counts["nodes_updated"] += 1
+                else:
+                    continue
+                rows.append((node.id, node.label, props))
+            conn.executemany(
+                "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET label = excluded.label, props = excluded.props",
+                rows,
+            )
+            if progress:
+                progress(len(batch))
+        for edge_batch in _batches(list(changes.edges)):
+            existing_edges = self._existing_edges([e.ident for e in edge_batch])
+            edge_rows = []
+            for edge in edge_batch:
+                props = canonical_props(edge.props)
+                old_props = existing_edges.get(edge.ident)
+                if old_props is None:
+                    counts["edges_created"] += 1
+                elif old_props != props:
+                    counts["edges_updated"] += 1
+                else:
+                    continue
+                edge_rows.append((*edge.ident, props))
+            conn.executemany(
+                "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props",
+                edge_rows,
+            )
+            if progress:
+                progress(len(edge_batch))
+        for key_batch in _batches(list(changes.delete_edges)):
+            for ident in key_batch:
+                cur = conn.execute(
+                    "DELETE FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?",
+                    ident,
+                )
+                counts["edges_deleted"] += cur.rowcount
+            if progress:
+                progress(len(key_batch))
+        for id_batch in _batches(list(changes.delete_nodes)):
+            marks = ",".join("?" * len(id_batch))
+            cur = conn.execute(
+                f"SELECT count(*) FROM edges WHERE source IN ({marks}) OR target IN ({marks})",
+                [*id_batch, *id_batch],
+            )
+            counts["edges_deleted"] += cur.fetchone()[0]
+            cur = conn.execute(f"DELETE FROM nodes WHERE id IN ({marks})", id_batch)
+            counts["nodes_deleted"] += cur.rowcount
+            if progress:
+                progress(len(id_batch))
+        return counts
+
+    def _existing_nodes(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", ids)
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def _existing_edges(
+        self, idents: list[tuple[str, str, str, str]]
+    ) -> dict[tuple[str, str, str, str], str]:
+        found: dict[tuple[str, str, str, str], str] = {}
+        for ident in idents:
+            row = self._conn.execute(
+                "SELECT props FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?",
+                ident,
+            ).fetchone()
+            if row is not None:
+                found[ident] = row[0]
+        return found
+
+    def _labels_of(self, ids: set[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        id_list = sorted(ids)
+        for batch in _batches(id_list):
+            marks = ",".join("?" * len(batch))
+            rows = self._conn.execute(f"SELECT id, label FROM nodes WHERE id IN ({marks})", batch)
+            found.update({r[0]: r[1] for r in rows})
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM edges")
+                self._conn.execute("DELETE FROM nodes")
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._writes += 1
+                self._view = None
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get_node(self, node_id: str) -> Node | None:
+        with self._lock:
+            row = self._conn.execute("SELECT id, label, props FROM nodes WHERE id = ?", (node_id,)).fetchone()
+        return Node(row[0], row[1], json.loads(row[2])) if row else None
+
+    def find_nodes(self, label: str | None = None, where: Mapping[str, Any] | None = None) -> list[Node]:
+        sql = "SELECT id, label, props FROM nodes"
+        clauses: list[str] = []
+        params: list[Any] = []
+        if label is not None:
+            clauses.append("label = ?")
+            params.append(label)
+        for key, value in (where or {}).items():
+            clauses.append("json_extract(props, ?) = ?")
+            params.extend([f'$."{key}"', value])
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [Node(r[0], r[1], json.loads(r[2])) for r in rows]
+
+    def find_edges(
+        self, source: str | None = None, type: str | None = None, target: str | None = None
+    ) -> list[Edge]:
+        clauses: list[str] = []
+        params: list[str] = []
+        for column, value in (("source", source), ("type", type), ("target", target)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT source, type, target, key, props FROM edges"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY source, type, target, key", params).fetchall()
+        return [Edge(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            labels = self._conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall()
+            types = self._conn.execute("SELECT type, count(*) FROM edges GROUP BY type").fetchall()
+        return {**{k: v for k, v in labels}, **{k: v for k, v in types}}
+
+    def _all(self) -> tuple[Iterable[Node], Iterable[Edge]]:
+        nodes = [
+            Node(r[0], r[1], json.loads(r[2]))
+            for r in self._conn.execute("SELECT id, label, props FROM nodes ORDER BY id")
+        ]
+        edges = [
+            Edge(r[0], r[1], r[2], r[3], json.loads(r[4]))
+            for r in self._conn.execute(
+                "SELECT source, type, target, key, props FROM edges ORDER BY source, type, target, key"
+            )
+        ]
+        return nodes, edges
+
+    def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
+        with self._lock:
+            version = (self._conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
+            if self._view is None or self._view_version != version:
+                self._view = build_view(*self._all())
+                self._view_version = version
+            view = self._view
+        if industry is None:
+            return view.copy()
+        return industry_view(view, industry)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,184 @@
+"""The GraphStore protocol every backend implements, and the pieces they share.
+
+A write is a `ChangeSet` applied in one transaction: all of it or none of it. Reads return
+`Node`/`Edge` records or a networkx `MultiDiGraph` view (the whole graph or one industry).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import networkx as nx
+
+from graph import schema
+from graph.errors import SchemaError
+from graph.view import build_view, chain_node_ids, industry_view
+
+ProgressFn = Callable[[int], None]
+
+__all__ = ["build_view", "chain_node_ids", "industry_view"]  # re-exported for backends
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node: stable id, one schema label, and JSON-serialisable properties."""
+
+    id: str
+    label: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.props.get("name", self.id))
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A directed edge. (source, type, target, key) identifies it; `key` tells apart parallel
+    edges of one type, such as two editions of one ranking list."""
+
+    source: str
+    type: str
+    target: str
+    key: str = ""
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ident(self) -> tuple[str, str, str, str]:
+        return (self.source, self.type, self.target, self.key)
+
+
+EdgeKey = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What one transaction does: upserts, then deletions (a deleted node takes its edges)."""
+
+    nodes: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    delete_nodes: tuple[str, ...] = ()
+    delete_edges: tuple[EdgeKey, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.edges) + len(self.delete_nodes) + len(self.delete_edges)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Counts of what a transaction changed; `changed` is False for a no-op."""
+
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    nodes_deleted: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_deleted: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.nodes_created,
+                self.nodes_updated,
+                self.nodes_deleted,
+                self.edges_created,
+                self.edges_updated,
+                self.edges_deleted,
+            )
+        )
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What analyses, ingest and the interfaces need from a graph store."""
+
+    backend: str
+
+    def apply(self, changes: ChangeSet, *, progress: ProgressFn | None = None) -> WriteResult:
+        """Apply `changes` in one transaction (batched); on any error nothing is written."""
+        ...
+
+    def upsert_nodes(self, nodes: Iterable[Node]) -> WriteResult: ...
+
+    def upsert_edges(self, edges: Iterable[Edge]) -> WriteResult: ...
+
+    def delete_nodes(self, ids: Iterable[str]) -> WriteResult: ...
+
+    def get_node(self, node_id: str) -> Node | None: ...
+
+    def find_nodes(self, label: str | None = None, where: Mapping[str, Any] | None = None) -> list[Node]:
+        """Nodes with `label` whose properties equal every item of `where`, ordered by id."""
+        ...
+
+    def find_edges(
+        self, source: str | None = None, type: str | None = None, target: str | None = None
+    ) -> list[Edge]: ...
+
+    def counts(self) -> dict[str, int]:
+        """Node counts per label and edge counts per type, in one dict."""
+        ...
+
+    def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
+        """A networkx view of everything, or of one industry (see `industry_view`)."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every node and edge (tests, and `build --fresh`)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class StoreConveniences:
+    """Single-purpose writes expressed as a ChangeSet, shared by every backend."""
+
+    def apply(self, changes: ChangeSet, *, progress: ProgressFn | None = None) -> WriteResult:
+        raise NotImplementedError
+
+    def upsert_nodes(self, nodes: Iterable[Node]) -> WriteResult:
+        return self.apply(ChangeSet(nodes=tuple(nodes)))
+
+    def upsert_edges(self, edges: Iterable[Edge]) -> WriteResult:
+        return self.apply(ChangeSet(edges=tuple(edges)))
+
+    def delete_nodes(self, ids: Iterable[str]) -> WriteResult:
+        return self.apply(ChangeSet(delete_nodes=tuple(ids)))
+
+
+def canonical_props(props: Mapping[str, Any]) -> str:
+    """Properties as canonical JSON: the form stored and compared to detect real changes."""
+    return json.dumps({k: v for k, v in props.items() if v is not None}, ensure_ascii=False, sort_keys=True)
+
+
+def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict[str, str]]) -> None:
+    """Check a ChangeSet against the schema before any of it is written.
+
+    `existing_labels(ids)` returns the labels of those ids already in the store.
+
+    Raises:
+        SchemaError: a label, type or pattern the schema does not allow, an edge to a node
+            that will not exist, or a node id given twice with two labels.
+    """
+    labels: dict[str, str] = {}
+    for node in changes.nodes:
+        schema.check_label(node.label)
+        if not node.id:
+            raise SchemaError(f"a {node.label} node has an empty id")
+        if labels.get(node.id, node.label) != node.label:
+            raise SchemaError(f"node {node.id!r} given as {labels[node.id]} and as {node.label}")
+        labels[node.id] = node.label
+    wanted = {e.source for e in changes.edges} | {e.target for e in changes.edges}
+    missing_in_batch = wanted - labels.keys()
+    if missing_in_batch:
+        labels.update({k: v for k, v in existing_labels(missing_in_batch).items() if k not in labels})
+    for edge in changes.edges:
+        for end in (edge.source, edge.target):
+            if end not in labels:
+                raise SchemaError(
+                    f"edge {edge.source} -[{edge.type}]-> {edge.target}: node {end!r} does not exist"
+                )
+        schema.check_pattern(labels[edge.source], edge.type, labels[edge.target])

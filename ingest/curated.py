@@ -1,0 +1,502 @@
+"""The curated dataset in `data/`: read every file, check it whole, and turn it into one ChangeSet.
+
+All problems are collected before anything is written, each naming the file, the row and what
+is wrong; `python -m ingest.curated [DATA_DIR]` prints them (the check data editors run).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph import schema
+from graph.errors import ValidationError
+from graph.store import ChangeSet, Edge, Node
+from ingest.tables import AS_OF, Row, read_csv
+
+ORIGIN = "dataset"
+PROVENANCE = ("source", "as_of", "confidence")
+
+ENTERPRISE_COLUMNS = (
+    "id", "name", "name_en", "aliases", "ownership", "hq_region", "hq_city", "stock_code",
+    "parent_id", "revenue_100m_cny", "revenue_year", "tags", *PROVENANCE,
+)  # fmt: skip
+OPERATES_COLUMNS = ("enterprise_id", "node_id", "role", "capacity", "unit", *PROVENANCE)
+RANKING_COLUMNS = ("enterprise_id", "list", "edition", "rank", "listed_name", *PROVENANCE)
+SITE_COLUMNS = ("enterprise_id", "region_id", "kind", "since", *PROVENANCE)
+TIE_COLUMNS = ("from_id", "to_id", "kind", *PROVENANCE)
+REGION_COLUMNS = ("id", "name", "name_en", *PROVENANCE)
+YUNNAN_COLUMNS = ("id", "name", "name_en", "level", "parent_id", *PROVENANCE)
+
+
+def bundled_data_dir() -> Path:
+    """The dataset shipped with chainkg: `data/` next to the packages."""
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass
+class _Collector:
+    """Nodes and edges being assembled, with where each came from, and the problems found."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    node_where: dict[str, str] = field(default_factory=dict)
+    edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
+    edge_where: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def add_node(self, where: str, node_id: str, label: str, props: Mapping[str, Any]) -> None:
+        if node_id in self.nodes:
+            self.problem(where, f"duplicate id {node_id!r} (first defined at {self.node_where[node_id]})")
+            return
+        self.nodes[node_id] = Node(node_id, label, {**_clean(props), "origin": ORIGIN})
+        self.node_where[node_id] = where
+
+    def add_edge(
+        self, where: str, source: str, edge_type: str, target: str, props: Mapping[str, Any], key: str = ""
+    ) -> None:
+        edge = Edge(source, edge_type, target, key, {**_clean(props), "origin": ORIGIN})
+        if edge.ident in self.edges:
+            self.problem(
+                where,
+                f"duplicate {edge_type} edge {source} -> {target}"
+                + (f" [{key}]" if key else "")
+                + f" (first at {self.edge_where[edge.ident]})",
+            )
+            return
+        self.edges[edge.ident] = edge
+        self.edge_where[edge.ident] = where
+
+
+def _clean(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if v not in (None, "", [])}
+
+
+def _provenance(col: _Collector, where: str, record: Mapping[str, Any]) -> dict[str, str]:
+    """The source/as_of/confidence of a record, with a problem for each missing or bad one."""
+    out: dict[str, str] = {}
+    for key in PROVENANCE:
+        value = record.get(key)
+        text = "" if value is None else str(value).strip()
+        if not text:
+            col.problem(where, f"missing {key}")
+        out[key] = text
+    if out["as_of"] and not AS_OF.match(out["as_of"]):
+        col.problem(where, f"as_of {out['as_of']!r} is not a year, YYYY-MM or YYYY-MM-DD")
+    if out["confidence"] and out["confidence"] not in schema.CONFIDENCES:
+        col.problem(where, f"confidence {out['confidence']!r} is not one of high, medium, low")
+    return out
+
+
+def _choice(col: _Collector, where: str, column: str, value: str, allowed: Iterable[str]) -> str:
+    allowed = tuple(allowed)
+    if value not in allowed:
+        col.problem(where, f"{column} {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _number(col: _Collector, where: str, column: str, value: str, kind: type = float) -> Any:
+    if value == "":
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        col.problem(where, f"{column} {value!r} is not a number")
+        return None
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _load_yaml(col: _Collector, path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        col.problem(f"{path}{line}", f"not valid YAML: {getattr(exc, 'problem', exc)}")
+    except UnicodeDecodeError as exc:
+        col.problem(str(path), f"not valid UTF-8 ({exc.reason})")
+    return None
+
+
+def _csv_rows(col: _Collector, path: Path, columns: tuple[str, ...]) -> list[Row]:
+    try:
+        return list(read_csv(path, columns))
+    except ValidationError as exc:
+        col.problems.extend(exc.problems)
+        return []
+
+
+def _items(col: _Collector, path: Path, data: Any, key: str) -> list[tuple[str, dict[str, Any]]]:
+    """The list under `key` of a YAML document, each item with a `file:#n` locator."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if items is None:
+        col.problem(str(path), f"no '{key}' list")
+        return []
+    if not isinstance(items, list):
+        col.problem(str(path), f"'{key}' must be a list")
+        return []
+    out = []
+    for index, item in enumerate(items, start=1):
+        where = f"{path} {key}[{index}]"
+        if not isinstance(item, dict):
+            col.problem(where, "must be a mapping")
+            continue
+        if item.get("id"):
+            where += f" ({item['id']})"
+        out.append((where, item))
+    return out
+
+
+# -- the parts of the dataset -------------------------------------------------------------------
+
+
+def _load_industries(col: _Collector, root: Path) -> set[str]:
+    path = root / "industries.yaml"
+    data = _load_yaml(col, path)
+    ids: set[str] = set()
+    for where, item in _items(col, path, data, "industries"):
+        node_id = str(item.get("id") or "")
+        if not node_id or not item.get("name"):
+            col.problem(where, "needs id and name")
+            continue
+        quota = item.get("yearly_project_quota")
+        if quota is not None and (not isinstance(quota, int) or quota < 0):
+            col.problem(where, f"yearly_project_quota {quota!r} must be a whole number or null")
+        col.add_node(
+            where,
+            node_id,
+            "Industry",
+            {
+                "name": item.get("name"),
+                "name_en": item.get("name_en"),
+                "lead_department": item.get("lead_department"),
+                "yearly_project_quota": quota,
+                **_provenance(col, where, item),
+            },
+        )
+        ids.add(node_id)
+    return ids
+
+
+def _load_ranking_lists(col: _Collector, root: Path) -> None:
+    path = root / "ranking_lists.yaml"
+    for where, item in _items(col, path, _load_yaml(col, path), "ranking_lists"):
+        col.add_node(
+            where,
+            str(item.get("id") or ""),
+            "RankingList",
+            {
+                "name": item.get("name"),
+                "name_en": item.get("name_en"),
+                "publisher": item.get("publisher"),
+                **_provenance(col, where, item),
+            },
+        )
+
+
+def _load_regions(col: _Collector, root: Path) -> None:
+    regions = root / "regions"
+    for row in _csv_rows(col, regions / "countries.csv", REGION_COLUMNS):
+        _region(col, row, "country", None)
+    for row in _csv_rows(col, regions / "provinces.csv", REGION_COLUMNS):
+        _region(col, row, "province", "CN")
+    for row in _csv_rows(col, regions / "yunnan.csv", YUNNAN_COLUMNS):
+        level = _choice(col, row.where, "level", row.get("level"), ("prefecture", "county"))
+        _region(col, row, level, row.get("parent_id"))
+
+
+def _region(col: _Collector, row: Row, level: str, parent: str | None) -> None:
+    node_id = row.get("id")
+    if not node_id or not row.get("name"):
+        col.problem(row.where, "needs id and name")
+        return
+    prov = _provenance(col, row.where, row.cells)
+    col.add_node(
+        row.where,
+        node_id,
+        "Region",
+        {"name": row.get("name"), "name_en": row.get("name_en"), "level": level, **prov},
+    )
+    if parent:
+        col.add_edge(row.where, node_id, "PART_OF", parent, prov)
+
+
+def _chain_node(col: _Collector, where: str, item: dict[str, Any], industries: list[str]) -> None:
+    node_id = str(item.get("id") or "")
+    if not node_id or not item.get("name"):
+        col.problem(where, "needs id and name")
+        return
+    stage = _choice(col, where, "stage", str(item.get("stage")), schema.STAGES)
+    level = item.get("level", 1)
+    if level not in (1, 2, 3):
+        col.problem(where, f"level {level!r} must be 1, 2 or 3")
+    tags = item.get("tags") or []
+    if not isinstance(tags, list):
+        col.problem(where, "tags must be a list")
+        tags = []
+    for tag in tags:
+        _choice(col, where, "tag", str(tag), schema.NODE_TAGS)
+    prov = _provenance(col, where, item)
+    col.add_node(
+        where,
+        node_id,
+        "ChainNode",
+        {
+            "name": item.get("name"),
+            "name_en": item.get("name_en"),
+            "stage": stage,
+            "level": level,
+            "tags": sorted(str(t) for t in tags),
+            "description": item.get("description"),
+            "industries": sorted(industries),
+            **prov,
+        },
+    )
+    parent = item.get("parent")
+    if parent:
+        col.add_edge(where, node_id, "PART_OF", str(parent), prov)
+    else:
+        for industry in industries:
+            col.add_edge(where, node_id, "PART_OF", industry, prov)
+
+
+def _feeds(col: _Collector, path: Path, data: Any) -> None:
+    feeds = data.get("feeds") if isinstance(data, dict) else None
+    for index, item in enumerate(feeds or [], start=1):
+        where = f"{path} feeds[{index}]"
+        if not isinstance(item, dict) or not item.get("from") or not item.get("to"):
+            col.problem(where, "needs from and to")
+            continue
+        source, target = str(item["from"]), str(item["to"])
+        if source == target:
+            col.problem(where, f"{source} feeds itself")
+        props = {**_provenance(col, where, item), "share": item.get("share")}
+        col.add_edge(where, source, "FEEDS", target, props)
+
+
+def _load_chains(col: _Collector, root: Path, industries: set[str]) -> dict[str, set[str]]:
+    """Chain nodes and FEEDS edges; returns each industry's member nodes."""
+    chains = root / "chains"
+    members: dict[str, set[str]] = {i: set() for i in industries}
+    shared_path = chains / "shared.yaml"
+    shared = _load_yaml(col, shared_path) if shared_path.exists() else {"nodes": []}
+    shared_ids: set[str] = set()
+    for where, item in _items(col, shared_path, shared, "nodes"):
+        inds = [str(i) for i in item.get("industries") or []]
+        if not inds:
+            col.problem(where, "a shared node needs its industries")
+        for ind in inds:
+            if ind not in industries:
+                col.problem(where, f"unknown industry {ind!r}")
+        _chain_node(col, where, item, [i for i in inds if i in industries])
+        shared_ids.add(str(item.get("id")))
+        for ind in inds:
+            members.setdefault(ind, set()).add(str(item.get("id")))
+    _feeds(col, shared_path, shared)
+    with_file: set[str] = set()
+    for path in sorted(chains.glob("*.yaml")):
+        if path.name == "shared.yaml":
+            continue
+        data = _load_yaml(col, path)
+        if not isinstance(data, dict):
+            if data is not None:
+                col.problem(str(path), "must be a mapping with industry, nodes, uses, feeds")
+            continue
+        industry = str(data.get("industry") or "")
+        if industry not in industries:
+            col.problem(str(path), f"unknown industry {industry!r}; known: {', '.join(sorted(industries))}")
+            continue
+        if path.stem != industry:
+            col.problem(str(path), f"file name should be {industry}.yaml")
+        with_file.add(industry)
+        for where, item in _items(col, path, data, "nodes"):
+            _chain_node(col, where, item, [industry])
+            members[industry].add(str(item.get("id")))
+        for used in data.get("uses") or []:
+            if used not in shared_ids:
+                col.problem(f"{path} uses", f"{used!r} is not a node of chains/shared.yaml")
+            elif industry not in (col.nodes[used].props.get("industries") or []):
+                col.problem(
+                    f"{path} uses", f"{used!r} must list {industry} among its industries in shared.yaml"
+                )
+        _feeds(col, path, data)
+    for industry in sorted(industries - with_file):
+        col.problem(str(chains), f"industry {industry} has no chain file ({industry}.yaml)")
+    return members
+
+
+def _load_enterprises(col: _Collector, root: Path) -> None:
+    rows = [
+        r for p in sorted((root / "enterprises").glob("*.csv")) for r in _csv_rows(col, p, ENTERPRISE_COLUMNS)
+    ]
+    for row in rows:
+        node_id = row.get("id")
+        if not node_id or not row.get("name"):
+            col.problem(row.where, "needs id and name")
+            continue
+        prov = _provenance(col, row.where, row.cells)
+        ownership = _choice(col, row.where, "ownership", row.get("ownership"), schema.OWNERSHIPS)
+        tags = _split(row.get("tags"))
+        for tag in tags:
+            _choice(col, row.where, "tag", tag, schema.ENTERPRISE_TAGS)
+        col.add_node(
+            row.where,
+            node_id,
+            "Enterprise",
+            {
+                "name": row.get("name"),
+                "name_en": row.get("name_en"),
+                "aliases": _split(row.get("aliases")),
+                "ownership": ownership,
+                "hq_city": row.get("hq_city"),
+                "stock_code": row.get("stock_code"),
+                "revenue_100m_cny": _number(col, row.where, "revenue_100m_cny", row.get("revenue_100m_cny")),
+                "revenue_year": _number(col, row.where, "revenue_year", row.get("revenue_year"), int),
+                "tags": tags,
+                **prov,
+            },
+        )
+        if not row.get("hq_region"):
+            col.problem(row.where, "missing hq_region")
+        else:
+            col.add_edge(
+                row.where, node_id, "HAS_SITE", row.get("hq_region"), {"kind": "hq", **prov}, key="hq"
+            )
+        if row.get("parent_id"):
+            if row.get("parent_id") == node_id:
+                col.problem(row.where, "an enterprise cannot be its own parent")
+            col.add_edge(row.where, node_id, "SUBSIDIARY_OF", row.get("parent_id"), prov)
+
+
+def _load_links(col: _Collector, root: Path) -> None:
+    for path in sorted((root / "operates").glob("*.csv")):
+        for row in _csv_rows(col, path, OPERATES_COLUMNS):
+            role = _choice(col, row.where, "role", row.get("role"), schema.ROLES)
+            props = {
+                "role": role,
+                "capacity": _number(col, row.where, "capacity", row.get("capacity")),
+                "unit": row.get("unit"),
+                **_provenance(col, row.where, row.cells),
+            }
+            col.add_edge(row.where, row.get("enterprise_id"), "OPERATES_IN", row.get("node_id"), props)
+    for path in sorted((root / "rankings").glob("*.csv")):
+        for row in _csv_rows(col, path, RANKING_COLUMNS):
+            edition = row.get("edition")
+            if not (edition.isdigit() and len(edition) == 4):
+                col.problem(row.where, f"edition {edition!r} must be a year")
+            props = {
+                "list": row.get("list"),
+                "edition": edition,
+                "rank": _number(col, row.where, "rank", row.get("rank"), int),
+                "listed_name": row.get("listed_name"),
+                **_provenance(col, row.where, row.cells),
+            }
+            col.add_edge(
+                row.where, row.get("enterprise_id"), "RANKED_IN", row.get("list"), props, key=edition
+            )
+    for path in sorted((root / "sites").glob("*.csv")):
+        for row in _csv_rows(col, path, SITE_COLUMNS):
+            kind = _choice(col, row.where, "kind", row.get("kind"), schema.SITE_KINDS)
+            props = {"kind": kind, "since": row.get("since"), **_provenance(col, row.where, row.cells)}
+            col.add_edge(
+                row.where, row.get("enterprise_id"), "HAS_SITE", row.get("region_id"), props, key=kind
+            )
+    for path in sorted((root / "ties").glob("*.csv")):
+        for row in _csv_rows(col, path, TIE_COLUMNS):
+            kind = _choice(col, row.where, "kind", row.get("kind"), schema.TIE_KINDS)
+            props = {"kind": kind, **_provenance(col, row.where, row.cells)}
+            col.add_edge(row.where, row.get("from_id"), "SUPPLIES", row.get("to_id"), props, key=kind)
+
+
+def _check_references(col: _Collector) -> None:
+    """Every edge end exists and the (source, edge, target) pattern is one the schema allows."""
+    for ident, edge in col.edges.items():
+        where = col.edge_where[ident]
+        ends = []
+        for end in (edge.source, edge.target):
+            node = col.nodes.get(end)
+            if node is None:
+                col.problem(where, f"{edge.type} refers to unknown id {end!r}")
+            ends.append(node)
+        if ends[0] is None or ends[1] is None:
+            continue
+        pattern = (ends[0].label, edge.type, ends[1].label)
+        if pattern not in schema.PATTERNS:
+            col.problem(
+                where,
+                f"{edge.source} ({pattern[0]}) -[{edge.type}]-> {edge.target} ({pattern[2]}) "
+                "is not allowed by the schema",
+            )
+
+
+def _check_chains(col: _Collector, members: Mapping[str, set[str]]) -> None:
+    """Each chain's parents belong to it and classification never doubles as flow."""
+    for ident, edge in col.edges.items():
+        if edge.type == "PART_OF" and col.nodes.get(edge.target, Node("", "")).label == "ChainNode":
+            child = col.nodes.get(edge.source)
+            parent = col.nodes[edge.target]
+            if child and set(child.props.get("industries", [])) - set(parent.props.get("industries", [])):
+                col.problem(col.edge_where[ident], f"parent {edge.target} is not in the same chain")
+            if (edge.source, "FEEDS", edge.target, "") in col.edges or (
+                edge.target, "FEEDS", edge.source, "") in col.edges:  # fmt: skip
+                col.problem(col.edge_where[ident], "a pair cannot be both PART_OF and FEEDS")
+
+
+def load_dataset(root: Path | None = None) -> ChangeSet:
+    """Read and check the whole dataset under `root` (the bundled `data/` by default).
+
+    Raises:
+        ValidationError: with every problem found, each naming its file and row.
+    """
+    root = root or bundled_data_dir()
+    if not root.is_dir():
+        raise ValidationError(f"{root}: no such data directory")
+    col = _Collector()
+    industries = _load_industries(col, root)
+    _load_ranking_lists(col, root)
+    _load_regions(col, root)
+    members = _load_chains(col, root, industries)
+    _load_enterprises(col, root)
+    _load_links(col, root)
+    _check_references(col)
+    _check_chains(col, members)
+    if col.problems:
+        count = len(col.problems)
+        raise ValidationError(
+            f"{count} problem{'s' if count > 1 else ''} in {root}; first: {col.problems[0]}", col.problems
+        )
+    return ChangeSet(nodes=tuple(col.nodes.values()), edges=tuple(col.edges.values()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(args[0]) if args else bundled_data_dir()
+    try:
+        changes = load_dataset(root)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s)")
+        return 1
+    labels: dict[str, int] = {}
+    for node in changes.nodes:
+        labels[node.label] = labels.get(node.label, 0) + 1
+    types: dict[str, int] = {}
+    for edge in changes.edges:
+        types[edge.type] = types.get(edge.type, 0) + 1
+    print("ok:", ", ".join(f"{k} {v}" for k, v in sorted({**labels, **types}.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

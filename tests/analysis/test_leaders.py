@@ -1,0 +1,53 @@
+"""The greedy leader set and headquarters targets on the canonical chain."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.leaders import best_leader_set, gap_weights, headquarters_targets, leader_candidates
+from analysis.gaps import chain_gaps
+from analysis.rules import load_rules
+from tests.canonical import INDUSTRY, canonical_view
+
+
+def test_gap_weights():
+    # (1 + criticality) x gap factor: b 1.4 x 1, c 1.32 x 0.6, d e x 1.2 x 1
+    weights = gap_weights(chain_gaps(canonical_view(), INDUSTRY), load_rules())
+    assert weights == pytest.approx({"b": 1.4, "c": 0.792, "d": 1.2, "e": 1.2, "x": 1.2})
+
+
+def test_candidates():
+    found = {c.enterprise_id: (c.covers, c.weight) for c in leader_candidates(canonical_view(), INDUSTRY)}
+    assert found == {
+        "n1": (("b", "d"), 2.6),
+        "n2": (("b", "e"), 2.6),
+        "n3": (("c",), 0.792),
+        "n4": (("c",), 0.792),
+        "n6": (("b",), 1.4),
+    }
+
+
+def test_greedy_set_covers_the_most_weight():
+    # n1 and n2 tie at 2.6 (n1 by id); then n2 adds e (1.2) while n6 adds nothing (b is covered).
+    result = best_leader_set(canonical_view(), INDUSTRY, k=2)
+    assert [p.enterprise_id for p in result.picks] == ["n1", "n2"]
+    assert [p.new_gaps for p in result.picks] == [("b", "d"), ("e",)]
+    assert result.covered_gaps == ("b", "d", "e")
+    assert result.gain == pytest.approx(3.8)
+    assert result.total_gap_weight == pytest.approx(5.792)
+    three = best_leader_set(canonical_view(), INDUSTRY, k=3)
+    assert three.picks[2].enterprise_id == "n3" and three.gain == pytest.approx(4.592)
+
+
+def test_greedy_stops_when_nothing_is_left_to_gain():
+    result = best_leader_set(canonical_view(), INDUSTRY, k=10)
+    # x has nobody anywhere: the best any set can do is everything but x.
+    assert result.covered_gaps == ("b", "c", "d", "e")
+    assert len(result.picks) == 3
+
+
+def test_headquarters_targets():
+    targets = headquarters_targets(canonical_view(), INDUSTRY)
+    # n1: Fortune 1.0 + 0.1 x 2 gaps = 1.2; n2: private 0.7 + 0.2 = 0.9, export link -> logistics HQ
+    assert [(t.enterprise_id, t.score) for t in targets] == [("n1", 1.2), ("n2", 0.9)]
+    assert targets[1].hq_types == ("物流、采购或结算总部",)

@@ -1,0 +1,160 @@
+"""The GraphStore contract, run on every backend through the parametrised `store` fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import SchemaError
+from graph.store import ChangeSet, Edge, Node
+
+SRC = {"source": "test", "as_of": "2024", "confidence": "high"}
+
+
+def small_graph() -> ChangeSet:
+    return ChangeSet(
+        nodes=(
+            Node("al", "Industry", {"name": "绿色铝", **SRC}),
+            Node("al-alumina", "ChainNode", {"name": "氧化铝", "stage": "upstream", **SRC}),
+            Node("al-primary", "ChainNode", {"name": "电解铝", "stage": "midstream", **SRC}),
+            Node("chalco", "Enterprise", {"name": "中国铝业", "aliases": ["中铝"], **SRC}),
+            Node("530000", "Region", {"name": "云南省", "level": "province", **SRC}),
+        ),
+        edges=(
+            Edge("al-alumina", "PART_OF", "al", props=SRC),
+            Edge("al-primary", "PART_OF", "al", props=SRC),
+            Edge("al-alumina", "FEEDS", "al-primary", props=SRC),
+            Edge("chalco", "OPERATES_IN", "al-alumina", props={"role": "leader", **SRC}),
+            Edge("chalco", "HAS_SITE", "530000", key="plant", props={"kind": "plant", **SRC}),
+        ),
+    )
+
+
+def test_upsert_then_read(store):
+    result = store.apply(small_graph())
+    assert (result.nodes_created, result.edges_created) == (5, 5)
+    node = store.get_node("chalco")
+    assert node.label == "Enterprise"
+    assert node.props["aliases"] == ["中铝"]
+    assert store.get_node("nobody") is None
+    assert [n.id for n in store.find_nodes("ChainNode")] == ["al-alumina", "al-primary"]
+    assert [n.id for n in store.find_nodes("ChainNode", where={"stage": "midstream"})] == ["al-primary"]
+    feeds = store.find_edges(type="FEEDS")
+    assert [(e.source, e.target) for e in feeds] == [("al-alumina", "al-primary")]
+    assert store.counts()["Enterprise"] == 1
+    assert store.counts()["OPERATES_IN"] == 1
+
+
+def test_upsert_is_idempotent(store):
+    store.apply(small_graph())
+    again = store.apply(small_graph())
+    assert not again.changed
+    changed = store.upsert_nodes([Node("chalco", "Enterprise", {"name": "中国铝业股份有限公司", **SRC})])
+    assert (changed.nodes_created, changed.nodes_updated) == (0, 1)
+    assert store.get_node("chalco").props["name"] == "中国铝业股份有限公司"
+
+
+def test_failed_change_writes_nothing(store):
+    store.apply(small_graph())
+    before = store.counts()
+    bad = ChangeSet(
+        nodes=(Node("new-firm", "Enterprise", {"name": "新企业", **SRC}),),
+        edges=(Edge("new-firm", "OPERATES_IN", "no-such-node", props=SRC),),
+    )
+    with pytest.raises(SchemaError, match="no-such-node"):
+        store.apply(bad)
+    assert store.counts() == before
+    assert store.get_node("new-firm") is None
+
+
+def test_pattern_outside_schema_is_refused(store):
+    store.apply(small_graph())
+    with pytest.raises(SchemaError, match="not allowed"):
+        store.upsert_edges([Edge("al-alumina", "OPERATES_IN", "chalco", props=SRC)])
+    with pytest.raises(SchemaError, match="unknown node label"):
+        store.upsert_nodes([Node("x", "Person", {})])
+    assert store.get_node("x") is None
+
+
+def test_delete_node_takes_its_edges(store):
+    store.apply(small_graph())
+    result = store.delete_nodes(["al-alumina"])
+    assert result.nodes_deleted == 1
+    assert result.edges_deleted == 3
+    assert store.find_edges(type="FEEDS") == []
+    assert store.find_edges(source="chalco", type="OPERATES_IN") == []
+
+
+def test_delete_edge(store):
+    store.apply(small_graph())
+    result = store.apply(ChangeSet(delete_edges=(("al-alumina", "FEEDS", "al-primary", ""),)))
+    assert result.edges_deleted == 1
+    assert store.find_edges(type="FEEDS") == []
+
+
+def test_parallel_edges_by_key(store):
+    store.apply(small_graph())
+    store.upsert_nodes([Node("fg500", "RankingList", {"name": "世界500强", **SRC})])
+    store.upsert_edges(
+        [
+            Edge("chalco", "RANKED_IN", "fg500", key="2023", props={"edition": "2023", **SRC}),
+            Edge("chalco", "RANKED_IN", "fg500", key="2024", props={"edition": "2024", **SRC}),
+        ]
+    )
+    assert [e.key for e in store.find_edges(source="chalco", type="RANKED_IN")] == ["2023", "2024"]
+
+
+def test_view_is_cached_until_the_next_write(store):
+    store.apply(small_graph())
+    first = store.graph()
+    assert first.number_of_nodes() == 5
+    assert first.nodes["chalco"]["label"] == "Enterprise"
+    assert first.has_edge("al-alumina", "al-primary", key="FEEDS")
+    first.remove_node("chalco")  # a caller's copy: must not poison the cache
+    assert store.graph().has_node("chalco")
+    store.upsert_nodes([Node("yunnan-aluminium", "Enterprise", {"name": "云铝股份", **SRC})])
+    assert store.graph().has_node("yunnan-aluminium")
+
+
+def test_industry_view(store):
+    store.apply(small_graph())
+    store.upsert_nodes([Node("tobacco", "Industry", {"name": "烟草", **SRC}),
+                        Node("tb-leaf", "ChainNode", {"name": "烟叶", "stage": "upstream", **SRC})])
+    store.upsert_edges([Edge("tb-leaf", "PART_OF", "tobacco", props=SRC)])
+    view = store.graph("al")
+    assert {n for n, d in view.nodes(data=True) if d["label"] == "ChainNode"} == {"al-alumina", "al-primary"}
+    assert "chalco" in view and "530000" in view and "tb-leaf" not in view
+
+
+def test_values_round_trip_untouched(store):
+    tricky = "O'Brien \"quoted\" \\ backslash; MATCH (n) DETACH DELETE n // 云南 ✓"
+    store.upsert_nodes([Node("tricky", "Enterprise", {"name": tricky, "aliases": [tricky, "a,b"], **SRC})])
+    node = store.get_node("tricky")
+    assert node.props["name"] == tricky
+    assert node.props["aliases"] == [tricky, "a,b"]
+    assert store.find_nodes("Enterprise", where={"name": tricky})[0].id == "tricky"
+
+
+def test_clear(store):
+    store.apply(small_graph())
+    store.clear()
+    assert store.counts() == {}
+
+
+def test_error_in_the_middle_of_a_write_rolls_back(store):
+    store.apply(small_graph())
+    before = store.counts()
+    calls = []
+
+    def fail_after_first_batch(n: int) -> None:
+        calls.append(n)
+        raise RuntimeError("disk full")
+
+    more = ChangeSet(
+        nodes=(Node("yunnan-aluminium", "Enterprise", {"name": "云铝股份", **SRC}),),
+        edges=(Edge("yunnan-aluminium", "OPERATES_IN", "al-primary", props={"role": "major", **SRC}),),
+    )
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.apply(more, progress=fail_after_first_batch)
+    assert calls, "the write must have started before failing"
+    assert store.counts() == before
+    assert store.get_node("yunnan-aluminium") is None
