@@ -52,12 +52,14 @@ class _Collector:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
 
-    def add_node(self, where: str, node_id: str, label: str, props: Mapping[str, Any]) -> None:
+    def add_node(self, where: str, node_id: str, label: str, props: Mapping[str, Any]) -> bool:
+        """Add a node; False (and a problem) when the id is taken."""
         if node_id in self.nodes:
             self.problem(where, f"duplicate id {node_id!r} (first defined at {self.node_where[node_id]})")
-            return
+            return False
         self.nodes[node_id] = Node(node_id, label, {**_clean(props), "origin": ORIGIN})
         self.node_where[node_id] = where
+        return True
 
     def add_edge(
         self, where: str, source: str, edge_type: str, target: str, props: Mapping[str, Any], key: str = ""
@@ -349,7 +351,7 @@ def _load_enterprises(col: _Collector, root: Path) -> None:
         tags = _split(row.get("tags"))
         for tag in tags:
             _choice(col, row.where, "tag", tag, schema.ENTERPRISE_TAGS)
-        col.add_node(
+        added = col.add_node(
             row.where,
             node_id,
             "Enterprise",
@@ -366,6 +368,8 @@ def _load_enterprises(col: _Collector, root: Path) -> None:
                 **prov,
             },
         )
+        if not added:
+            continue
         if not row.get("hq_region"):
             col.problem(row.where, "missing hq_region")
         else:
