@@ -148,6 +148,38 @@ def stats(as_json: bool) -> None:
         out.print(f"{key:>20}  {value}", highlight=False)
 
 
+@cli.command()
+@click.option("--to", "target", type=click.Choice(["neo4j", "sqlite"]), required=True,
+              help="The backend to copy into; the other one is the source.")
+@click.option("--prune", is_flag=True, help="Also delete what the target has and the source does not.")
+@friendly_errors
+def sync(target: str, prune: bool) -> None:
+    """Copy the whole graph between the embedded store and Neo4j (a laptop team moving to a server).
+
+    Uses CHAINKG_DB for the SQLite side and NEO4J_* for the Neo4j side; one transaction.
+    """
+    from graph.settings import Settings
+    from graph.sync import sync_changes
+
+    settings = Settings()
+    source_settings = settings.model_copy(update={"backend": "sqlite" if target == "neo4j" else "neo4j"})
+    target_settings = settings.model_copy(update={"backend": target})
+    source, sink = open_store(source_settings), open_store(target_settings)
+    try:
+        changes = sync_changes(source, sink, prune=prune)
+        with Progress(TextColumn("同步 syncing"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("sync", total=len(changes))
+            result = sink.apply(changes, progress=lambda n: bar.advance(task, n))
+    finally:
+        source.close()
+        sink.close()
+    out.print(
+        f"synced to {target}: nodes +{result.nodes_created} ~{result.nodes_updated} -{result.nodes_deleted}, "
+        f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",
+        highlight=False,
+    )
+
+
 def _nodes(view: nx.MultiDiGraph, label: str, ids: set[str] | None = None) -> list[Node]:
     return [
         Node(n, label, d)
@@ -311,3 +343,7 @@ def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_js
 
 def main() -> None:
     cli(prog_name="chainkg")
+
+
+# The web commands live in their own module; importing it registers them on `cli`.
+from api import cli_web  # noqa: E402, F401
