@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,6 +45,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 
 
 def friendly_errors(func: F) -> F:
@@ -180,6 +184,86 @@ def sync(target: str, prune: bool) -> None:
     )
 
 
+@cli.command()
+@json_flag
+def sources(as_json: bool) -> None:
+    """The file sources `chainkg import` takes, with their formats and expected columns."""
+    from ingest.sources import SOURCES
+
+    infos = [asdict(source.INFO) for source in SOURCES.values()]
+    if as_json:
+        print_json(infos)
+        return
+    table = Table(title="可导入的数据源 import sources")
+    for column in ("id", "名称", "格式", "列", "行数"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(info["id"], info["name"], info["formats"], info["columns"], info["expected_rows"])
+    out.print(table)
+
+
+@cli.command(name="import")
+@click.argument("source")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--edition", default=None, help="The list's edition (year); default: a year in the file name.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Column mapping (YAML) for the chain-table source.")
+@click.option("--dry-run", is_flag=True, help="Report only: every problem, and what would change; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and list the skipped ones.")
+@json_flag
+@friendly_errors
+def import_(source: str, file: Path, edition: str | None, mapping: Path | None, dry_run: bool,
+            skip_invalid: bool, as_json: bool) -> None:
+    """Import a published list or table (see `chainkg sources`): report first, then one transaction.
+
+    Firms are matched to enterprises already in the graph by stock code, name, alias or
+    normalised name; uncertain matches are listed for review and never merged.
+    """
+    from ingest.importer import import_file
+
+    with opened_store() as store:
+        plan, result = import_file(store, source, file, edition=edition, mapping=mapping,
+                                   dry_run=dry_run, skip_invalid=skip_invalid)  # fmt: skip
+    summary = plan.summary()
+    summary["written"] = None if result is None else {
+        "nodes_created": result.nodes_created, "nodes_updated": result.nodes_updated,
+        "edges_created": result.edges_created, "edges_updated": result.edges_updated,
+        "changed": result.changed,
+    }  # fmt: skip
+    if as_json:
+        print_json({
+            **summary,
+            "uncertain_rows": [asdict(o) for o in plan.outcomes if o.status == "uncertain"],
+            "problems": plan.problems,
+        })  # fmt: skip
+        return
+    out.print(
+        f"{plan.source} {plan.edition or ''} {file}: read {summary['rows_read']} rows; "
+        f"matched {summary['matched']}, new {summary['new']}, uncertain {summary['uncertain']}, "
+        f"rejected {summary['rejected']}",
+        highlight=False,
+    )
+    methods: dict[str, int] = {}
+    for outcome in plan.outcomes:
+        if outcome.status == "matched":
+            methods[outcome.method] = methods.get(outcome.method, 0) + 1
+    if methods:
+        out.print("  matched by " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())), highlight=False)
+    for outcome in [o for o in plan.outcomes if o.status == "uncertain"][:30]:
+        out.print(f"  review line {outcome.line}: {outcome.name} — {outcome.detail}", highlight=False)
+    for problem in plan.problems[:50]:
+        out.print(f"  rejected: {problem}", highlight=False)
+    if dry_run:
+        out.print("dry run: nothing written", highlight=False)
+    elif result is not None:
+        out.print(
+            "nothing changed (already imported)" if not result.changed else
+            f"written: nodes +{result.nodes_created} ~{result.nodes_updated}, "
+            f"edges +{result.edges_created} ~{result.edges_updated}",
+            highlight=False,
+        )  # fmt: skip
+
+
 def _nodes(view: nx.MultiDiGraph, label: str, ids: set[str] | None = None) -> list[Node]:
     return [
         Node(n, label, d)
@@ -218,13 +302,12 @@ def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str
 
 industry_arg = click.argument("industry")
 prefecture_opt = click.option("--prefecture", "-p", default=None, help="A Yunnan prefecture (code or name, e.g. 曲靖).")
-json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 
 
 @cli.command()
 @industry_arg
 @prefecture_opt
-@json_opt
+@json_flag
 @friendly_errors
 def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
     """Strong, weak and missing links of an industry's chain in Yunnan (or one prefecture)."""
@@ -256,7 +339,7 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
 @click.option("--node", "-n", default=None, help="One chain node (id or name); default: all gaps.")
 @click.option("--top", "-k", "top", type=click.IntRange(1, 500), default=10, show_default=True)
 @prefecture_opt
-@json_opt
+@json_flag
 @friendly_errors
 def recommend(industry: str, node: str | None, top: int, prefecture: str | None, as_json: bool) -> None:
     """Target enterprises for the gaps of an industry (or one node), with the reasons of each score."""
@@ -283,7 +366,7 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
 @industry_arg
 @click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Size of the leader set.")
 @prefecture_opt
-@json_opt
+@json_flag
 @friendly_errors
 def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> None:
     """The k chain leaders (链主) that together close the most weighted gaps, and headquarters targets."""
@@ -317,7 +400,7 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
 @industry_arg
 @click.option("--add", "adds", multiple=True, required=True, help="An enterprise that lands (id or name); repeatable.")
 @prefecture_opt
-@json_opt
+@json_flag
 @friendly_errors
 def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_json: bool) -> None:
     """What if these enterprises land in a prefecture: statuses and completeness before and after."""

@@ -1,9 +1,13 @@
-"""Reading tabular files the way Chinese offices write them, with errors that name file and row."""
+"""Reading tabular files the way Chinese offices write them, with errors that name file and row.
+
+CSV in UTF-8 (with or without BOM) or GBK/GB18030, Excel `.xlsx` (first sheet) and JSON Lines.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +41,10 @@ def decode_text(path: Path, *, allow_gbk: bool = False) -> str:
         ValidationError: the bytes are in no accepted encoding; names the file and the
             first bad byte's line.
     """
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -46,7 +53,7 @@ def decode_text(path: Path, *, allow_gbk: bool = False) -> str:
             try:
                 return raw.decode("gb18030")
             except UnicodeDecodeError:
-                pass
+                raise ValidationError(f"{path}:{line}: neither UTF-8 nor GBK/GB18030 text") from exc
         looks_gbk = _decodes(raw, "gb18030")
         hint = "；文件像是 GBK 编码，请另存为 UTF-8" if looks_gbk else ""
         raise ValidationError(f"{path}:{line}: not valid UTF-8{hint}") from exc
@@ -60,7 +67,25 @@ def _decodes(raw: bytes, encoding: str) -> bool:
     return True
 
 
-def read_csv(path: Path, columns: tuple[str, ...], *, allow_gbk: bool = False) -> Iterator[Row]:
+def _rows_from_cells(path: Path, header: list[str], body: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]) -> list[Row]:
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise ValidationError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    problems: list[str] = []
+    rows: list[Row] = []
+    for line, cells in body:
+        if not any(str(c).strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)")
+            continue
+        rows.append(Row(path, line, dict(zip(header, cells, strict=True))))
+    if problems:
+        raise ValidationError(problems[0], problems)
+    return rows
+
+
+def read_csv(path: Path, columns: tuple[str, ...] = (), *, allow_gbk: bool = False) -> Iterator[Row]:
     """Rows of a CSV file whose header must hold every name in `columns`.
 
     Raises:
@@ -73,21 +98,70 @@ def read_csv(path: Path, columns: tuple[str, ...], *, allow_gbk: bool = False) -
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ValidationError(f"{path}: empty file, expected a header {','.join(columns)}") from None
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise ValidationError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    body = ((reader.line_num, cells) for cells in reader)
+    yield from _rows_from_cells(path, header, body, columns)
+
+
+def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
+    """Rows of the first sheet of an Excel workbook; the first non-empty row is the header."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValidationError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    sheet = book.worksheets[0]
+    values = [
+        (number, ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in row])
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+    ]
+    book.close()
+    values = [(n, cells) for n, cells in values if any(c.strip() for c in cells)]
+    if not values:
+        raise ValidationError(f"{path}: empty workbook")
+    _, header = values[0]
+    while header and not header[-1].strip():
+        header = header[:-1]
+    width = len(header)
+    body = ((n, cells[:width] if not any(c.strip() for c in cells[width:]) else cells) for n, cells in values[1:])
+    yield from _rows_from_cells(path, [h.strip() for h in header], body, columns)
+
+
+def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
+    """Rows of a JSON Lines file (one object a line); every object must have `columns`."""
+    text = decode_text(path, allow_gbk=True)
     problems: list[str] = []
     rows: list[Row] = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
             continue
-        if len(cells) != len(header):
-            problems.append(
-                f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)"
-            )
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{line}: not valid JSON ({exc.msg})")
             continue
-        rows.append(Row(path, line, dict(zip(header, cells, strict=True))))
+        if not isinstance(data, dict):
+            problems.append(f"{path}:{line}: expected a JSON object")
+            continue
+        missing = [c for c in columns if c not in data]
+        if missing:
+            problems.append(f"{path}:{line}: missing field(s) {', '.join(missing)}")
+            continue
+        rows.append(Row(path, line, {k: "" if v is None else str(v) for k, v in data.items()}))
     if problems:
         raise ValidationError(problems[0], problems)
     yield from rows
+
+
+def read_table(path: Path, columns: tuple[str, ...] = ()) -> list[Row]:
+    """Rows of a CSV (any office encoding), XLSX or JSON Lines file, by its extension."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ValidationError(f"{path}: no such file")
+    if suffix in (".xlsx", ".xlsm"):
+        return list(read_xlsx(path, columns))
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return list(read_jsonl(path, columns))
+    if suffix in (".csv", ".txt", ""):
+        return list(read_csv(path, columns, allow_gbk=True))
+    raise ValidationError(f"{path}: unsupported file type {suffix!r}; use .csv, .xlsx or .jsonl")

@@ -183,11 +183,8 @@ def neo4j_with_password(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
             time.sleep(0.3)
         yield f"bolt://127.0.0.1:{port}", password
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        proc.kill()  # a throwaway database in a temporary folder: no clean shutdown needed
+        proc.wait(timeout=60)
         log.close()
 
 
@@ -249,3 +246,14 @@ def test_sync_from_sqlite_gives_identical_reads(neo4j, tmp_path):
         assert sorted(view.edges(keys=True, data=True)) == sorted(expected.edges(keys=True, data=True))
     finally:
         source.close()
+
+
+def test_relabelled_node_keeps_one_schema_label(neo4j):
+    neo4j.upsert_nodes([Node("kunming", "Enterprise", {"name": "昆明", **SRC})])
+    result = neo4j.upsert_nodes([Node("kunming", "Region", {"name": "昆明", **SRC})])
+    assert (result.nodes_created, result.nodes_updated) == (0, 1)
+    assert neo4j.get_node("kunming").label == "Region"
+    assert run(neo4j, "MATCH (n:Node {id: 'kunming'}) RETURN labels(n) AS labels") == [
+        {"labels": ["Node", "Region"]}
+    ]
+    assert neo4j.counts() == {"Region": 1}

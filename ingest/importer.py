@@ -1,0 +1,227 @@
+"""Importing a published file: read it, check every row, resolve each firm, report, then write.
+
+An import is planned in full before anything is written: the report lists rows read, rows
+matched to enterprises already in the graph (and how), new firms, uncertain matches (kept apart,
+never merged), and rejected rows with file, line, column and reason. Unless the user passes
+`skip_invalid`, one rejected row stops the whole import; the write is one transaction, and
+importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.errors import NotFoundError, ValidationError
+from graph.store import ChangeSet, Edge, GraphStore, Node
+from ingest.resolve import EnterpriseIndex, Match, normalise
+from ingest.tables import Row
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a source is, for `chainkg sources` and the report."""
+
+    id: str
+    name: str
+    description: str
+    formats: str
+    columns: str
+    expected_rows: str
+    licence: str
+    needs_mapping: bool = False
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What became of one row: matched, new, uncertain or rejected, and why."""
+
+    line: int
+    name: str
+    status: str
+    enterprise_id: str | None = None
+    method: str = ""
+    confidence: str = ""
+    detail: str = ""
+
+
+@dataclass
+class ImportPlan:
+    """Everything an import would do, built before anything is written."""
+
+    source: str
+    path: str
+    edition: str | None
+    rows_read: int = 0
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def reject(self, row: Row, column: str | None, reason: str, name: str = "") -> None:
+        where = f"{row.path}:{row.line}" + (f": column {column}" if column else "")
+        self.problems.append(f"{where}: {reason}")
+        self.outcomes.append(RowOutcome(row.line, name, "rejected", detail=reason))
+
+    def add_node(self, node: Node) -> None:
+        self.nodes[node.id] = node
+
+    def add_edge(self, edge: Edge) -> None:
+        self.edges[edge.ident] = edge
+
+    @property
+    def changes(self) -> ChangeSet:
+        return ChangeSet(nodes=tuple(self.nodes.values()), edges=tuple(self.edges.values()))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "file": self.path,
+            "edition": self.edition,
+            "rows_read": self.rows_read,
+            "matched": self.count("matched"),
+            "new": self.count("new"),
+            "uncertain": self.count("uncertain"),
+            "rejected": self.count("rejected"),
+            "nodes": len(self.nodes),
+            "edges": len(self.edges),
+        }
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """What a source needs from the graph: the enterprise index and region names."""
+
+    index: EnterpriseIndex
+    regions_by_name: Mapping[str, str]
+    region_ids: frozenset[str]
+    chain_node_ids: frozenset[str]
+    ranking_list_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_store(cls, store: GraphStore) -> ImportContext:
+        enterprises = store.find_nodes("Enterprise")
+        listed: dict[str, list[str]] = {}
+        for edge in store.find_edges(type="RANKED_IN"):
+            if edge.props.get("listed_name"):
+                listed.setdefault(edge.source, []).append(str(edge.props["listed_name"]))
+        regions = store.find_nodes("Region")
+        by_name: dict[str, str] = {}
+        for region in regions:
+            for name in (region.props.get("name"), region.props.get("name_en")):
+                if name:
+                    by_name.setdefault(str(name), region.id)
+        return cls(
+            index=EnterpriseIndex.build(enterprises, listed),
+            regions_by_name=by_name,
+            region_ids=frozenset(r.id for r in regions),
+            chain_node_ids=frozenset(n.id for n in store.find_nodes("ChainNode")),
+            ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
+        )
+
+
+def stable_id(prefix: str, name: str) -> str:
+    """A deterministic id for a firm or product first seen in an import (same name, same id)."""
+    return f"{prefix}-{hashlib.sha1(normalise(name).encode('utf-8')).hexdigest()[:10]}"
+
+
+def edition_from(path: Path, given: str | None) -> str | None:
+    """The edition the user gave, else a year in the file name (private_enterprises_2026.csv)."""
+    if given:
+        if not re.fullmatch(r"\d{4}", given):
+            raise ValidationError(f"--edition {given!r} must be a year such as 2024")
+        return given
+    years = re.findall(r"(?<!\d)(20\d{2})(?!\d)", path.name)
+    return years[0] if len(years) == 1 else None
+
+
+def resolve_enterprise(
+    plan: ImportPlan,
+    ctx: ImportContext,
+    row: Row,
+    *,
+    name: str,
+    names: tuple[str, ...] = (),
+    code: str | None = None,
+    new_props: Callable[[], dict[str, Any]],
+    provenance: Mapping[str, Any],
+    hq_region: str | None = None,
+    seen: dict[str, int],
+) -> str | None:
+    """Resolve one row's firm and record the outcome; returns the enterprise id to link to.
+
+    A match to an enterprise already in the graph links to it untouched; a new firm becomes a
+    node (and its HQ edge); an uncertain match becomes a separate node marked
+    `possible_duplicate_of`, listed for review, never merged.
+    """
+    match: Match = ctx.index.match(name, code=code, names=names)
+    if match.merges:
+        enterprise_id = str(match.enterprise_id)
+        status = "matched"
+        detail = ""
+    else:
+        enterprise_id = stable_id("ent", name)
+        status = "uncertain" if match.method == "uncertain" else "new"
+        detail = "possible duplicate of " + ", ".join(match.candidates) if match.candidates else ""
+        props = {**new_props(), **provenance}
+        if match.candidates:
+            props["possible_duplicate_of"] = list(match.candidates)
+        plan.add_node(Node(enterprise_id, "Enterprise", {k: v for k, v in props.items() if v not in (None, "", [])}))
+        if hq_region:
+            plan.add_edge(Edge(enterprise_id, "HAS_SITE", hq_region, "hq", {"kind": "hq", **provenance}))
+    if enterprise_id in seen:
+        plan.reject(row, None, f"the same enterprise as line {seen[enterprise_id]} ({enterprise_id})", name)
+        return None
+    seen[enterprise_id] = row.line
+    plan.outcomes.append(RowOutcome(row.line, name, status, enterprise_id, match.method, match.confidence, detail))
+    return enterprise_id
+
+
+def finish(plan: ImportPlan, *, skip_invalid: bool, dry_run: bool) -> None:
+    """Raise for rejected rows unless they may be skipped (or this is only a dry run)."""
+    if plan.problems and not skip_invalid and not dry_run:
+        count = len(plan.problems)
+        raise ValidationError(
+            f"{count} invalid row(s) in {plan.path}; nothing imported (fix them, or pass --skip-invalid). "
+            f"First: {plan.problems[0]}",
+            plan.problems,
+        )
+
+
+def import_file(
+    store: GraphStore,
+    source_id: str,
+    path: Path,
+    *,
+    edition: str | None = None,
+    mapping: Path | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    options: Mapping[str, Any] | None = None,
+) -> tuple[ImportPlan, Any]:
+    """Plan the import of `path` as `source_id`, then (unless `dry_run`) write it in one
+    transaction. Returns the plan (the report) and the store's WriteResult (None for a dry run).
+
+    Raises:
+        NotFoundError: unknown source.
+        ValidationError: the file or its rows are invalid (and `skip_invalid` is off).
+    """
+    from ingest.sources import SOURCES
+
+    if source_id not in SOURCES:
+        raise NotFoundError("source", source_id, sorted(SOURCES))
+    module = SOURCES[source_id]
+    ctx = ImportContext.from_store(store)
+    plan = module.plan(path, ctx, edition=edition_from(path, edition), mapping=mapping, options=options or {})
+    finish(plan, skip_invalid=skip_invalid, dry_run=dry_run)
+    if dry_run:
+        return plan, None
+    return plan, store.apply(plan.changes)

@@ -1,0 +1,167 @@
+"""Entity resolution: which enterprise already in the graph a row of a published list names.
+
+Every match says how it was made and how sure it is:
+- `code`: the same stock code (`600000` and `600000.SH` are one code) -> high
+- `exact`: the same Chinese or English name -> high
+- `alias`: a recorded alias, former name or list name (data/aliases/) -> high
+- `normalised`: equal once bracket width, spacing, case and legal-form suffixes
+  (有限公司, 股份有限公司, Co., Ltd. ...) are ignored, and only one firm fits -> medium
+- `uncertain`: equal only once 集团/控股/Group/Holdings are dropped too, or several firms fit:
+  reported for review and never merged.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from graph.store import Node
+
+LEGAL_SUFFIXES_ZH = ("股份有限公司", "有限责任公司", "股份公司", "有限公司", "公司")
+GROUP_WORDS_ZH = ("控股集团", "集团", "控股")
+LEGAL_SUFFIXES_EN = (
+    "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "plc", "ag", "se",
+    "sa", "nv", "llc", "the",
+)  # fmt: skip
+GROUP_WORDS_EN = ("group", "holding", "holdings")
+
+
+def fold(text: str) -> str:
+    """Full-width to half-width, brackets unified, whitespace removed, case folded.
+
+    >>> fold("阿里巴巴（中国） 有限公司")
+    '阿里巴巴(中国)有限公司'
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    text = text.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def normalise_zh(name: str, *, drop_group: bool = False) -> str:
+    """A Chinese firm name without its legal-form suffix (and, with `drop_group`, 集团/控股).
+
+    >>> normalise_zh("云南铝业股份有限公司")
+    '云南铝业'
+    >>> normalise_zh("中国铝业集团有限公司"), normalise_zh("中国铝业集团有限公司", drop_group=True)
+    ('中国铝业集团', '中国铝业')
+    """
+    text = fold(name)
+    text = re.sub(r"\((中国|集团)\)", "", text)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in LEGAL_SUFFIXES_ZH + (GROUP_WORDS_ZH if drop_group else ()):
+            if text.endswith(suffix) and len(text) > len(suffix) + 1:
+                text = text[: -len(suffix)]
+                changed = True
+    return text
+
+
+def normalise_en(name: str, *, drop_group: bool = False) -> str:
+    """An English firm name in lower case, without punctuation and legal-form words.
+
+    >>> normalise_en("Aluminum Corp. of China"), normalise_en("ALUMINUM CORPORATION OF CHINA LTD")
+    ('aluminumofchina', 'aluminumofchina')
+    """
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and "))
+    dropped = set(LEGAL_SUFFIXES_EN) | (set(GROUP_WORDS_EN) if drop_group else set())
+    return "".join(w for w in words if w not in dropped)
+
+
+def is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def normalise(name: str, *, drop_group: bool = False) -> str:
+    return normalise_zh(name, drop_group=drop_group) if is_chinese(name) else normalise_en(name, drop_group=drop_group)
+
+
+def stock_key(code: str) -> str:
+    """The six digits that identify an A-share (`600000.SH`, `sh600000` and `600000` agree);
+    other markets keep their code.
+
+    >>> stock_key("600000.SH"), stock_key("600000"), stock_key("0700.HK")
+    ('600000', '600000', '0700.HK')
+    """
+    code = (code or "").strip().upper()
+    digits = re.fullmatch(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?", code)
+    return digits.group(1) if digits else code
+
+
+@dataclass(frozen=True)
+class Match:
+    """The answer for one name: the enterprise (None when new), how, and how sure."""
+
+    enterprise_id: str | None
+    method: str
+    confidence: str
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def merges(self) -> bool:
+        """Whether the row may be merged into `enterprise_id` without a person's review."""
+        return self.enterprise_id is not None and self.method != "uncertain"
+
+
+@dataclass
+class EnterpriseIndex:
+    """Look-up tables over the enterprises in the graph (and recorded aliases)."""
+
+    exact: dict[str, set[str]] = field(default_factory=dict)
+    alias: dict[str, set[str]] = field(default_factory=dict)
+    normalised: dict[str, set[str]] = field(default_factory=dict)
+    loose: dict[str, set[str]] = field(default_factory=dict)
+    codes: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, enterprises: Iterable[Node], aliases: Mapping[str, Iterable[str]] | None = None) -> EnterpriseIndex:
+        index = cls()
+        for node in enterprises:
+            index.add(node.id, node.props, extra_aliases=(aliases or {}).get(node.id, ()))
+        return index
+
+    def add(self, enterprise_id: str, props: Mapping[str, object], extra_aliases: Iterable[str] = ()) -> None:
+        names = [str(props.get("name") or ""), str(props.get("name_en") or "")]
+        aliases = [str(a) for a in props.get("aliases") or ()]  # type: ignore[attr-defined]
+        aliases += [str(a) for a in extra_aliases]
+        for name in names:
+            if name:
+                self.exact.setdefault(fold(name), set()).add(enterprise_id)
+        for name in aliases:
+            if name:
+                self.alias.setdefault(fold(name), set()).add(enterprise_id)
+        for name in names + aliases:
+            if name:
+                self.normalised.setdefault(normalise(name), set()).add(enterprise_id)
+                self.loose.setdefault(normalise(name, drop_group=True), set()).add(enterprise_id)
+        code = str(props.get("stock_code") or "")
+        if code:
+            self.codes.setdefault(stock_key(code), set()).add(enterprise_id)
+
+    def match(self, name: str, *, code: str | None = None, names: Iterable[str] = ()) -> Match:
+        """Resolve one row by its stock code, its name and any other names it gives."""
+        if code:
+            found = self.codes.get(stock_key(code), set())
+            if len(found) == 1:
+                return Match(next(iter(found)), "code", "high")
+        all_names = [n for n in (name, *names) if n]
+        for table, method, confidence in (
+            (self.exact, "exact", "high"),
+            (self.alias, "alias", "high"),
+        ):
+            hits = set().union(*(table.get(fold(n), set()) for n in all_names)) if all_names else set()
+            if len(hits) == 1:
+                return Match(next(iter(hits)), method, confidence)
+            if len(hits) > 1:
+                return Match(None, "uncertain", "low", tuple(sorted(hits)))
+        hits = set().union(*(self.normalised.get(normalise(n), set()) for n in all_names)) if all_names else set()
+        if len(hits) == 1:
+            return Match(next(iter(hits)), "normalised", "medium")
+        if len(hits) > 1:
+            return Match(None, "uncertain", "low", tuple(sorted(hits)))
+        loose = set().union(*(self.loose.get(normalise(n, drop_group=True), set()) for n in all_names)) if all_names else set()
+        if loose:
+            return Match(None, "uncertain", "low", tuple(sorted(loose)))
+        return Match(None, "new", "high")

@@ -1,0 +1,61 @@
+"""A-share basics (tushare `stock_basic`): listed companies with stock code, names, province and
+industry. Matched by stock code first (600000 and 600000.SH agree), then by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ingest.importer import ImportContext, ImportPlan, SourceInfo, resolve_enterprise
+from ingest.tables import read_table
+
+INFO = SourceInfo(
+    "ashare-basic", "A股上市公司基本信息 A-share basics",
+    "listed companies: ts_code, name, fullname, enname, area (province), industry",
+    ".csv/.xlsx", "ts_code, name, fullname, area, industry [, enname, symbol]", "about 5,400",
+    "tushare stock_basic; public exchange data",
+)  # fmt: skip
+COLUMNS = ("ts_code", "name", "fullname", "area", "industry")
+# tushare's `area` names cities with their own listing statistics after the city, not the province
+CITY_PROVINCE = {"深圳": "440000", "大连": "210000", "宁波": "330000", "厦门": "350000", "青岛": "370000"}
+
+
+def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]) -> ImportPlan:
+    result = ImportPlan(INFO.id, str(path), edition)
+    rows = read_table(path, COLUMNS)
+    result.rows_read = len(rows)
+    seen: dict[str, int] = {}
+    for row in rows:
+        code, full = row.get("ts_code"), row.get("fullname") or row.get("name")
+        if not code or not full:
+            result.reject(row, "ts_code" if not code else "fullname", "empty stock code or name", full)
+            continue
+        area = row.get("area")
+        region = CITY_PROVINCE.get(area) or next(
+            (rid for name, rid in ctx.regions_by_name.items() if area and name.startswith(area) and rid.endswith("0000")),
+            None,
+        )
+        region = region if region in ctx.region_ids else None
+        provenance = {
+            "source": f"A股上市公司基本信息（{Path(result.path).name}）",
+            "as_of": edition or "2025",
+            "confidence": "high",
+            "origin": f"import:{INFO.id}",
+        }
+
+        def new_props(row=row, code=code, full=full) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+            short = row.get("name")
+            return {
+                "name": full,
+                "name_en": row.get("enname") or None,
+                "aliases": [a for a in (short,) if a and a != full],
+                "stock_code": code,
+                "listed_industry": row.get("industry") or None,
+            }
+
+        resolve_enterprise(
+            result, ctx, row, name=full, names=(row.get("name"), row.get("enname")), code=code,
+            new_props=new_props, provenance=provenance, hq_region=region, seen=seen,
+        )  # fmt: skip
+    return result

@@ -1,0 +1,153 @@
+"""`chainkg import` on small inline files: each source, units, editions, bad rows, encodings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.errors import NotFoundError, ValidationError
+from graph.sqlite_store import SqliteStore
+from ingest.build import build
+from ingest.importer import import_file
+from tests.ingest.tiny_dataset import write_tiny_dataset
+
+PRIVATE = "rank,name,province,revenue_wan_cny\n1,通威股份有限公司,四川省,13910000\n2,云南新兴企业有限公司,云南省,500000\n"
+
+
+@pytest.fixture
+def tiny(tmp_path: Path):
+    store = SqliteStore(tmp_path / "kg.db")
+    build(store, write_tiny_dataset(tmp_path / "data"))
+    yield store
+    store.close()
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_private_500_matches_and_creates(tiny, tmp_path):
+    plan, result = import_file(tiny, "china-private-500", write(tmp_path, "private_2026.csv", PRIVATE))
+    assert plan.edition == "2026"  # from the file name
+    assert (plan.count("matched"), plan.count("new"), plan.count("rejected")) == (1, 1, 0)
+    matched = next(o for o in plan.outcomes if o.status == "matched")
+    assert (matched.enterprise_id, matched.method) == ("tongwei", "exact")
+    edge = next(e for e in tiny.find_edges(source="tongwei", type="RANKED_IN") if e.key == "2026")
+    # 13,910,000 万元 = 1,391 亿元; the original kept
+    assert edge.props["revenue_100m_cny"] == 1391.0
+    assert (edge.props["revenue_original"], edge.props["revenue_unit"], edge.props["revenue_year"]) == (13910000.0, "万元", 2025)
+    new = next(o for o in plan.outcomes if o.status == "new")
+    assert tiny.find_edges(source=new.enterprise_id, type="HAS_SITE")[0].target == "530000"
+    again, second = import_file(tiny, "china-private-500", tmp_path / "private_2026.csv")
+    assert not second.changed and again.count("matched") == 2
+
+
+def test_editions_coexist(tiny, tmp_path):
+    import_file(tiny, "china-private-500", write(tmp_path, "p.csv", PRIVATE), edition="2025")
+    import_file(tiny, "china-private-500", tmp_path / "p.csv", edition="2026")
+    keys = [e.key for e in tiny.find_edges(source="tongwei", type="RANKED_IN") if e.target == "china-private-500"]
+    assert keys == ["2025", "2026"]
+
+
+def test_fortune_dollars_to_yuan(tiny, tmp_path):
+    text = 'RANK,NAME,REVENUES ($M)\n1,Walmart,"$648,125"\n2,Tongwei,"$19,700"\n'
+    plan, _ = import_file(tiny, "fortune-global-500", write(tmp_path, "g500.csv", text), edition="2024")
+    assert plan.count("matched") == 1  # Tongwei: the bundled English name
+    edge = next(e for e in tiny.find_edges(type="RANKED_IN") if e.props.get("listed_name") == "Walmart")
+    # $648,125M x 7.0467 (2023 average) / 100 = 45,671.42 亿元
+    assert edge.props["revenue_100m_cny"] == pytest.approx(45671.4244)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rank,name,province\n1,甲公司,四川省\n", "missing column revenue"),
+        ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省,很多\n", "p.csv:2: column revenue_wan_cny: revenue '很多' is not a number"),
+        ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省,100\n1,乙公司,四川省,90\n", "p.csv:3: column rank: duplicate rank 1 in edition 2026 (also line 2)"),
+        ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省\n", "p.csv:2: 3 cells but the header has 4"),
+        ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省,100\n2,甲公司,四川省,90\n", "the same enterprise as line 2"),
+    ],
+)
+def test_bad_rows_name_file_row_and_column_and_write_nothing(tiny, tmp_path, text, expected):
+    before = tiny.counts()
+    with pytest.raises(ValidationError) as err:
+        import_file(tiny, "china-private-500", write(tmp_path, "p.csv", text), edition="2026")
+    assert any(expected in p for p in err.value.problems), err.value.problems
+    assert tiny.counts() == before
+
+
+def test_dry_run_lists_every_problem_and_skip_invalid_imports_the_rest(tiny, tmp_path):
+    text = "rank,name,province,revenue_wan_cny\n1,甲公司,四川省,x\n2,乙公司,四川省,y\n3,丙公司,四川省,300\n"
+    path = write(tmp_path, "p.csv", text)
+    plan, result = import_file(tiny, "china-private-500", path, edition="2026", dry_run=True)
+    assert result is None and len(plan.problems) == 2
+    plan, result = import_file(tiny, "china-private-500", path, edition="2026", skip_invalid=True)
+    assert plan.count("rejected") == 2 and plan.count("new") == 1 and result.changed
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig"])
+def test_office_encodings(tiny, tmp_path, encoding):
+    plan, _ = import_file(tiny, "china-private-500", write(tmp_path, "p.csv", PRIVATE, encoding), edition="2026")
+    assert plan.count("matched") == 1 and plan.count("new") == 1
+
+
+def test_xlsx(tiny, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["rank", "name", "province", "revenue_wan_cny"])
+    sheet.append([1, "通威股份有限公司", "四川省", 13910000])
+    book.save(tmp_path / "p.xlsx")
+    plan, _ = import_file(tiny, "china-private-500", tmp_path / "p.xlsx", edition="2026")
+    assert plan.count("matched") == 1
+
+
+def test_ashare_by_code_in_either_form(tiny, tmp_path):
+    text = (
+        "ts_code,symbol,name,fullname,enname,area,industry\n"
+        "600438.SH,600438,通威股份,通威股份有限公司（新名称）,Tongwei,四川,电气设备\n"
+        "601012.SH,601012,隆基绿能,隆基绿能科技股份有限公司,LONGi,陕西,电气设备\n"
+    )
+    plan, _ = import_file(tiny, "ashare-basic", write(tmp_path, "a.csv", text))
+    by_line = {o.line: o for o in plan.outcomes}
+    assert (by_line[2].enterprise_id, by_line[2].method) == ("tongwei", "code")
+    assert by_line[3].status == "new"
+
+
+def test_chain_table_with_a_mapping(tiny, tmp_path):
+    mapping = write(tmp_path, "m.yaml", (
+        "kind: relations\nfrom: 产品\nto: 原料\ntype: 关系\n"
+        "types: {上游: {edge: FEEDS, reverse: true}, 子类: {edge: PART_OF, reverse: true}}\n"
+        "source: 某供应商产业链表 2025版\nas_of: '2025'\nconfidence: medium\n"
+    ))  # fmt: skip
+    table = write(tmp_path, "t.csv", "产品,原料,关系\n单晶硅片,工业硅,上游\n单晶硅片,N型硅片,子类\n单晶硅片,单晶硅片,上游\n")
+    with pytest.raises(ValidationError, match="relates to itself"):
+        import_file(tiny, "chain-table", table, mapping=mapping)
+    plan, _ = import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)
+    edges = {(e.source, e.type, e.target) for e in plan.changes.edges}
+    wafer = next(n.id for n in plan.changes.nodes if n.props["name"] == "单晶硅片")
+    silicon = next(n.id for n in plan.changes.nodes if n.props["name"] == "工业硅")
+    assert (silicon, "FEEDS", wafer) in edges
+    assert len(edges) == 2
+    assert not import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)[1].changed
+
+
+def test_chain_table_companies_and_mapping_errors(tiny, tmp_path):
+    mapping = write(tmp_path, "c.yaml", "kind: companies\ncompany: code\nnode: product\nsource: x\nas_of: '2021'\nconfidence: low\n")
+    table = write(tmp_path, "c.csv", "code,product\n600438,电池片\n999999,某产品\n")
+    plan, _ = import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)
+    assert plan.count("matched") == 1 and plan.count("rejected") == 1
+    assert "999999" in plan.problems[0]
+    with pytest.raises(ValidationError, match="kind must be relations or companies"):
+        import_file(tiny, "chain-table", table, mapping=write(tmp_path, "bad.yaml", "kind: stuff\n"))
+    with pytest.raises(ValidationError, match="needs --mapping"):
+        import_file(tiny, "chain-table", table)
+
+
+def test_unknown_source(tiny, tmp_path):
+    with pytest.raises(NotFoundError):
+        import_file(tiny, "forbes", write(tmp_path, "x.csv", PRIVATE))

@@ -1,0 +1,59 @@
+"""Entity resolution: how each match is made, and that unsure ones are never merged."""
+
+from __future__ import annotations
+
+from graph.store import Node
+from ingest.resolve import EnterpriseIndex, normalise_zh, stock_key
+
+
+def index() -> EnterpriseIndex:
+    return EnterpriseIndex.build(
+        [
+            Node("chalco", "Enterprise", {"name": "中国铝业股份有限公司", "aliases": ["中国铝业", "Chalco"], "stock_code": "601600.SH"}),
+            Node("chinalco", "Enterprise", {"name": "中国铝业集团有限公司", "name_en": "Aluminum Corp. of China"}),
+            Node("alibaba-cn", "Enterprise", {"name": "阿里巴巴（中国）有限公司"}),
+            Node("twin-a", "Enterprise", {"name": "同名科技有限公司"}),
+            Node("twin-b", "Enterprise", {"name": "同名科技股份有限公司"}),
+        ],
+        {"chinalco": ["Chinalco"]},
+    )
+
+
+def test_each_kind_of_match():
+    idx = index()
+    assert (idx.match("中国铝业股份有限公司").enterprise_id, idx.match("中国铝业股份有限公司").method) == ("chalco", "exact")
+    assert idx.match("", code="601600").method == "code"
+    assert idx.match("", code="601600").enterprise_id == "chalco"
+    assert idx.match("Chinalco").method == "alias"
+    assert (idx.match("ALUMINUM CORPORATION OF CHINA").enterprise_id, idx.match("ALUMINUM CORPORATION OF CHINA").method) == (
+        "chinalco",
+        "normalised",
+    )
+    # full- and half-width brackets and spacing do not matter
+    match = idx.match("阿里巴巴(中国) 有限公司")
+    assert (match.enterprise_id, match.method, match.confidence) == ("alibaba-cn", "exact", "high")
+
+
+def test_group_and_listed_company_are_not_merged():
+    idx = index()
+    # 中国铝业集团 vs 中国铝业股份: equal only without 集团 -> uncertain, never merged
+    match = idx.match("中国铝业控股集团")
+    assert match.method == "uncertain" and not match.merges
+    assert "chalco" in match.candidates or "chinalco" in match.candidates
+
+
+def test_two_firms_that_normalise_alike_are_uncertain():
+    match = index().match("同名科技")
+    assert match.method == "uncertain"
+    assert match.candidates == ("twin-a", "twin-b")
+
+
+def test_new_firm():
+    match = index().match("云南新企业有限公司")
+    assert (match.enterprise_id, match.method) == (None, "new")
+
+
+def test_normalisation_helpers():
+    assert normalise_zh("云南白药集团股份有限公司") == "云南白药集团"
+    assert normalise_zh("云南白药集团股份有限公司", drop_group=True) == "云南白药"
+    assert stock_key("sh600000") == stock_key("600000.SH") == "600000"
