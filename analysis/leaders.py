@@ -131,13 +131,13 @@ def best_leader_set(
     covered: set[str] = set()
     picks: list[LeaderPick] = []
     remaining = list(candidates)
+
+    def gain(candidate: LeaderCandidate, covered: set[str]) -> float:
+        return round(sum(weights[n] for n in set(candidate.covers) - covered), 4)
+
     while remaining and len(picks) < k:
-
-        def gain(c: LeaderCandidate) -> float:
-            return round(sum(weights[n] for n in set(c.covers) - covered), 4)
-
-        best = min(remaining, key=lambda c: (-gain(c), -len(c.tiers), c.enterprise_id))
-        best_gain = gain(best)
+        best = min(remaining, key=lambda c: (-gain(c, covered), -len(c.tiers), c.enterprise_id))
+        best_gain = gain(best, covered)
         if best_gain <= 0:
             break
         new = tuple(sorted(set(best.covers) - covered))

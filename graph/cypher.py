@@ -85,9 +85,8 @@ SET n = row.properties, n:{label}
 """
 
 
-def delete_node_edges_count() -> str:
-    """How many distinct edges touch the nodes `$ids` (they go with the nodes)."""
-    return f"""
+# How many distinct edges touch the nodes `$ids` (they go with the nodes).
+COUNT_EDGES_OF_NODES = f"""
 UNWIND $ids AS id
 MATCH (n:{NODE_LABEL} {{id: id}})-[r]-()
 RETURN count(DISTINCT r) AS edges

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import networkx as nx
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, RoutingControl
 from neo4j.exceptions import (
     AuthError,
     DriverError,
@@ -44,6 +44,8 @@ BATCH_SIZE = 1000
 # Property names the layout uses itself; props with these names live only in the JSON copy.
 RESERVED_PROPERTIES = frozenset({"id", "key", cypher.PROPS})
 CONNECTION_TIMEOUT_S = 15.0
+# The store speaks Bolt only (the driver's HTTP Query API is a preview with other semantics).
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 T = TypeVar("T")
 
@@ -85,7 +87,14 @@ def _acquire_driver(uri: str, user: str, password: str | None) -> tuple[tuple[st
         if shared is None:
             auth = (user, password) if password is not None else None
             shared = _SharedDriver(
-                GraphDatabase.driver(uri, auth=auth, connection_timeout=CONNECTION_TIMEOUT_S)
+                GraphDatabase.driver(
+                    uri,
+                    auth=auth,
+                    connection_timeout=CONNECTION_TIMEOUT_S,
+                    # the server's hints ("type FEEDS does not exist yet" on an empty graph)
+                    # would otherwise be logged as warnings on every first write of a type
+                    notifications_min_severity=NotificationMinimumSeverity.OFF,
+                )
             )
             _DRIVERS[key] = shared
         shared.users += 1
@@ -173,6 +182,12 @@ class Neo4jStore(StoreConveniences):
         self._view: nx.MultiDiGraph | None = None
         self._view_version: int | None = None
         self._closed = False
+        scheme = uri.partition("://")[0]
+        if "://" not in uri or scheme not in URI_SCHEMES:
+            raise StoreError(
+                f"cannot open Neo4j at {uri}: the URI must start with one of "
+                + ", ".join(f"{s}://" for s in URI_SCHEMES)
+            )
         try:
             self._driver_key, self._driver = _acquire_driver(uri, user, password)
         except (ValueError, DriverError) as exc:  # a malformed URI or driver option
@@ -290,7 +305,7 @@ class Neo4jStore(StoreConveniences):
                 progress(len(key_batch))
         for id_batch in _batches(list(changes.delete_nodes)):
             ids = list(dict.fromkeys(id_batch))
-            counts["edges_deleted"] += tx.run(cypher.delete_node_edges_count(), ids=ids).single(
+            counts["edges_deleted"] += tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(
                 strict=True
             )["edges"]
             counts["nodes_deleted"] += tx.run(cypher.DELETE_NODES, ids=ids).single(strict=True)["nodes"]

@@ -31,6 +31,12 @@ RANKING_COLUMNS = ("enterprise_id", "list", "edition", "rank", "listed_name", *P
 SITE_COLUMNS = ("enterprise_id", "region_id", "kind", "since", *PROVENANCE)
 TIE_COLUMNS = ("from_id", "to_id", "kind", *PROVENANCE)
 REGION_COLUMNS = ("id", "name", "name_en", *PROVENANCE)
+INSTITUTION_COLUMNS = ("id", "name", "name_en", "kind", "region_id", *PROVENANCE)
+TRAINS_COLUMNS = ("institution_id", "node_id", "programme", *PROVENANCE)
+SKILL_COLUMNS = ("node_id", "skills", *PROVENANCE)
+POLICY_COLUMNS = ("id", "name", "issuer", "doc_number", "date", "summary", *PROVENANCE)
+SUPPORT_COLUMNS = ("policy_id", "target_id", "measure", *PROVENANCE)
+INSTITUTION_KINDS = ("university", "research-institute", "vocational-college", "laboratory")
 YUNNAN_COLUMNS = ("id", "name", "name_en", "level", "parent_id", *PROVENANCE)
 
 
@@ -422,6 +428,44 @@ def _load_links(col: _Collector, root: Path) -> None:
             col.add_edge(row.where, row.get("from_id"), "SUPPLIES", row.get("to_id"), props, key=kind)
 
 
+def _load_talent_and_policies(col: _Collector, root: Path) -> None:
+    """Institutions and what they train for, the skills each link needs, support policies."""
+    for path in sorted((root / "institutions").glob("institutions*.csv")):
+        for row in _csv_rows(col, path, INSTITUTION_COLUMNS):
+            kind = _choice(col, row.where, "kind", row.get("kind"), INSTITUTION_KINDS)
+            prov = _provenance(col, row.where, row.cells)
+            if col.add_node(row.where, row.get("id"), "Institution", {
+                "name": row.get("name"), "name_en": row.get("name_en"), "kind": kind, **prov,
+            }):  # fmt: skip
+                col.add_edge(row.where, row.get("id"), "LOCATED_IN", row.get("region_id"), prov)
+    for path in sorted((root / "institutions").glob("trains_for*.csv")):
+        for row in _csv_rows(col, path, TRAINS_COLUMNS):
+            props = {"programme": row.get("programme"), **_provenance(col, row.where, row.cells)}
+            col.add_edge(row.where, row.get("institution_id"), "TRAINS_FOR", row.get("node_id"), props)
+    for path in sorted((root / "talent").glob("*.csv")):
+        for row in _csv_rows(col, path, SKILL_COLUMNS):
+            node = col.nodes.get(row.get("node_id"))
+            prov = _provenance(col, row.where, row.cells)
+            if node is None or node.label != "ChainNode":
+                col.problem(row.where, f"skills for unknown chain node {row.get('node_id')!r}")
+            elif "skills" in node.props:
+                col.problem(row.where, f"skills for {node.id} given twice")
+            else:
+                col.nodes[node.id] = Node(node.id, node.label, {
+                    **node.props, "skills": _split(row.get("skills")), "skills_source": prov["source"],
+                })  # fmt: skip
+    for path in sorted((root / "policies").glob("policies*.csv")):
+        for row in _csv_rows(col, path, POLICY_COLUMNS):
+            col.add_node(row.where, row.get("id"), "Policy", {
+                "name": row.get("name"), "issuer": row.get("issuer"), "doc_number": row.get("doc_number"),
+                "date": row.get("date"), "summary": row.get("summary"), **_provenance(col, row.where, row.cells),
+            })  # fmt: skip
+    for path in sorted((root / "policies").glob("supports*.csv")):
+        for row in _csv_rows(col, path, SUPPORT_COLUMNS):
+            props = {"measure": row.get("measure"), **_provenance(col, row.where, row.cells)}
+            col.add_edge(row.where, row.get("policy_id"), "SUPPORTS", row.get("target_id"), props)
+
+
 def _check_references(col: _Collector) -> None:
     """Every edge end exists and the (source, edge, target) pattern is one the schema allows."""
     for ident, edge in col.edges.items():
@@ -472,6 +516,7 @@ def load_dataset(root: Path | None = None) -> ChangeSet:
     members = _load_chains(col, root, industries)
     _load_enterprises(col, root)
     _load_links(col, root)
+    _load_talent_and_policies(col, root)
     _check_references(col)
     _check_chains(col, members)
     if col.problems:

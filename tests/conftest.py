@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -24,7 +25,7 @@ def _require(flag: str) -> bool:
     return os.environ.get(flag, "") not in ("", "0", "false")
 
 
-def skip_or_fail(reason: str, require_flag: str) -> None:
+def skip_or_fail(reason: str, require_flag: str) -> NoReturn:
     """Skip with `reason`, or fail when the environment says this part is required."""
     if _require(require_flag):
         pytest.fail(f"{reason} (and {require_flag}=1 makes this a failure)")

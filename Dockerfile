@@ -1,0 +1,25 @@
+# chainkg's web app and JSON API for a shared server install (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+# Only what the distribution needs (the repo also holds tests, notebooks and a Neo4j cache).
+COPY pyproject.toml README.md ./
+COPY graph ./graph
+COPY ingest ./ingest
+COPY analysis ./analysis
+COPY api ./api
+COPY data ./data
+RUN pip install . \
+    # `data/` is not package data yet: put it where ingest.curated.bundled_data_dir() looks
+    # (next to the installed packages) so `serve` can build an empty store from it.
+    && cp -r data "$(python -c 'import ingest, pathlib; print(pathlib.Path(ingest.__file__).parent.parent)')/data" \
+    && useradd --create-home --uid 10001 chainkg
+
+USER chainkg
+EXPOSE 8000
+CMD ["chainkg", "serve", "--host", "0.0.0.0"]

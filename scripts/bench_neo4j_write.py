@@ -1,0 +1,126 @@
+#!/usr/bin/env python
+"""Time the Neo4j store's batched writer against a naive one-statement-per-row writer.
+
+Loads the bundled dataset (or, if it does not load, a synthetic graph of the same shape) into
+Neo4j twice in one process, clearing in between, and prints both times and their ratio. Not a
+test; run it against a throwaway server:
+
+    eval "$(scripts/neo4j/start.sh)" && python scripts/bench_neo4j_write.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+
+from graph import cypher
+from graph.errors import ChainKGError
+from graph.neo4j_store import Neo4jStore, property_map
+from graph.store import ChangeSet, Edge, Node, canonical_props
+
+SRC = {"source": "synthetic benchmark", "as_of": "2024", "confidence": "low"}
+
+
+def synthetic_changes(seed: int = 7) -> ChangeSet:
+    """About 2,000 nodes and 6,000 edges shaped like the curated dataset."""
+    rng = random.Random(seed)
+    industries = [Node(f"industry-{i}", "Industry", {"name": f"产业{i}", **SRC}) for i in range(12)]
+    chain = [
+        Node(f"chain-{i}", "ChainNode", {"name": f"环节{i}", "stage": rng.choice(["upstream", "midstream", "downstream"]), **SRC})
+        for i in range(300)
+    ]
+    firms = [
+        Node(f"firm-{i}", "Enterprise", {"name": f"企业{i}", "aliases": [f"E{i}"], "ownership": "private", **SRC})
+        for i in range(1500)
+    ]
+    regions = [Node(f"region-{i}", "Region", {"name": f"地区{i}", "level": "county", **SRC}) for i in range(150)]
+    lists = [Node(f"list-{i}", "RankingList", {"name": f"榜单{i}", **SRC}) for i in range(38)]
+    edges: dict[tuple[str, str, str, str], Edge] = {}
+
+    def add(source: Node, edge_type: str, target: Node, key: str = "", **props: object) -> None:
+        edge = Edge(source.id, edge_type, target.id, key, {**props, **SRC})
+        edges.setdefault(edge.ident, edge)
+
+    for i, node in enumerate(chain):
+        add(node, "PART_OF", industries[i % 12])
+        if i % 12 < 11:
+            add(node, "FEEDS", chain[i + 1] if i + 1 < len(chain) else chain[0])
+    for firm in firms:
+        for target in rng.sample(chain, 2):
+            add(firm, "OPERATES_IN", target, role=rng.choice(["leader", "major", "player"]))
+        add(firm, "HAS_SITE", rng.choice(regions), key="hq", kind="hq")
+    for firm in rng.sample(firms, 600):
+        add(firm, "RANKED_IN", rng.choice(lists), key="2024", edition="2024", rank=rng.randint(1, 500))
+    while len(edges) < 6000:
+        a, b = rng.sample(firms, 2)
+        add(a, "SUPPLIES", b)
+    return ChangeSet(nodes=(*industries, *chain, *firms, *regions, *lists), edges=tuple(edges.values()))
+
+
+def dataset() -> tuple[str, ChangeSet]:
+    try:
+        from ingest.curated import load_dataset
+
+        return "bundled dataset", load_dataset()
+    except ChainKGError as exc:
+        print(f"(bundled dataset does not load: {exc}; using a synthetic graph)", file=sys.stderr)
+        return "synthetic graph", synthetic_changes()
+
+
+def naive_write(store: Neo4jStore, changes: ChangeSet) -> None:
+    """One auto-commit statement per node and per edge: what a first attempt usually does.
+    It sends the store's own statements, each with a single row, so only batching differs."""
+    with store._driver.session(database=store.database) as session:
+        for node in changes.nodes:
+            row = {"id": node.id, "properties": property_map(node.props, canonical_props(node.props), id=node.id)}
+            session.run(cypher.upsert_nodes(node.label), rows=[row]).consume()
+        for edge in changes.edges:
+            props = canonical_props(edge.props)
+            row = {
+                "source": edge.source,
+                "target": edge.target,
+                "key": edge.key,
+                "properties": property_map(edge.props, props, key=edge.key),
+            }
+            session.run(cypher.upsert_edges(edge.type), rows=[row]).consume()
+
+
+def timed(label: str, store: Neo4jStore, write: Callable[[], object]) -> tuple[float, dict[str, int]]:
+    store.clear()
+    start = time.perf_counter()
+    write()
+    elapsed = time.perf_counter() - start
+    print(f"{label:<34} {elapsed:8.2f} s")
+    return elapsed, store.counts()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uri", default=os.environ.get("CHAINKG_TEST_NEO4J_URI") or os.environ.get("NEO4J_URI"))
+    parser.add_argument("--user", default=os.environ.get("NEO4J_USER", "neo4j"))
+    parser.add_argument("--password", default=os.environ.get("NEO4J_PASSWORD", "unused-password"))
+    parser.add_argument("--database", default=os.environ.get("NEO4J_DATABASE", "neo4j"))
+    args = parser.parse_args()
+    if not args.uri:
+        parser.error("no Neo4j: pass --uri or run  eval \"$(scripts/neo4j/start.sh)\"  first")
+
+    what, changes = dataset()
+    print(f"{what}: {len(changes.nodes)} nodes, {len(changes.edges)} edges")
+    store = Neo4jStore(args.uri, user=args.user, password=args.password, database=args.database)
+    try:
+        batched, batched_counts = timed("batched (UNWIND, 1000 rows/batch)", store, lambda: store.apply(changes))
+        naive, naive_counts = timed("naive (one auto-commit per row)", store, lambda: naive_write(store, changes))
+        store.clear()
+    finally:
+        store.close()
+    if batched_counts != naive_counts:
+        raise SystemExit(f"the two writers disagree: {batched_counts} != {naive_counts}")
+    print(f"ratio naive / batched: {naive / batched:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
