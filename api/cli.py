@@ -48,6 +48,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+industry_arg = click.argument("industry")
+prefecture_opt = click.option("--prefecture", "-p", default=None, help="A Yunnan prefecture (code or name, e.g. 曲靖).")
 
 
 def friendly_errors(func: F) -> F:
@@ -264,6 +266,65 @@ def import_(source: str, file: Path, edition: str | None, mapping: Path | None, 
         )  # fmt: skip
 
 
+def write_plan(view: nx.MultiDiGraph, industry: str, prefecture: str | None, fmt: str, output: Path) -> None:
+    """Draft the plan and write it in `fmt` (md, html, docx) to `output`."""
+    from analysis.plans import industry_plan
+    from api.render import chain_map_png, plan_docx, plan_html, plan_markdown
+
+    plan = industry_plan(view, industry, prefecture=prefecture)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "md":
+        output.write_text(plan_markdown(plan), encoding="utf-8")
+        return
+    png = chain_map_png(view, chain_gaps(view, industry, prefecture=prefecture))
+    if fmt == "html":
+        output.write_text(plan_html(plan, png), encoding="utf-8")
+    else:
+        plan_docx(plan, output, png)
+
+
+@cli.command()
+@industry_arg
+@prefecture_opt
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default=None,
+              help="Output format (default: from the file's extension).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@friendly_errors
+def plan(industry: str, prefecture: str | None, fmt: str | None, output: Path) -> None:
+    """Draft an industry's 1+1+1+1 plan (chain, promotion, talent, policies) as Markdown, HTML or Word."""
+    fmt = fmt or {".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}.get(output.suffix.lower())
+    if fmt is None:
+        raise click.UsageError("give --format md|html|docx or an output file ending in .md, .html or .docx")
+    with opened_store() as store:
+        view = store.graph()
+    industry_id = resolve_industry(view, industry)
+    write_plan(view, industry_id, resolve_prefecture(view, prefecture), fmt, output)
+    out.print(f"wrote {output} ({fmt})", highlight=False)
+
+
+@cli.group()
+def export() -> None:
+    """Export lists for Excel."""
+
+
+@export.command("targets")
+@industry_arg
+@prefecture_opt
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--top", "-k", type=click.IntRange(1, 500), default=20, show_default=True)
+@friendly_errors
+def export_targets(industry: str, prefecture: str | None, output: Path, top: int) -> None:
+    """The industry's target-enterprise list (with reasons) and leader set as an .xlsx workbook."""
+    from analysis.plans import industry_plan
+    from api.render import targets_xlsx
+
+    with opened_store() as store:
+        view = store.graph()
+    industry_id = resolve_industry(view, industry)
+    targets_xlsx(industry_plan(view, industry_id, prefecture=resolve_prefecture(view, prefecture), top=top), output)
+    out.print(f"wrote {output}", highlight=False)
+
+
 def _nodes(view: nx.MultiDiGraph, label: str, ids: set[str] | None = None) -> list[Node]:
     return [
         Node(n, label, d)
@@ -300,8 +361,6 @@ def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str
     return "、".join(names[:limit]) + (f" 等{len(names)}家" if len(names) > limit else "")
 
 
-industry_arg = click.argument("industry")
-prefecture_opt = click.option("--prefecture", "-p", default=None, help="A Yunnan prefecture (code or name, e.g. 曲靖).")
 
 
 @cli.command()

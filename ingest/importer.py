@@ -18,8 +18,9 @@ from typing import Any
 
 from graph.errors import NotFoundError, ValidationError
 from graph.store import ChangeSet, Edge, GraphStore, Node
-from ingest.resolve import EnterpriseIndex, Match, normalise
-from ingest.tables import Row
+from ingest.curated import bundled_data_dir
+from ingest.resolve import EnterpriseIndex, Match, fold, normalise
+from ingest.tables import Row, read_csv
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,22 @@ class ImportContext:
     region_ids: frozenset[str]
     chain_node_ids: frozenset[str]
     ranking_list_ids: frozenset[str] = frozenset()
+    translations: Mapping[str, str] = field(default_factory=dict)
+
+    def name_for(self, listed: str) -> str | None:
+        """The Chinese name the alias table gives a firm listed under `listed` (an English name)."""
+        return self.translations.get(fold(listed))
 
     @classmethod
-    def from_store(cls, store: GraphStore) -> ImportContext:
+    def from_store(cls, store: GraphStore, aliases_dir: Path | None = None) -> ImportContext:
         enterprises = store.find_nodes("Enterprise")
+        known = {n.id for n in enterprises}
         listed: dict[str, list[str]] = {}
+        translations: dict[str, str] = {}
+        for alias, name, enterprise_id in read_alias_tables(aliases_dir or bundled_data_dir() / "aliases"):
+            translations[fold(alias)] = name
+            if enterprise_id in known:
+                listed.setdefault(enterprise_id, []).append(alias)
         for edge in store.find_edges(type="RANKED_IN"):
             if edge.props.get("listed_name"):
                 listed.setdefault(edge.source, []).append(str(edge.props["listed_name"]))
@@ -125,7 +137,26 @@ class ImportContext:
             region_ids=frozenset(r.id for r in regions),
             chain_node_ids=frozenset(n.id for n in store.find_nodes("ChainNode")),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
+            translations=translations,
         )
+
+
+ALIAS_COLUMNS = ("alias", "name", "enterprise_id", "source", "as_of", "confidence")
+
+
+def read_alias_tables(folder: Path) -> list[tuple[str, str, str]]:
+    """(alias, Chinese name, enterprise id or "") from the alias tables in `folder`.
+
+    Raises:
+        ValidationError: a table without its columns or a row without alias, name or source.
+    """
+    found = []
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        for row in read_csv(path, ALIAS_COLUMNS):
+            if not row.get("alias") or not row.get("name") or not row.get("source"):
+                raise ValidationError(f"{row.where}: an alias needs alias, name and source")
+            found.append((row.get("alias"), row.get("name"), row.get("enterprise_id")))
+    return found
 
 
 def stable_id(prefix: str, name: str) -> str:

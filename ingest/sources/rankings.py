@@ -135,11 +135,16 @@ def _plan_row(
     hq = _hq_region(ctx, row, cols)
     is_english = fmt.unit == "$M"
 
+    chinese = ctx.name_for(name) if is_english else None
+
     def new_props() -> dict[str, Any]:
-        return {"name": name, "name_en": name if is_english else None, "aliases": [name] if is_english else []}
+        if is_english:
+            return {"name": chinese or name, "name_en": name, "aliases": [name]}
+        return {"name": name}
 
     firm = resolve_enterprise(
-        plan, ctx, row, name=name, new_props=new_props, provenance=provenance, hq_region=hq,
+        plan, ctx, row, name=name, names=(chinese,) if chinese else (), new_props=new_props,
+        provenance=provenance, hq_region=hq,
         seen=seen_firm.setdefault(str(row_edition), {}),
     )  # fmt: skip
     if firm is None:

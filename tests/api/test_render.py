@@ -1,0 +1,72 @@
+"""Each renderer's output opened with its own library, with the expected headings and rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.gaps import chain_gaps
+from analysis.plans import industry_plan
+from api.render import chain_map_png, plan_docx, plan_html, plan_markdown, targets_xlsx
+from tests.canonical import INDUSTRY, canonical_view
+
+HEADINGS = ["一、产业与产业链", "二、产业招商方案", "三、人才招引方案", "四、产业支持政策"]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return industry_plan(canonical_view(), INDUSTRY)
+
+
+@pytest.fixture(scope="module")
+def png():
+    view = canonical_view()
+    return chain_map_png(view, chain_gaps(view, INDUSTRY))
+
+
+def test_markdown(plan):
+    text = plan_markdown(plan)
+    for heading in HEADINGS:
+        assert f"# {heading}" in text
+    assert "| 1 | 全国一号 | 中间品 | 补链 | 73.3 | 世界500强（2024） |" in text
+    assert "60%" in text
+
+
+def test_html_is_self_contained(plan, png):
+    page = plan_html(plan, png)
+    assert "http://" not in page and "https://" not in page
+    assert "data:image/png;base64," in page
+    assert all(h in page for h in HEADINGS)
+    assert page.count("<tr>") >= 5 + 5 + 4
+
+
+def test_png_is_an_image(png):
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_docx_opens_with_python_docx(plan, png, tmp_path: Path):
+    from docx import Document
+
+    path = tmp_path / "plan.docx"
+    plan_docx(plan, path, png)
+    doc = Document(str(path))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings[0] == "云南省示例产业产业“1+1+1+1”招商方案（草案）"
+    assert all(h in headings for h in HEADINGS)
+    targets = next(t for t in doc.tables if t.rows[0].cells[1].text == "目标企业")
+    assert [r.cells[1].text for r in targets.rows[1:]] == ["全国一号", "民营二号", "集团四号", "集团六号", "中型三号"]
+    assert len(doc.inline_shapes) == 1
+
+
+def test_xlsx_opens_with_openpyxl(plan, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "targets.xlsx"
+    targets_xlsx(plan, path)
+    book = load_workbook(path)
+    sheet = book["目标企业"]
+    assert sheet["A3"].value == "序号" and sheet["B3"].value == "目标企业"
+    assert [sheet.cell(row=r, column=2).value for r in range(4, 9)] == ["全国一号", "民营二号", "集团四号", "集团六号", "中型三号"]
+    assert sheet["E4"].value == 73.33
+    assert book.sheetnames == ["目标企业", "链主企业组合", "说明"]
