@@ -19,6 +19,8 @@ NODE_LABELS: frozenset[str] = frozenset(
         "Policy",
         "Institution",
         "Park",
+        "User",
+        "AuditEntry",
     }
 )
 
@@ -37,6 +39,7 @@ EDGE_TYPES: frozenset[str] = frozenset(
         "INVESTED_BY",
         "TARGETS",
         "IN_INDUSTRY",
+        "ABOUT",
     }
 )
 
@@ -60,6 +63,7 @@ PATTERNS: frozenset[tuple[str, str, str]] = frozenset(
         ("Project", "LOCATED_IN", "Region"),
         ("Project", "TARGETS", "ChainNode"),
         ("Project", "IN_INDUSTRY", "Industry"),
+        ("AuditEntry", "ABOUT", "Project"),
     }
 )
 
