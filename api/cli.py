@@ -245,6 +245,9 @@ def import_(source: str, file: Path, edition: str | None, mapping: Path | None, 
         f"rejected {summary['rejected']}",
         highlight=False,
     )
+    confirmed = sum(1 for note in plan.notes if "confirms the curated" in note)
+    if confirmed:
+        out.print(f"  {confirmed} rows confirm memberships already in the curated dataset (kept as curated)", highlight=False)
     methods: dict[str, int] = {}
     for outcome in plan.outcomes:
         if outcome.status == "matched":

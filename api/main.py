@@ -52,6 +52,10 @@ def error_body(exc: Exception) -> ErrorPublic:
         return ErrorPublic(status=503, code="store_unavailable", message=str(exc))
     if isinstance(exc, ChainKGError):
         return ErrorPublic(status=400, code="bad_request", message=str(exc))
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        # Starlette's own parse failures (a body that is not UTF-8 JSON, a broken form): malformed input
+        problem = f"body: {exc.detail}"
+        return ErrorPublic(status=422, code="invalid_request", message=f"malformed request: {problem}", problems=[problem])
     if isinstance(exc, StarletteHTTPException):
         message = {404: "no such page or route", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
         return ErrorPublic(status=exc.status_code, code="http_error", message=message)
@@ -92,6 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        # FastAPI's /docs and /redoc load their scripts from a CDN: off, since the app must work on
+        # an intranet with no Internet. The schema itself is at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     for exc_type in (ChainKGError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_type, error_response)

@@ -192,15 +192,12 @@ class SqliteStore(StoreConveniences):
         rows = self._conn.execute(f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", ids)
         return {r[0]: (r[1], r[2]) for r in rows}
 
-    def _existing_edges(
-        self, idents: list[tuple[str, str, str, str]]
-    ) -> dict[tuple[str, str, str, str], str]:
+    def _existing_edges(self, idents: list[tuple[str, str, str, str]]) -> dict[tuple[str, str, str, str], str]:
+        # one primary-key probe per edge: faster in SQLite than any IN (VALUES ...) form
         found: dict[tuple[str, str, str, str], str] = {}
+        probe = "SELECT props FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?"
         for ident in idents:
-            row = self._conn.execute(
-                "SELECT props FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?",
-                ident,
-            ).fetchone()
+            row = self._conn.execute(probe, ident).fetchone()
             if row is not None:
                 found[ident] = row[0]
         return found

@@ -107,6 +107,7 @@ class ImportContext:
     chain_node_ids: frozenset[str]
     ranking_list_ids: frozenset[str] = frozenset()
     translations: Mapping[str, str] = field(default_factory=dict)
+    curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
 
     def name_for(self, listed: str) -> str | None:
         """The Chinese name the alias table gives a firm listed under `listed` (an English name)."""
@@ -118,11 +119,14 @@ class ImportContext:
         known = {n.id for n in enterprises}
         listed: dict[str, list[str]] = {}
         translations: dict[str, str] = {}
+        curated: set[tuple[str, str, str, str]] = set()
         for alias, name, enterprise_id in read_alias_tables(aliases_dir or bundled_data_dir() / "aliases"):
             translations[fold(alias)] = name
             if enterprise_id in known:
                 listed.setdefault(enterprise_id, []).append(alias)
         for edge in store.find_edges(type="RANKED_IN"):
+            if edge.props.get("origin") == "dataset":
+                curated.add(edge.ident)
             if edge.props.get("listed_name"):
                 listed.setdefault(edge.source, []).append(str(edge.props["listed_name"]))
         regions = store.find_nodes("Region")
@@ -138,6 +142,7 @@ class ImportContext:
             chain_node_ids=frozenset(n.id for n in store.find_nodes("ChainNode")),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
+            curated_rankings=frozenset(curated),
         )
 
 

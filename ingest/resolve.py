@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from graph.store import Node
@@ -114,6 +114,7 @@ class EnterpriseIndex:
     normalised: dict[str, set[str]] = field(default_factory=dict)
     loose: dict[str, set[str]] = field(default_factory=dict)
     codes: dict[str, set[str]] = field(default_factory=dict)
+    code_of: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, enterprises: Iterable[Node], aliases: Mapping[str, Iterable[str]] | None = None) -> EnterpriseIndex:
@@ -139,29 +140,40 @@ class EnterpriseIndex:
         code = str(props.get("stock_code") or "")
         if code:
             self.codes.setdefault(stock_key(code), set()).add(enterprise_id)
+            self.code_of[enterprise_id] = stock_key(code)
 
     def match(self, name: str, *, code: str | None = None, names: Iterable[str] = ()) -> Match:
-        """Resolve one row by its stock code, its name and any other names it gives."""
-        if code:
-            found = self.codes.get(stock_key(code), set())
+        """Resolve one row by its stock code, its name and any other names it gives.
+
+        A firm listed under another stock code is never the row's firm, whatever the names say
+        (东风股份 was the short name of two different listed companies).
+        """
+        key = stock_key(code) if code else ""
+        if key:
+            found = self.codes.get(key, set())
             if len(found) == 1:
                 return Match(next(iter(found)), "code", "high")
         all_names = [n for n in (name, *names) if n]
+
+        def lookup(table: dict[str, set[str]], normaliser: Callable[[str], str]) -> set[str]:
+            hits = set().union(*(table.get(normaliser(n), set()) for n in all_names)) if all_names else set()
+            return {h for h in hits if not (key and self.code_of.get(h, key) != key)}
+
         for table, method, confidence in (
             (self.exact, "exact", "high"),
             (self.alias, "alias", "high"),
         ):
-            hits = set().union(*(table.get(fold(n), set()) for n in all_names)) if all_names else set()
+            hits = lookup(table, fold)
             if len(hits) == 1:
                 return Match(next(iter(hits)), method, confidence)
             if len(hits) > 1:
                 return Match(None, "uncertain", "low", tuple(sorted(hits)))
-        hits = set().union(*(self.normalised.get(normalise(n), set()) for n in all_names)) if all_names else set()
+        hits = lookup(self.normalised, normalise)
         if len(hits) == 1:
             return Match(next(iter(hits)), "normalised", "medium")
         if len(hits) > 1:
             return Match(None, "uncertain", "low", tuple(sorted(hits)))
-        loose = set().union(*(self.loose.get(normalise(n, drop_group=True), set()) for n in all_names)) if all_names else set()
+        loose = lookup(self.loose, lambda n: normalise(n, drop_group=True))
         if loose:
             return Match(None, "uncertain", "low", tuple(sorted(loose)))
         return Match(None, "new", "high")

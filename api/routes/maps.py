@@ -22,9 +22,9 @@ STATIC_DIR = Path(__file__).parent.parent / "static"
 STATUS_COLOURS = {"strong": "#2e7d32", "weak": "#f0a202", "missing": "#c62828"}
 STATUS_EN = {"strong": "strong", "weak": "weak", "missing": "missing"}
 FONT_FACE = "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
-COLUMN_WIDTH = 230
+COLUMN_WIDTH = 250
 ROW_HEIGHT = 95
-FIRMS_PER_NODE = 6  # on the map: a node's Yunnan firms and its first few outside firms
+FIRMS_PER_NODE = 4  # on the map: a node's Yunnan firms and its first few outside firms
 
 OPTIONS: dict[str, Any] = {
     "nodes": {"font": {"face": FONT_FACE, "size": 15}, "borderWidth": 2},
@@ -99,7 +99,7 @@ def chain_network(graph: dict[str, Any], *, lang: str = "zh") -> dict[str, Any]:
             x=x,
             y=y,
             fixed=True,
-            group=node["status"],
+            widthConstraint={"maximum": 150},
             kind="chain",
             status=node["status"],
         )
@@ -171,8 +171,7 @@ def _enterprise_layer(
                     "dashes": [2, 4],
                     "color": "#90a4ae",
                     "arrows": "",
-                    "label": {"leader": "龙头", "major": "骨干"}.get(op["role"], ""),
-                    "font": {"size": 10, "face": FONT_FACE},
+                    "title": {"leader": "龙头 leader", "major": "骨干 major"}.get(op["role"], "参与者 player"),
                     "kind": "operates",
                 }
             )

@@ -149,6 +149,9 @@ def _plan_row(
     )  # fmt: skip
     if firm is None:
         return
+    if (firm, "RANKED_IN", fmt.list_id, str(row_edition)) in ctx.curated_rankings:
+        plan.notes.append(f"line {row.line}: {name} confirms the curated dataset's membership, which stays as curated")
+        return
     plan.add_edge(
         Edge(firm, "RANKED_IN", fmt.list_id, str(row_edition), {
             "list": fmt.list_id, "edition": str(row_edition), "rank": rank, "listed_name": name,

@@ -57,3 +57,13 @@ def test_normalisation_helpers():
     assert normalise_zh("云南白药集团股份有限公司") == "云南白药集团"
     assert normalise_zh("云南白药集团股份有限公司", drop_group=True) == "云南白药"
     assert stock_key("sh600000") == stock_key("600000.SH") == "600000"
+
+
+def test_a_firm_listed_under_another_code_is_never_merged():
+    # 东风股份 was the short name of 601515 (东峰集团) and is that of 600006 (东风汽车股份)
+    idx = EnterpriseIndex.build(
+        [Node("dongfeng-printing", "Enterprise", {"name": "广东东峰新材料集团股份有限公司", "aliases": ["东风股份"], "stock_code": "601515.SH"})]
+    )
+    assert idx.match("东风汽车股份有限公司", code="600006.SH", names=("东风股份",)).method == "new"
+    assert idx.match("东峰集团", code="601515").enterprise_id == "dongfeng-printing"
+    assert idx.match("东风股份").enterprise_id == "dongfeng-printing"  # no code given: the alias decides

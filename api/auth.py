@@ -1,0 +1,268 @@
+"""Users of the project library and how they prove who they are.
+
+A user is a `User` node: name, role (county / prefecture / province), region code, a salted
+PBKDF2 password hash, and the SHA-256 of an API token (the token itself is shown once and never
+stored). The JSON API takes `Authorization: Bearer <token>`; the pages take a session cookie
+signed with HMAC-SHA256 under the app secret: `CHAINKG_SECRET`, or else a random secret created
+once and kept (mode 600) beside the embedded store. A weak CHAINKG_SECRET stops the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+
+from api.deps import StoreDep
+from graph.errors import ChainKGError, ValidationError
+from graph.projects import Actor, check_region_for_role, now_in_china
+from graph.sqlite_store import default_db_path
+from graph.store import GraphStore, Node
+
+SECRET_ENV = "CHAINKG_SECRET"
+SECRET_FILE = "chainkg.secret"
+SECRET_MIN_LENGTH = 32
+PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "please-change", "dev", "test"}
+SESSION_COOKIE = "chainkg_session"
+SESSION_SECONDS = 12 * 3600
+PBKDF2_ITERATIONS = 240_000
+NAME_PATTERN = r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$"
+
+
+class WeakSecret(ChainKGError):
+    """CHAINKG_SECRET is a placeholder or too short to sign sessions."""
+
+
+# -- passwords and tokens ---------------------------------------------------------------------
+
+
+def hash_password(password: str, *, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
+    """`pbkdf2_sha256$iterations$salt$hash` (salt and hash base64).
+
+    >>> stored = hash_password("s3cret-pass", salt=b"0123456789abcdef", iterations=1000)
+    >>> verify_password("s3cret-pass", stored), verify_password("wrong", stored)
+    (True, False)
+    """
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return f"pbkdf2_sha256${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, iterations, salt, digest = stored.split("$")
+        if scheme != "pbkdf2_sha256":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), base64.b64decode(salt), int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(expected, got)
+
+
+def token_hash(token: str) -> str:
+    """Tokens are 256 random bits, so one SHA-256 is enough to store them safely."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def user_id(name: str) -> str:
+    return f"user:{name}"
+
+
+def actor_of(node: Node) -> Actor:
+    return Actor(str(node.props["name"]), str(node.props["role"]), str(node.props["region"]))
+
+
+def create_user(
+    store: GraphStore, name: str, role: str, region: str, *, password: str | None = None, display: str | None = None
+) -> tuple[Node, str]:
+    """Create a user (or replace its role, region, password and token); returns the node and the
+    new API token, which is not stored and cannot be shown again.
+
+    Raises:
+        ValidationError: a bad name, role, region or a password under 8 characters.
+    """
+    import re
+
+    if not re.match(NAME_PATTERN, name):
+        raise ValidationError(f"name: {name!r} must be 2-40 letters, digits, Chinese characters, _ . -")
+    region_node = check_region_for_role(store, role, region)
+    if password is not None and len(password) < 8:
+        raise ValidationError("password: at least 8 characters")
+    token = secrets.token_urlsafe(32)
+    existing = store.get_node(user_id(name))
+    props: dict[str, Any] = {
+        "name": name,
+        "display_name": display or name,
+        "role": role,
+        "region": region,
+        "region_name": region_node.name,
+        "token_sha256": token_hash(token),
+        "created_at": (existing.props.get("created_at") if existing else None) or now_in_china(),
+    }
+    if password is not None:
+        props["password_hash"] = hash_password(password)
+    elif existing and existing.props.get("password_hash"):
+        props["password_hash"] = existing.props["password_hash"]
+    node = Node(user_id(name), "User", props)
+    store.upsert_nodes([node])
+    return node, token
+
+
+def user_by_token(store: GraphStore, token: str) -> Node | None:
+    if not token or len(token) > 200:
+        return None
+    found = store.find_nodes("User", where={"token_sha256": token_hash(token)})
+    return found[0] if len(found) == 1 else None
+
+
+def authenticate(store: GraphStore, name: str, password: str) -> Node | None:
+    node = store.get_node(user_id(name[:60]))
+    if node is None or node.label != "User" or not node.props.get("password_hash"):
+        hash_password(password[:200])  # same work either way: no user-name oracle by timing
+        return None
+    return node if verify_password(password[:200], str(node.props["password_hash"])) else None
+
+
+# -- the secret and sessions ------------------------------------------------------------------
+
+
+def load_secret(store_dir: Path | None = None) -> bytes:
+    """CHAINKG_SECRET, or the secret kept in `store_dir` (created on first use).
+
+    Raises:
+        WeakSecret: CHAINKG_SECRET is set to a placeholder or to fewer than 32 characters.
+    """
+    configured = os.environ.get(SECRET_ENV)
+    if configured is not None:
+        if configured.strip().casefold() in PLACEHOLDERS or len(configured) < SECRET_MIN_LENGTH:
+            raise WeakSecret(
+                f"{SECRET_ENV} must be a random string of at least {SECRET_MIN_LENGTH} characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'); refusing to start"
+            )
+        return configured.encode("utf-8")
+    folder = store_dir or default_db_path().parent
+    path = folder / SECRET_FILE
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (FileNotFoundError, ValueError):
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_bytes(32)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value.hex())
+    try:
+        os.link(tmp, path)  # first writer wins when two processes start together
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_session(secret: bytes, user: Node, *, now: float | None = None) -> str:
+    """A cookie value naming the user, expiring after SESSION_SECONDS, bound to the user's token
+    hash (re-issuing the token with `chainkg user add` ends old sessions)."""
+    payload = {
+        "u": user.props["name"],
+        "exp": int((now or time.time()) + SESSION_SECONDS),
+        "k": str(user.props.get("token_sha256", ""))[:16],
+    }
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    mac = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
+    return f"{body}.{mac}"
+
+
+def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | None = None) -> Node | None:
+    if not value or len(value) > 1000 or "." not in value:
+        return None
+    body, _, mac = value.partition(".")
+    expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected, mac):
+        return None
+    try:
+        payload = json.loads(_unb64(body))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(payload, dict) or int(payload.get("exp", 0)) < (now or time.time()):
+        return None
+    node = store.get_node(user_id(str(payload.get("u", ""))))
+    if node is None or node.label != "User":
+        return None
+    if str(node.props.get("token_sha256", ""))[:16] != payload.get("k"):
+        return None
+    return node
+
+
+def csrf_token(secret: bytes, session: str) -> str:
+    return hmac.new(secret, b"csrf:" + session.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# -- FastAPI ----------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def auth_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the session secret at start-up (a weak CHAINKG_SECRET stops the server here)."""
+    store = getattr(app.state, "store", None)
+    path = getattr(store, "path", None)
+    folder = Path(path).parent if path is not None and str(path) != ":memory:" else None
+    app.state.secret = load_secret(folder)
+    yield
+
+
+def app_secret(request: Request) -> bytes:
+    secret = getattr(request.app.state, "secret", None)
+    if secret is None:  # an app built without the projects router's lifespan
+        store = request.app.state.store
+        path = getattr(store, "path", None)
+        secret = load_secret(Path(path).parent if path is not None and str(path) != ":memory:" else None)
+        request.app.state.secret = secret
+    return secret  # type: ignore[no-any-return]
+
+
+def session_user(request: Request, store: GraphStore) -> Node | None:
+    """The user of the pages' session cookie, or None."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return read_session(store, app_secret(request), cookie) if cookie else None
+
+
+def require_user(request: Request, store: StoreDep) -> Node:
+    """The JSON API's user, from `Authorization: Bearer <token>` only: a cookie is not accepted
+    there, so another site cannot make a logged-in browser write through the API.
+
+    Raises:
+        HTTPException: 401 without a token or with one that matches no user.
+    """
+    header = request.headers.get("authorization", "")
+    if not header:
+        raise HTTPException(401, "请提供访问令牌 (authentication required: Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    scheme, _, token = header.partition(" ")
+    node = user_by_token(store, token.strip()) if scheme.lower() == "bearer" else None
+    if node is None:
+        raise HTTPException(401, "无效的访问令牌 (invalid API token)", headers={"WWW-Authenticate": "Bearer"})
+    return node
+
+
+UserDep = Annotated[Node, Depends(require_user)]

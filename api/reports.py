@@ -1,0 +1,137 @@
+"""The tracking reports as files: quota progress, chain-leader/HQ counts, monthly and quarterly
+progress and the prefecture bulletin, to Excel (.xlsx) and Word (.docx). The web page's download
+links and `chainkg report` both use these."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from analysis.tracking import (
+    BULLETIN_INDICATORS,
+    Bulletin,
+    LeaderHeadquartersCounts,
+    ProgressReport,
+    QuotaProgress,
+    leader_headquarters_counts,
+    prefecture_bulletin,
+    progress_report,
+    quota_progress,
+)
+
+
+@dataclass(frozen=True)
+class TrackingReport:
+    """Everything the tracking page shows for one year."""
+
+    year: int
+    quota: QuotaProgress
+    counts: LeaderHeadquartersCounts
+    monthly: ProgressReport
+    quarterly: ProgressReport
+    bulletin: Bulletin
+
+
+def tracking_report(view: nx.MultiDiGraph, year: int) -> TrackingReport:
+    return TrackingReport(
+        year=year,
+        quota=quota_progress(view, year),
+        counts=leader_headquarters_counts(view, year),
+        monthly=progress_report(view, year, "month"),
+        quarterly=progress_report(view, year, "quarter"),
+        bulletin=prefecture_bulletin(view, year),
+    )
+
+
+def _quota_rows(report: TrackingReport) -> list[list[Any]]:
+    return [
+        [r.name, r.quota if r.quota is not None else "—", r.count, r.investment_yi,
+         "—" if r.met is None else ("已完成" if r.met else "未完成")]
+        for r in report.quota.rows
+    ]  # fmt: skip
+
+
+PROGRESS_HEADER = ["时段", "签约项目数", "签约投资额（亿元）", "其中10亿元以上", "开工项目数", "投产项目数", "新增到位资金（亿元）"]
+QUOTA_HEADER = ["产业", "年度目标（个）", "已完成（个）", "投资额（亿元）", "完成情况"]
+BULLETIN_HEADER = ["排名", "州（市）", *(label for _, label in BULLETIN_INDICATORS), "综合得分"]
+
+
+def _progress_rows(report: ProgressReport) -> list[list[Any]]:
+    return [
+        [r.period, r.signed, r.signed_investment_yi, r.major_signed, r.started, r.production, r.funds_added_yi]
+        for r in report.rows
+    ]
+
+
+def _bulletin_rows(bulletin: Bulletin) -> list[list[Any]]:
+    return [
+        [r.rank, r.name, r.signed_count, r.signed_investment_yi, r.major_count, r.funds_in_place_yi, r.score]
+        for r in bulletin.rows
+    ]
+
+
+def _sections(report: TrackingReport) -> list[tuple[str, list[str], list[list[Any]], str]]:
+    counts = report.counts
+    return [
+        ("州市通报", BULLETIN_HEADER, _bulletin_rows(report.bulletin), report.bulletin.method),
+        ("产业项目目标", QUOTA_HEADER, _quota_rows(report), report.quota.explanation),
+        ("链主与总部", ["指标", "完成（个）", "年度目标（个）"],
+         [["链主企业项目", len(counts.chain_leaders), counts.chain_leader_target],
+          ["总部项目", len(counts.headquarters), counts.headquarters_target]], counts.explanation),
+        ("月度进展", PROGRESS_HEADER, _progress_rows(report.monthly), "按月统计省级审定项目的签约、开工、投产和资金到位。"),
+        ("季度调度", PROGRESS_HEADER, _progress_rows(report.quarterly), "按季度汇总，供季度调度会使用。"),
+    ]  # fmt: skip
+
+
+def tracking_xlsx(report: TrackingReport) -> bytes:
+    """One workbook, one sheet per section, a note row under each table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, header, rows, note in _sections(report):
+        sheet = book.create_sheet(title)
+        sheet.append([f"{report.year}年 {title}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append(header)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.append([])
+        sheet.append([note])
+        for column, _ in enumerate(header, start=1):
+            sheet.column_dimensions[chr(64 + column)].width = 18 if column > 1 else 22
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def tracking_docx(report: TrackingReport) -> bytes:
+    """A Word bulletin: title, then each section as a heading, a table and its method note."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "SimSun"  # type: ignore[attr-defined]
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # type: ignore[attr-defined]
+    document.add_heading(f"{report.year}年招大引强项目推进情况通报", level=0)
+    for title, header, rows, note in _sections(report):
+        document.add_heading(title, level=1)
+        table = document.add_table(rows=1, cols=len(header))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, header, strict=True):
+            cell.text = str(text)
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = f"{value:g}" if isinstance(value, float) else str(value)
+        document.add_paragraph(note)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,86 @@
+"""Quota progress, chain-leader/HQ counts, monthly and quarterly progress and the prefecture
+bulletin (measures 1, 2, 6, 9, 10): JSON, a page, and Excel/Word downloads. Only approved
+projects count, so every signed-in user may read these aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api import auth
+from api.auth import UserDep
+from api.deps import StoreDep
+from api.reports import TrackingReport, tracking_docx, tracking_report, tracking_xlsx
+from api.routes.pages import render
+from api.routes.projects import labels, login_redirect, page_context
+from graph.projects import today_in_china
+from graph.store import GraphStore
+
+router = APIRouter(tags=["tracking"])
+
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="the year (default: this year)")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def report_for(store: GraphStore, year: int | None) -> TrackingReport:
+    return tracking_report(store.graph(), year or today_in_china().year)
+
+
+def report_json(report: TrackingReport) -> dict[str, Any]:
+    quota = asdict(report.quota)
+    for row, source in zip(quota["rows"], report.quota.rows, strict=True):
+        row.update(met=source.met, percent=source.percent)
+    counts = asdict(report.counts)
+    return {
+        "year": report.year,
+        "quota": {**quota, "explanation": report.quota.explanation},
+        "leaders_and_headquarters": {**counts, "explanation": report.counts.explanation},
+        "monthly": asdict(report.monthly),
+        "quarterly": asdict(report.quarterly),
+        "bulletin": asdict(report.bulletin),
+    }
+
+
+@router.get("/api/tracking", summary="Quotas, leader/HQ counts, progress by month and quarter, prefecture bulletin")
+def api_tracking(store: StoreDep, user: UserDep, year: Year = None) -> dict[str, Any]:
+    return report_json(report_for(store, year))
+
+
+@router.get("/tracking", response_class=HTMLResponse, include_in_schema=False)
+def tracking_page(request: Request, store: StoreDep, year: Year = None) -> Response:
+    user = auth.session_user(request, store)
+    if user is None:
+        return login_redirect(request)
+    report = report_for(store, year)
+    names = {n.id: n.name for n in store.find_nodes("Project")}
+    this_year = today_in_china().year
+    return render(
+        request, "tracking.html", report=report, project_names=names,
+        years=list(range(this_year, this_year - 6, -1)), **page_context(request, user),
+    )  # fmt: skip
+
+
+@router.get("/tracking/report.{fmt}", include_in_schema=False)
+def tracking_download(request: Request, store: StoreDep, fmt: str, year: Year = None) -> Response:
+    user = auth.session_user(request, store)
+    if user is None:
+        return login_redirect(request)
+    report = report_for(store, year)
+    if fmt == "xlsx":
+        body, media = tracking_xlsx(report), XLSX
+    elif fmt == "docx":
+        body, media = tracking_docx(report), DOCX
+    else:
+        return render(request, "error.html", status_code=404, error=_not_found(fmt), L=labels(request))
+    name = f"chainkg-tracking-{report.year}.{fmt}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _not_found(fmt: str) -> Any:
+    from api.models import ErrorPublic
+
+    return ErrorPublic(status=404, code="not_found", message=f"no such format {fmt[:10]!r}: use xlsx or docx")
