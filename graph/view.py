@@ -32,19 +32,21 @@ def build_view(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
 
 
 def chain_node_ids(view: nx.MultiDiGraph, industry: str) -> set[str]:
-    """Chain nodes that are PART_OF `industry`, directly or through a parent chain node."""
+    """Chain nodes that are PART_OF `industry`, directly or through a parent chain node (a node that
+    lists its `industries` belongs only to those)."""
     members: set[str] = set()
     frontier = [industry]
     while frontier:
         current = frontier.pop()
         for child, _, data in view.in_edges(current, data=True):
-            if (
-                data.get("type") == "PART_OF"
-                and view.nodes[child].get("label") == "ChainNode"
-                and child not in members
-            ):
-                members.add(child)
-                frontier.append(child)
+            attrs = view.nodes[child]
+            if data.get("type") != "PART_OF" or attrs.get("label") != "ChainNode" or child in members:
+                continue
+            # a product under a shared segment belongs to the chains it names, not to all of the segment's
+            if industry not in attrs.get("industries", [industry]):
+                continue
+            members.add(child)
+            frontier.append(child)
     return members
 
 

@@ -65,10 +65,14 @@ def test_every_chain_is_whole(industry):
     assert len(members) >= 20
     stages = Counter(g.nodes[n]["stage"] for n in members)
     assert stages["upstream"] and stages["midstream"] and stages["downstream"], stages
-    flow_edges = [(s, t) for s, t, d in g.edges(data=True) if d["type"] == "FEEDS" and s in members and t in members]
-    on_flow = {n for e in flow_edges for n in e}
+    # every link is on the material flow (a shared link may flow through another chain) ...
+    on_flow = {n for s, t, d in g.edges(data=True) if d["type"] == "FEEDS" for n in (s, t)}
     lonely = sorted(n for n in members - on_flow if g.nodes[n]["stage"] != "support")
     assert not lonely, f"chain nodes on no FEEDS edge: {lonely}"
+    # ... and each of the chain's own links flows to or from another link of the same chain
+    internal = {n for s, t, d in g.edges(data=True) if d["type"] == "FEEDS" and s in members and t in members for n in (s, t)}
+    own = {n for n in members if len(g.nodes[n].get("industries", [])) == 1 and g.nodes[n]["stage"] != "support"}
+    assert not sorted(own - internal), f"links cut off from their own chain: {sorted(own - internal)}"
     gaps = chain_gaps(g, industry)
     statuses = Counter(n.status for n in gaps.nodes)
     assert statuses["strong"] + statuses["weak"] > 0, "no Yunnan presence at all"
