@@ -269,23 +269,6 @@ def import_(source: str, file: Path, edition: str | None, mapping: Path | None, 
         )  # fmt: skip
 
 
-def write_plan(view: nx.MultiDiGraph, industry: str, prefecture: str | None, fmt: str, output: Path) -> None:
-    """Draft the plan and write it in `fmt` (md, html, docx) to `output`."""
-    from analysis.plans import industry_plan
-    from api.render import chain_map_png, plan_docx, plan_html, plan_markdown
-
-    plan = industry_plan(view, industry, prefecture=prefecture)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "md":
-        output.write_text(plan_markdown(plan), encoding="utf-8")
-        return
-    png = chain_map_png(view, chain_gaps(view, industry, prefecture=prefecture))
-    if fmt == "html":
-        output.write_text(plan_html(plan, png), encoding="utf-8")
-    else:
-        plan_docx(plan, output, png)
-
-
 @cli.command()
 @industry_arg
 @prefecture_opt
@@ -298,10 +281,14 @@ def plan(industry: str, prefecture: str | None, fmt: str | None, output: Path) -
     fmt = fmt or {".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}.get(output.suffix.lower())
     if fmt is None:
         raise click.UsageError("give --format md|html|docx or an output file ending in .md, .html or .docx")
+    from api.render import render_plan
+
     with opened_store() as store:
         view = store.graph()
     industry_id = resolve_industry(view, industry)
-    write_plan(view, industry_id, resolve_prefecture(view, prefecture), fmt, output)
+    data = render_plan(view, industry_id, fmt, prefecture=resolve_prefecture(view, prefecture))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
     out.print(f"wrote {output} ({fmt})", highlight=False)
 
 
@@ -318,13 +305,14 @@ def export() -> None:
 @friendly_errors
 def export_targets(industry: str, prefecture: str | None, output: Path, top: int) -> None:
     """The industry's target-enterprise list (with reasons) and leader set as an .xlsx workbook."""
-    from analysis.plans import industry_plan
-    from api.render import targets_xlsx
+    from api.render import render_plan
 
     with opened_store() as store:
         view = store.graph()
     industry_id = resolve_industry(view, industry)
-    targets_xlsx(industry_plan(view, industry_id, prefecture=resolve_prefecture(view, prefecture), top=top), output)
+    data = render_plan(view, industry_id, "xlsx", prefecture=resolve_prefecture(view, prefecture), top=top)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
     out.print(f"wrote {output}", highlight=False)
 
 
@@ -491,4 +479,5 @@ def main() -> None:
 
 
 # The web commands live in their own module; importing it registers them on `cli`.
+import api.cli_projects  # noqa: E402, F401  (the project library's commands)
 from api import cli_web  # noqa: E402, F401

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.models import ErrorPublic
-from api.routes import enterprises, health, industries, maps, nodes, pages, regions
+from api.routes import downloads, enterprises, health, industries, maps, nodes, pages, regions
 from graph.errors import ChainKGError, NotFoundError, StoreError, ValidationError
 from graph.settings import Settings, open_store
 
@@ -108,4 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, industries.router, enterprises.router, nodes.router, regions.router):
         app.include_router(router)
     app.include_router(pages.router, include_in_schema=False)
+    app.include_router(downloads.router, include_in_schema=False)  # files, rendered on demand
+    from api.routes import projects, tracking  # the project library (issue 8)
+
+    app.include_router(projects.router)
+    app.include_router(tracking.router)
     return app

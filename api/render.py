@@ -293,7 +293,7 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
 # -- Word and Excel -----------------------------------------------------------------------------------
 
 
-def plan_docx(plan: IndustryPlan, path: Path, map_png: bytes | None = None) -> None:
+def plan_docx(plan: IndustryPlan, path: Path | io.BytesIO, map_png: bytes | None = None) -> None:
     """A Word document with headings, tables and the chain map, in Chinese."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -331,11 +331,12 @@ def plan_docx(plan: IndustryPlan, path: Path, map_png: bytes | None = None) -> N
             for row in rows:
                 for cell, text in zip(table.add_row().cells, row, strict=True):
                     cell.text = text
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path) if isinstance(path, Path) else path)
 
 
-def targets_xlsx(plan: IndustryPlan, path: Path) -> None:
+def targets_xlsx(plan: IndustryPlan, path: Path | io.BytesIO) -> None:
     """The target list (and leader set) as an Excel workbook with Chinese headers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -364,5 +365,43 @@ def targets_xlsx(plan: IndustryPlan, path: Path) -> None:
     info.append(["规则版本", plan.config_version])
     info.append(["数据截至", plan.data_as_of])
     info.append(["范围", plan.scope])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(str(path))
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(str(path) if isinstance(path, Path) else path)
+
+
+PLAN_FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+
+
+def render_plan(view: nx.MultiDiGraph, industry: str, fmt: str, *, prefecture: str | None = None, top: int = 20) -> bytes:
+    """The drafted plan of `industry` as the bytes of one file: md, html, docx, or the target
+    list as xlsx. The one entry point the CLI and the web app share.
+
+    Raises:
+        NotFoundError: an unknown industry or prefecture.
+        ValueError: an unknown format.
+    """
+    from analysis.plans import industry_plan
+
+    if fmt not in PLAN_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(PLAN_FORMATS)}")
+    plan = industry_plan(view, industry, prefecture=prefecture, top=top)
+    if fmt == "md":
+        return plan_markdown(plan).encode("utf-8")
+    buffer = io.BytesIO()
+    if fmt == "xlsx":
+        targets_xlsx(plan, buffer)
+        return buffer.getvalue()
+    png = chain_map_png(view, chain_gaps_for(view, industry, prefecture))
+    if fmt == "html":
+        return plan_html(plan, png).encode("utf-8")
+    plan_docx(plan, buffer, png)
+    return buffer.getvalue()
+
+
+def chain_gaps_for(view: nx.MultiDiGraph, industry: str, prefecture: str | None) -> ChainGaps:
+    from analysis.gaps import chain_gaps
+
+    return chain_gaps(view, industry, prefecture=prefecture)

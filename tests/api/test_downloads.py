@@ -1,0 +1,40 @@
+"""The plan and target-list downloads linked from the industry page."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+
+def test_industry_page_links_every_download(client):
+    page = client.get("/industries/demo").text
+    for href in ("/industries/demo/plan.docx", "/industries/demo/plan.html", "/industries/demo/plan.md", "/industries/demo/targets.xlsx"):
+        assert href in page
+
+
+def test_word_plan(client):
+    from docx import Document
+
+    response = client.get("/industries/demo/plan.docx")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    doc = Document(io.BytesIO(response.content))
+    assert any(p.text == "二、产业招商方案" for p in doc.paragraphs)
+
+
+def test_markdown_plan_for_a_prefecture(client):
+    text = client.get("/industries/示例产业/plan.md", params={"prefecture": "530300"}).text
+    assert text.startswith("# 曲靖市示例产业产业“1+1+1+1”招商方案（草案）")
+
+
+def test_targets_workbook(client):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get("/industries/demo/targets.xlsx").content))
+    assert book["目标企业"]["B4"].value == "全国一号"
+
+
+@pytest.mark.parametrize("url", ["/industries/nowhere/plan.docx", "/industries/demo/plan.pdf", "/industries/demo/plan.md?prefecture=xx"])
+def test_bad_downloads_are_4xx(client, url):
+    assert client.get(url).status_code in (404, 422)
