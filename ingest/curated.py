@@ -441,7 +441,8 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
     for path in sorted((root / "institutions").glob("trains_for*.csv")):
         for row in _csv_rows(col, path, TRAINS_COLUMNS):
             props = {"programme": row.get("programme"), **_provenance(col, row.where, row.cells)}
-            col.add_edge(row.where, row.get("institution_id"), "TRAINS_FOR", row.get("node_id"), props)
+            # one institution may train for a link through several programmes: one edge each
+            col.add_edge(row.where, row.get("institution_id"), "TRAINS_FOR", row.get("node_id"), props, key=row.get("programme"))
     for path in sorted((root / "talent").glob("*.csv")):
         for row in _csv_rows(col, path, SKILL_COLUMNS):
             node = col.nodes.get(row.get("node_id"))

@@ -132,9 +132,9 @@ class ImportContext:
         regions = store.find_nodes("Region")
         by_name: dict[str, str] = {}
         for region in regions:
-            for name in (region.props.get("name"), region.props.get("name_en")):
-                if name:
-                    by_name.setdefault(str(name), region.id)
+            for region_name in (region.props.get("name"), region.props.get("name_en")):
+                if region_name:
+                    by_name.setdefault(str(region_name), region.id)
         return cls(
             index=EnterpriseIndex.build(enterprises, listed),
             regions_by_name=by_name,

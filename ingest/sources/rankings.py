@@ -118,7 +118,7 @@ def _plan_row(
         plan.reject(row, cols["rank"], f"duplicate rank {rank} in edition {row_edition} (also line {seen_rank[key]})", name)
         return
     seen_rank[key] = row.line
-    revenue_year = int(row_edition) - 1  # an edition ranks the previous year's revenue
+    revenue_year = int(str(row_edition)) - 1  # an edition ranks the previous year's revenue
     if fmt.unit == "$M":
         if revenue_year not in USD_CNY_YEARLY_AVERAGE:
             plan.reject(row, cols["revenue"], f"no USD/CNY rate recorded for {revenue_year}", name)

@@ -1,0 +1,160 @@
+"""The project-library sheet counties send (Excel, Chinese headers; the template is
+data/templates/project_library_template.xlsx, or `chainkg projects template`).
+
+Each row becomes a declared `Project` with its edges and an audit entry naming the file, checked
+by the same rules as a project declared in the app. A row naming a project already in the
+library (same county and name) with the same facts is left alone, so re-importing a file changes
+nothing; with other facts it is rejected: changes to a project go through the app, where they
+are reviewed. The source needs the store (existing projects, industries, counties): it uses
+`options["store"]`, else opens the configured store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from graph import projects as lib
+from graph.errors import ValidationError
+from graph.store import GraphStore
+from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo
+from ingest.tables import read_table
+
+BOOL_SUFFIX = "（是/否）"
+FIELDS: tuple[str, ...] = (
+    "name", "county", "industry", "investor", "chain_nodes", "investment_yi", "funds_in_place_yi", "stage",
+    *lib.DATE_FIELDS, *lib.BOOL_FIELDS, "hq_type", "risk_preferential_terms", "risk_preferential_approved_by", "notes",
+)  # fmt: skip
+HEADERS: dict[str, str] = {f: lib.FIELD_ZH[f] + (BOOL_SUFFIX if f in lib.BOOL_FIELDS else "") for f in FIELDS}
+REQUIRED: tuple[str, ...] = tuple(HEADERS[f] for f in ("name", "county", "industry", "investment_yi"))
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "data" / "templates" / "project_library_template.xlsx"
+
+INFO = SourceInfo(
+    "project-library", "重大项目库申报表 project-library sheet",
+    "projects declared by a county: name, county, industry, investor, investment (亿元), stage and dates, "
+    "chain-leader/HQ flags, the measure-8 risk checklist",
+    ".xlsx/.csv", "、".join(REQUIRED) + " [+ the template's other columns]", "one row a project",
+    "the county's own declaration; template: chainkg projects template -o FILE.xlsx",
+)  # fmt: skip
+
+
+def project_id_for(county: str, name: str) -> str:
+    """Imported projects get a stable id from county and name, so the same row is the same project."""
+    return "prj-" + hashlib.sha1(f"{county}|{name.strip()}".encode()).hexdigest()[:12]
+
+
+def _store(options: Mapping[str, Any]) -> tuple[GraphStore, bool]:
+    given = options.get("store")
+    if given is not None:
+        return given, False
+    from graph.settings import open_store
+
+    return open_store(), True
+
+
+def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]) -> ImportPlan:
+    result = ImportPlan(INFO.id, str(path), edition)
+    rows = read_table(path, REQUIRED)
+    result.rows_read = len(rows)
+    store, opened = _store(options)
+    try:
+        today = options.get("today") or lib.today_in_china()
+        seen: dict[str, int] = {}
+        for row in rows:
+            data = {field: row.get(header) for field, header in HEADERS.items() if header in row.cells}
+            name = str(data.get("name") or "")
+            try:
+                county = lib.resolve_county(store, str(data.get("county") or "")).id if data.get("county") else ""
+            except ValidationError as exc:
+                result.reject(row, HEADERS["county"], exc.problems[0], name)
+                continue
+            pid = project_id_for(county, name)
+            if pid in seen:
+                result.reject(row, HEADERS["name"], f"与第 {seen[pid]} 行是同一项目（同县同名）", name)
+                continue
+            seen[pid] = row.line
+            actor = lib.Actor(f"导入:{path.name}", "county", county)
+            try:
+                merged, changes = lib.plan_declare(store, actor, data, today=today, project_id=pid, action="import")
+            except ValidationError as exc:
+                for problem in exc.problems:
+                    field = problem.split(":")[0]
+                    result.reject(row, HEADERS.get(field, field), problem, name)
+                continue
+            existing = store.get_node(pid)
+            if existing is not None:
+                given = [k for k, v in data.items() if v not in (None, "")]
+                differs = [k for k in given if k != "investor" and merged.get(k) != existing.props.get(k)]
+                if differs:
+                    result.reject(
+                        row, HEADERS[differs[0]],
+                        f"项目已在库中（{pid}），{lib.FIELD_ZH[differs[0]]}不同；请在系统中修改（修改须经审核）", name,
+                    )  # fmt: skip
+                else:
+                    result.outcomes.append(RowOutcome(row.line, name, "matched", pid, "existing project", "high", "unchanged"))
+                continue
+            for node in changes.nodes:
+                result.add_node(node)
+            for edge in changes.edges:
+                result.add_edge(edge)
+            result.outcomes.append(RowOutcome(row.line, name, "new", pid, "project", "high"))
+    finally:
+        if opened:
+            store.close()
+    return result
+
+
+def write_template(path: Path) -> Path:
+    """Write the declaration template: the header on the first sheet (with drop-down lists for the
+    stage and yes/no columns) and the instructions on a second."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "项目申报表"  # type: ignore[union-attr]
+    sheet.append(list(HEADERS.values()))  # type: ignore[union-attr]
+    for index, field in enumerate(FIELDS, start=1):
+        cell = sheet.cell(row=1, column=index)  # type: ignore[union-attr]
+        cell.font = Font(bold=True, color="FFFFFF" if HEADERS[field] in REQUIRED else "000000")
+        cell.fill = PatternFill("solid", fgColor="0B5CAD" if HEADERS[field] in REQUIRED else "DCE6F2")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = 16 if field not in ("name", "notes") else 30  # type: ignore[union-attr]
+    sheet.freeze_panes = "A2"  # type: ignore[union-attr]
+    stages = DataValidation(type="list", formula1='"' + ",".join(lib.STAGE_ZH.values()) + '"', allow_blank=True)
+    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    sheet.add_data_validation(stages)  # type: ignore[union-attr]
+    sheet.add_data_validation(yes_no)  # type: ignore[union-attr]
+    for index, field in enumerate(FIELDS, start=1):
+        column = get_column_letter(index)
+        if field == "stage":
+            stages.add(f"{column}2:{column}1000")
+        elif field in lib.BOOL_FIELDS:
+            yes_no.add(f"{column}2:{column}1000")
+    notes = book.create_sheet("填表说明")
+    notes.append(["列", "说明"])
+    explanations = {
+        "name": "必填。同一县内项目名称不能重复。",
+        "county": "必填。县（市、区）名称或6位区划代码，如 五华区 或 530102。",
+        "industry": "必填。12个重点产业之一，如 绿色铝、新材料。",
+        "investor": "投资企业全称；与图谱中企业同名时自动关联。",
+        "chain_nodes": "项目所在产业链环节名称，多个用“、”分隔。",
+        "investment_yi": "必填。单位：亿元，不能为负数。",
+        "funds_in_place_yi": "累计到位资金，单位亿元，不超过总投资。",
+        "stage": "线索 / 洽谈 / 签约 / 开工 / 投产；默认 线索。",
+    }
+    for field in FIELDS:
+        default = "日期格式 YYYY-MM-DD，不能晚于今天；各阶段日期须先后有序。" if field in lib.DATE_FIELDS else (
+            "填 是 或 否。" if field in lib.BOOL_FIELDS else "")  # fmt: skip
+        notes.append([HEADERS[field], explanations.get(field, default)])
+    notes.append([])
+    notes.append(["导入", "chainkg import project-library 文件.xlsx（全部行通过检查才写入，重复导入不会重复写入）"])
+    notes.column_dimensions["A"].width = 28
+    notes.column_dimensions["B"].width = 80
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
