@@ -14,11 +14,9 @@ COPY ingest ./ingest
 COPY analysis ./analysis
 COPY api ./api
 COPY data ./data
-RUN pip install . \
-    # `data/` is not package data yet: put it where ingest.curated.bundled_data_dir() looks
-    # (next to the installed packages) so `serve` can build an empty store from it.
-    && cp -r data "$(python -c 'import ingest, pathlib; print(pathlib.Path(ingest.__file__).parent.parent)')/data" \
-    && useradd --create-home --uid 10001 chainkg
+# Installed in place (editable) so the bundled data/ stays next to the packages, where
+# `chainkg serve` finds it to build an empty store.
+RUN pip install -e . && useradd --create-home --uid 10001 chainkg
 
 USER chainkg
 EXPOSE 8000
