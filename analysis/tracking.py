@@ -363,15 +363,15 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int) -> Bulletin:
             row["major_count"] += int(project.major)
         row["funds_in_place_yi"] += sum(a for day, a in funds_added(view, project.id) if day.startswith(f"{year}-"))
     best = {k: max((v[k] for v in values.values()), default=0.0) for k, _ in BULLETIN_INDICATORS}
-    scored = []
+    scored: list[tuple[str, float, tuple[tuple[str, float, str], ...]]] = []
     for code, v in values.items():
-        parts = []
+        earned = []
         for key, label in BULLETIN_INDICATORS:
             points = round(25 * v[key] / best[key], 2) if best[key] > 0 else 0.0
-            parts.append((key, points, f"{label} {v[key]:g}，最高 {best[key]:g}，得 {points:g} 分"))
-        scored.append((code, round(sum(p for _, p, _ in parts), 2), tuple(parts)))
+            earned.append((key, points, f"{label} {v[key]:g}，最高 {best[key]:g}，得 {points:g} 分"))
+        scored.append((code, round(sum(p for _, p, _ in earned), 2), tuple(earned)))
     scored.sort(key=lambda s: (-s[1], s[0]))
-    rows = []
+    rows: list[BulletinRow] = []
     for position, (code, score, parts) in enumerate(scored, start=1):
         rank = rows[-1].rank if rows and rows[-1].score == score else position
         v = values[code]

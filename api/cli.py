@@ -36,7 +36,7 @@ from api.present import (
     scenario_json,
 )
 from graph.errors import ChainKGError, ValidationError
-from graph.lookup import resolve
+from graph.lookup import resolve, resolve_yunnan_region
 from graph.settings import open_store
 from graph.store import GraphStore, Node
 from ingest.build import plan_build
@@ -333,8 +333,7 @@ def resolve_prefecture(view: nx.MultiDiGraph, text: str | None) -> str | None:
     """The region id of a Yunnan prefecture or county given by code or name (曲靖 or 530300)."""
     if text is None:
         return None
-    yunnan = [n for n in _nodes(view, "Region") if n.id.startswith("53") and n.id != "530000"]
-    return resolve("prefecture", text, yunnan).id
+    return resolve_yunnan_region(text, _nodes(view, "Region")).id
 
 
 def resolve_enterprise(view: nx.MultiDiGraph, text: str) -> str:

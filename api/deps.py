@@ -8,8 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from analysis.regions import YUNNAN
-from graph.lookup import resolve
+from graph.lookup import resolve, resolve_yunnan_region
 from graph.store import GraphStore
 from graph.view import chain_node_ids
 
@@ -33,8 +32,7 @@ def prefecture_id(store: GraphStore, text: str | None) -> str | None:
     """The region id of a Yunnan prefecture or county given by code or name (曲靖 or 530300)."""
     if text is None or not text.strip():
         return None
-    yunnan = [n for n in store.find_nodes("Region") if n.id.startswith("53") and n.id != YUNNAN]
-    return resolve("prefecture", text, yunnan).id
+    return resolve_yunnan_region(text, store.find_nodes("Region")).id
 
 
 def enterprise_id(store: GraphStore, text: str) -> str:

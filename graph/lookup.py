@@ -48,3 +48,18 @@ def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
         if label not in suggestions:
             suggestions.append(label)
     raise NotFoundError(kind, text, suggestions[:5])
+
+
+def resolve_yunnan_region(text: str, regions: Iterable[Node]) -> Node:
+    """A Yunnan prefecture or county by code or name; a prefecture wins over a county whose name
+    begins the same way (文山 is 文山州, not 文山市; say 文山市 for the city).
+
+    Raises:
+        NotFoundError: no Yunnan region matches.
+    """
+    yunnan = [r for r in regions if r.id.startswith("53") and r.id != "530000"]
+    prefectures = [r for r in yunnan if r.props.get("level") == "prefecture"]
+    try:
+        return resolve("prefecture", text, prefectures)
+    except NotFoundError:
+        return resolve("prefecture", text, yunnan)

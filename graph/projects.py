@@ -564,7 +564,7 @@ def project_changes(
 ) -> ChangeSet:
     """One transaction: the project node, its edges (stale ones deleted) and the audit entry."""
     pid = str(after["id"])
-    props = {k: v for k, v in after.items() if v is not None and v != []}
+    props = _present(after)
     new_edges = _project_edges(props)
     stale: list[EdgeKey] = []
     if before is not None:
@@ -587,6 +587,10 @@ def project_changes(
         edges=(*new_edges, Edge(entry.id, "ABOUT", pid)),
         delete_edges=tuple(stale),
     )
+
+
+def _present(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if v is not None and v != []}
 
 
 def _raise(problems: list[str]) -> None:
@@ -702,7 +706,7 @@ def update(
         changed_declared = [f for f in DECLARED_FIELDS if merged.get(f) != current.get(f) and f in cleaned]
         if changed_declared and current.review_status in ("prefecture_reviewed", "province_approved"):
             merged["review_status"] = "declared"
-        if merged == dict(current.props):
+        if _present(merged) == _present(current.props):
             return current  # nothing changed: no write, no audit entry
         stamp = now_in_china()
         merged.update({"version": current.version + 1, "updated_at": stamp, "updated_by": actor.name})
@@ -824,8 +828,9 @@ def project_json(project: Project, names: Mapping[str, str] | None = None) -> di
     data["major"] = is_major(project.props)
     data["risk_missing"] = risk_gaps(project.props)
     for key in ("county", "prefecture", "industry", "investor"):
-        if data.get(key) and data[key] in names:
-            data[f"{key}_name"] = names[data[key]]
+        value = data.get(key)
+        if isinstance(value, str) and value in names:
+            data[f"{key}_name"] = names[value]
     return data
 
 

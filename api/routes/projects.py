@@ -18,12 +18,18 @@ from starlette.concurrency import run_in_threadpool
 from api import auth
 from api.auth import UserDep
 from api.deps import NAME_MAX, StoreDep
+from api.models import ErrorPublic
 from api.routes.pages import page_lang, render
 from graph import projects as lib
 from graph.errors import ValidationError
 from graph.store import GraphStore, Node
 
-router = APIRouter(tags=["projects"], lifespan=auth.auth_lifespan)
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "no token, or a token that matches no user"},
+    403: {"model": ErrorPublic, "description": "your role or region does not allow this"},
+    409: {"model": ErrorPublic, "description": "the project changed since you read it, or its state forbids this"},
+}
+router = APIRouter(tags=["projects"], lifespan=auth.auth_lifespan, responses=AUTH_RESPONSES)
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,80}$"
 Text = Annotated[str, Field(max_length=500)]

@@ -15,11 +15,11 @@ from api.auth import UserDep
 from api.deps import StoreDep
 from api.reports import TrackingReport, tracking_docx, tracking_report, tracking_xlsx
 from api.routes.pages import render
-from api.routes.projects import labels, login_redirect, page_context
+from api.routes.projects import AUTH_RESPONSES, labels, login_redirect, page_context
 from graph.projects import today_in_china
 from graph.store import GraphStore
 
-router = APIRouter(tags=["tracking"])
+router = APIRouter(tags=["tracking"], responses={401: AUTH_RESPONSES[401]})
 
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="the year (default: this year)")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,149 @@
+"""The project-library commands of `chainkg`: `user` (accounts and API tokens), `projects`
+(list, show, the Excel template, import) and `report` (the tracking report to .xlsx or .docx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from api.cli import cli, err, friendly_errors, opened_store, out, print_json
+from graph import projects as lib
+
+ADMIN = lib.Actor("cli", "province", lib.PROVINCE)  # whoever runs the CLI holds the store file
+
+
+@cli.group()
+def user() -> None:
+    """Users of the project library: county, prefecture and province accounts."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(lib.ROLES), required=True, help="county, prefecture or province.")
+@click.option("--region", required=True, help="The region code: a county (530102), a prefecture (530100) or 530000.")
+@click.option("--password", default=None, help="Password for the web pages (prompted when omitted; 8+ characters).")
+@click.option("--no-password", is_flag=True, help="API token only, no page login.")
+@click.option("--display-name", default=None, help="A display name (default: NAME).")
+@friendly_errors
+def user_add(name: str, role: str, region: str, password: str | None, no_password: bool, display_name: str | None) -> None:
+    """Create a user, or re-issue its token (the old token and sessions stop working). Prints the
+    API token once: it is stored only as a hash."""
+    from api.auth import create_user
+
+    if password is None and not no_password:
+        password = click.prompt("密码 password", hide_input=True, confirmation_prompt=True, err=True)
+    with opened_store() as store:
+        node, token = create_user(store, name, role, region, password=password, display=display_name)
+    err.print(f"user {name}: {role} · {node.props.get('region_name')} ({region})", highlight=False)
+    err.print("API token (shown once; send as `Authorization: Bearer <token>`):", highlight=False)
+    click.echo(token)
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@friendly_errors
+def user_list(as_json: bool) -> None:
+    """The users, with role and region (never their hashes)."""
+    with opened_store() as store:
+        users = [
+            {k: n.props.get(k) for k in ("name", "display_name", "role", "region", "region_name", "created_at")}
+            | {"can_log_in": bool(n.props.get("password_hash"))}
+            for n in store.find_nodes("User")
+        ]
+    if as_json:
+        print_json(users)
+        return
+    table = Table(title="用户 users")
+    for column in ("name", "role", "region", "page login", "created"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(str(u["name"]), str(u["role"]), f"{u['region']} {u['region_name'] or ''}",
+                      "yes" if u["can_log_in"] else "no", str(u["created_at"] or ""))  # fmt: skip
+    out.print(table)
+
+
+@cli.group()
+def projects() -> None:
+    """The project library: list, show, the declaration template, import."""
+
+
+@projects.command("list")
+@click.option("--status", type=click.Choice(lib.REVIEW_STATES), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@friendly_errors
+def projects_list(status: str | None, as_json: bool) -> None:
+    """Every project (the CLI sees the whole library)."""
+    with opened_store() as store:
+        found = lib.list_projects(store, ADMIN, review_status=status)
+        rows = [lib.project_json(p) for p in found]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"重大项目库 {len(rows)} projects")
+    for column in ("id", "项目", "县", "产业", "亿元", "阶段", "审核"):
+        table.add_column(column)
+    for p in rows:
+        table.add_row(p["id"], p["name"], p["county"], p["industry"], f"{p['investment_yi']:g}",
+                      lib.STAGE_ZH[p["stage"]], lib.REVIEW_ZH[p["review_status"]])  # fmt: skip
+    out.print(table)
+
+
+@projects.command("show")
+@click.argument("project_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@friendly_errors
+def projects_show(project_id: str, as_json: bool) -> None:
+    """One project and its audit trail."""
+    with opened_store() as store:
+        project = lib.project_json(lib.get_project(store, project_id))
+        trail = lib.audit_trail(store, project_id)
+    if as_json:
+        print_json({"project": project, "audit": [a.__dict__ for a in trail]})
+        return
+    out.print(f"{project['name']} ({project['id']}): {lib.REVIEW_ZH[project['review_status']]}, "
+              f"{lib.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元", highlight=False)  # fmt: skip
+    for a in trail:
+        changes = "; ".join(f"{c['field']}: {c.get('from')} → {c.get('to')}" for c in a.changes)
+        out.print(f"  v{a.version} {a.at} {a.user} {lib.ACTION_ZH.get(a.action, a.action)} {changes} {a.reason}", highlight=False)
+
+
+@projects.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def projects_template(output: Path) -> None:
+    """Write the Excel declaration template counties fill in (Chinese headers)."""
+    from ingest.sources.projects import write_template
+
+    write_template(output)
+    out.print(f"wrote {output}; import it with: chainkg import project-library {output}", highlight=False)
+
+
+@cli.command()
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="The year (default: this year).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="An .xlsx (every table) or .docx (the bulletin as a document) file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@friendly_errors
+def report(year: int | None, output: Path | None, as_json: bool) -> None:
+    """The tracking report: quota progress (measure 1), chain-leader and HQ counts (measure 2),
+    monthly and quarterly progress (measure 6), the prefecture bulletin (measures 9-10)."""
+    from api.reports import tracking_docx, tracking_report, tracking_xlsx
+    from api.routes.tracking import report_json
+
+    with opened_store() as store:
+        data = tracking_report(store.graph(), year or lib.today_in_china().year)
+    if as_json:
+        print_json(report_json(data))
+    if output is None:
+        if not as_json:
+            for row in data.bulletin.rows:
+                out.print(f"{row.rank:>2} {row.name} {row.score:g}", highlight=False)
+            out.print(data.quota.explanation, highlight=False)
+        return
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", ".docx"):
+        raise click.UsageError("-o must end in .xlsx or .docx")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(tracking_xlsx(data) if suffix == ".xlsx" else tracking_docx(data))
+    err.print(f"wrote {output}", highlight=False)

@@ -1,0 +1,129 @@
+"""Tracking on a hand-built library of six projects; every expected number is worked out below.
+
+    id  prefecture industry inv.  stage       signed      started     review     flags
+    p1  530100     al       12    started     2024-02-10  2024-05-03  approved   leader
+    p2  530100     al       8     signed      2024-03-01  -           approved   hq
+    p3  530300     si       30    production  2024-04-20  2024-06-01  approved   leader, hq  (produced 2024-11-02)
+    p4  530300     si       50    signed      2024-05-05  -           declared   (a draft: never counts)
+    p5  530300     al       15    signed      2023-12-30  -           approved   (signed the year before)
+    p6  530100     si       20    negotiating -           -           approved   (not signed)
+
+Funds in place recorded: p1 0 -> 3 on 2024-03-05, 3 -> 5 on 2024-07-01; p3 0 -> 10 on 2024-04-25;
+p5 0 -> 4 on 2023-12-31.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from analysis.tracking import (
+    leader_headquarters_counts,
+    prefecture_bulletin,
+    progress_report,
+    quota_progress,
+)
+
+APPROVED = "province_approved"
+
+
+def library() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    g.add_node("al", label="Industry", name="绿色铝", yearly_project_quota=5)
+    g.add_node("si", label="Industry", name="绿色硅", yearly_project_quota=2)
+    g.add_node("tobacco", label="Industry", name="烟草", yearly_project_quota=None)
+    g.add_node("530000", label="Region", level="province", name="云南省")
+    g.add_node("530100", label="Region", level="prefecture", name="昆明市")
+    g.add_node("530300", label="Region", level="prefecture", name="曲靖市")
+    g.add_node("530500", label="Region", level="prefecture", name="保山市")
+    rows = [
+        ("p1", "530100", "al", 12, "started", "2024-02-10", "2024-05-03", None, APPROVED, True, False),
+        ("p2", "530100", "al", 8, "signed", "2024-03-01", None, None, APPROVED, False, True),
+        ("p3", "530300", "si", 30, "production", "2024-04-20", "2024-06-01", "2024-11-02", APPROVED, True, True),
+        ("p4", "530300", "si", 50, "signed", "2024-05-05", None, None, "declared", True, True),
+        ("p5", "530300", "al", 15, "signed", "2023-12-30", None, None, APPROVED, False, False),
+        ("p6", "530100", "si", 20, "negotiating", None, None, None, APPROVED, False, False),
+    ]
+    for pid, pref, ind, inv, stage, signed, started, produced, review, leader, hq in rows:
+        g.add_node(
+            pid, label="Project", name=pid, prefecture=pref, industry=ind, investment_yi=inv, stage=stage,
+            date_signed=signed, date_started=started, date_production=produced, review_status=review,
+            chain_leader=leader, headquarters=hq,
+        )  # fmt: skip
+    funds = [("p1", "2024-03-05", None, 3), ("p1", "2024-07-01", 3, 5), ("p3", "2024-04-25", None, 10),
+             ("p5", "2023-12-31", None, 4)]  # fmt: skip
+    for n, (pid, day, before, after) in enumerate(funds):
+        entry = f"a{n}"
+        g.add_node(entry, label="AuditEntry", at=f"{day}T10:00:00+08:00",
+                   changes=[{"field": "funds_in_place_yi", "from": before, "to": after}])  # fmt: skip
+        g.add_edge(entry, pid, key="ABOUT", type="ABOUT")
+    return g
+
+
+def test_quota_counts_approved_major_projects_signed_that_year():
+    progress = quota_progress(library(), 2024)
+    rows = {r.industry: r for r in progress.rows}
+    # al: p1 (12, 2024) counts; p2 is under 10亿元; p5 was signed in 2023
+    assert (rows["al"].count, rows["al"].investment_yi, rows["al"].projects) == (1, 12.0, ("p1",))
+    assert rows["al"].percent == 20.0 and rows["al"].met is False
+    # si: p3 counts; p4 is a draft; p6 is not signed
+    assert (rows["si"].count, rows["si"].percent, rows["si"].met) == (1, 50.0, False)
+    assert (rows["tobacco"].count, rows["tobacco"].met, rows["tobacco"].percent) == (0, None, None)
+    assert progress.total == 2 and progress.total_target == 100
+    assert [r.industry for r in progress.rows] == ["al", "si", "tobacco"]  # biggest quota first
+    assert quota_progress(library(), 2023).total == 1  # p5
+
+
+def test_chain_leader_and_headquarters_counts():
+    counts = leader_headquarters_counts(library(), 2024)
+    assert counts.chain_leaders == ("p1", "p3")  # p4 is a draft
+    assert counts.headquarters == ("p2", "p3")
+    assert (counts.chain_leader_target, counts.headquarters_target) == (20, 20)
+
+
+def test_monthly_progress():
+    report = progress_report(library(), 2024, "month")
+    by = {r.period: r for r in report.rows}
+    assert len(report.rows) == 12
+    assert (by["2024-02"].signed, by["2024-02"].signed_investment_yi, by["2024-02"].major_signed) == (1, 12.0, 1)
+    assert (by["2024-03"].signed, by["2024-03"].major_signed, by["2024-03"].funds_added_yi) == (1, 0, 3.0)
+    assert (by["2024-04"].signed, by["2024-04"].funds_added_yi) == (1, 10.0)
+    assert (by["2024-05"].signed, by["2024-05"].started) == (0, 1)  # p4's signing is a draft
+    assert (by["2024-06"].started, by["2024-07"].funds_added_yi, by["2024-11"].production) == (1, 2.0, 1)
+    assert report.total("signed") == 3 and report.total("funds_added_yi") == 15.0
+
+
+def test_quarterly_progress():
+    report = progress_report(library(), 2024, "quarter")
+    assert [(r.period, r.signed, r.signed_investment_yi, r.started, r.production, r.funds_added_yi) for r in report.rows] == [
+        ("2024Q1", 2, 20.0, 0, 0, 3.0),
+        ("2024Q2", 1, 30.0, 2, 0, 10.0),
+        ("2024Q3", 0, 0.0, 0, 0, 2.0),
+        ("2024Q4", 0, 0.0, 0, 1, 0.0),
+    ]
+    with pytest.raises(ValueError):
+        progress_report(library(), 2024, "week")
+
+
+def test_prefecture_bulletin_scores_and_ranks():
+    bulletin = prefecture_bulletin(library(), 2024)
+    rows = {r.prefecture: r for r in bulletin.rows}
+    # 昆明: signed p1+p2 = 2 projects, 20亿元, 1 major, funds 3+2 = 5 in 2024
+    # 曲靖: signed p3 = 1 project, 30亿元, 1 major, funds 10 in 2024 (p5's 4 was recorded in 2023)
+    km, qj = rows["530100"], rows["530300"]
+    assert (km.signed_count, km.signed_investment_yi, km.major_count, km.funds_in_place_yi) == (2, 20.0, 1, 5.0)
+    assert (qj.signed_count, qj.signed_investment_yi, qj.major_count, qj.funds_in_place_yi) == (1, 30.0, 1, 10.0)
+    # 昆明 = 25*2/2 + 25*20/30 + 25*1/1 + 25*5/10 = 25 + 16.67 + 25 + 12.5 = 79.17
+    # 曲靖 = 25*1/2 + 25*30/30 + 25 + 25*10/10 = 12.5 + 25 + 25 + 25 = 87.5
+    assert (km.score, qj.score) == (79.17, 87.5)
+    assert [(r.name, r.rank) for r in bulletin.rows] == [("曲靖市", 1), ("昆明市", 2), ("保山市", 3)]
+    assert rows["530500"].score == 0.0
+    assert km.parts[1] == ("signed_investment_yi", 16.67, "签约投资额（亿元） 20，最高 30，得 16.67 分")
+
+
+def test_tied_prefectures_share_a_rank():
+    g = library()
+    for node, data in list(g.nodes(data=True)):
+        if data.get("label") == "Project":
+            g.remove_node(node)
+    assert [r.rank for r in prefecture_bulletin(g, 2024).rows] == [1, 1, 1]

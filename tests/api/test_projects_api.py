@@ -1,0 +1,369 @@
+"""The project library over HTTP and the CLI: every forbidden role/region combination is refused
+with nothing changed, bad fields are a 422 naming them, junk never a 500, the pages log in with a
+signed cookie and refuse a form without its CSRF token, and the reports download."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from api import auth
+from api.cli import cli
+from api.main import create_app
+from graph.settings import Settings
+from graph.sqlite_store import SqliteStore
+from tests.project_library import CHECKLIST, a_project, library_changes
+
+PASSWORD = "correct horse 42"
+USERS = {
+    "wuhua": ("county", "530102"),
+    "panlong": ("county", "530103"),
+    "kunming": ("prefecture", "530100"),
+    "qujing": ("prefecture", "530300"),
+    "sheng": ("province", "530000"),
+}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("projects") / "kg.db"
+    store = SqliteStore(path)
+    store.apply(library_changes())
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def tokens(db: Path) -> dict[str, str]:
+    store = SqliteStore(db)
+    try:
+        return {name: auth.create_user(store, name, role, region, password=PASSWORD)[1] for name, (role, region) in USERS.items()}
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def client(db: Path, tokens: dict[str, str], monkeypatch_module: Any) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(auth.SECRET_ENV, raising=False)
+        yield patch
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def snapshot(db: Path) -> list[tuple[str, str, str]]:
+    store = SqliteStore(db)
+    try:
+        return [(n.id, n.label, json.dumps(dict(n.props), sort_keys=True)) for label in ("Project", "AuditEntry")
+                for n in store.find_nodes(label)]  # fmt: skip
+    finally:
+        store.close()
+
+
+def declare(client: TestClient, tokens: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    body = a_project(**{"name": f"项目{len(snapshot_names(client, tokens))}", **overrides})
+    response = client.post("/api/projects", json=body, headers=bearer(tokens["wuhua"]))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def snapshot_names(client: TestClient, tokens: dict[str, str]) -> list[str]:
+    return [p["name"] for p in client.get("/api/projects", headers=bearer(tokens["sheng"])).json()]
+
+
+def test_declare_review_approve_and_read_the_trail(client: TestClient, tokens: dict[str, str]):
+    created = declare(client, tokens, **CHECKLIST)
+    assert (created["county_name"], created["prefecture"], created["review_status"]) == ("五华区", "530100", "declared")
+    pid = created["id"]
+    reviewed = client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
+    assert reviewed.json()["review_status"] == "prefecture_reviewed"
+    approved = client.post(f"/api/projects/{pid}/decision", json={"decision": "approve", "version": 2},
+                           headers=bearer(tokens["sheng"]))  # fmt: skip
+    assert approved.status_code == 200 and approved.json()["review_status"] == "province_approved"
+    trail = client.get(f"/api/projects/{pid}/audit", headers=bearer(tokens["wuhua"])).json()
+    assert [(a["action"], a["user"]) for a in trail] == [("declare", "wuhua"), ("review", "kunming"), ("approve", "sheng")]
+    tracking = client.get("/api/tracking?year=2024", headers=bearer(tokens["qujing"])).json()
+    demo = next(r for r in tracking["quota"]["rows"] if r["industry"] == "demo")
+    assert pid in demo["projects"] and demo["quota"] == 5
+    kunming = next(r for r in tracking["bulletin"]["rows"] if r["prefecture"] == "530100")
+    assert kunming["signed_count"] >= 1 and kunming["rank"] == 1
+    me = client.get("/api/me", headers=bearer(tokens["kunming"])).json()
+    assert me == {"name": "kunming", "role": "prefecture", "region": "530100", "region_name": "昆明市"}
+
+
+FORBIDDEN = [
+    ("panlong", "patch", {"funds_in_place_yi": 1}),  # a county writing another county's project
+    ("wuhua", "approve", None),  # a county approving
+    ("wuhua", "review", None),  # a county reviewing
+    ("qujing", "review", None),  # a prefecture reviewing another prefecture's county
+    ("qujing", "return", None),
+    ("kunming", "approve", None),  # a prefecture approving
+    ("kunming", "patch", {"stage": "started"}),  # a prefecture editing
+    ("sheng", "patch", {"investment_yi": 99}),  # the province editing a county's declaration
+    ("panlong", "resubmit", None),
+]
+
+
+@pytest.mark.parametrize(("who", "what", "body"), FORBIDDEN)
+def test_forbidden_writes_are_403_and_change_nothing(client: TestClient, tokens: dict[str, str], db: Path,
+                                                     who: str, what: str, body: dict | None):  # fmt: skip
+    pid = declare(client, tokens)["id"]
+    if what == "approve":
+        client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
+    before = snapshot(db)
+    if what == "patch":
+        response = client.patch(f"/api/projects/{pid}", json=body, headers=bearer(tokens[who]))
+    else:
+        response = client.post(f"/api/projects/{pid}/decision", json={"decision": what, "reason": "理由"},
+                               headers=bearer(tokens[who]))  # fmt: skip
+    assert response.status_code == 403, response.text
+    assert set(response.json()) >= {"status", "code", "message"} and response.json()["status"] == 403
+    assert snapshot(db) == before
+
+
+def test_a_county_declaring_for_another_county_is_403(client: TestClient, tokens: dict[str, str], db: Path):
+    before = snapshot(db)
+    response = client.post("/api/projects", json=a_project(name="越界项目"), headers=bearer(tokens["panlong"]))
+    assert response.status_code == 403
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic d3VodWE6eA=="},
+                                     {"Authorization": "Bearer"}])  # fmt: skip
+def test_anonymous_and_bad_tokens_are_401_and_change_nothing(client: TestClient, tokens: dict[str, str], db: Path,
+                                                             headers: dict[str, str]):  # fmt: skip
+    pid = declare(client, tokens)["id"]
+    before = snapshot(db)
+    for method, path, body in (
+        ("post", "/api/projects", a_project(name="匿名项目")),
+        ("patch", f"/api/projects/{pid}", {"funds_in_place_yi": 1}),
+        ("post", f"/api/projects/{pid}/decision", {"decision": "approve"}),
+        ("get", f"/api/projects/{pid}", None),
+        ("get", "/api/tracking", None),
+    ):
+        response = client.request(method, path, json=body, headers=headers)
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.headers.get("www-authenticate") == "Bearer"
+    # a session cookie is not a credential for the JSON API
+    client.post("/login", data={"username": "wuhua", "password": PASSWORD}, follow_redirects=False)
+    assert client.post("/api/projects", json=a_project(name="cookie"), headers=headers).status_code == 401
+    client.cookies.clear()
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"investment_yi": -1}, "investment_yi"),
+        ({"date_signed": "2999-01-01"}, "date_signed"),
+        ({"county": "不存在县"}, "county"),
+        ({"county": "999999"}, "county"),
+        ({"industry": "nonexistent"}, "industry"),
+        ({"investment_yi": "lots"}, "investment_yi"),
+        ({"stage": "done"}, "stage"),
+        ({"unknown_field": 1}, "unknown_field"),
+    ],
+)
+def test_bad_declarations_are_422_naming_the_field(client: TestClient, tokens: dict[str, str], db: Path, body: dict, field: str):
+    before = snapshot(db)
+    response = client.post("/api/projects", json=a_project(name="坏数据", **body), headers=bearer(tokens["wuhua"]))
+    assert response.status_code == 422, response.text
+    assert any(field in p for p in response.json()["problems"]), response.json()
+    assert snapshot(db) == before
+
+
+def test_stage_back_without_a_reason_is_422(client: TestClient, tokens: dict[str, str], db: Path):
+    pid = declare(client, tokens)["id"]
+    before = snapshot(db)
+    response = client.patch(f"/api/projects/{pid}", json={"stage": "lead"}, headers=bearer(tokens["wuhua"]))
+    assert response.status_code == 422 and response.json()["problems"][0].startswith("stage:")
+    assert snapshot(db) == before
+    ok = client.patch(f"/api/projects/{pid}", json={"stage": "lead", "reason": "对方撤回"}, headers=bearer(tokens["wuhua"]))
+    assert ok.status_code == 200 and ok.json()["stage"] == "lead"
+
+
+def test_stale_version_and_wrong_state_are_409(client: TestClient, tokens: dict[str, str]):
+    pid = declare(client, tokens)["id"]
+    assert client.patch(f"/api/projects/{pid}", json={"funds_in_place_yi": 1}, headers=bearer(tokens["wuhua"])).status_code == 200
+    stale = client.patch(f"/api/projects/{pid}", json={"funds_in_place_yi": 2, "version": 1}, headers=bearer(tokens["wuhua"]))
+    assert stale.status_code == 409
+    early = client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    assert early.status_code == 409
+
+
+def test_another_regions_draft_is_not_readable(client: TestClient, tokens: dict[str, str]):
+    pid = declare(client, tokens)["id"]
+    assert client.get(f"/api/projects/{pid}", headers=bearer(tokens["panlong"])).status_code == 403
+    assert client.get(f"/api/projects/{pid}/audit", headers=bearer(tokens["qujing"])).status_code == 403
+    assert pid not in {p["id"] for p in client.get("/api/projects", headers=bearer(tokens["qujing"])).json()}
+    assert client.get("/api/projects/prj-none", headers=bearer(tokens["sheng"])).status_code == 404
+
+
+JUNK = [
+    ("post", "/api/projects", b"{not json"),
+    ("post", "/api/projects", b"\xff\xfe\x00"),
+    ("post", "/api/projects", json.dumps([1, 2]).encode()),
+    ("post", "/api/projects", b'{"name": "x", "industry": "demo", "investment_yi": NaN}'),
+    ("post", "/api/projects", b'{"name": "x", "industry": "demo", "investment_yi": 1e999}'),
+    ("post", "/api/projects", json.dumps({"name": "x" * 10_000, "industry": "demo", "investment_yi": 1}).encode()),
+    ("post", "/api/projects", json.dumps({"name": "x", "industry": {"a": 1}, "investment_yi": 1}).encode()),
+    ("post", "/api/projects", json.dumps({"name": "x", "industry": "demo", "investment_yi": 1,
+                                          "chain_nodes": ["?"] * 500}).encode()),
+    ("post", "/api/projects", json.dumps({"name": "x", "industry": "demo", "investment_yi": 1,
+                                          "date_signed": "2024-02-30"}).encode()),
+    ("post", "/api/projects", json.dumps({"name": "\x00", "industry": "\u202e", "investment_yi": 10**30}).encode()),
+    ("patch", "/api/projects/..%2F..%2Fetc", b"{}"),
+    ("patch", "/api/projects/" + "a" * 500, b"{}"),
+    ("post", "/api/projects/prj-x/decision", json.dumps({"decision": "explode"}).encode()),
+    ("post", "/api/projects/prj-x/decision", json.dumps({"decision": "approve", "version": -1}).encode()),
+    ("get", "/api/projects?review_status=%00", b""),
+    ("get", "/api/tracking?year=99999", b""),
+    ("get", "/api/tracking?year=abc", b""),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "raw"), JUNK)
+def test_junk_never_makes_a_500(client: TestClient, tokens: dict[str, str], method: str, path: str, raw: bytes):
+    headers = {**bearer(tokens["wuhua"]), "Content-Type": "application/json"}
+    response = client.request(method, path, content=raw or None, headers=headers)
+    assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
+    assert "status" in response.json()
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> Any:
+    client.cookies.clear()
+    return client.post("/login", data={"username": name, "password": password, "next": "/projects"}, follow_redirects=False)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html)[1]  # type: ignore[index]
+
+
+def test_pages_need_a_login_and_a_csrf_token(client: TestClient, tokens: dict[str, str], db: Path):
+    client.cookies.clear()
+    response = client.get("/projects", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
+    assert login(client, "wuhua", "wrong password").status_code == 401
+    assert login(client, "nobody").status_code == 401
+    ok = login(client, "wuhua")
+    assert ok.status_code == 303 and ok.headers["location"] == "/projects"
+    assert "httponly" in ok.headers["set-cookie"].lower()
+    form = client.get("/projects/new")
+    assert form.status_code == 200 and "申报新项目" in form.text
+    fields = {"name": "页面申报项目", "industry": "demo", "investment_yi": "11", "stage": "negotiating",
+              "date_negotiating": "2024-02-01", "chain_nodes": "原料"}  # fmt: skip
+    before = snapshot(db)
+    assert client.post("/projects/new", data=fields, follow_redirects=False).status_code == 403  # no CSRF token
+    assert snapshot(db) == before
+    bad = client.post("/projects/new", data={**fields, "investment_yi": "-5", "csrf": csrf_of(form.text)})
+    assert bad.status_code == 422 and "investment_yi" in bad.text and "页面申报项目" in bad.text
+    done = client.post("/projects/new", data={**fields, "csrf": csrf_of(form.text)}, follow_redirects=False)
+    assert done.status_code == 303
+    page = client.get(done.headers["location"])
+    assert "页面申报项目" in page.text and 'data-action="declare"' in page.text
+    # a forged cookie is no session
+    client.cookies.set(auth.SESSION_COOKIE, client.cookies.get(auth.SESSION_COOKIE)[:-2] + "xx")
+    assert client.get("/projects", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    # a prefecture user may not open the declaration form
+    login(client, "kunming")
+    assert client.get("/projects/new").status_code == 403
+    client.cookies.clear()
+
+
+def test_tracking_page_and_downloads(client: TestClient, tokens: dict[str, str]):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    login(client, "qujing")
+    page = client.get("/tracking?year=2024")
+    assert page.status_code == 200 and 'id="bulletin"' in page.text and "曲靖市" in page.text
+    xlsx = client.get("/tracking/report.xlsx?year=2024")
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["州市通报", "产业项目目标", "链主与总部", "月度进展", "季度调度"]
+    assert [c.value for c in book["州市通报"][2]][:2] == ["排名", "州（市）"]
+    docx = client.get("/tracking/report.docx?year=2024")
+    assert docx.status_code == 200
+    assert Document(io.BytesIO(docx.content)).paragraphs[0].text == "2024年招大引强项目推进情况通报"
+    assert client.get("/tracking/report.pdf").status_code == 404
+    client.cookies.clear()
+
+
+def test_a_weak_secret_stops_the_server(db: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(auth.SECRET_ENV, "changeme")
+    with pytest.raises(auth.WeakSecret), TestClient(create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))):
+        pass
+
+
+def test_the_embedded_secret_is_random_kept_and_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv(auth.SECRET_ENV, raising=False)
+    first = auth.load_secret(tmp_path)
+    assert len(first) == 32 and auth.load_secret(tmp_path) == first
+    assert (tmp_path / auth.SECRET_FILE).stat().st_mode & 0o077 == 0
+    assert auth.load_secret(tmp_path / "other") != first
+
+
+# -- the CLI ----------------------------------------------------------------------------------
+
+
+def test_cli_users_reports_and_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    db = tmp_path / "kg.db"
+    store = SqliteStore(db)
+    store.apply(library_changes())
+    store.close()
+    monkeypatch.setenv("CHAINKG_DB", str(db))
+    monkeypatch.setenv("CHAINKG_BACKEND", "sqlite")
+    runner = CliRunner()
+    added = runner.invoke(cli, ["user", "add", "wuhua", "--role", "county", "--region", "530102", "--password", PASSWORD])
+    assert added.exit_code == 0, added.output
+    token = added.stdout.strip().splitlines()[-1]
+    listed = json.loads(runner.invoke(cli, ["user", "list", "--json"]).stdout)
+    assert listed[0]["name"] == "wuhua" and "token_sha256" not in listed[0] and token not in json.dumps(listed)
+    store = SqliteStore(db)
+    assert auth.user_by_token(store, token).props["region"] == "530102"
+    assert token not in json.dumps([dict(n.props) for n in store.find_nodes("User")])  # only its hash is kept
+    store.close()
+    wrong = runner.invoke(cli, ["user", "add", "x1", "--role", "county", "--region", "530100", "--no-password"])
+    assert wrong.exit_code == 2 and "not a county" in wrong.output
+
+    template = tmp_path / "sheet.xlsx"
+    assert runner.invoke(cli, ["projects", "template", "-o", str(template)]).exit_code == 0
+    from openpyxl import load_workbook
+
+    book = load_workbook(template)
+    book.worksheets[0].append(["CLI导入项目", "530102", "demo", "", "", 20, 2, "签约", "", "", "2024-01-05"])
+    book.save(template)
+    imported = runner.invoke(cli, ["import", "project-library", str(template)])
+    assert imported.exit_code == 0, imported.output
+    again = runner.invoke(cli, ["import", "project-library", str(template)])
+    assert "nothing changed" in again.stdout
+    rows = json.loads(runner.invoke(cli, ["projects", "list", "--json"]).stdout)
+    assert [(r["name"], r["investment_yi"], r["stage"]) for r in rows] == [("CLI导入项目", 20.0, "signed")]
+    shown = runner.invoke(cli, ["projects", "show", rows[0]["id"]])
+    assert "导入" in shown.stdout
+    for suffix in ("xlsx", "docx"):
+        out = tmp_path / f"report.{suffix}"
+        result = runner.invoke(cli, ["report", "--year", "2024", "-o", str(out)])
+        assert result.exit_code == 0 and out.stat().st_size > 1000
+    as_json = json.loads(runner.invoke(cli, ["report", "--year", "2024", "--json"]).stdout)
+    assert as_json["year"] == 2024 and len(as_json["monthly"]["rows"]) == 12
