@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph.sqlite_store import SqliteStore  # noqa: E402
-from ingest.importer import import_file  # noqa: E402
-from ingest.tables import read_table  # noqa: E402
+from graph.sqlite_store import SqliteStore
+from ingest.importer import import_file
+from ingest.tables import read_table
 
 
 def measure(label: str, work) -> tuple[float, float]:  # type: ignore[no-untyped-def]

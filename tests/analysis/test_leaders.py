@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.leaders import best_leader_set, gap_weights, headquarters_targets, leader_candidates
 from analysis.gaps import chain_gaps
+from analysis.leaders import best_leader_set, gap_weights, headquarters_targets, leader_candidates
 from analysis.rules import load_rules
 from tests.canonical import INDUSTRY, canonical_view
 

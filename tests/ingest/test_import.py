@@ -30,7 +30,7 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 
 
 def test_private_500_matches_and_creates(tiny, tmp_path):
-    plan, result = import_file(tiny, "china-private-500", write(tmp_path, "private_2026.csv", PRIVATE))
+    plan, _result = import_file(tiny, "china-private-500", write(tmp_path, "private_2026.csv", PRIVATE))
     assert plan.edition == "2026"  # from the file name
     assert (plan.count("matched"), plan.count("new"), plan.count("rejected")) == (1, 1, 0)
     matched = next(o for o in plan.outcomes if o.status == "matched")

@@ -25,7 +25,7 @@ def store(tmp_path_factory: pytest.TempPathFactory):
 
 def test_fortune_global_500_2024(store, reference_data: Path):
     path = reference_data / "fortune_global500/global500_2024_stablemap.csv"
-    plan, result = import_file(store, "fortune-global-500", path, edition="2024")
+    plan, _result = import_file(store, "fortune-global-500", path, edition="2024")
     assert plan.rows_read == 500 and plan.count("rejected") == 0
     assert plan.count("matched") + plan.count("new") + plan.count("uncertain") == 500
     by_name = {o.name: o for o in plan.outcomes}
