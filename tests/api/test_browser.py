@@ -24,10 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from graph.errors import ValidationError
-from ingest.curated import load_dataset
 from tests.conftest import skip_or_fail
-from tests.ingest.tiny_dataset import write_tiny_dataset
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,14 +42,20 @@ class Server:
     blocked: list[str] = field(default_factory=list)
 
 
+def require_browser() -> None:
+    """Skip (or fail under CHAINKG_REQUIRE_BROWSER=1) without Debian's chromium and playwright."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        skip_or_fail("Debian's chromium is not installed (scripts/install-system-deps.sh)", "CHAINKG_REQUIRE_BROWSER")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        skip_or_fail("the playwright package is not installed (pip install -e '.[test]')", "CHAINKG_REQUIRE_BROWSER")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _chainkg(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "api", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def _get_json(url: str) -> Any:
@@ -62,21 +65,10 @@ def _get_json(url: str) -> Any:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        skip_or_fail("Debian's chromium is not installed (scripts/install-system-deps.sh)", "CHAINKG_REQUIRE_BROWSER")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        skip_or_fail("the playwright package is not installed (pip install -e '.[test]')", "CHAINKG_REQUIRE_BROWSER")
+    require_browser()
     root = tmp_path_factory.mktemp("serve")
+    # an empty store: `serve` builds it from the bundled data by itself
     env = {**os.environ, "CHAINKG_DB": str(root / "kg.db"), "CHAINKG_BACKEND": "sqlite"}
-    try:
-        load_dataset()  # the bundled data: `serve` builds the empty store from it by itself
-        bundled = True
-    except ValidationError:  # it may not load while the analysts are still writing data/
-        bundled = False
-        done = _chainkg(["build", "--data", str(write_tiny_dataset(root / "data"))], env)
-        assert done.returncode == 0, done.stderr
     port = _free_port()
     log = (root / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -94,8 +86,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError("chainkg serve did not start: " + (root / "serve.log").read_text()) from None
                 time.sleep(0.2)
-        if bundled:
-            assert "building it from the bundled data" in (root / "serve.log").read_text()
+        assert "building it from the bundled data" in (root / "serve.log").read_text()
         industries = [i for i in _get_json(url + "/api/industries") if i["node_count"]]
         industry = max(industries, key=lambda i: (i["counts"]["weak"] + i["counts"]["strong"], i["node_count"]))["id"]
         graph = _get_json(f"{url}/api/industries/{industry}/graph?enterprises=true")

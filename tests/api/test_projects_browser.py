@@ -5,7 +5,6 @@ prefecture bulletin, and the audit trail shows each step."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,9 +15,8 @@ import pytest
 
 from api.auth import create_user
 from graph.sqlite_store import SqliteStore
-from tests.api.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _free_port
+from tests.api.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _free_port, require_browser
 from tests.api.test_project_crash import start_server
-from tests.conftest import skip_or_fail
 from tests.project_library import library_changes
 
 PASSWORD = "browser-pass-1"
@@ -27,12 +25,7 @@ USERS = {"wuhua": ("county", "530102"), "kunming": ("prefecture", "530100"), "sh
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        skip_or_fail("Debian's chromium is not installed (scripts/install-system-deps.sh)", "CHAINKG_REQUIRE_BROWSER")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        skip_or_fail("the playwright package is not installed (pip install -e '.[test]')", "CHAINKG_REQUIRE_BROWSER")
+    require_browser()
     root = tmp_path_factory.mktemp("library-serve")
     db = root / "kg.db"
     store = SqliteStore(db)
