@@ -82,6 +82,14 @@ def opened_store() -> Iterator[GraphStore]:
         store.close()
 
 
+def make_table(title: str, columns: tuple[str, ...] | list[str], caption: str | None = None) -> Table:
+    """A terminal table whose cells wrap rather than cut names short."""
+    table = Table(title=title, caption=caption)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -91,18 +99,13 @@ def print_json(data: Any) -> None:
 def cli() -> None:
     """chainkg: Yunnan's 12 key industry chains as a knowledge graph, for 招大引强 planning.
 
-    The store is the embedded SQLite file at $CHAINKG_DB (default ~/.local/share/chainkg/chainkg.db),
-    or a Neo4j server with CHAINKG_BACKEND=neo4j and NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD.
+    The store is the embedded SQLite file at $CHAINKG_DB (default ~/.local/share/chainkg/chainkg.db), or a Neo4j server with CHAINKG_BACKEND=neo4j and NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD.
     """
 
 
 @cli.command()
 @click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Dataset folder (default: the bundled data/).",
+    "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Dataset folder (default: the bundled data/).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
 @friendly_errors
@@ -114,28 +117,17 @@ def build(data_dir: Path | None, as_json: bool) -> None:
     with opened_store() as store:
         changes = plan_build(store, data_dir)
         with Progress(
-            TextColumn("写入知识图谱 writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True,
-        ) as bar:  # fmt: skip
+            TextColumn("写入知识图谱 writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),         console=err, transient=True,     ) as bar:  # fmt: skip
             task = bar.add_task("build", total=len(changes))
             result = store.apply(changes, progress=lambda n: bar.advance(task, n))
     summary = {
-        "nodes_created": result.nodes_created,
-        "nodes_updated": result.nodes_updated,
-        "nodes_deleted": result.nodes_deleted,
-        "edges_created": result.edges_created,
-        "edges_updated": result.edges_updated,
-        "edges_deleted": result.edges_deleted,
-        "changed": result.changed,
-    }
+        "nodes_created": result.nodes_created,     "nodes_updated": result.nodes_updated,     "nodes_deleted": result.nodes_deleted,     "edges_created": result.edges_created,     "edges_updated": result.edges_updated,     "edges_deleted": result.edges_deleted,     "changed": result.changed, }
     if as_json:
         print_json(summary)
     elif result.changed:
         out.print(
             f"built: nodes +{result.nodes_created} ~{result.nodes_updated} -{result.nodes_deleted}, "
-            f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",
-            highlight=False,
-        )
+            f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",         highlight=False,     )
     else:
         out.print("already up to date: nothing changed", highlight=False)
 
@@ -155,8 +147,7 @@ def stats(as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--to", "target", type=click.Choice(["neo4j", "sqlite"]), required=True,
-              help="The backend to copy into; the other one is the source.")
+@click.option("--to", "target", type=click.Choice(["neo4j", "sqlite"]), required=True,           help="The backend to copy into; the other one is the source.")
 @click.option("--prune", is_flag=True, help="Also delete what the target has and the source does not.")
 @friendly_errors
 def sync(target: str, prune: bool) -> None:
@@ -181,9 +172,7 @@ def sync(target: str, prune: bool) -> None:
         sink.close()
     out.print(
         f"synced to {target}: nodes +{result.nodes_created} ~{result.nodes_updated} -{result.nodes_deleted}, "
-        f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",
-        highlight=False,
-    )
+        f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",     highlight=False, )
 
 
 @cli.command()
@@ -196,9 +185,7 @@ def sources(as_json: bool) -> None:
     if as_json:
         print_json(infos)
         return
-    table = Table(title="可导入的数据源 import sources")
-    for column in ("id", "名称", "格式", "列", "行数"):
-        table.add_column(column)
+    table = make_table("可导入的数据源 import sources", ("id", "名称", "格式", "列", "行数"))
     for info in infos:
         table.add_row(info["id"], info["name"], info["formats"], info["columns"], info["expected_rows"])
     out.print(table)
@@ -367,13 +354,12 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
         print_json(gaps_json(result))
         return
     where = view.nodes[result.prefecture]["name"] if result.prefecture else "云南省"
-    table = Table(
-        title=f"{result.industry_name}（{where}）产业链完整度 {result.completeness}/100  "
+    table = make_table(
+        f"{result.industry_name}（{where}）产业链完整度 {result.completeness}/100  "
         f"强 {result.count('strong')} · 弱 {result.count('weak')} · 缺失 {result.count('missing')}",
+        ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业"),
         caption=f"规则版本 {result.config_version}",
     )
-    for column in ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业"):
-        table.add_column(column)
     for node in result.nodes:
         table.add_row(
             f"{node.priority:.2f}", f"{node.name} ({node.id})", STAGE_ZH.get(node.stage, node.stage),
@@ -400,9 +386,8 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
     if as_json:
         print_json([recommendation_json(r) for r in recs])
         return
-    table = Table(title=f"{view.nodes[industry_id]['name']} 招商目标企业" + (f" · {recs[0].node_name}" if node_id and recs else ""))
-    for column in ("#", "企业", "环节", "行动", "得分", "理由"):
-        table.add_column(column)
+    title = f"{view.nodes[industry_id]['name']} 招商目标企业" + (f" · {recs[0].node_name}" if node_id and recs else "")
+    table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由"))
     for rank, rec in enumerate(recs, start=1):
         reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value > 0)
         table.add_row(str(rank), rec.name, rec.node_name, rec.action or "-", f"{rec.score:.2f}", reasons)
@@ -428,18 +413,15 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
     if as_json:
         print_json(leaders_json(result, hq))
         return
-    table = Table(
-        title=f"{view.nodes[industry_id]['name']} 链主企业组合（k={k}）",
+    table = make_table(
+        f"{view.nodes[industry_id]['name']} 链主企业组合（k={k}）",
+        ("#", "企业", "新增覆盖环节", "边际增益"),
         caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}",
     )
-    for column in ("#", "企业", "新增覆盖环节", "边际增益"):
-        table.add_column(column)
     for rank, pick in enumerate(result.picks, start=1):
         table.add_row(str(rank), pick.name, "、".join(view.nodes[n]["name"] for n in pick.new_gaps), f"{pick.marginal_gain:.2f}")
     out.print(table)
-    hq_table = Table(title="总部经济目标企业")
-    for column in ("企业", "建议总部类型", "理由"):
-        hq_table.add_column(column)
+    hq_table = make_table("总部经济目标企业", ("企业", "建议总部类型", "理由"))
     for target in hq:
         hq_table.add_row(target.name, "、".join(target.hq_types), "；".join(target.reasons))
     out.print(hq_table)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from api.cli import cli, err, friendly_errors, opened_store, out, print_json
+from api.cli import cli, err, friendly_errors, make_table, opened_store, out, print_json
 from graph import projects as lib
 
 ADMIN = lib.Actor("cli", "province", lib.PROVINCE)  # whoever runs the CLI holds the store file
@@ -55,9 +54,7 @@ def user_list(as_json: bool) -> None:
     if as_json:
         print_json(users)
         return
-    table = Table(title="用户 users")
-    for column in ("name", "role", "region", "page login", "created"):
-        table.add_column(column)
+    table = make_table("用户 users", ("name", "role", "region", "page login", "created"))
     for u in users:
         table.add_row(str(u["name"]), str(u["role"]), f"{u['region']} {u['region_name'] or ''}",
                       "yes" if u["can_log_in"] else "no", str(u["created_at"] or ""))  # fmt: skip
@@ -81,9 +78,7 @@ def projects_list(status: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(title=f"重大项目库 {len(rows)} projects")
-    for column in ("id", "项目", "县", "产业", "亿元", "阶段", "审核"):
-        table.add_column(column)
+    table = make_table(f"重大项目库 {len(rows)} projects", ("id", "项目", "县", "产业", "亿元", "阶段", "审核"))
     for p in rows:
         table.add_row(p["id"], p["name"], p["county"], p["industry"], f"{p['investment_yi']:g}",
                       lib.STAGE_ZH[p["stage"]], lib.REVIEW_ZH[p["review_status"]])  # fmt: skip
