@@ -137,7 +137,7 @@ def _ties(ctx: TargetContext, firm: str) -> ScorePart:
     }
     if not partners:
         return ScorePart("ties", 0.0, "未发现与在滇企业的供应或合作关系")
-    names = "、".join(name_of(ctx.view, p) for p in sorted(partners)[:3])
+    names = "、".join(name_of(ctx.view, p) for p in _by_relevance(ctx, set(partners))[:3])
     return ScorePart(
         "ties",
         _points(ctx.rules, "ties", len(partners) / ctx.rules.ties_full_at),
@@ -145,8 +145,18 @@ def _ties(ctx: TargetContext, firm: str) -> ScorePart:
     )
 
 
+def _by_relevance(ctx: TargetContext, firms: set[str]) -> list[str]:
+    """`firms` with those operating most on this chain first (a planner reads the first names)."""
+    chain = {n.id for n in ctx.gaps.nodes}
+
+    def links(firm: str) -> int:
+        return sum(1 for _, t, d in ctx.view.out_edges(firm, data=True) if d.get("type") == "OPERATES_IN" and t in chain)
+
+    return sorted(firms, key=lambda f: (-links(f), f))
+
+
 def _presence(ctx: TargetContext, firm: str) -> ScorePart:
-    here = sorted(group_members(ctx.view, firm) & ctx.yunnan_firms)
+    here = _by_relevance(ctx, group_members(ctx.view, firm) & ctx.yunnan_firms)
     if not here:
         return ScorePart("presence", 0.0, "在云南尚无布局，属新进入")
     names = "、".join(name_of(ctx.view, f) for f in here[:2])
