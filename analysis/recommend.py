@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from analysis.enterprises import ancestors, group_members, memberships, name_of, ties
+from analysis.enterprises import ancestors, group_members, group_root, memberships, name_of, ties
 from analysis.gaps import ChainGaps, NodeAssessment, chain_gaps, operators
 from analysis.regions import YUNNAN, enterprises_in, located_in, region_descendants
 from analysis.rules import Rules, load_rules
@@ -232,7 +232,7 @@ def recommend_targets(
     """Target enterprises for one chain node, or for all the industry's gaps, best first.
 
     For one `node`, every firm operating on it elsewhere, ranked. For the whole industry, each
-    firm once, with the gap it scores best on. Firms located in the region are not targets, and
+    group once (its best-scoring firm), with the gap it scores best on. Firms located in the region are not targets, and
     a firm whose group already holds the node there as leader or major firm is not recommended
     for it.
 
@@ -249,13 +249,15 @@ def recommend_targets(
                 "chain node", node, [n.id for n in gaps.nodes if node in n.id or n.id in node][:5]
             )
         return tuple(_ranked(_node_targets(ctx, gaps.node(node)))[:limit])
+    # one row per group: a planner pursues 中铝集团 once, through whichever of its firms scores best
     best: dict[str, Recommendation] = {}
     for assessed in gaps.gaps:
         for rec in _node_targets(ctx, assessed):
-            current = best.get(rec.enterprise_id)
+            group = group_root(ctx.view, rec.enterprise_id)
+            current = best.get(group)
             if current is None or (rec.score, assessed.priority) > (
                 current.score,
                 gaps.node(current.node_id).priority,
             ):
-                best[rec.enterprise_id] = rec
+                best[group] = rec
     return tuple(_ranked(list(best.values()))[:limit])

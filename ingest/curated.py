@@ -172,7 +172,7 @@ def _load_industries(col: _Collector, root: Path) -> set[str]:
     path = root / "industries.yaml"
     data = _load_yaml(col, path)
     ids: set[str] = set()
-    for where, item in _items(col, path, data, "industries"):
+    for position, (where, item) in enumerate(_items(col, path, data, "industries"), start=1):
         node_id = str(item.get("id") or "")
         if not node_id or not item.get("name"):
             col.problem(where, "needs id and name")
@@ -189,6 +189,7 @@ def _load_industries(col: _Collector, root: Path) -> set[str]:
                 "name_en": item.get("name_en"),
                 "lead_department": item.get("lead_department"),
                 "yearly_project_quota": quota,
+                "order": position,  # the order of measure 3, which the app lists them in
                 **_provenance(col, where, item),
             },
         )

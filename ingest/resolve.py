@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graph.store import Node
 
@@ -74,6 +75,7 @@ def is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+@lru_cache(maxsize=262_144)  # an import resolves the same product and firm names many times
 def normalise(name: str, *, drop_group: bool = False) -> str:
     return normalise_zh(name, drop_group=drop_group) if is_chinese(name) else normalise_en(name, drop_group=drop_group)
 

@@ -37,7 +37,7 @@ from api.present import (
     recommendation_json,
     scenario_json,
 )
-from graph.store import GraphStore
+from graph.store import GraphStore, Node
 
 router = APIRouter(prefix="/api/industries", tags=["industries"])
 
@@ -51,10 +51,15 @@ def assess(store: GraphStore, industry: str, prefecture: str | None = None) -> t
     return view, chain_gaps(view, industry, prefecture=prefecture)
 
 
+def industries_in_order(store: GraphStore) -> list[Node]:
+    """The industries in the order of measure 3 (their `order`), then by id."""
+    return sorted(store.find_nodes("Industry"), key=lambda n: (n.props.get("order", 99), n.id))
+
+
 def overview(store: GraphStore) -> list[dict[str, Any]]:
-    """Every industry with completeness, status counts and quota, in the dataset's order."""
+    """Every industry with completeness, status counts and quota, in the order of measure 3."""
     found = []
-    for node in store.find_nodes("Industry"):
+    for node in industries_in_order(store):
         _, gaps = assess(store, node.id)
         found.append(industry_json(node.props, gaps))
     return found

@@ -354,7 +354,7 @@ def error_page(request: Request, error: ErrorPublic) -> Response:
 
 def _pickers(store: GraphStore) -> dict[str, Any]:
     return {
-        "all_industries": [{"id": n.id, "name": n.name, "name_en": n.props.get("name_en")} for n in store.find_nodes("Industry")],
+        "all_industries": [{"id": n.id, "name": n.name, "name_en": n.props.get("name_en")} for n in industries.industries_in_order(store)],
         "prefectures": regions.prefectures(store),
     }  # fmt: skip
 

@@ -73,3 +73,15 @@ def test_weights_change_the_ranking():
 def test_unknown_node():
     with pytest.raises(NotFoundError):
         recommend_targets(canonical_view(), INDUSTRY, node="zz")
+
+
+def test_industry_wide_each_group_once():
+    view = canonical_view()
+    # n7, a subsidiary of n1, leads d: on its own it would be a second row for the n1 group
+    view.add_node("n7", label="Enterprise", name="全国一号子公司")
+    view.add_edge("n7", "n1", key="SUBSIDIARY_OF", type="SUBSIDIARY_OF")
+    view.add_edge("n7", "d", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+    firms = [r.enterprise_id for r in recommend_targets(view, INDUSTRY)]
+    assert firms.count("n1") + firms.count("n7") == 1
+    # per node, both remain: they are different firms on different links
+    assert "n7" in [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="d")]

@@ -266,3 +266,8 @@ def test_bundled_data_industries_and_pages(bundled_client):
         assert sum(industry["counts"].values()) == industry["node_count"]
         assert page(bundled_client, f"/industries/{industry['id']}")
     assert page(bundled_client, "/")
+
+
+def test_industries_are_listed_in_the_order_of_measure_3(bundled_client):
+    ids = [i["id"] for i in bundled_client.get("/api/industries").json()]
+    assert ids[:3] == ["plateau-agriculture", "green-aluminium", "green-silicon"] and ids[-1] == "tobacco"
