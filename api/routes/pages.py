@@ -86,6 +86,7 @@ _EN = {
     "firms_in_industry": "Enterprises of this industry",
     "whole_yunnan": "All Yunnan",
     "prefecture": "Prefecture",
+    "region": "Region",
     "apply": "Apply",
     "show_firms": "Show enterprises",
     "map_help": "Upstream on the left, downstream on the right; size = criticality. Hover for details, click a link to open it.",
@@ -194,6 +195,7 @@ _ZH = {
     "firms_in_industry": "本产业企业",
     "whole_yunnan": "全省",
     "prefecture": "州市",
+    "region": "地区",
     "apply": "确定",
     "show_firms": "显示企业",
     "map_help": "左为上游、右为下游；圆点大小表示关键度。悬停查看详情，点击环节进入环节页。",
@@ -411,7 +413,8 @@ def node_page(
 @router.get("/enterprises/{enterprise}", response_class=HTMLResponse)
 def enterprise_page(request: Request, store: StoreDep, enterprise: str) -> Response:
     found = enterprises.profile(store, enterprise_id(store, enterprise[:NAME_MAX]))
-    return render(request, "enterprise.html", firm=found)
+    industry_names = {n.id: {"id": n.id, "name": n.name, "name_en": n.props.get("name_en")} for n in store.find_nodes("Industry")}
+    return render(request, "enterprise.html", firm=found, industry_names=industry_names)
 
 
 @router.get("/search", response_class=HTMLResponse)
