@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from analysis.enterprises import group_members, memberships, name_of
+from analysis.enterprises import group_members, group_root, memberships, name_of
 from analysis.gaps import ChainGaps, chain_gaps, operators
-from analysis.recommend import strong_locally, target_context
+from analysis.recommend import is_target, target_context
 from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
 
@@ -77,8 +77,9 @@ def leader_candidates(
     rules: Rules | None = None,
     gaps: ChainGaps | None = None,
 ) -> tuple[LeaderCandidate, ...]:
-    """Every firm outside the region that operates on at least one gap it is not already strong
-    on there, with the gaps it covers, heaviest first."""
+    """Every group with a firm outside Yunnan on at least one gap its group is not already strong
+    on in Yunnan, with the gaps its firms cover together, heaviest first. A chain leader is a
+    group: its id and name are the group's (the top of SUBSIDIARY_OF)."""
     rules = rules or load_rules()
     gaps = gaps or chain_gaps(view, industry, prefecture=prefecture, rules=rules)
     ctx = target_context(view, gaps, rules)
@@ -86,17 +87,17 @@ def leader_candidates(
     covers: dict[str, set[str]] = {}
     for node in weights:
         for firm, _ in operators(view, node):
-            if firm not in ctx.region_firms and not strong_locally(ctx, firm, node):
-                covers.setdefault(firm, set()).add(node)
+            if is_target(ctx, firm, node):
+                covers.setdefault(group_root(view, firm), set()).add(node)
     found = [
         LeaderCandidate(
-            enterprise_id=firm,
-            name=name_of(view, firm),
+            enterprise_id=group,
+            name=name_of(view, group),
             covers=tuple(sorted(nodes)),
             weight=round(sum(weights[n] for n in nodes), 4),
-            tiers=tuple(m.label for m in memberships(view, firm)),
+            tiers=tuple(m.label for m in memberships(view, group)),
         )
-        for firm, nodes in covers.items()
+        for group, nodes in covers.items()
     ]
     return tuple(sorted(found, key=lambda c: (-c.weight, -len(c.tiers), c.enterprise_id)))
 
@@ -112,8 +113,8 @@ def best_leader_set(
 ) -> LeaderSet:
     """The k firms that together close the most weighted gaps, chosen greedily.
 
-    Each step adds the firm whose arrival closes the most not-yet-closed gap weight (ties: more
-    list memberships, then id). Covered weight is a monotone submodular function of the set (a
+    Each step adds the group whose arrival closes the most not-yet-closed gap weight (ties: more
+    list memberships, then id), so the set is k different groups, not k arms of one. Covered weight is a monotone submodular function of the set (a
     gap counts once however many firms cover it, and a firm adds less the more is already
     covered), so by Nemhauser, Wolsey and Fisher (1978) the greedy set reaches at least
     1 - (1 - 1/k)^k > 1 - 1/e (about 63%) of the best possible k-set's weight; finding the exact

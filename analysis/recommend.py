@@ -15,7 +15,7 @@ import networkx as nx
 
 from analysis.enterprises import ancestors, group_members, group_root, memberships, name_of, ties
 from analysis.gaps import ChainGaps, NodeAssessment, chain_gaps, operators
-from analysis.regions import YUNNAN, enterprises_in, located_in, region_descendants
+from analysis.regions import YUNNAN, enterprises_in
 from analysis.rules import Rules, load_rules
 from graph.errors import NotFoundError
 
@@ -53,13 +53,11 @@ class TargetContext:
     view: nx.MultiDiGraph
     gaps: ChainGaps
     rules: Rules
-    region_firms: frozenset[str]
     yunnan_firms: frozenset[str]
     gap_cover: dict[str, tuple[str, ...]]
 
 
 def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> TargetContext:
-    region_firms = frozenset(located_in(view, region_descendants(view, gaps.prefecture or YUNNAN)))
     gap_cover: dict[str, list[str]] = {}
     for assessed in gaps.gaps:
         for firm, _ in operators(view, assessed.id):
@@ -68,19 +66,25 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
         view=view,
         gaps=gaps,
         rules=rules,
-        region_firms=region_firms,
         yunnan_firms=frozenset(enterprises_in(view, YUNNAN)),
         gap_cover={k: tuple(v) for k, v in gap_cover.items()},
     )
 
 
 def strong_locally(ctx: TargetContext, firm: str, node: str) -> bool:
-    """Whether `firm`'s group already holds `node` in the region as a leader or major firm."""
+    """Whether `firm`'s group already holds `node` in Yunnan as a leader or major firm."""
     group = group_members(ctx.view, firm)
     return any(
-        other in group and other in ctx.region_firms and data.get("role") in STRONG_ROLES
+        other in group and other in ctx.yunnan_firms and data.get("role") in STRONG_ROLES
         for other, data in operators(ctx.view, node)
     )
+
+
+def is_target(ctx: TargetContext, firm: str, node: str) -> bool:
+    """Whether `firm` is one to pursue for `node`: located outside Yunnan, and its group not
+    already strong on the node in Yunnan. A prefecture's analysis changes which links are gaps,
+    not who is a target: moving a firm between prefectures is not 招大引强."""
+    return firm not in ctx.yunnan_firms and not strong_locally(ctx, firm, node)
 
 
 def _points(rules: Rules, factor: str, fraction: float) -> float:
@@ -209,7 +213,7 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
 def _node_targets(ctx: TargetContext, node: NodeAssessment) -> list[Recommendation]:
     found = []
     for firm, data in operators(ctx.view, node.id):
-        if firm in ctx.region_firms or strong_locally(ctx, firm, node.id):
+        if not is_target(ctx, firm, node.id):
             continue
         found.append(_score(ctx, firm, node, str(data.get("role", "player"))))
     return found
@@ -232,9 +236,9 @@ def recommend_targets(
     """Target enterprises for one chain node, or for all the industry's gaps, best first.
 
     For one `node`, every firm operating on it elsewhere, ranked. For the whole industry, each
-    group once (its best-scoring firm), with the gap it scores best on. Firms located in the region are not targets, and
-    a firm whose group already holds the node there as leader or major firm is not recommended
-    for it.
+    group once (its best-scoring firm), with the gap it scores best on. Firms located in Yunnan
+    are not targets (with a prefecture too), and a firm whose group already holds the node in
+    Yunnan as leader or major firm is not recommended for it.
 
     Raises:
         NotFoundError: an unknown industry, node or prefecture.

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import networkx as nx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -36,9 +35,9 @@ from api.present import (
     scenario_json,
 )
 from graph.errors import ChainKGError, ValidationError
-from graph.lookup import resolve, resolve_yunnan_region
+from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
 from graph.settings import open_store
-from graph.store import GraphStore, Node
+from graph.store import GraphStore
 from ingest.build import plan_build
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -271,9 +270,8 @@ def plan(industry: str, prefecture: str | None, fmt: str | None, output: Path) -
     from api.render import render_plan
 
     with opened_store() as store:
-        view = store.graph()
-    industry_id = resolve_industry(view, industry)
-    data = render_plan(view, industry_id, fmt, prefecture=resolve_prefecture(view, prefecture))
+        chosen = industry_id(store, industry)
+        data = render_plan(store.graph(chosen), chosen, fmt, prefecture=prefecture_id(store, prefecture))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     out.print(f"wrote {output} ({fmt})", highlight=False)
@@ -295,42 +293,11 @@ def export_targets(industry: str, prefecture: str | None, output: Path, top: int
     from api.render import render_plan
 
     with opened_store() as store:
-        view = store.graph()
-    industry_id = resolve_industry(view, industry)
-    data = render_plan(view, industry_id, "xlsx", prefecture=resolve_prefecture(view, prefecture), top=top)
+        chosen = industry_id(store, industry)
+        data = render_plan(store.graph(chosen), chosen, "xlsx", prefecture=prefecture_id(store, prefecture), top=top)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     out.print(f"wrote {output}", highlight=False)
-
-
-def _nodes(view: nx.MultiDiGraph, label: str, ids: set[str] | None = None) -> list[Node]:
-    return [
-        Node(n, label, d)
-        for n, d in view.nodes(data=True)
-        if d.get("label") == label and (ids is None or n in ids)
-    ]
-
-
-def resolve_industry(view: nx.MultiDiGraph, text: str) -> str:
-    """The industry id for a slug, Chinese or English name."""
-    return resolve("industry", text, _nodes(view, "Industry")).id
-
-
-def resolve_prefecture(view: nx.MultiDiGraph, text: str | None) -> str | None:
-    """The region id of a Yunnan prefecture or county given by code or name (曲靖 or 530300)."""
-    if text is None:
-        return None
-    return resolve_yunnan_region(text, _nodes(view, "Region")).id
-
-
-def resolve_enterprise(view: nx.MultiDiGraph, text: str) -> str:
-    return resolve("enterprise", text, _nodes(view, "Enterprise")).id
-
-
-def resolve_chain_node(view: nx.MultiDiGraph, industry: str, text: str) -> str:
-    from graph.view import chain_node_ids
-
-    return resolve("chain node", text, _nodes(view, "ChainNode", chain_node_ids(view, industry))).id
 
 
 def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str:
@@ -348,8 +315,10 @@ def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str
 def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
     """Strong, weak and missing links of an industry's chain in Yunnan (or one prefecture)."""
     with opened_store() as store:
-        view = store.graph()
-    result = chain_gaps(view, resolve_industry(view, industry), prefecture=resolve_prefecture(view, prefecture))
+        chosen = industry_id(store, industry)
+        where_id = prefecture_id(store, prefecture)
+        view = store.graph(chosen)
+    result = chain_gaps(view, chosen, prefecture=where_id)
     if as_json:
         print_json(gaps_json(result))
         return
@@ -379,14 +348,15 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
 def recommend(industry: str, node: str | None, top: int, prefecture: str | None, as_json: bool) -> None:
     """Target enterprises for the gaps of an industry (or one node), with the reasons of each score."""
     with opened_store() as store:
-        view = store.graph()
-    industry_id = resolve_industry(view, industry)
-    node_id = resolve_chain_node(view, industry_id, node) if node else None
-    recs = recommend_targets(view, industry_id, node=node_id, top=top, prefecture=resolve_prefecture(view, prefecture))
+        chosen = industry_id(store, industry)
+        node_id = chain_node_id(store, node, chosen) if node else None
+        where_id = prefecture_id(store, prefecture)
+        view = store.graph(chosen)
+    recs = recommend_targets(view, chosen, node=node_id, top=top, prefecture=where_id)
     if as_json:
         print_json([recommendation_json(r) for r in recs])
         return
-    title = f"{view.nodes[industry_id]['name']} 招商目标企业" + (f" · {recs[0].node_name}" if node_id and recs else "")
+    title = f"{view.nodes[chosen]['name']} 招商目标企业" + (f" · {recs[0].node_name}" if node_id and recs else "")
     table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由"))
     for rank, rec in enumerate(recs, start=1):
         reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value > 0)
@@ -405,16 +375,16 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
 def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> None:
     """The k chain leaders (链主) that together close the most weighted gaps, and headquarters targets."""
     with opened_store() as store:
-        view = store.graph()
-    industry_id = resolve_industry(view, industry)
-    prefecture_id = resolve_prefecture(view, prefecture)
-    result = best_leader_set(view, industry_id, k=k, prefecture=prefecture_id)
-    hq = headquarters_targets(view, industry_id)
+        chosen = industry_id(store, industry)
+        where_id = prefecture_id(store, prefecture)
+        view = store.graph(chosen)
+    result = best_leader_set(view, chosen, k=k, prefecture=where_id)
+    hq = headquarters_targets(view, chosen)
     if as_json:
         print_json(leaders_json(result, hq))
         return
     table = make_table(
-        f"{view.nodes[industry_id]['name']} 链主企业组合（k={k}）",
+        f"{view.nodes[chosen]['name']} 链主企业组合（k={k}）",
         ("#", "企业", "新增覆盖环节", "边际增益"),
         caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}",
     )
@@ -436,10 +406,11 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
 def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_json: bool) -> None:
     """What if these enterprises land in a prefecture: statuses and completeness before and after."""
     with opened_store() as store:
-        view = store.graph()
-    industry_id = resolve_industry(view, industry)
-    firms = [resolve_enterprise(view, a) for a in adds]
-    result = run_scenario(view, industry_id, firms, prefecture=resolve_prefecture(view, prefecture))
+        chosen = industry_id(store, industry)
+        firms = [enterprise_id(store, a) for a in adds]
+        where_id = prefecture_id(store, prefecture)
+        view = store.graph()  # an arriving firm may work on other chains too
+    result = run_scenario(view, chosen, firms, prefecture=where_id)
     if as_json:
         print_json(scenario_json(result))
         return

@@ -43,9 +43,9 @@ def serve(host: str, port: int) -> None:
 @friendly_errors
 def viz(industry: str, output: Path, prefecture: str | None, lang: str) -> None:
     """Write an industry's chain map as one standalone HTML file (vis-network inlined, no external URL)."""
-    from api.deps import industry_id, prefecture_id
     from api.routes.industries import chain_graph
     from api.routes.maps import standalone_html
+    from graph.lookup import industry_id, prefecture_id
 
     with opened_store() as store:
         chosen = industry_id(store, industry)

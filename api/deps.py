@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from graph.lookup import resolve, resolve_yunnan_region
+from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
 from graph.store import GraphStore
-from graph.view import chain_node_ids
 
 NAME_MAX = 200  # longer than any id or name; keeps close-match search cheap on junk input
 
@@ -22,30 +21,7 @@ def get_store(request: Request) -> GraphStore:
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 
-
-def industry_id(store: GraphStore, text: str) -> str:
-    """The industry id for a slug, Chinese or English name (404 with close matches otherwise)."""
-    return resolve("industry", text, store.find_nodes("Industry")).id
-
-
-def prefecture_id(store: GraphStore, text: str | None) -> str | None:
-    """The region id of a Yunnan prefecture or county given by code or name (曲靖 or 530300)."""
-    if text is None or not text.strip():
-        return None
-    return resolve_yunnan_region(text, store.find_nodes("Region")).id
-
-
-def enterprise_id(store: GraphStore, text: str) -> str:
-    return resolve("enterprise", text, store.find_nodes("Enterprise")).id
-
-
-def chain_node_id(store: GraphStore, text: str, industry: str | None = None) -> str:
-    """A chain node by id or name, among one industry's nodes when `industry` is given."""
-    nodes = store.find_nodes("ChainNode")
-    if industry is not None:
-        members = chain_node_ids(store.graph(industry), industry)
-        nodes = [n for n in nodes if n.id in members]
-    return resolve("chain node", text, nodes).id
+__all__ = ["NAME_MAX", "StoreDep", "chain_node_id", "enterprise_id", "industry_id", "prefecture_id"]
 
 
 def industry_param(

@@ -6,7 +6,8 @@ import difflib
 from collections.abc import Iterable
 
 from graph.errors import NotFoundError
-from graph.store import Node
+from graph.store import GraphStore, Node
+from graph.view import chain_node_ids
 
 
 def _names(node: Node) -> list[str]:
@@ -63,3 +64,32 @@ def resolve_yunnan_region(text: str, regions: Iterable[Node]) -> Node:
         return resolve("prefecture", text, prefectures)
     except NotFoundError:
         return resolve("prefecture", text, yunnan)
+
+
+# -- the same, against a store: what the CLI and the web app resolve every argument with -------
+
+
+def industry_id(store: GraphStore, text: str) -> str:
+    """The industry id for a slug, Chinese or English name (NotFoundError with close matches)."""
+    return resolve("industry", text, store.find_nodes("Industry")).id
+
+
+def prefecture_id(store: GraphStore, text: str | None) -> str | None:
+    """The region id of a Yunnan prefecture or county given by code or name (曲靖 or 530300)."""
+    if text is None or not text.strip():
+        return None
+    return resolve_yunnan_region(text, store.find_nodes("Region")).id
+
+
+def enterprise_id(store: GraphStore, text: str) -> str:
+    """An enterprise by id, name, English name or alias."""
+    return resolve("enterprise", text, store.find_nodes("Enterprise")).id
+
+
+def chain_node_id(store: GraphStore, text: str, industry: str | None = None) -> str:
+    """A chain node by id or name, among one industry's nodes when `industry` is given."""
+    nodes = store.find_nodes("ChainNode")
+    if industry is not None:
+        members = chain_node_ids(store.graph(industry), industry)
+        nodes = [n for n in nodes if n.id in members]
+    return resolve("chain node", text, nodes).id

@@ -50,9 +50,33 @@ def chain_node_ids(view: nx.MultiDiGraph, industry: str) -> set[str]:
     return members
 
 
+def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
+    """`enterprises` with every firm of their groups: up SUBSIDIARY_OF to the top, then all
+    subsidiaries of the top at any depth (the analyses reason about whole groups)."""
+    roots: set[str] = set()
+    for firm in enterprises:
+        current, seen = firm, {firm}
+        while True:
+            parents = [t for _, t, d in view.out_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF"]
+            if not parents or parents[0] in seen:
+                break
+            current = parents[0]
+            seen.add(current)
+        roots.add(current)
+    members: set[str] = set()
+    frontier = list(roots)
+    while frontier:
+        current = frontier.pop()
+        if current in members:
+            continue
+        members.add(current)
+        frontier.extend(c for c, _, d in view.in_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF")
+    return members | enterprises
+
+
 def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     """The part of the graph the analyses of one industry need: the industry, its chain nodes,
-    the enterprises operating on them with their groups, subsidiaries and ties, all regions and
+    the enterprises operating on them with their whole groups and their ties, all regions and
     ranking lists, and the projects, policies and institutions attached to the chain."""
     chain = chain_node_ids(view, industry)
     keep: set[str] = {industry} | chain
@@ -67,11 +91,9 @@ def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     for src in view.predecessors(industry):
         if view.nodes[src].get("label") in {"Project", "Policy"}:
             keep.add(src)
-    related: set[str] = set()
-    for ent in enterprises:
-        for nbr in (*view.successors(ent), *view.predecessors(ent)):
-            if view.nodes[nbr].get("label") == "Enterprise":
-                related.add(nbr)
-    keep |= enterprises | related
+    groups = _whole_groups(view, enterprises)
+    partners = {t for f in groups for _, t, d in view.out_edges(f, data=True) if d.get("type") == "SUPPLIES"}
+    partners |= {s for f in groups for s, _, d in view.in_edges(f, data=True) if d.get("type") == "SUPPLIES"}
+    keep |= groups | partners
     keep |= {n for n, d in view.nodes(data=True) if d.get("label") in {"Region", "RankingList"}}
     return nx.MultiDiGraph(view.subgraph(keep))

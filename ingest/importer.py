@@ -108,6 +108,7 @@ class ImportContext:
     ranking_list_ids: frozenset[str] = frozenset()
     translations: Mapping[str, str] = field(default_factory=dict)
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
+    under_review: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def name_for(self, listed: str) -> str | None:
         """The Chinese name the alias table gives a firm listed under `listed` (an English name)."""
@@ -143,6 +144,9 @@ class ImportContext:
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),
+            under_review={
+                n.id: tuple(n.props["possible_duplicate_of"]) for n in enterprises if n.props.get("possible_duplicate_of")
+            },
         )
 
 
@@ -201,22 +205,26 @@ def resolve_enterprise(
     match: Match = ctx.index.match(name, code=code, names=names)
     if match.merges:
         enterprise_id = str(match.enterprise_id)
-        status = "matched"
-        detail = ""
+        doubt = ctx.under_review.get(enterprise_id, ())
+        # a firm an earlier import kept apart for review stays on the review list until a
+        # person settles it (an alias, or a merge in the curated data)
+        status = "uncertain" if doubt else "matched"
+        detail = "possible duplicate of " + ", ".join(doubt) + " (still to review)" if doubt else ""
     else:
         enterprise_id = stable_id("ent", name)
         status = "uncertain" if match.method == "uncertain" else "new"
         detail = "possible duplicate of " + ", ".join(match.candidates) if match.candidates else ""
+    if enterprise_id in seen:
+        plan.reject(row, None, f"the same enterprise as line {seen[enterprise_id]} ({enterprise_id})", name)
+        return None
+    seen[enterprise_id] = row.line
+    if not match.merges:
         props = {**new_props(), **provenance}
         if match.candidates:
             props["possible_duplicate_of"] = list(match.candidates)
         plan.add_node(Node(enterprise_id, "Enterprise", {k: v for k, v in props.items() if v not in (None, "", [])}))
         if hq_region:
             plan.add_edge(Edge(enterprise_id, "HAS_SITE", hq_region, "hq", {"kind": "hq", **provenance}))
-    if enterprise_id in seen:
-        plan.reject(row, None, f"the same enterprise as line {seen[enterprise_id]} ({enterprise_id})", name)
-        return None
-    seen[enterprise_id] = row.line
     plan.outcomes.append(RowOutcome(row.line, name, status, enterprise_id, match.method, match.confidence, detail))
     return enterprise_id
 

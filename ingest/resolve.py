@@ -49,7 +49,6 @@ def normalise_zh(name: str, *, drop_group: bool = False) -> str:
     ('中国铝业集团', '中国铝业')
     """
     text = fold(name)
-    text = re.sub(r"\((中国|集团)\)", "", text)
     changed = True
     while changed:
         changed = False
@@ -157,25 +156,29 @@ class EnterpriseIndex:
                 return Match(next(iter(found)), "code", "high")
         all_names = [n for n in (name, *names) if n]
 
-        def lookup(table: dict[str, set[str]], normaliser: Callable[[str], str]) -> set[str]:
-            hits = set().union(*(table.get(normaliser(n), set()) for n in all_names)) if all_names else set()
+        def lookup(table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]) -> set[str]:
+            hits = set().union(*(table.get(normaliser(n), set()) for n in texts)) if texts else set()
             return {h for h in hits if not (key and self.code_of.get(h, key) != key)}
 
-        for table, method, confidence in (
-            (self.exact, "exact", "high"),
-            (self.alias, "alias", "high"),
+        # A listed row whose name only matches an unlisted firm (a short name shared with its
+        # parent group: 中国石化 is both 中国石化集团 and the listed 中国石油化工股份) is not merged
+        # unless its full registered name is that firm's name.
+        full_name_hits = lookup(self.exact, fold, [name]) if name else set()
+
+        def unsure(hits: set[str]) -> bool:
+            return bool(key) and any(h not in self.code_of and h not in full_name_hits for h in hits)
+
+        for table, method, confidence, normaliser in (
+            (self.exact, "exact", "high", fold),
+            (self.alias, "alias", "high", fold),
+            (self.normalised, "normalised", "medium", normalise),
         ):
-            hits = lookup(table, fold)
-            if len(hits) == 1:
+            hits = lookup(table, normaliser, all_names)
+            if len(hits) == 1 and not unsure(hits):
                 return Match(next(iter(hits)), method, confidence)
-            if len(hits) > 1:
+            if hits:
                 return Match(None, "uncertain", "low", tuple(sorted(hits)))
-        hits = lookup(self.normalised, normalise)
-        if len(hits) == 1:
-            return Match(next(iter(hits)), "normalised", "medium")
-        if len(hits) > 1:
-            return Match(None, "uncertain", "low", tuple(sorted(hits)))
-        loose = lookup(self.loose, lambda n: normalise(n, drop_group=True))
+        loose = lookup(self.loose, lambda n: normalise(n, drop_group=True), all_names)
         if loose:
             return Match(None, "uncertain", "low", tuple(sorted(loose)))
         return Match(None, "new", "high")

@@ -126,3 +126,20 @@ def test_recommendation_properties_on_real_data(industry):
     before = gaps.completeness
     for rec in recs[:5]:
         assert scenario(g, industry, [rec.enterprise_id]).after.completeness >= before
+
+
+@pytest.mark.parametrize("industry", sorted(INDUSTRIES))
+def test_an_industry_view_answers_like_the_whole_graph(industry):
+    """The stores hand analyses one industry's view: it must hold everything they read."""
+    from graph.view import industry_view
+
+    whole = view()
+    part = industry_view(whole, industry)
+    assert chain_gaps(part, industry) == chain_gaps(whole, industry)
+    assert recommend_targets(part, industry, top=30) == recommend_targets(whole, industry, top=30)
+    assert best_leader_set(part, industry, k=5) == best_leader_set(whole, industry, k=5)
+    from analysis.leaders import headquarters_targets
+    from analysis.plans import industry_plan
+
+    assert headquarters_targets(part, industry) == headquarters_targets(whole, industry)
+    assert industry_plan(part, industry) == industry_plan(whole, industry)

@@ -51,3 +51,16 @@ def test_headquarters_targets():
     # n1: Fortune 1.0 + 0.1 x 2 gaps = 1.2; n2: private 0.7 + 0.2 = 0.9, export link -> logistics HQ
     assert [(t.enterprise_id, t.score) for t in targets] == [("n1", 1.2), ("n2", 0.9)]
     assert targets[1].hq_types == ("物流、采购或结算总部",)
+
+
+def test_a_leader_is_a_group_covering_what_its_firms_cover():
+    view = canonical_view()
+    view.add_node("n7", label="Enterprise", name="全国一号子公司")
+    view.add_edge("n7", "n1", key="SUBSIDIARY_OF", type="SUBSIDIARY_OF")
+    view.add_edge("n7", "x", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+    found = {c.enterprise_id: c.covers for c in leader_candidates(view, INDUSTRY)}
+    assert "n7" not in found and found["n1"] == ("b", "d", "x")
+    # n1's group now covers b, d, x (1.4 + 1.2 + 1.2 = 3.8): one pick, not two arms of one group
+    result = best_leader_set(view, INDUSTRY, k=2)
+    assert [p.enterprise_id for p in result.picks] == ["n1", "n2"]
+    assert result.gain == pytest.approx(3.8 + 1.2)

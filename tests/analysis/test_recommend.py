@@ -85,3 +85,11 @@ def test_industry_wide_each_group_once():
     assert firms.count("n1") + firms.count("n7") == 1
     # per node, both remain: they are different firms on different links
     assert "n7" in [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="d")]
+
+
+def test_with_a_prefecture_firms_elsewhere_in_yunnan_are_not_targets():
+    view = canonical_view()
+    # c is missing in Kunming; y2 (Qujing) holds it in Yunnan: no target, its group n4 still is
+    assert [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="c", prefecture="530100")] == ["n4", "n3"]
+    # a is missing in Qujing; n6's subsidiary y1 leads a in Kunming: n6 is strong in Yunnan on a
+    assert [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="a", prefecture="530300")] == ["n5"]

@@ -151,3 +151,20 @@ def test_chain_table_companies_and_mapping_errors(tiny, tmp_path):
 def test_unknown_source(tiny, tmp_path):
     with pytest.raises(NotFoundError):
         import_file(tiny, "forbes", write(tmp_path, "x.csv", PRIVATE))
+
+
+def test_uncertain_rows_stay_on_the_review_list_on_re_import(tiny, tmp_path):
+    # 通威集团 is 通威股份 only once 集团 is dropped: kept apart, listed for review, both times
+    path = write(tmp_path, "p.csv", "rank,name,province,revenue_wan_cny\n1,通威集团有限公司,四川省,100\n")
+    first, _ = import_file(tiny, "china-private-500", path, edition="2026")
+    second, written = import_file(tiny, "china-private-500", path, edition="2026")
+    assert first.count("uncertain") == second.count("uncertain") == 1
+    assert "tongwei" in second.outcomes[0].detail and not written.changed
+
+
+def test_a_skipped_duplicate_row_writes_nothing_of_its_own(tiny, tmp_path):
+    text = "rank,name,province,revenue_wan_cny\n1,测试甲乙有限公司,四川省,100\n2,测试甲乙股份有限公司,四川省,90\n"
+    plan, _ = import_file(tiny, "china-private-500", write(tmp_path, "p.csv", text), edition="2026", skip_invalid=True)
+    assert plan.count("rejected") == 1
+    (node,) = [n for n in tiny.find_nodes("Enterprise") if n.props.get("name", "").startswith("测试甲乙")]
+    assert node.props["name"] == "测试甲乙有限公司"

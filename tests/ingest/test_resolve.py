@@ -67,3 +67,17 @@ def test_a_firm_listed_under_another_code_is_never_merged():
     assert idx.match("东风汽车股份有限公司", code="600006.SH", names=("东风股份",)).method == "new"
     assert idx.match("东峰集团", code="601515").enterprise_id == "dongfeng-printing"
     assert idx.match("东风股份").enterprise_id == "dongfeng-printing"  # no code given: the alias decides
+
+
+def test_a_listed_row_is_not_merged_into_an_unlisted_group_by_a_shared_short_name():
+    idx = EnterpriseIndex.build([Node("sinopec", "Enterprise", {"name": "中国石油化工集团有限公司", "aliases": ["中国石化"]})])
+    match = idx.match("中国石油化工股份有限公司", code="600028.SH", names=("中国石化",))
+    assert (match.method, match.candidates) == ("uncertain", ("sinopec",))
+    # the same row without a code, or the group's own full name with one, still resolves
+    assert idx.match("中国石化").enterprise_id == "sinopec"
+    assert idx.match("中国石油化工集团有限公司", code="000000").enterprise_id == "sinopec"
+
+
+def test_a_china_subsidiary_is_not_its_foreign_parent():
+    idx = EnterpriseIndex.build([Node("siemens", "Enterprise", {"name": "西门子股份公司", "aliases": ["西门子"]})])
+    assert idx.match("西门子(中国)有限公司").enterprise_id is None
