@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-YUNNAN = "530000"
+from graph.schema import YUNNAN_REGION_ID
+
+YUNNAN = YUNNAN_REGION_ID
 
 
 def region_descendants(view: nx.MultiDiGraph, region: str) -> set[str]:

@@ -33,9 +33,11 @@ def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
     """
     wanted = text.strip().casefold()
     pool = list(candidates)
-    for node in pool:
-        if any(name.casefold() == wanted for name in _names(node)):
-            return node
+    exact = [node for node in pool if any(name.casefold() == wanted for name in _names(node))]
+    if len(exact) == 1:
+        return exact[0]
+    if exact:  # two firms share the name: say which, never pick one silently
+        raise NotFoundError(kind, text, sorted(node.id for node in exact)[:5])
     if len(wanted) >= 2:
         prefixed = {node.id: node for node in pool if any(n.casefold().startswith(wanted) for n in _names(node))}
         if len(prefixed) == 1:

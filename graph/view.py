@@ -32,8 +32,10 @@ def build_view(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
 
 
 def chain_node_ids(view: nx.MultiDiGraph, industry: str) -> set[str]:
-    """Chain nodes that are PART_OF `industry`, directly or through a parent chain node (a node that
-    lists its `industries` belongs only to those)."""
+    """Chain nodes that are PART_OF `industry`: directly, or through a parent chain node when the
+    node itself lists `industry` among its `industries`. So a product under a shared segment
+    belongs only to the chains it names, and a vendor's sub-products imported under a curated
+    node (they name no industry) never enter the chain analyses."""
     members: set[str] = set()
     frontier = [industry]
     while frontier:
@@ -42,8 +44,7 @@ def chain_node_ids(view: nx.MultiDiGraph, industry: str) -> set[str]:
             attrs = view.nodes[child]
             if data.get("type") != "PART_OF" or attrs.get("label") != "ChainNode" or child in members:
                 continue
-            # a product under a shared segment belongs to the chains it names, not to all of the segment's
-            if industry not in attrs.get("industries", [industry]):
+            if current != industry and industry not in attrs.get("industries", ()):
                 continue
             members.add(child)
             frontier.append(child)

@@ -20,7 +20,7 @@ from graph.store import ChangeSet, Edge, Node
 from ingest.tables import AS_OF, Row, read_csv
 
 ORIGIN = "dataset"
-PROVENANCE = ("source", "as_of", "confidence")
+PROVENANCE = schema.PROVENANCE_KEYS
 
 ENTERPRISE_COLUMNS = (
     "id", "name", "name_en", "aliases", "ownership", "hq_region", "hq_city", "stock_code",

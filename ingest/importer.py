@@ -18,7 +18,7 @@ from typing import Any
 
 from graph.errors import NotFoundError, ValidationError
 from graph.store import ChangeSet, Edge, GraphStore, Node
-from ingest.curated import bundled_data_dir
+from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise
 from ingest.tables import Row, read_csv
 
@@ -105,6 +105,7 @@ class ImportContext:
     regions_by_name: Mapping[str, str]
     region_ids: frozenset[str]
     chain_node_ids: frozenset[str]
+    chain_node_names: Mapping[str, str] = field(default_factory=dict)
     ranking_list_ids: frozenset[str] = frozenset()
     translations: Mapping[str, str] = field(default_factory=dict)
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
@@ -126,11 +127,12 @@ class ImportContext:
             if enterprise_id in known:
                 listed.setdefault(enterprise_id, []).append(alias)
         for edge in store.find_edges(type="RANKED_IN"):
-            if edge.props.get("origin") == "dataset":
+            if edge.props.get("origin") == ORIGIN:
                 curated.add(edge.ident)
             if edge.props.get("listed_name"):
                 listed.setdefault(edge.source, []).append(str(edge.props["listed_name"]))
         regions = store.find_nodes("Region")
+        chain_nodes = store.find_nodes("ChainNode")
         by_name: dict[str, str] = {}
         for region in regions:
             for region_name in (region.props.get("name"), region.props.get("name_en")):
@@ -140,7 +142,8 @@ class ImportContext:
             index=EnterpriseIndex.build(enterprises, listed),
             regions_by_name=by_name,
             region_ids=frozenset(r.id for r in regions),
-            chain_node_ids=frozenset(n.id for n in store.find_nodes("ChainNode")),
+            chain_node_ids=frozenset(n.id for n in chain_nodes),
+            chain_node_names={fold(str(n.props.get("name", ""))): n.id for n in chain_nodes if n.props.get("name")},
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),

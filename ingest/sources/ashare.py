@@ -4,6 +4,7 @@ industry. Matched by stock code first (600000 and 600000.SH agree), then by name
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
     rows = read_table(path, COLUMNS)
     result.rows_read = len(rows)
     seen: dict[str, int] = {}
+    # the list is as of when it was exported: --edition, else the file's date
+    as_of = date.fromtimestamp(path.stat().st_mtime).isoformat()
     for row in rows:
         code, full = row.get("ts_code"), row.get("fullname") or row.get("name")
         if not code or not full:
@@ -39,7 +42,7 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
         region = region if region in ctx.region_ids else None
         provenance = {
             "source": f"A股上市公司基本信息（{Path(result.path).name}）",
-            "as_of": edition or "2025",
+            "as_of": edition or as_of,
             "confidence": "high",
             "origin": f"import:{INFO.id}",
         }

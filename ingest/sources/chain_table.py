@@ -30,8 +30,10 @@ from typing import Any
 import yaml
 
 from graph.errors import ValidationError
+from graph.schema import ROLES
 from graph.store import Edge, Node
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo, stable_id
+from ingest.resolve import fold
 from ingest.tables import read_table
 
 INFO = SourceInfo(
@@ -40,7 +42,6 @@ INFO = SourceInfo(
     ".csv/.xlsx/.jsonl", "given by --mapping", "any", "the vendor's", needs_mapping=True,
 )  # fmt: skip
 EDGES = {"FEEDS", "PART_OF"}
-ROLES = ("leader", "major", "player")
 
 
 def load_mapping(path: Path | None) -> dict[str, Any]:
@@ -75,7 +76,9 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
 
 
 def _node(plan: ImportPlan, ctx: ImportContext, name: str, provenance: dict[str, Any]) -> str:
-    node_id = name if name in ctx.chain_node_ids else stable_id("prod", name)
+    """The chain node a table's text names: a node already in the graph with that id or name
+    (the vendor's 工业硅 is our 工业硅), else a new one with an id derived from the name."""
+    node_id = name if name in ctx.chain_node_ids else ctx.chain_node_names.get(fold(name)) or stable_id("prod", name)
     if node_id not in ctx.chain_node_ids and node_id not in plan.nodes:
         plan.add_node(Node(node_id, "ChainNode", {"name": name, **provenance}))
     return node_id

@@ -74,7 +74,7 @@ def plan_ranking(fmt: ListFormat, info: SourceInfo, path: Path, ctx: ImportConte
         return plan
     if fmt.list_id not in ctx.ranking_list_ids:
         plan.add_node(Node(fmt.list_id, "RankingList", {
-            "name": fmt.list_name, "source": info.name, "as_of": str(edition or ""), "confidence": "high",
+            "name": fmt.list_name, "source": info.name, "as_of": edition or max(row.get(str(cols["edition"])) for row in rows), "confidence": "high",
             "origin": f"import:{info.id}",
         }))  # fmt: skip
     seen_rank: dict[tuple[str, int], int] = {}

@@ -129,11 +129,15 @@ def test_chain_table_with_a_mapping(tiny, tmp_path):
         import_file(tiny, "chain-table", table, mapping=mapping)
     plan, _ = import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)
     edges = {(e.source, e.type, e.target) for e in plan.changes.edges}
-    wafer = next(n.id for n in plan.changes.nodes if n.props["name"] == "单晶硅片")
-    silicon = next(n.id for n in plan.changes.nodes if n.props["name"] == "工业硅")
-    assert (silicon, "FEEDS", wafer) in edges
-    assert len(edges) == 2
+    # 单晶硅片 and 工业硅 are the curated chain's own nodes (matched by name); N型硅片 is new
+    n_type = next(n.id for n in plan.changes.nodes if n.props["name"] == "N型硅片")
+    assert edges == {("industrial-silicon", "FEEDS", "si-wafer"), (n_type, "PART_OF", "si-wafer")}
+    assert [n.props["name"] for n in plan.changes.nodes] == ["N型硅片"]
     assert not import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)[1].changed
+    # a vendor's sub-product under a curated node does not join the chain the analyses assess
+    from graph.view import chain_node_ids
+
+    assert chain_node_ids(tiny.graph(), "green-silicon") == {"industrial-silicon", "si-wafer", "si-cell"}
 
 
 def test_chain_table_companies_and_mapping_errors(tiny, tmp_path):
