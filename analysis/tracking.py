@@ -14,13 +14,11 @@ from typing import Any
 
 import networkx as nx
 
-MAJOR_INVESTMENT_YI = 10.0  # measure 1
+from graph.project_rules import APPROVED, MAJOR_INVESTMENT_YI, SIGNED, STAGES
+
 MEASURE1_TOTAL = 100  # measure 1: >= 100 industrial projects of >= 10亿元 a year
 CHAIN_LEADER_TARGET = 20  # measure 2
 HEADQUARTERS_TARGET = 20  # measure 2
-STAGES = ("lead", "negotiating", "signed", "started", "production")
-SIGNED = STAGES.index("signed")
-APPROVED = "province_approved"
 YUNNAN = "530000"
 
 
@@ -339,6 +337,10 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int) -> Bulletin:
     """Every Yunnan prefecture ranked by a 100-point score over four indicators for `year`:
     signings, signed investment, major projects (>= 10亿元) and funds in place added.
 
+    A project's funds added in `year` count at 0 when they net to less (funds recorded as
+    withdrawn or corrected down): a correction in one project never cancels another project's
+    funds, and no prefecture's funds indicator goes below 0.
+
     >>> g = nx.MultiDiGraph()
     >>> for code, name in (("530100", "昆明市"), ("530300", "曲靖市")):
     ...     g.add_node(code, label="Region", level="prefecture", name=name)
@@ -361,7 +363,8 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int) -> Bulletin:
             row["signed_count"] += 1
             row["signed_investment_yi"] += project.investment_yi
             row["major_count"] += int(project.major)
-        row["funds_in_place_yi"] += sum(a for day, a in funds_added(view, project.id) if day.startswith(f"{year}-"))
+        added = sum(a for day, a in funds_added(view, project.id) if day.startswith(f"{year}-"))
+        row["funds_in_place_yi"] += max(0.0, added)
     best = {k: max((v[k] for v in values.values()), default=0.0) for k, _ in BULLETIN_INDICATORS}
     scored: list[tuple[str, float, tuple[tuple[str, float, str], ...]]] = []
     for code, v in values.items():

@@ -1,10 +1,11 @@
 """Users of the project library and how they prove who they are.
 
 A user is a `User` node: name, role (county / prefecture / province), region code, a salted
-PBKDF2 password hash, and the SHA-256 of an API token (the token itself is shown once and never
-stored). The JSON API takes `Authorization: Bearer <token>`; the pages take a session cookie
-signed with HMAC-SHA256 under the app secret: `CHAINKG_SECRET`, or else a random secret created
-once and kept (mode 600) beside the embedded store. A weak CHAINKG_SECRET stops the server.
+PBKDF2 password hash, the SHA-256 of an API token (the token itself is shown once and never
+stored) and a session counter. The JSON API takes `Authorization: Bearer <token>`; the pages take
+a session cookie signed with HMAC-SHA256 under the app secret: `CHAINKG_SECRET`, or else a random
+secret created once and kept (mode 600) beside the embedded store. A weak CHAINKG_SECRET stops
+the server. Signing out bumps the counter, which ends every cookie issued before.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +28,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 
 from api.deps import StoreDep
-from graph.errors import ChainKGError, ValidationError
+from graph.errors import ChainKGError, ConflictError, ValidationError
 from graph.projects import Actor, check_region_for_role, now_in_china
 from graph.sqlite_store import default_db_path
 from graph.store import GraphStore, Node
@@ -37,6 +41,9 @@ SESSION_COOKIE = "chainkg_session"
 SESSION_SECONDS = 12 * 3600
 PBKDF2_ITERATIONS = 240_000
 NAME_PATTERN = r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$"
+LOGIN_MAX_FAILURES = 5  # failed logins for one user name within LOGIN_WINDOW_SECONDS ...
+LOGIN_WINDOW_SECONDS = 10 * 60
+LOGIN_LOCKOUT_SECONDS = 10 * 60  # ... refuse that name for this long
 
 
 class WeakSecret(ChainKGError):
@@ -84,23 +91,35 @@ def actor_of(node: Node) -> Actor:
 
 
 def create_user(
-    store: GraphStore, name: str, role: str, region: str, *, password: str | None = None, display: str | None = None
+    store: GraphStore,
+    name: str,
+    role: str,
+    region: str,
+    *,
+    password: str | None = None,
+    display: str | None = None,
+    replace: bool = False,
 ) -> tuple[Node, str]:
-    """Create a user (or replace its role, region, password and token); returns the node and the
-    new API token, which is not stored and cannot be shown again.
+    """Create a user; returns the node and the new API token, which is not stored and cannot be
+    shown again. With `replace`, an existing user gets the given role, region and password and a
+    new token, and its old token and page sessions stop working.
 
     Raises:
         ValidationError: a bad name, role, region or a password under 8 characters.
+        ConflictError: the user exists and `replace` is not set.
     """
-    import re
-
     if not re.match(NAME_PATTERN, name):
         raise ValidationError(f"name: {name!r} must be 2-40 letters, digits, Chinese characters, _ . -")
     region_node = check_region_for_role(store, role, region)
     if password is not None and len(password) < 8:
         raise ValidationError("password: at least 8 characters")
-    token = secrets.token_urlsafe(32)
     existing = store.get_node(user_id(name))
+    if existing is not None and not replace:
+        raise ConflictError(
+            f"user {name} exists ({existing.props.get('role')} {existing.props.get('region')}); "
+            "--replace re-issues its credentials, with the role and region given"
+        )
+    token = secrets.token_urlsafe(32)
     props: dict[str, Any] = {
         "name": name,
         "display_name": display or name,
@@ -108,6 +127,7 @@ def create_user(
         "region": region,
         "region_name": region_node.name,
         "token_sha256": token_hash(token),
+        "session": _session_of(existing) + 1,
         "created_at": (existing.props.get("created_at") if existing else None) or now_in_china(),
     }
     if password is not None:
@@ -117,6 +137,19 @@ def create_user(
     node = Node(user_id(name), "User", props)
     store.upsert_nodes([node])
     return node, token
+
+
+def _session_of(user: Node | None) -> int:
+    try:
+        return int(user.props.get("session") or 0) if user is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def end_sessions(store: GraphStore, user: Node) -> None:
+    """Sign the user out everywhere: every page cookie issued before stops working."""
+    current = store.get_node(user.id) or user
+    store.upsert_nodes([Node(current.id, "User", {**current.props, "session": _session_of(current) + 1})])
 
 
 def user_by_token(store: GraphStore, token: str) -> Node | None:
@@ -140,6 +173,9 @@ def authenticate(store: GraphStore, name: str, password: str) -> Node | None:
 def load_secret(store_dir: Path | None = None) -> bytes:
     """CHAINKG_SECRET, or the secret kept in `store_dir` (created on first use).
 
+    A kept secret that is unreadable or shorter than 32 bytes (an empty or truncated file) is
+    replaced by a new random one, never used to sign.
+
     Raises:
         WeakSecret: CHAINKG_SECRET is set to a placeholder or to fewer than 32 characters.
     """
@@ -153,23 +189,37 @@ def load_secret(store_dir: Path | None = None) -> bytes:
         return configured.encode("utf-8")
     folder = store_dir or default_db_path().parent
     path = folder / SECRET_FILE
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (FileNotFoundError, ValueError):
-        pass
+    kept = _kept_secret(path)
+    if kept is not None:
+        return kept
+    if path.exists():
+        path.unlink(missing_ok=True)  # too short or not hex: a key nobody should sign with
     folder.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_bytes(32)
+    value = secrets.token_bytes(SECRET_MIN_LENGTH)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(value.hex())
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before it is linked in: a crash leaves no empty key
     try:
         os.link(tmp, path)  # first writer wins when two processes start together
     except FileExistsError:
         pass
     finally:
         tmp.unlink(missing_ok=True)
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    kept = _kept_secret(path)
+    if kept is None:
+        raise WeakSecret(f"{path} does not hold a usable secret; remove it and start again")
+    return kept
+
+
+def _kept_secret(path: Path) -> bytes | None:
+    try:
+        value = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
+        return None
+    return value if len(value) >= SECRET_MIN_LENGTH else None
 
 
 def _b64(data: bytes) -> str:
@@ -182,11 +232,12 @@ def _unb64(text: str) -> bytes:
 
 def sign_session(secret: bytes, user: Node, *, now: float | None = None) -> str:
     """A cookie value naming the user, expiring after SESSION_SECONDS, bound to the user's token
-    hash (re-issuing the token with `chainkg user add` ends old sessions)."""
+    hash and session counter (signing out and `chainkg user add --replace` end old sessions)."""
     payload = {
         "u": user.props["name"],
         "exp": int((now or time.time()) + SESSION_SECONDS),
         "k": str(user.props.get("token_sha256", ""))[:16],
+        "s": _session_of(user),
     }
     body = _b64(json.dumps(payload, separators=(",", ":")).encode())
     mac = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
@@ -209,13 +260,66 @@ def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | N
     node = store.get_node(user_id(str(payload.get("u", ""))))
     if node is None or node.label != "User":
         return None
-    if str(node.props.get("token_sha256", ""))[:16] != payload.get("k"):
+    if str(node.props.get("token_sha256", ""))[:16] != payload.get("k") or payload.get("s") != _session_of(node):
         return None
     return node
 
 
 def csrf_token(secret: bytes, session: str) -> str:
     return hmac.new(secret, b"csrf:" + session.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def csrf_ok(secret: bytes, session: str, given: str) -> bool:
+    """Whether a form's token belongs to this session (compared in constant time)."""
+    return bool(session) and hmac.compare_digest(csrf_token(secret, session).encode(), given.encode())
+
+
+class LoginThrottle:
+    """In-process guard against password guessing: after LOGIN_MAX_FAILURES failed logins for one
+    user name within LOGIN_WINDOW_SECONDS, that name is refused for LOGIN_LOCKOUT_SECONDS
+    without its password being checked. Per server process: enough against one guesser at a
+    web form; several servers behind a balancer each count on their own."""
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = LOGIN_MAX_FAILURES,
+        window: float = LOGIN_WINDOW_SECONDS,
+        lockout: float = LOGIN_LOCKOUT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures, self.window, self.lockout, self.clock = max_failures, window, lockout, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return name.strip().casefold()[:60]
+
+    def locked_for(self, name: str) -> float:
+        """Seconds until `name` may try again (0: it may try now)."""
+        with self._lock:
+            left = self._locked_until.get(self._key(name), 0.0) - self.clock()
+            return max(0.0, left)
+
+    def failed(self, name: str) -> None:
+        now = self.clock()
+        key = self._key(name)
+        with self._lock:
+            recent = self._failures.setdefault(key, deque())
+            recent.append(now)
+            while recent and recent[0] <= now - self.window:
+                recent.popleft()
+            if len(recent) >= self.max_failures:
+                self._locked_until[key] = now + self.lockout
+                recent.clear()
+            if len(self._failures) > 10_000:  # names nobody retried: keep memory bounded
+                self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > now - self.window}
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(self._key(name), None)
 
 
 # -- FastAPI ----------------------------------------------------------------------------------
@@ -228,6 +332,7 @@ async def auth_lifespan(app: FastAPI) -> AsyncIterator[None]:
     path = getattr(store, "path", None)
     folder = Path(path).parent if path is not None and str(path) != ":memory:" else None
     app.state.secret = load_secret(folder)
+    app.state.login_throttle = LoginThrottle()
     yield
 
 
@@ -239,6 +344,13 @@ def app_secret(request: Request) -> bytes:
         secret = load_secret(Path(path).parent if path is not None and str(path) != ":memory:" else None)
         request.app.state.secret = secret
     return secret  # type: ignore[no-any-return]
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:  # an app built without the projects router's lifespan
+        throttle = request.app.state.login_throttle = LoginThrottle()
+    return throttle  # type: ignore[no-any-return]
 
 
 def session_user(request: Request, store: GraphStore) -> Node | None:

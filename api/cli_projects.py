@@ -22,19 +22,29 @@ def user() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(lib.ROLES), required=True, help="county, prefecture or province.")
 @click.option("--region", required=True, help="The region code: a county (530102), a prefecture (530100) or 530000.")
-@click.option("--password", default=None, help="Password for the web pages (prompted when omitted; 8+ characters).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the page password (8+ characters) from the first line of stdin instead of a prompt.")  # fmt: skip
 @click.option("--no-password", is_flag=True, help="API token only, no page login.")
+@click.option("--replace", is_flag=True,
+              help="The user exists: give it this role, region and password and a new token (old token and sessions end).")  # fmt: skip
 @click.option("--display-name", default=None, help="A display name (default: NAME).")
 @friendly_errors
-def user_add(name: str, role: str, region: str, password: str | None, no_password: bool, display_name: str | None) -> None:
-    """Create a user, or re-issue its token (the old token and sessions stop working). Prints the
-    API token once: it is stored only as a hash."""
+def user_add(name: str, role: str, region: str, password_stdin: bool, no_password: bool, replace: bool,
+             display_name: str | None) -> None:  # fmt: skip
+    """Create a user; an existing one only with --replace. Prints the API token once: it is
+    stored only as a hash. The password is prompted for (or read with --password-stdin), never
+    taken on the command line, where other users and the shell history would see it."""
     from api.auth import create_user
 
-    if password is None and not no_password:
+    if password_stdin and no_password:
+        raise click.UsageError("--password-stdin and --no-password exclude each other")
+    password: str | None = None
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    elif not no_password:
         password = click.prompt("密码 password", hide_input=True, confirmation_prompt=True, err=True)
     with opened_store() as store:
-        node, token = create_user(store, name, role, region, password=password, display=display_name)
+        node, token = create_user(store, name, role, region, password=password, display=display_name, replace=replace)
     err.print(f"user {name}: {role} · {node.props.get('region_name')} ({region})", highlight=False)
     err.print("API token (shown once; send as `Authorization: Bearer <token>`):", highlight=False)
     click.echo(token)
@@ -123,8 +133,7 @@ def projects_template(output: Path) -> None:
 def report(year: int | None, output: Path | None, as_json: bool) -> None:
     """The tracking report: quota progress (measure 1), chain-leader and HQ counts (measure 2),
     monthly and quarterly progress (measure 6), the prefecture bulletin (measures 9-10)."""
-    from api.reports import tracking_docx, tracking_report, tracking_xlsx
-    from api.routes.tracking import report_json
+    from api.reports import report_json, tracking_docx, tracking_report, tracking_xlsx
 
     with opened_store() as store:
         data = tracking_report(store.graph(), year or lib.today_in_china().year)

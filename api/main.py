@@ -20,7 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.models import ErrorPublic
 from api.routes import downloads, enterprises, health, industries, maps, nodes, pages, regions
-from graph.errors import ChainKGError, NotFoundError, StoreError, ValidationError
+from graph.errors import (
+    ChainKGError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    StoreError,
+    ValidationError,
+)
 from graph.settings import Settings, open_store
 
 log = logging.getLogger("chainkg.api")
@@ -48,6 +55,10 @@ def error_body(exc: Exception) -> ErrorPublic:
         )
     if isinstance(exc, ValidationError):
         return ErrorPublic(status=422, code="invalid", message=str(exc), problems=exc.problems)
+    if isinstance(exc, PermissionDenied):
+        return ErrorPublic(status=403, code="forbidden", message=str(exc))
+    if isinstance(exc, ConflictError):
+        return ErrorPublic(status=409, code="conflict", message=str(exc))
     if isinstance(exc, StoreError):
         return ErrorPublic(status=503, code="store_unavailable", message=str(exc))
     if isinstance(exc, ChainKGError):

@@ -1,11 +1,11 @@
-"""The tracking reports as files: quota progress, chain-leader/HQ counts, monthly and quarterly
-progress and the prefecture bulletin, to Excel (.xlsx) and Word (.docx). The web page's download
-links and `chainkg report` both use these."""
+"""The tracking reports as JSON and as files: quota progress, chain-leader/HQ counts, monthly and
+quarterly progress and the prefecture bulletin, to Excel (.xlsx) and Word (.docx). The web API,
+the page's download links and `chainkg report` all use these."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import networkx as nx
@@ -44,6 +44,22 @@ def tracking_report(view: nx.MultiDiGraph, year: int) -> TrackingReport:
         quarterly=progress_report(view, year, "quarter"),
         bulletin=prefecture_bulletin(view, year),
     )
+
+
+def report_json(report: TrackingReport) -> dict[str, Any]:
+    """The report as plain JSON data (GET /api/tracking and `chainkg report --json`)."""
+    quota = asdict(report.quota)
+    for row, source in zip(quota["rows"], report.quota.rows, strict=True):
+        row.update(met=source.met, percent=source.percent)
+    counts = asdict(report.counts)
+    return {
+        "year": report.year,
+        "quota": {**quota, "explanation": report.quota.explanation},
+        "leaders_and_headquarters": {**counts, "explanation": report.counts.explanation},
+        "monthly": asdict(report.monthly),
+        "quarterly": asdict(report.quarterly),
+        "bulletin": asdict(report.bulletin),
+    }
 
 
 def _quota_rows(report: TrackingReport) -> list[list[Any]]:

@@ -32,3 +32,11 @@ class NotFoundError(ChainKGError):
 
 class StoreError(ChainKGError):
     """The store cannot be reached or refused the operation."""
+
+
+class PermissionDenied(ChainKGError):
+    """The actor's role or region does not allow this action (HTTP 403)."""
+
+
+class ConflictError(ChainKGError):
+    """The data changed since it was read, or its state does not allow the action (HTTP 409)."""

@@ -37,6 +37,7 @@ from graph.store import (
     build_view,
     canonical_props,
     check_changes,
+    check_expectations,
     industry_view,
 )
 
@@ -248,7 +249,11 @@ class Neo4jStore(StoreConveniences):
     def _write(
         self, tx: ManagedTransaction, changes: ChangeSet, progress: ProgressFn | None
     ) -> dict[str, int]:
-        tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()
+        tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()  # serialises writers first
+        check_expectations(
+            changes.expect,
+            lambda ids: {r["id"]: json.loads(r["props"]) for r in tx.run(cypher.EXISTING_NODES, ids=ids)},
+        )
         check_changes(changes, lambda ids: self._labels_of(tx, ids))
         counts = dict.fromkeys(
             (

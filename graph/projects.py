@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from graph.errors import ChainKGError, NotFoundError, ValidationError
+from graph.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from graph.lookup import resolve
+from graph.project_rules import APPROVED, SIGNED, STAGES, is_major, stage_index
 from graph.store import ChangeSet, Edge, EdgeKey, GraphStore, Node
 from graph.view import chain_node_ids
 
@@ -29,7 +30,6 @@ CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 ROLES: tuple[str, ...] = ("county", "prefecture", "province")
 ROLE_ZH = {"county": "县（市、区）", "prefecture": "州（市）", "province": "省级"}
 
-STAGES: tuple[str, ...] = ("lead", "negotiating", "signed", "started", "production")
 STAGE_ZH = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "production": "投产"}
 STAGE_DATE = {stage: f"date_{stage}" for stage in STAGES}
 
@@ -51,7 +51,6 @@ ACTION_ZH = {
     "import": "导入",
 }
 
-MAJOR_INVESTMENT_YI = 10.0  # measure 1: an industrial project of >= 10亿元
 MAX_INVESTMENT_YI = 10_000.0  # 1万亿元: a larger figure is a unit mistake (万元 typed as 亿元)
 EARLIEST_DATE = date(2000, 1, 1)
 
@@ -97,23 +96,21 @@ INPUT_FIELDS = (
     "name", "county", "industry", "investor", "chain_nodes", *MONEY_FIELDS, "stage", *DATE_FIELDS,
     *BOOL_FIELDS, *TEXT_FIELDS,
 )  # fmt: skip
-# A change to one of these after a review sends the project back to its prefecture.
+RISK_FIELDS = ("risk_collective_decision", "risk_prior_assessment", "risk_legality_review", "risk_preferential_terms",
+               "risk_preferential_approved_by")  # fmt: skip
+# Declared facts: a change to one of these after a review sends the project back to its prefecture
+# (so do changing a recorded signing date and moving the stage back; see `review_reset_causes`).
 DECLARED_FIELDS = ("name", "county", "industry", "investor", "investor_name", "investment_yi", "chain_nodes",
-                   "chain_leader", "headquarters")  # fmt: skip
+                   "chain_leader", "headquarters", "hq_type", *RISK_FIELDS)  # fmt: skip
 TEXT_MAX = {"name": 200, "notes": 2000}
 TEXT_DEFAULT_MAX = 500
 TRUE_WORDS = {"true", "1", "yes", "y", "on", "是", "有", "√", "✓"}
 FALSE_WORDS = {"false", "0", "no", "n", "off", "否", "无", "", "×"}
 
-_WRITE_LOCK = threading.Lock()  # read-check-write of one project is atomic within a process
-
-
-class PermissionDenied(ChainKGError):
-    """The actor's role or region does not allow this action on this project (HTTP 403)."""
-
-
-class ConflictError(ChainKGError):
-    """The project is not in a state that allows the action, or changed since it was read (409)."""
+# Threads of one server take turns at read-check-write, so they never conflict with each other;
+# a write by another process in between is caught by the store (ChangeSet.expect on the version).
+_WRITE_LOCK = threading.Lock()
+WRITE_ATTEMPTS = 3  # plans of an unpinned write, when other processes keep getting in first
 
 
 @dataclass(frozen=True)
@@ -185,9 +182,18 @@ def check_permission(actor: Actor, action: str, county: str, prefecture: str) ->
     >>> check_permission(Actor("a", "county", "530102"), "approve", "530102", "530100")
     Traceback (most recent call last):
     ...
-    graph.projects.PermissionDenied: 县（市、区）用户不能执行“省级审定通过”
+    graph.errors.PermissionDenied: 县（市、区）用户不能执行“省级审定通过”
     """
+    check_role(actor, action)
     role, region = actor.role, actor.region
+    if role == "county" and county != region:
+        raise PermissionDenied(f"县级用户只能操作本县（{region}）的项目，该项目属于 {county}")
+    if role == "prefecture" and prefecture != region:
+        raise PermissionDenied(f"州市用户只能审核本州市（{region}）所辖县的项目，该项目属于 {prefecture}")
+
+
+def check_role(actor: Actor, action: str) -> None:
+    """Raise PermissionDenied unless the actor's role may ever do `action` (whatever the region)."""
     allowed_roles = {
         "declare": ("county",),
         "update": ("county",),
@@ -198,17 +204,13 @@ def check_permission(actor: Actor, action: str, county: str, prefecture: str) ->
     }.get(action)
     if allowed_roles is None:
         raise PermissionDenied(f"unknown action {action!r}")
-    if role not in allowed_roles:
-        raise PermissionDenied(f"{ROLE_ZH.get(role, role)}用户不能执行“{ACTION_ZH.get(action, action)}”")
-    if role == "county" and county != region:
-        raise PermissionDenied(f"县级用户只能操作本县（{region}）的项目，该项目属于 {county}")
-    if role == "prefecture" and prefecture != region:
-        raise PermissionDenied(f"州市用户只能审核本州市（{region}）所辖县的项目，该项目属于 {prefecture}")
+    if actor.role not in allowed_roles:
+        raise PermissionDenied(f"{ROLE_ZH.get(actor.role, actor.role)}用户不能执行“{ACTION_ZH.get(action, action)}”")
 
 
 def can_read(actor: Actor, project: Project) -> bool:
     """Province reads all; others read their own region's projects and every approved one."""
-    if actor.role == "province" or project.review_status == "province_approved":
+    if actor.role == "province" or project.review_status == APPROVED:
         return True
     if actor.role == "prefecture":
         return project.prefecture == actor.region
@@ -473,12 +475,34 @@ def risk_gaps(props: Mapping[str, Any]) -> list[str]:
     return missing
 
 
-def is_major(props: Mapping[str, Any]) -> bool:
-    return float(props.get("investment_yi") or 0) >= MAJOR_INVESTMENT_YI
+def approval_problems(props: Mapping[str, Any]) -> list[str]:
+    """What keeps a project from being (or staying) approved: a signed major project (>= 10亿元,
+    at least signed) needs the measure-8 checklist complete. One problem per missing field."""
+    if not (is_major(props) and stage_index(str(props.get("stage") or "")) >= SIGNED):
+        return []
+    return [f"{f}: 已签约的10亿元以上项目须完成风险防控事项“{FIELD_ZH[f]}” (measure 8 checklist)" for f in risk_gaps(props)]
 
 
-def stage_index(stage: str) -> int:
-    return STAGES.index(stage) if stage in STAGES else 0
+def _same_answer(field: str, before: Any, after: Any) -> bool:
+    """Whether two values of `field` say the same: a missing yes/no answer is "no", and a
+    missing text or list is empty."""
+    if field in BOOL_FIELDS:
+        return bool(before) == bool(after)
+    empty: tuple[Any, ...] = (None, "", [])
+    return (before in empty and after in empty) or before == after
+
+
+def review_reset_causes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The changes that make a reviewed or approved project a new declaration, by field: a
+    declared fact (DECLARED_FIELDS: what, where, who, how much, the flags and the measure-8
+    answers), a signing date that was already recorded, or the stage moving back. Forward
+    progress (the next stage with its date, funds in place, notes) is not among them."""
+    causes = [f for f in DECLARED_FIELDS if not _same_answer(f, before.get(f), after.get(f))]
+    if before.get("date_signed") and after.get("date_signed") != before.get("date_signed"):
+        causes.append("date_signed")
+    if stage_index(str(after.get("stage") or "")) < stage_index(str(before.get("stage") or "")):
+        causes.append("stage")
+    return causes
 
 
 def _merge(current: Mapping[str, Any], cleaned: Mapping[str, Any], *, today: date, reason: str) -> tuple[dict[str, Any], list[str]]:
@@ -501,6 +525,9 @@ def _merge(current: Mapping[str, Any], cleaned: Mapping[str, Any], *, today: dat
             problems.append(f"{STAGE_DATE[later]}: 项目尚未到“{STAGE_ZH[later]}”阶段，不能填写该日期")
     if not merged.get(STAGE_DATE[new_stage]) and not any(p.startswith(STAGE_DATE[new_stage]) for p in problems):
         merged[STAGE_DATE[new_stage]] = today.isoformat()
+    if stage_index(new_stage) >= SIGNED and not merged.get("date_signed") and not any(p.startswith("date_signed") for p in problems):
+        # skipping to 开工/投产 must not lose the signing date: measure 1 counts projects by it
+        problems.append(f"date_signed: 项目已到“{STAGE_ZH[new_stage]}”阶段，须填写签约日期 (required from the signed stage on)")
     dated = [(s, merged.get(STAGE_DATE[s])) for s in STAGES[: stage_index(new_stage) + 1]]
     previous: tuple[str, str] | None = None
     for stage, day in dated:
@@ -549,8 +576,9 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str,
     ]
 
 
-def audit_id(project_id: str, version: int) -> str:
-    return f"audit-{project_id}-{version:05d}"
+def new_audit_id() -> str:
+    """A fresh id: never derived from the version, so two writers can never share an entry."""
+    return f"audit-{uuid.uuid4().hex}"
 
 
 def project_changes(
@@ -562,7 +590,9 @@ def project_changes(
     reason: str = "",
     at: str | None = None,
 ) -> ChangeSet:
-    """One transaction: the project node, its edges (stale ones deleted) and the audit entry."""
+    """One transaction: the project node, its edges (stale ones deleted) and the audit entry,
+    written only if the stored version is still the one `before` was read at (absent for a new
+    project); otherwise the store raises ConflictError."""
     pid = str(after["id"])
     props = _present(after)
     new_edges = _project_edges(props)
@@ -581,11 +611,12 @@ def project_changes(
         "changes": _diff(before or {}, props),
         "reason": reason or None,
     }
-    entry = Node(audit_id(pid, int(after["version"])), "AuditEntry", entry_props)
+    entry = Node(new_audit_id(), "AuditEntry", entry_props)
     return ChangeSet(
         nodes=(Node(pid, "Project", props), entry),
         edges=(*new_edges, Edge(entry.id, "ABOUT", pid)),
         delete_edges=tuple(stale),
+        expect=((pid, "version", before.get("version") if before is not None else None),),
     )
 
 
@@ -613,10 +644,18 @@ def plan_declare(
     at: str | None = None,
 ) -> tuple[dict[str, Any], ChangeSet]:
     """Check a new project and build its ChangeSet (nothing is written). `actor` None means an
-    import, which skips the role check but nothing else."""
+    import, which skips the role check but nothing else.
+
+    Who may declare is settled first: a refused actor gets PermissionDenied whatever else is
+    wrong with the fields (only an unknown county, which decides the region, comes before)."""
     today = today or today_in_china()
     if actor is not None and actor.role == "county" and not data.get("county"):
         data = {**data, "county": actor.region}
+    if actor is not None:
+        check_role(actor, "declare")
+        if data.get("county") not in (None, ""):
+            county_node = resolve_county(store, str(data["county"])[:200])
+            check_permission(actor, "declare", county_node.id, region_parent(store, county_node.id) or "")
     missing = [f"{f}: 必填 (required)" for f in ("name", "county", "industry", "investment_yi") if data.get(f) in (None, "")]
     cleaned, problems = clean_fields(store, data, today=today)
     problems = [p for p in problems if not any(p.startswith(m.split(":")[0] + ":") for m in missing)] + missing
@@ -624,11 +663,12 @@ def plan_declare(
     county = str(cleaned["county"])
     prefecture = region_parent(store, county) or ""
     who = actor or Actor("import", "county", county)
-    check_permission(who, "declare", county, prefecture)
     nodes, node_problems = _check_chain_nodes(store, str(cleaned["industry"]), cleaned.get("chain_nodes") or [])
     cleaned["chain_nodes"] = nodes
     pid = project_id or new_project_id()
-    base = {"id": pid, "stage": "lead", "prefecture": prefecture, "review_status": "declared"}
+    # every yes/no answer is stored, "no" included, so a later form that sends "no" is no change
+    base = {"id": pid, "stage": "lead", "prefecture": prefecture, "review_status": "declared",
+            **dict.fromkeys(BOOL_FIELDS, False)}  # fmt: skip
     merged, merge_problems = _merge({}, {**base, **cleaned}, today=today, reason="")
     merged["stage"] = merged.get("stage") or "lead"
     duplicate = [
@@ -642,6 +682,32 @@ def plan_declare(
     return merged, project_changes(None, merged, who, action, at=stamp)
 
 
+Plan = Callable[[], tuple["Project", ChangeSet | None]]
+
+
+def _commit(store: GraphStore, plan: Plan, *, pinned: bool) -> Project:
+    """Run `plan` (read, check, build the ChangeSet) and apply what it returns; None is no change.
+
+    The ChangeSet expects the version it was planned from, so a write by another process in
+    between makes the store raise ConflictError. A caller who pinned the version it read gets
+    that conflict; otherwise the write is planned again on the new state, so both writes and
+    both audit entries are kept (a few times at most).
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        with _WRITE_LOCK:
+            project, changes = plan()
+            if changes is None:
+                return project
+            try:
+                store.apply(changes)
+            except ConflictError as exc:
+                if pinned or attempt == WRITE_ATTEMPTS:
+                    raise ConflictError("项目已被他人修改，请刷新后再操作 (the project changed meanwhile; reload it)") from exc
+                continue
+        return project
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 def declare(store: GraphStore, actor: Actor, data: Mapping[str, Any], *, today: date | None = None) -> Project:
     """Declare a new project (county users, for their own county) and write it with its audit entry.
 
@@ -649,10 +715,12 @@ def declare(store: GraphStore, actor: Actor, data: Mapping[str, Any], *, today: 
         PermissionDenied: the actor is not the project's county.
         ValidationError: a field is missing or wrong; each problem names the field.
     """
-    with _WRITE_LOCK:
+
+    def plan() -> tuple[Project, ChangeSet]:
         merged, changes = plan_declare(store, actor, data, today=today)
-        store.apply(changes)
-    return Project(str(merged["id"]), merged)
+        return Project(str(merged["id"]), merged), changes
+
+    return _commit(store, plan, pinned=True)
 
 
 def get_project(store: GraphStore, project_id: str) -> Project:
@@ -675,23 +743,31 @@ def update(
 ) -> Project:
     """Change a project's fields (the county's own projects): stage, dates, funds, checklist...
 
-    A stage may skip ahead; going back needs `reason`. Changing a declared fact (investment,
-    industry, investor, links, flags) of a reviewed project sends it back to `declared`.
+    A stage may skip ahead (the signing date is required from 签约 on); going back needs `reason`.
+    On a reviewed or approved project, a change `review_reset_causes` names (a declared fact, a
+    recorded signing date, the stage going back) sends it back to `declared`; forward progress
+    keeps an approval, but only while the project still passes `approval_problems`.
 
     Raises:
-        PermissionDenied, ValidationError, NotFoundError; ConflictError when `version` is given
-        and the project changed since.
+        PermissionDenied (also for moving the project to another county), ValidationError,
+        NotFoundError; ConflictError when `version` is given and the project changed since.
     """
     today = today or today_in_china()
-    with _WRITE_LOCK:
+
+    def plan() -> tuple[Project, ChangeSet | None]:
         current = get_project(store, project_id)
         check_permission(actor, "update", current.county, current.prefecture)
+        if data.get("county") not in (None, ""):
+            moved_to = resolve_county(store, str(data["county"])[:200]).id
+            if moved_to != current.county:
+                raise PermissionDenied(f"county: 项目不能改到其他县（{moved_to}），请由该县另行申报 (a project cannot move county)")
         if version is not None and version != current.version:
             raise ConflictError(f"项目已被他人修改（当前版本 {current.version}，提交的是 {version}），请刷新后再改")
         cleaned, problems = clean_fields(store, data, today=today)
         _raise(problems)
-        if "county" in cleaned and cleaned["county"] != current.county:
-            check_permission(actor, "declare", str(cleaned["county"]), region_parent(store, str(cleaned["county"])) or "")
+        for flag in BOOL_FIELDS:
+            if flag in cleaned and _same_answer(flag, cleaned[flag], current.get(flag)):
+                del cleaned[flag]  # "no" where nothing was stored is no change
         industry = str(cleaned.get("industry") or current.get("industry"))
         if "chain_nodes" in cleaned or "industry" in cleaned:
             wanted = cleaned.get("chain_nodes", list(current.get("chain_nodes") or []))
@@ -703,15 +779,18 @@ def update(
         if "name" in cleaned and cleaned["name"] != current.get("name"):
             clash = [p.id for p in store.find_nodes("Project", where={"county": merged["county"], "name": merged["name"]}) if p.id != project_id]
             _raise([f"name: 本县已有同名项目 {clash[0]}"] if clash else [])
-        changed_declared = [f for f in DECLARED_FIELDS if merged.get(f) != current.get(f) and f in cleaned]
-        if changed_declared and current.review_status in ("prefecture_reviewed", "province_approved"):
-            merged["review_status"] = "declared"
+        if current.review_status in ("prefecture_reviewed", APPROVED):
+            if review_reset_causes(current.props, merged):
+                merged["review_status"] = "declared"
+            elif current.review_status == APPROVED:
+                _raise(approval_problems(merged))  # progress may not leave an approval standing on a gap
         if _present(merged) == _present(current.props):
-            return current  # nothing changed: no write, no audit entry
+            return current, None  # nothing changed: no write, no audit entry
         stamp = now_in_china()
         merged.update({"version": current.version + 1, "updated_at": stamp, "updated_by": actor.name})
-        store.apply(project_changes(current.props, merged, actor, "update", reason=reason, at=stamp))
-    return Project(project_id, merged)
+        return Project(project_id, merged), project_changes(current.props, merged, actor, "update", reason=reason, at=stamp)
+
+    return _commit(store, plan, pinned=version is not None)
 
 
 def decide(
@@ -726,15 +805,17 @@ def decide(
     """Move a project through review: `review` (prefecture), `approve` (province), `return` (with
     a reason; prefecture or province), `resubmit` (county, after a return).
 
-    Approving a signed major project needs the measure-8 checklist complete.
+    Approving needs `approval_problems` empty (the measure-8 checklist of a signed major project).
 
     Raises:
         PermissionDenied, NotFoundError, ValidationError (no reason for a return, an incomplete
-        checklist), ConflictError (the project is not in a state that allows the decision).
+        checklist), ConflictError (the project is not in a state that allows the decision, or
+        `version` is given and the project changed since).
     """
     if decision not in DECISIONS:
         raise ValidationError(f"decision: must be one of {', '.join(DECISIONS)}", [f"decision: must be one of {', '.join(DECISIONS)}"])
-    with _WRITE_LOCK:
+
+    def plan() -> tuple[Project, ChangeSet]:
         current = get_project(store, project_id)
         check_permission(actor, decision, current.county, current.prefecture)
         if version is not None and version != current.version:
@@ -743,7 +824,7 @@ def decide(
         allowed_from = {
             "review": ("declared",),
             "approve": ("prefecture_reviewed",),
-            "return": ("declared", "prefecture_reviewed") + (("province_approved",) if actor.role == "province" else ()),
+            "return": ("declared", "prefecture_reviewed") + ((APPROVED,) if actor.role == "province" else ()),
             "resubmit": ("returned",),
         }[decision]
         if state not in allowed_from:
@@ -752,19 +833,20 @@ def decide(
             _raise(["reason: 退回须说明原因 (a return needs a reason)"])
         if len(reason) > TEXT_MAX["notes"]:
             _raise([f"reason: 不能超过 {TEXT_MAX['notes']} 个字"])
-        if decision == "approve" and is_major(current.props) and stage_index(current.stage) >= STAGES.index("signed"):
-            gaps = risk_gaps(current.props)
-            _raise([f"{f}: 已签约的重大项目审定前须完成风险防控事项“{FIELD_ZH[f]}” (measure 8)" for f in gaps])
-        new_state = {"review": "prefecture_reviewed", "approve": "province_approved", "return": "returned",
+        if decision == "approve":
+            _raise(approval_problems(current.props))
+        new_state = {"review": "prefecture_reviewed", "approve": APPROVED, "return": "returned",
                      "resubmit": "declared"}[decision]  # fmt: skip
         stamp = now_in_china()
         merged = {**current.props, "review_status": new_state, "version": current.version + 1,
                   "updated_at": stamp, "updated_by": actor.name,
                   "return_reason": reason.strip() if decision == "return" else None}  # fmt: skip
-        if new_state == "province_approved":
+        if new_state == APPROVED:
             merged["approved_at"] = stamp
-        store.apply(project_changes(current.props, merged, actor, decision, reason=reason.strip(), at=stamp))
-    return Project(project_id, merged)
+        changes = project_changes(current.props, merged, actor, decision, reason=reason.strip(), at=stamp)
+        return Project(project_id, merged), changes
+
+    return _commit(store, plan, pinned=version is not None)
 
 
 # -- reads ------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from graph.store import (
     WriteResult,
     canonical_props,
     check_changes,
+    check_expectations,
 )
 from graph.view import build_view, industry_view
 
@@ -99,6 +100,7 @@ class SqliteStore(StoreConveniences):
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
             try:
+                check_expectations(changes.expect, self._props_of)
                 check_changes(changes, self._labels_of)
                 counts = self._write(changes, progress)
                 conn.execute("COMMIT")
@@ -191,6 +193,9 @@ class SqliteStore(StoreConveniences):
         marks = ",".join("?" * len(ids))
         rows = self._conn.execute(f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", ids)
         return {r[0]: (r[1], r[2]) for r in rows}
+
+    def _props_of(self, ids: list[str]) -> dict[str, Mapping[str, Any]]:
+        return {node_id: json.loads(props) for node_id, (_, props) in self._existing_nodes(ids).items()}
 
     def _existing_edges(self, idents: list[tuple[str, str, str, str]]) -> dict[tuple[str, str, str, str], str]:
         # one primary-key probe per edge: faster in SQLite than any IN (VALUES ...) form

@@ -1,6 +1,7 @@
 """The GraphStore protocol every backend implements, and the pieces they share.
 
-A write is a `ChangeSet` applied in one transaction: all of it or none of it. Reads return
+A write is a `ChangeSet` applied in one transaction: all of it or none of it, and only if its
+preconditions (`expect`) still hold inside that transaction. Reads return
 `Node`/`Edge` records or a networkx `MultiDiGraph` view (the whole graph or one industry).
 """
 
@@ -14,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import networkx as nx
 
 from graph import schema
-from graph.errors import SchemaError
+from graph.errors import ConflictError, SchemaError
 from graph.view import build_view, chain_node_ids, industry_view
 
 ProgressFn = Callable[[int], None]
@@ -54,14 +55,23 @@ class Edge:
 EdgeKey = tuple[str, str, str, str]
 
 
+Expectation = tuple[str, str, Any]  # (node id, property, the value it must have; None: absent)
+
+
 @dataclass(frozen=True)
 class ChangeSet:
-    """What one transaction does: upserts, then deletions (a deleted node takes its edges)."""
+    """What one transaction does: upserts, then deletions (a deleted node takes its edges).
+
+    `expect` holds preconditions checked inside the transaction before anything is written
+    (optimistic locking across processes): each (node id, property, value) must hold, a missing
+    node or property counting as None; otherwise the store raises ConflictError and writes nothing.
+    """
 
     nodes: tuple[Node, ...] = ()
     edges: tuple[Edge, ...] = ()
     delete_nodes: tuple[str, ...] = ()
     delete_edges: tuple[EdgeKey, ...] = ()
+    expect: tuple[Expectation, ...] = ()
 
     def __len__(self) -> int:
         return len(self.nodes) + len(self.edges) + len(self.delete_nodes) + len(self.delete_edges)
@@ -182,3 +192,26 @@ def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict
                     f"edge {edge.source} -[{edge.type}]-> {edge.target}: node {end!r} does not exist"
                 )
         schema.check_pattern(labels[edge.source], edge.type, labels[edge.target])
+
+
+def check_expectations(
+    expect: Iterable[Expectation], current_props: Callable[[list[str]], dict[str, Mapping[str, Any]]]
+) -> None:
+    """Check a ChangeSet's preconditions; backends call this inside the write transaction, after
+    taking the lock that serialises writers, so nothing can change between check and write.
+
+    `current_props(ids)` returns the stored properties of those ids that exist.
+
+    Raises:
+        ConflictError: naming the first node whose property is not the expected value.
+    """
+    wanted = list(expect)
+    if not wanted:
+        return
+    found = current_props(sorted({node_id for node_id, _, _ in wanted}))
+    for node_id, key, value in wanted:
+        actual = found.get(node_id, {}).get(key)
+        if actual != value:
+            raise ConflictError(
+                f"node {node_id!r} changed since it was read: {key} is {actual!r}, expected {value!r}"
+            )

@@ -324,10 +324,15 @@ def page_lang(request: Request) -> str:
 
 
 def url_with(request: Request, **changes: Any) -> str:
-    """This page's URL with some query parameters changed (None removes one)."""
+    """This page's URL with some query parameters changed (None removes one).
+
+    Leading slashes of the path collapse to one: a request for //evil.example/x must not yield
+    a link to another site (a scheme-relative URL).
+    """
     params = {k: v for k, v in request.query_params.multi_items() if k not in changes}
     query = list(params.items()) + [(k, v) for k, v in changes.items() if v is not None]
-    return request.url.path + ("?" + urlencode(query) if query else "")
+    path = "/" + request.url.path.lstrip("/\\")
+    return path + ("?" + urlencode(query) if query else "")
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -1,12 +1,11 @@
 """The project library over HTTP: the JSON API (bearer token) and the pages (login and session
 cookie). Handlers are thin: who is asking, then `graph.projects`, whose rules decide everything;
 a refused action is 403, a missing or bad credential 401, a bad field 422 naming it, a stale
-version or wrong state 409."""
+version or wrong state 409 (graph's errors become statuses in `api.main.error_body`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,11 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api import auth
 from api.auth import UserDep
-from api.deps import NAME_MAX, StoreDep
+from api.deps import NAME_MAX, StoreDep, industry_id
 from api.models import ErrorPublic
 from api.routes.pages import page_lang, render
 from graph import projects as lib
-from graph.errors import ValidationError
+from graph.errors import PermissionDenied, ValidationError
 from graph.store import GraphStore, Node
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -125,22 +124,10 @@ class UserPublic(BaseModel):
 # -- helpers ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def http_errors() -> Iterator[None]:
-    """The project library's refusals as HTTP statuses (validation and not-found errors pass to
-    the app's one error handler)."""
-    try:
-        yield
-    except lib.PermissionDenied as exc:
-        raise HTTPException(403, str(exc)) from exc
-    except lib.ConflictError as exc:
-        raise HTTPException(409, str(exc)) from exc
-
-
 def readable_project(store: GraphStore, actor: lib.Actor, project_id: str) -> lib.Project:
     project = lib.get_project(store, project_id)
     if not lib.can_read(actor, project):
-        raise HTTPException(403, "无权查看其他地区未审定的项目 (another region's draft)")
+        raise PermissionDenied("无权查看其他地区未审定的项目 (another region's draft)")
     return project
 
 
@@ -176,14 +163,14 @@ def api_list_projects(
     industry: Annotated[str | None, Query(max_length=NAME_MAX)] = None,
     region: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}$")] = None,
 ) -> list[dict[str, Any]]:
+    industry = industry_id(store, industry) if industry else None  # a slug or a name; unknown: 404
     found = lib.list_projects(store, auth.actor_of(user), review_status=review_status, industry=industry, region=region)
     return [public(store, p) for p in found]
 
 
 @router.post("/api/projects", response_model=ProjectPublic, status_code=201, summary="Declare a project (county users)")
 def api_declare(store: StoreDep, user: UserDep, body: ProjectCreate) -> dict[str, Any]:
-    with http_errors():
-        project = lib.declare(store, auth.actor_of(user), body.model_dump(exclude_unset=True))
+    project = lib.declare(store, auth.actor_of(user), body.model_dump(exclude_unset=True))
     return public(store, project)
 
 
@@ -196,18 +183,16 @@ def api_get_project(store: StoreDep, user: UserDep, project_id: ProjectId) -> di
 def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: ProjectUpdate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     reason, version = data.pop("reason", None) or "", data.pop("version", None)
-    with http_errors():
-        project = lib.update(store, auth.actor_of(user), project_id, data, reason=reason, version=version)
+    project = lib.update(store, auth.actor_of(user), project_id, data, reason=reason, version=version)
     return public(store, project)
 
 
 @router.post("/api/projects/{project_id}/decision", response_model=ProjectPublic,
              summary="review (prefecture) · approve (province) · return · resubmit (county)")  # fmt: skip
 def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: DecisionCreate) -> dict[str, Any]:
-    with http_errors():
-        project = lib.decide(
-            store, auth.actor_of(user), project_id, body.decision, reason=body.reason or "", version=body.version
-        )
+    project = lib.decide(
+        store, auth.actor_of(user), project_id, body.decision, reason=body.reason or "", version=body.version
+    )
     return public(store, project)
 
 
@@ -230,6 +215,7 @@ L_ZH = {
     "no_projects": "没有可查看的项目。", "role": "角色", "region": "地区", "problems": "请更正以下问题",
     "signed_in_as": "当前用户", "version": "版本", "flags": "标识", "chain_leader": "链主", "headquarters": "总部",
     "template": "下载项目申报表模板（Excel）", "filter": "筛选",
+    "login_throttled": "该用户登录失败次数过多，请 {minutes} 分钟后再试",
 }  # fmt: skip
 L_EN = {
     "projects": "Project library", "login": "Sign in", "logout": "Sign out", "user": "User name",
@@ -243,6 +229,7 @@ L_EN = {
     "no_projects": "No project you may read.", "role": "Role", "region": "Region", "problems": "Please correct",
     "signed_in_as": "Signed in as", "version": "Version", "flags": "Flags", "chain_leader": "chain leader",
     "headquarters": "headquarters", "template": "Download the declaration template (Excel)", "filter": "Filter",
+    "login_throttled": "Too many failed sign-ins for this user name; try again in {minutes} minutes",
 }  # fmt: skip
 
 
@@ -282,14 +269,13 @@ def page_context(request: Request, user: Node) -> dict[str, Any]:
 
 def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
     session = request.cookies.get(auth.SESSION_COOKIE, "")
-    expected = auth.csrf_token(auth.app_secret(request), session)
-    if not session or str(form.get("csrf", "")) != expected:
+    if not auth.csrf_ok(auth.app_secret(request), session, str(form.get("csrf", ""))[:100]):
         raise HTTPException(403, "表单已过期，请刷新页面后重试 (stale form: CSRF check failed)")
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
-    return render(request, "login.html", L=labels(request), next=_safe_next(next), failed=False, username="")
+    return render(request, "login.html", L=labels(request), next=_safe_next(next), failed=False, throttled="", username="")
 
 
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -297,9 +283,20 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
     form = await request.form()
     name, password = str(form.get("username", ""))[:60].strip(), str(form.get("password", ""))[:200]
     target = _safe_next(str(form.get("next", "")))
+    throttle = auth.login_throttle(request)
+    wait = throttle.locked_for(name)
+    if wait:
+        message = labels(request)["login_throttled"].format(minutes=max(1, round(wait / 60)))
+        refused = render(request, "login.html", status_code=429, L=labels(request), next=target, failed=False,
+                         throttled=message, username=name)  # fmt: skip
+        refused.headers["Retry-After"] = str(int(wait) + 1)
+        return refused
     user = await run_in_threadpool(auth.authenticate, store, name, password)
     if user is None:
-        return render(request, "login.html", status_code=401, L=labels(request), next=target, failed=True, username=name)
+        throttle.failed(name)
+        return render(request, "login.html", status_code=401, L=labels(request), next=target, failed=True, throttled="",
+                      username=name)  # fmt: skip
+    throttle.succeeded(name)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         auth.SESSION_COOKIE, auth.sign_session(auth.app_secret(request), user),
@@ -309,8 +306,15 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
 
 
 @router.post("/logout", include_in_schema=False)
-def logout() -> Response:
+async def logout(request: Request, store: StoreDep) -> Response:
+    """Sign out: the form carries the CSRF token (another site cannot sign a user out), and the
+    user's session counter moves on, so a copy of the cookie no longer works either."""
     response = RedirectResponse("/login", status_code=303)
+    if request.cookies.get(auth.SESSION_COOKIE):
+        check_csrf(request, await request.form())
+        user = await run_in_threadpool(page_user, request, store)
+        if user is not None:
+            await run_in_threadpool(auth.end_sessions, store, user)
     response.delete_cookie(auth.SESSION_COOKIE)
     return response
 
@@ -377,8 +381,7 @@ async def new_project_submit(request: Request, store: StoreDep) -> Response:
     data = _form_data(form, with_bools=True)
     data["county"] = str(user.props.get("region"))
     try:
-        with http_errors():
-            project = await run_in_threadpool(lib.declare, store, auth.actor_of(user), data)
+        project = await run_in_threadpool(lib.declare, store, auth.actor_of(user), data)
     except ValidationError as exc:
         return _new_form(request, store, user, values=data, problems=exc.problems, status_code=422)
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
@@ -418,11 +421,10 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
     data.pop("county", None)
     version = str(form.get("version", ""))
     try:
-        with http_errors():
-            await run_in_threadpool(
-                lambda: lib.update(store, auth.actor_of(user), project_id, data, reason=str(form.get("reason", ""))[:2000],
-                                   version=int(version) if version.isdigit() else None)
-            )  # fmt: skip
+        await run_in_threadpool(
+            lambda: lib.update(store, auth.actor_of(user), project_id, data, reason=str(form.get("reason", ""))[:2000],
+                               version=int(version) if version.isdigit() else None)
+        )  # fmt: skip
     except ValidationError as exc:
         return _project_page(request, store, user, project_id, problems=exc.problems, status_code=422,
                              values={**public(store, lib.get_project(store, project_id)), **data})  # fmt: skip
@@ -439,12 +441,11 @@ async def project_decision(request: Request, store: StoreDep, project_id: Projec
     decision = str(form.get("decision", ""))[:20]
     version = str(form.get("version", ""))
     try:
-        with http_errors():
-            await run_in_threadpool(
-                lambda: lib.decide(store, auth.actor_of(user), project_id, decision,
-                                   reason=str(form.get("reason", ""))[:2000],
-                                   version=int(version) if version.isdigit() else None)
-            )  # fmt: skip
+        await run_in_threadpool(
+            lambda: lib.decide(store, auth.actor_of(user), project_id, decision,
+                               reason=str(form.get("reason", ""))[:2000],
+                               version=int(version) if version.isdigit() else None)
+        )  # fmt: skip
     except ValidationError as exc:
         return _project_page(request, store, user, project_id, problems=exc.problems, status_code=422)
     return RedirectResponse(f"/projects/{project_id}", status_code=303)

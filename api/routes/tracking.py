@@ -4,7 +4,6 @@ projects count, so every signed-in user may read these aggregates."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from api import auth
 from api.auth import UserDep
 from api.deps import StoreDep
-from api.reports import TrackingReport, tracking_docx, tracking_report, tracking_xlsx
+from api.reports import TrackingReport, report_json, tracking_docx, tracking_report, tracking_xlsx
 from api.routes.pages import render
 from api.routes.projects import AUTH_RESPONSES, labels, login_redirect, page_context
 from graph.projects import today_in_china
@@ -28,21 +27,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def report_for(store: GraphStore, year: int | None) -> TrackingReport:
     return tracking_report(store.graph(), year or today_in_china().year)
-
-
-def report_json(report: TrackingReport) -> dict[str, Any]:
-    quota = asdict(report.quota)
-    for row, source in zip(quota["rows"], report.quota.rows, strict=True):
-        row.update(met=source.met, percent=source.percent)
-    counts = asdict(report.counts)
-    return {
-        "year": report.year,
-        "quota": {**quota, "explanation": report.quota.explanation},
-        "leaders_and_headquarters": {**counts, "explanation": report.counts.explanation},
-        "monthly": asdict(report.monthly),
-        "quarterly": asdict(report.quarterly),
-        "bulletin": asdict(report.bulletin),
-    }
 
 
 @router.get("/api/tracking", summary="Quotas, leader/HQ counts, progress by month and quarter, prefecture bulletin")

@@ -127,3 +127,18 @@ def test_tied_prefectures_share_a_rank():
         if data.get("label") == "Project":
             g.remove_node(node)
     assert [r.rank for r in prefecture_bulletin(g, 2024).rows] == [1, 1, 1]
+
+
+def test_bulletin_funds_of_a_project_count_at_least_zero():
+    g = library()
+    # p2 (昆明) is corrected down 4 -> 1 in 2024; p7 (保山, approved, not signed) 6 -> 2
+    g.add_node("p7", label="Project", name="p7", prefecture="530500", industry="al", investment_yi=9,
+               stage="negotiating", review_status=APPROVED)  # fmt: skip
+    for entry, pid, day, before, after in (("c1", "p2", "2024-05-01", 4, 1), ("c2", "p7", "2024-05-02", 6, 2)):
+        g.add_node(entry, label="AuditEntry", at=f"{day}T10:00:00+08:00",
+                   changes=[{"field": "funds_in_place_yi", "from": before, "to": after}])  # fmt: skip
+        g.add_edge(entry, pid, key="ABOUT", type="ABOUT")
+    rows = {r.prefecture: r for r in prefecture_bulletin(g, 2024).rows}
+    # 昆明: p1 adds 3 + 2 = 5, p2 nets -3 -> counts 0: 5 (not 2); 保山: p7 nets -4 -> 0 (not -4)
+    assert (rows["530100"].funds_in_place_yi, rows["530500"].funds_in_place_yi) == (5.0, 0.0)
+    assert (rows["530100"].score, rows["530500"].score) == (79.17, 0.0)  # as without the corrections

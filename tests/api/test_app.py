@@ -271,3 +271,11 @@ def test_bundled_data_industries_and_pages(bundled_client):
 def test_industries_are_listed_in_the_order_of_measure_3(bundled_client):
     ids = [i["id"] for i in bundled_client.get("/api/industries").json()]
     assert ids[:3] == ["plateau-agriculture", "green-aluminium", "green-silicon"] and ids[-1] == "tobacco"
+
+
+@pytest.mark.parametrize("path", ["//evil.example/x", "///evil.example/x"])
+def test_the_language_link_never_leaves_the_site(client, path):
+    response = client.get("http://testserver" + path)  # a path, not a scheme-relative URL
+    assert response.status_code == 404
+    link = re.search(r'<a class="lang" href="([^"]*)"', response.text)[1]
+    assert link == "/evil.example/x?lang=en"

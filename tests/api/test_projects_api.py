@@ -334,7 +334,8 @@ def test_cli_users_reports_and_import(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("CHAINKG_DB", str(db))
     monkeypatch.setenv("CHAINKG_BACKEND", "sqlite")
     runner = CliRunner()
-    added = runner.invoke(cli, ["user", "add", "wuhua", "--role", "county", "--region", "530102", "--password", PASSWORD])
+    added = runner.invoke(cli, ["user", "add", "wuhua", "--role", "county", "--region", "530102", "--password-stdin"],
+                          input=PASSWORD + "\n")  # fmt: skip
     assert added.exit_code == 0, added.output
     token = added.stdout.strip().splitlines()[-1]
     listed = json.loads(runner.invoke(cli, ["user", "list", "--json"]).stdout)
@@ -367,3 +368,181 @@ def test_cli_users_reports_and_import(tmp_path: Path, monkeypatch: pytest.Monkey
         assert result.exit_code == 0 and out.stat().st_size > 1000
     as_json = json.loads(runner.invoke(cli, ["report", "--year", "2024", "--json"]).stdout)
     assert as_json["year"] == 2024 and len(as_json["monthly"]["rows"]) == 12
+
+
+def test_cli_user_add_never_changes_an_existing_user_silently(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    db = tmp_path / "kg.db"
+    store = SqliteStore(db)
+    store.apply(library_changes())
+    store.close()
+    monkeypatch.setenv("CHAINKG_DB", str(db))
+    monkeypatch.setenv("CHAINKG_BACKEND", "sqlite")
+    runner = CliRunner()
+    add = ["user", "add", "wuhua", "--role", "county", "--region", "530102", "--password-stdin"]
+    first = runner.invoke(cli, add, input=PASSWORD + "\n")
+    assert first.exit_code == 0, first.output
+    old_token = first.stdout.strip().splitlines()[-1]
+    # the password is never a command-line argument
+    assert runner.invoke(cli, [*add[:-1], "--password", PASSWORD]).exit_code == 2
+    to_prefecture = ["user", "add", "wuhua", "--role", "prefecture", "--region", "530100", "--no-password"]
+    refused = runner.invoke(cli, to_prefecture)
+    assert refused.exit_code == 2 and "--replace" in refused.output
+    store = SqliteStore(db)
+    try:
+        node = auth.user_by_token(store, old_token)
+        assert (node.props["role"], node.props["region"]) == ("county", "530102")
+        cookie = auth.sign_session(b"k" * 32, node)
+    finally:
+        store.close()
+    replaced = runner.invoke(cli, [*to_prefecture, "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    store = SqliteStore(db)
+    try:
+        assert auth.user_by_token(store, old_token) is None  # the old token ...
+        assert auth.read_session(store, b"k" * 32, cookie) is None  # ... and the old sessions end
+        new = auth.user_by_token(store, replaced.stdout.strip().splitlines()[-1])
+        assert (new.props["role"], new.props["region"]) == ("prefecture", "530100")
+    finally:
+        store.close()
+
+
+def test_refusals_and_conflicts_have_the_one_error_shape(client: TestClient, tokens: dict[str, str]):
+    pid = declare(client, tokens)["id"]
+    refused = client.patch(f"/api/projects/{pid}", json={"funds_in_place_yi": 1}, headers=bearer(tokens["panlong"]))
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    early = client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    assert early.status_code == 409 and early.json()["code"] == "conflict"
+    unreadable = client.get(f"/api/projects/{pid}", headers=bearer(tokens["qujing"]))
+    assert unreadable.status_code == 403 and unreadable.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("who", "body"),
+    [
+        ("kunming", {"county": "530102", "investment_yi": -1}),  # a prefecture declaring, with a bad field
+        ("sheng", {"county": "530102", "date_signed": "2999-01-01"}),
+        ("panlong", {"investment_yi": -1}),  # 五华区's project from 盘龙区, with a bad field
+        ("panlong", {"industry": "nonexistent"}),
+    ],
+)
+def test_a_forbidden_declaration_is_403_whatever_its_fields(client: TestClient, tokens: dict[str, str], db: Path,
+                                                             who: str, body: dict):  # fmt: skip
+    before = snapshot(db)
+    response = client.post("/api/projects", json=a_project(name="越权坏数据", **body), headers=bearer(tokens[who]))
+    assert response.status_code == 403, response.text
+    assert snapshot(db) == before
+
+
+def test_a_stage_past_signing_without_its_date_is_422(client: TestClient, tokens: dict[str, str], db: Path):
+    before = snapshot(db)
+    response = client.post("/api/projects", json=a_project(name="跳过签约", stage="started", date_signed=None),
+                           headers=bearer(tokens["wuhua"]))  # fmt: skip
+    assert response.status_code == 422 and any(p.startswith("date_signed:") for p in response.json()["problems"])
+    assert snapshot(db) == before
+
+
+def test_an_approved_project_cannot_sign_without_the_checklist(client: TestClient, tokens: dict[str, str], db: Path):
+    created = declare(client, tokens, investment_yi=50, stage="lead", date_lead="2024-01-02", date_negotiating=None,
+                      date_signed=None)  # fmt: skip
+    pid = created["id"]
+    client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
+    client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    before = snapshot(db)
+    signed = client.patch(f"/api/projects/{pid}", json={"stage": "signed", "date_signed": "2024-05-06"},
+                          headers=bearer(tokens["wuhua"]))  # fmt: skip
+    assert signed.status_code == 422
+    assert {p.split(":")[0] for p in signed.json()["problems"]} == {
+        "risk_collective_decision", "risk_prior_assessment", "risk_legality_review",
+    }  # fmt: skip
+    assert snapshot(db) == before
+    tracking = client.get("/api/tracking?year=2024", headers=bearer(tokens["wuhua"])).json()
+    assert pid not in next(r for r in tracking["quota"]["rows"] if r["industry"] == "demo")["projects"]
+
+
+def test_the_industry_filter_takes_a_name_and_refuses_an_unknown_one(client: TestClient, tokens: dict[str, str]):
+    pid = declare(client, tokens)["id"]
+    for industry in ("demo", "示例产业"):
+        found = client.get("/api/projects", params={"industry": industry}, headers=bearer(tokens["wuhua"]))
+        assert pid in {p["id"] for p in found.json()}, industry
+    unknown = client.get("/api/projects", params={"industry": "绿色铝"}, headers=bearer(tokens["wuhua"]))
+    assert unknown.status_code == 404 and unknown.json()["kind"] == "industry"
+
+
+def test_a_page_edit_that_changes_nothing_keeps_the_approval(client: TestClient, tokens: dict[str, str], db: Path):
+    # declared through the API without any yes/no answer, then approved
+    pid = declare(client, tokens, stage="negotiating", date_signed=None)["id"]
+    client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
+    client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    login(client, "wuhua")
+    page = client.get(f"/projects/{pid}").text
+    assert 'step="any"' in page and 'step="0.01"' not in page  # 4-decimal values stay submittable
+    edit_form = re.search(r'<form method="post" action="/projects/[^"]+/edit".*?</form>', page, re.S)[0]  # type: ignore[index]
+    # the form as the browser sends it: every text, number and date input, no checkbox ticked
+    form = dict(re.findall(r'<input type="(?:text|number|date|hidden)" name="(\w+)" value="([^"]*)"', edit_form))
+    form |= {"industry": "demo", "stage": "negotiating", "notes": "", "reason": ""}
+    assert {"csrf", "version", "name", "investment_yi", "date_negotiating", "hq_type"} <= form.keys()
+    before = snapshot(db)
+    saved = client.post(f"/projects/{pid}/edit", data=form, follow_redirects=False)  # every box unticked
+    assert saved.status_code == 303
+    assert snapshot(db) == before
+    assert client.get(f"/api/projects/{pid}", headers=bearer(tokens["wuhua"])).json()["review_status"] == "province_approved"
+    client.cookies.clear()
+
+
+def test_signing_out_ends_the_session_and_needs_the_csrf_token(client: TestClient, tokens: dict[str, str]):
+    login(client, "kunming")
+    page = client.get("/projects")
+    cookie = client.cookies.get(auth.SESSION_COOKIE)
+    logout_form = re.search(r'<form method="post" action="/logout".*?</form>', page.text, re.S)[0]  # type: ignore[index]
+    assert f'value="{csrf_of(page.text)}"' in logout_form
+    assert client.post("/logout", follow_redirects=False).status_code == 403  # a cross-site post has no token
+    assert client.get("/projects", follow_redirects=False).status_code == 200  # still signed in
+    out = client.post("/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    client.cookies.clear()
+    client.cookies.set(auth.SESSION_COOKIE, cookie)  # a copy of the cookie taken before signing out
+    assert client.get("/projects", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    assert login(client, "kunming").status_code == 303  # a new sign-in works
+    assert client.get("/projects", follow_redirects=False).status_code == 200
+    client.cookies.clear()
+
+
+def test_repeated_failed_logins_lock_the_name_for_ten_minutes(db: Path, tokens: dict[str, str], monkeypatch_module: Any):
+    with TestClient(create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))) as fresh:
+        clock = [1000.0]
+        fresh.app.state.login_throttle.clock = lambda: clock[0]
+        for _ in range(5):
+            assert login(fresh, "panlong", "wrong password").status_code == 401
+        locked = login(fresh, "panlong")  # the right password, but too late
+        assert locked.status_code == 429 and "10 分钟" in locked.text and auth.SESSION_COOKIE not in fresh.cookies
+        assert login(fresh, "qujing").status_code == 303  # other names are not affected
+        clock[0] += 10 * 60 + 1
+        assert login(fresh, "panlong").status_code == 303
+        fresh.cookies.clear()
+
+
+def test_failures_spread_over_more_than_ten_minutes_do_not_lock():
+    clock = [0.0]
+    throttle = auth.LoginThrottle(clock=lambda: clock[0])
+    for _ in range(4):
+        throttle.failed("wuhua")
+    clock[0] += 601  # the first four fall out of the window
+    throttle.failed("wuhua")
+    assert throttle.locked_for("wuhua") == 0
+    for _ in range(4):
+        throttle.failed("WUHUA ")  # the same name
+    assert throttle.locked_for("wuhua") == 600
+
+
+@pytest.mark.parametrize("content", ["", "00", "ab" * 16, "not hex"])
+def test_a_short_or_broken_secret_file_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str):
+    monkeypatch.delenv(auth.SECRET_ENV, raising=False)
+    (tmp_path / auth.SECRET_FILE).write_text(content, encoding="ascii")
+    synced: list[int] = []
+    real_fsync = auth.os.fsync
+    monkeypatch.setattr(auth.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    secret = auth.load_secret(tmp_path)
+    assert len(secret) == 32 and synced  # a full-length key, flushed to disk before it was linked in
+    assert (tmp_path / auth.SECRET_FILE).read_text(encoding="ascii") == secret.hex()
+    assert auth.load_secret(tmp_path) == secret

@@ -10,7 +10,7 @@ import pytest
 
 from graph import projects as lib
 from graph.errors import NotFoundError, ValidationError
-from graph.store import GraphStore
+from graph.store import ChangeSet, GraphStore, Node
 from ingest.importer import import_file
 from ingest.sources.projects import HEADERS, project_id_for, write_template
 from tests.project_library import (
@@ -169,6 +169,152 @@ def test_a_stale_version_is_a_conflict(library: GraphStore):
         lib.update(library, WUHUA, project.id, {"funds_in_place_yi": 2}, version=1, today=TODAY)
 
 
+def approved(store: GraphStore, **overrides: object) -> lib.Project:
+    project = declared(store, **overrides)
+    lib.decide(store, KUNMING, project.id, "review")
+    return lib.decide(store, PROVINCE, project.id, "approve")
+
+
+def test_progress_on_an_approved_project_rechecks_the_checklist(library: GraphStore):
+    # approved at 线索, where the checklist is not yet needed; 50亿元 is a major project
+    project = approved(library, stage="lead", date_lead="2024-01-02", date_negotiating=None, date_signed=None, investment_yi=50)
+    before = snapshot(library)
+    with pytest.raises(ValidationError) as caught:
+        lib.update(library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06"}, today=TODAY)
+    assert {p.split(":")[0] for p in caught.value.problems} == {
+        "risk_collective_decision", "risk_prior_assessment", "risk_legality_review",
+    }  # fmt: skip
+    assert snapshot(library) == before
+    # signing with the checklist answered: the answers are new declared facts, so it goes back for review
+    signed = lib.update(library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06", **CHECKLIST}, today=TODAY)
+    assert signed.review_status == "declared"
+    changes = {c["field"]: (c["from"], c["to"]) for c in lib.audit_trail(library, project.id)[-1].changes}
+    assert changes["review_status"] == ("province_approved", "declared")
+    assert changes["risk_legality_review"] == (False, True) and changes["date_signed"] == (None, "2024-05-06")
+
+
+@pytest.mark.parametrize(
+    ("change", "cause"),
+    [
+        ({"date_signed": "2024-02-01"}, "date_signed"),  # the recorded signing date (decides the quota year)
+        ({"stage": "negotiating"}, "stage"),  # the stage going back
+        ({"hq_type": "研发总部"}, "hq_type"),
+        ({"risk_prior_assessment": False}, "risk_prior_assessment"),
+        ({"risk_preferential_terms": "土地价格优惠", "risk_preferential_approved_by": "省政府"}, "risk_preferential_terms"),
+    ],
+)
+def test_changing_a_declared_fact_of_an_approved_project_sends_it_back(library: GraphStore, change: dict, cause: str):
+    project = approved(library, headquarters=True, hq_type="区域总部", **CHECKLIST)
+    changed = lib.update(library, WUHUA, project.id, change, reason="更正", today=TODAY)
+    assert changed.review_status == "declared"
+    entry = lib.audit_trail(library, project.id)[-1]
+    fields = {c["field"] for c in entry.changes}
+    assert {"review_status", cause} <= fields, entry.changes  # the trail shows what caused the reset
+
+
+def test_forward_progress_keeps_an_approval(library: GraphStore):
+    project = approved(library, **CHECKLIST)
+    moved = lib.update(library, WUHUA, project.id, {"stage": "started", "date_started": "2024-06-01", "funds_in_place_yi": 5},
+                       today=TODAY)  # fmt: skip
+    assert (moved.review_status, moved.stage, moved.get("date_started")) == ("province_approved", "started", "2024-06-01")
+
+
+def test_no_for_a_yes_no_question_never_answered_is_no_change(library: GraphStore):
+    # declared without any yes/no answer (as the JSON API allows), then approved
+    project = approved(library, stage="negotiating", date_signed=None)
+    assert {f: lib.get_project(library, project.id).get(f) for f in lib.BOOL_FIELDS} == dict.fromkeys(lib.BOOL_FIELDS, False)
+    before = snapshot(library)
+    # the page's edit form sends every unticked box as "no"
+    same = lib.update(library, WUHUA, project.id, dict.fromkeys(lib.BOOL_FIELDS, False), today=TODAY)
+    assert (same.review_status, same.version) == ("province_approved", 3)
+    assert snapshot(library) == before
+
+
+def test_a_project_stored_without_answers_is_not_reset_by_no(library: GraphStore):
+    project = approved(library, stage="negotiating", date_signed=None)
+    stored = lib.get_project(library, project.id)
+    legacy = {k: v for k, v in stored.props.items() if k not in lib.BOOL_FIELDS}  # as declared before answers were kept
+    library.upsert_nodes([Node(project.id, "Project", legacy)])
+    same = lib.update(library, WUHUA, project.id, dict.fromkeys(lib.BOOL_FIELDS, False), today=TODAY)
+    assert (same.review_status, same.version) == ("province_approved", 3)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"stage": "started", "date_signed": None, "date_started": "2024-05-01"},
+        {"stage": "production", "date_signed": None},
+    ],
+)
+def test_a_stage_past_signing_needs_the_signing_date(library: GraphStore, data: dict):
+    with pytest.raises(ValidationError) as caught:
+        declared(library, **data)
+    assert [p for p in caught.value.problems if p.startswith("date_signed:")], caught.value.problems
+    assert library.find_nodes("Project") == []
+    early = declared(library, stage="negotiating", date_signed=None)
+    before = snapshot(library)
+    with pytest.raises(ValidationError) as caught:
+        lib.update(library, WUHUA, early.id, {"stage": "started"}, today=TODAY)
+    assert [p.split(":")[0] for p in caught.value.problems] == ["date_signed"]
+    assert snapshot(library) == before
+
+
+@pytest.mark.parametrize(
+    ("actor", "overrides"),
+    [
+        (KUNMING, {"investment_yi": -3}),  # a prefecture declaring, with a bad field too
+        (PROVINCE, {"date_signed": "2099-01-01"}),
+        (PANLONG, {"investment_yi": -3}),  # another county's project (五华区), with a bad field
+        (PANLONG, {"industry": "no-such-industry", "stage": "finished"}),
+    ],
+)
+def test_a_forbidden_declaration_is_refused_before_its_fields_are_checked(library: GraphStore, actor: lib.Actor, overrides: dict):
+    with pytest.raises(lib.PermissionDenied):
+        lib.declare(library, actor, a_project(**overrides), today=TODAY)
+    assert library.find_nodes("Project") == []
+
+
+def test_moving_a_project_to_another_county_is_refused_before_its_fields_are_checked(library: GraphStore):
+    project = declared(library)
+    before = snapshot(library)
+    with pytest.raises(lib.PermissionDenied, match="county"):
+        lib.update(library, WUHUA, project.id, {"county": "盘龙区", "investment_yi": -1}, today=TODAY)
+    assert snapshot(library) == before
+
+
+def test_a_write_racing_another_process_keeps_both_writes_and_audit_entries(library: GraphStore, monkeypatch: pytest.MonkeyPatch):
+    project = declared(library)
+    read = lib.get_project(library, project.id)
+    # what another process commits between our read and our write: funds 5, version 2
+    rival = lib.project_changes(read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update")
+    real_apply = library.apply
+    calls: list[ChangeSet] = []
+
+    def apply_after_the_rival(changes: ChangeSet, **kwargs: object) -> object:
+        if not calls:
+            real_apply(rival)
+        calls.append(changes)
+        return real_apply(changes, **kwargs)
+
+    monkeypatch.setattr(library, "apply", apply_after_the_rival)
+    with pytest.raises(lib.ConflictError):  # the caller read version 1 and said so
+        lib.update(library, WUHUA, project.id, {"funds_in_place_yi": 3}, version=1, today=TODAY)
+    assert lib.get_project(library, project.id).props["funds_in_place_yi"] == 5.0
+
+    calls.clear()
+    monkeypatch.setattr(library, "apply", real_apply)
+    library.apply(lib.project_changes(None, {**read.props, "id": "prj-race", "name": "另一项目"}, WUHUA, "declare"))
+    read = lib.get_project(library, "prj-race")
+    rival = lib.project_changes(read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update")
+    monkeypatch.setattr(library, "apply", apply_after_the_rival)
+    done = lib.update(library, WUHUA, "prj-race", {"funds_in_place_yi": 3}, today=TODAY)  # no version: planned again
+    assert len(calls) == 2 and (done.version, done.get("funds_in_place_yi")) == (3, 3.0)
+    trail = lib.audit_trail(library, "prj-race")
+    assert [a.version for a in trail] == [1, 2, 3] and len({a.id for a in trail}) == 3
+    funds = [next(c for c in a.changes if c["field"] == "funds_in_place_yi") for a in trail[1:]]
+    assert [(c["from"], c["to"]) for c in funds] == [(None, 5.0), (5.0, 3.0)]
+
+
 def test_review_states(library: GraphStore):
     project = declared(library)
     with pytest.raises(lib.ConflictError):
@@ -186,8 +332,12 @@ def test_review_states(library: GraphStore):
     assert {p.split(":")[0] for p in caught.value.problems} == {
         "risk_collective_decision", "risk_prior_assessment", "risk_legality_review",
     }  # fmt: skip
-    lib.update(library, WUHUA, project.id, dict.fromkeys(("risk_collective_decision", "risk_prior_assessment", "risk_legality_review"), True), today=TODAY)
-    # the checklist is not a declared fact: the prefecture's review stands
+    ticked = lib.update(library, WUHUA, project.id, CHECKLIST, today=TODAY)
+    # the checklist answers are declared facts: the prefecture reviews them before the province approves
+    assert ticked.review_status == "declared"
+    with pytest.raises(lib.ConflictError):
+        lib.decide(library, PROVINCE, project.id, "approve")
+    lib.decide(library, KUNMING, project.id, "review")
     assert lib.decide(library, PROVINCE, project.id, "approve").review_status == "province_approved"
 
 
@@ -267,3 +417,12 @@ def test_import_is_all_or_nothing_and_idempotent(library: GraphStore, tmp_path: 
     assert lib.audit_trail(library, pid)[0].user == "导入:good.xlsx"
     _, again = import_file(library, "project-library", path, options=options)
     assert not again.changed
+
+
+def test_import_rejects_a_row_past_signing_without_its_date(library: GraphStore, tmp_path: Path):
+    started = {"name": "跳过签约", "county": "五华区", "industry": "示例产业", "investment_yi": 15, "stage": "开工",
+               "date_started": "2024-04-01"}  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        import_file(library, "project-library", _sheet(tmp_path / "s.xlsx", [started]), options={"store": library, "today": TODAY})
+    assert "s.xlsx:2: column 签约日期" in caught.value.problems[0], caught.value.problems
+    assert library.find_nodes("Project") == []

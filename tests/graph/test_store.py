@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.errors import SchemaError
+from graph.errors import ConflictError, SchemaError
 from graph.store import ChangeSet, Edge, Node
 
 SRC = {"source": "test", "as_of": "2024", "confidence": "high"}
@@ -158,3 +158,22 @@ def test_error_in_the_middle_of_a_write_rolls_back(store):
     assert calls, "the write must have started before failing"
     assert store.counts() == before
     assert store.get_node("yunnan-aluminium") is None
+
+
+def test_expectations_are_checked_inside_the_write(store):
+    store.apply(small_graph())
+    renamed = Node("chalco", "Enterprise", {"name": "中国铝业股份有限公司", **SRC})
+    ok = store.apply(ChangeSet(nodes=(renamed,), expect=(("chalco", "name", "中国铝业"), ("newco", "name", None))))
+    assert ok.nodes_updated == 1
+    before = store.counts()
+    stale = ChangeSet(
+        nodes=(Node("chalco", "Enterprise", {"name": "中铝", **SRC}), Node("newco", "Enterprise", {"name": "新", **SRC})),
+        expect=(("chalco", "name", "中国铝业"),),  # what was read before the rename above
+    )
+    with pytest.raises(ConflictError, match="chalco"):
+        store.apply(stale)
+    with pytest.raises(ConflictError, match="newco"):  # expected to exist with a name, but absent
+        store.apply(ChangeSet(nodes=(Node("x1", "Enterprise", {"name": "x", **SRC}),), expect=(("newco", "name", "新"),)))
+    assert store.counts() == before
+    assert store.get_node("chalco").props["name"] == "中国铝业股份有限公司"
+    assert store.get_node("newco") is None and store.get_node("x1") is None
