@@ -153,16 +153,18 @@ def find_nodes(label: str | None, where_keys: bool) -> str:
     return f"MATCH (n:{labels}){condition} RETURN {_NODE_RETURN} ORDER BY n.id"
 
 
-def find_edges(edge_type: str | None) -> str:
-    """Edges (of `edge_type` when given), optionally from `$source` and/or to `$target`,
-    ordered by source, type, target, key."""
+def find_edges(edge_type: str | None, *, by_source: bool = False, by_target: bool = False) -> str:
+    """Edges (of `edge_type` when given), from `$source` and/or to `$target` when asked, ordered
+    by source, type, target, key. The ends given are matched by id in the pattern itself, so the
+    uniqueness index on Node.id finds them instead of a scan of every edge."""
     rel = "r"
     if edge_type is not None:
         schema.check_edge_type(edge_type)
         rel = f"r:{edge_type}"
+    source = f"(s:{NODE_LABEL} {{id: $source}})" if by_source else f"(s:{NODE_LABEL})"
+    target = f"(t:{NODE_LABEL} {{id: $target}})" if by_target else f"(t:{NODE_LABEL})"
     return f"""
-MATCH (s:{NODE_LABEL})-[{rel}]->(t:{NODE_LABEL})
-WHERE ($source IS NULL OR s.id = $source) AND ($target IS NULL OR t.id = $target)
+MATCH {source}-[{rel}]->{target}
 RETURN s.id AS source, type(r) AS type, t.id AS target, r.key AS key, r.{PROPS} AS props
 ORDER BY source, type, target, key
 """

@@ -403,7 +403,7 @@ class Neo4jStore(StoreConveniences):
         return [
             n
             for n in nodes
-            if all(v is not None and k in n.props and n.props[k] == v for k, v in where.items())
+            if all(n.props.get(k) == v for k, v in where.items())  # None matches an absent property
         ]
 
     def find_edges(
@@ -411,7 +411,8 @@ class Neo4jStore(StoreConveniences):
     ) -> list[Edge]:
         if type is not None and type not in schema.EDGE_TYPES:
             return []
-        records = self._read(cypher.find_edges(type), source=source, target=target)
+        query = cypher.find_edges(type, by_source=source is not None, by_target=target is not None)
+        records = self._read(query, source=source, target=target)
         return [self._edge(r) for r in records]
 
     def counts(self) -> dict[str, int]:

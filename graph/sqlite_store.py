@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -244,14 +245,21 @@ class SqliteStore(StoreConveniences):
         if label is not None:
             clauses.append("label = ?")
             params.append(label)
+        in_python: dict[str, Any] = {}
         for key, value in (where or {}).items():
-            clauses.append("json_extract(props, ?) = ?")
-            params.extend([f'$."{key}"', value])
+            # SQL for plain values under plain keys; lists, None and odd keys compare in Python,
+            # the way the Neo4j store compares them
+            if isinstance(value, str | int | float) and re.fullmatch(r"[\w-]+", key):
+                clauses.append("json_extract(props, ?) = ?")
+                params.extend([f'$."{key}"', value])
+            else:
+                in_python[key] = value
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
-        return [Node(r[0], r[1], json.loads(r[2])) for r in rows]
+        nodes = [Node(r[0], r[1], json.loads(r[2])) for r in rows]
+        return [n for n in nodes if all(n.props.get(k) == v for k, v in in_python.items())]
 
     def find_edges(
         self, source: str | None = None, type: str | None = None, target: str | None = None

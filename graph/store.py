@@ -121,7 +121,8 @@ class GraphStore(Protocol):
     def get_node(self, node_id: str) -> Node | None: ...
 
     def find_nodes(self, label: str | None = None, where: Mapping[str, Any] | None = None) -> list[Node]:
-        """Nodes with `label` whose properties equal every item of `where`, ordered by id."""
+        """Nodes with `label` whose properties equal every item of `where` (None: the property is
+        absent), ordered by id."""
         ...
 
     def find_edges(
@@ -171,7 +172,8 @@ def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict
 
     Raises:
         SchemaError: a label, type or pattern the schema does not allow, an edge to a node
-            that will not exist, or a node id given twice with two labels.
+            that will not exist, a node id given twice with two labels, or a stored node given
+            another label.
     """
     labels: dict[str, str] = {}
     for node in changes.nodes:
@@ -181,6 +183,10 @@ def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict
         if labels.get(node.id, node.label) != node.label:
             raise SchemaError(f"node {node.id!r} given as {labels[node.id]} and as {node.label}")
         labels[node.id] = node.label
+    if labels:  # an id names one thing: a stored node keeps its label
+        for node_id, stored in existing_labels(set(labels)).items():
+            if stored != labels[node_id]:
+                raise SchemaError(f"node {node_id!r} is a {stored}; it cannot become a {labels[node_id]}")
     wanted = {e.source for e in changes.edges} | {e.target for e in changes.edges}
     missing_in_batch = wanted - labels.keys()
     if missing_in_batch:

@@ -16,7 +16,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ConstraintError, ServiceUnavailable
 
 from graph import cypher
-from graph.errors import StoreError
+from graph.errors import SchemaError, StoreError
 from graph.neo4j_store import BATCH_SIZE, Neo4jStore
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
@@ -248,12 +248,10 @@ def test_sync_from_sqlite_gives_identical_reads(neo4j, tmp_path):
         source.close()
 
 
-def test_relabelled_node_keeps_one_schema_label(neo4j):
+def test_a_stored_node_cannot_change_label(neo4j):
     neo4j.upsert_nodes([Node("kunming", "Enterprise", {"name": "昆明", **SRC})])
-    result = neo4j.upsert_nodes([Node("kunming", "Region", {"name": "昆明", **SRC})])
-    assert (result.nodes_created, result.nodes_updated) == (0, 1)
-    assert neo4j.get_node("kunming").label == "Region"
-    assert run(neo4j, "MATCH (n:Node {id: 'kunming'}) RETURN labels(n) AS labels") == [
-        {"labels": ["Node", "Region"]}
-    ]
-    assert neo4j.counts() == {"Region": 1}
+    with pytest.raises(SchemaError, match="cannot become a Region"):
+        neo4j.upsert_nodes([Node("kunming", "Region", {"name": "昆明", **SRC})])
+    assert neo4j.get_node("kunming").label == "Enterprise"
+    (row,) = run(neo4j, "MATCH (n:Node {id: 'kunming'}) RETURN labels(n) AS labels")
+    assert sorted(row["labels"]) == ["Enterprise", "Node"]

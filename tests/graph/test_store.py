@@ -177,3 +177,17 @@ def test_expectations_are_checked_inside_the_write(store):
     assert store.counts() == before
     assert store.get_node("chalco").props["name"] == "中国铝业股份有限公司"
     assert store.get_node("newco") is None and store.get_node("x1") is None
+
+
+def test_a_stored_node_keeps_its_label(store):
+    store.apply(small_graph())
+    with pytest.raises(SchemaError, match="'al' is a Industry; it cannot become a Enterprise"):
+        store.upsert_nodes([Node("al", "Enterprise", {"name": "绿色铝", **SRC})])
+    assert store.get_node("al").label == "Industry"
+
+
+def test_find_nodes_with_list_and_odd_keys_agrees_on_both_backends(store):
+    store.apply(small_graph())
+    assert [n.id for n in store.find_nodes("Enterprise", where={"aliases": ["中铝"]})] == ["chalco"]
+    assert store.find_nodes("Enterprise", where={'we"ird': "x"}) == []
+    assert [n.id for n in store.find_nodes("ChainNode", where={"stage": "upstream", "missing": None})] == ["al-alumina"]
