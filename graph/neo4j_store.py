@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import networkx as nx
 from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, RoutingControl
@@ -33,12 +33,15 @@ from graph.store import (
     Node,
     ProgressFn,
     StoreConveniences,
+    T,
     WriteResult,
+    batches,
     build_view,
     canonical_props,
     check_changes,
     check_expectations,
     industry_view,
+    zero_counts,
 )
 
 BATCH_SIZE = 1000
@@ -48,12 +51,10 @@ CONNECTION_TIMEOUT_S = 15.0
 # The store speaks Bolt only (the driver's HTTP Query API is a preview with other semantics).
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
-T = TypeVar("T")
 
 
 def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    return batches(items, size)
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
@@ -255,17 +256,7 @@ class Neo4jStore(StoreConveniences):
             lambda ids: {r["id"]: json.loads(r["props"]) for r in tx.run(cypher.EXISTING_NODES, ids=ids)},
         )
         check_changes(changes, lambda ids: self._labels_of(tx, ids))
-        counts = dict.fromkeys(
-            (
-                "nodes_created",
-                "nodes_updated",
-                "nodes_deleted",
-                "edges_created",
-                "edges_updated",
-                "edges_deleted",
-            ),
-            0,
-        )
+        counts = zero_counts()
         for batch in _batches(list(changes.nodes)):
             existing = {
                 r["id"]: (r["label"], r["props"])

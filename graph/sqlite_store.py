@@ -24,10 +24,13 @@ from graph.store import (
     Node,
     ProgressFn,
     StoreConveniences,
+    T,
     WriteResult,
+    batches,
     canonical_props,
     check_changes,
     check_expectations,
+    zero_counts,
 )
 from graph.view import build_view, industry_view
 
@@ -62,9 +65,8 @@ def default_db_path() -> Path:
     return base / "chainkg" / "chainkg.db"
 
 
-def _batches(items: list[Any], size: int = BATCH_SIZE) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
+    return batches(items, size)
 
 
 class SqliteStore(StoreConveniences):
@@ -115,17 +117,7 @@ class SqliteStore(StoreConveniences):
 
     def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
         conn = self._conn
-        counts = dict.fromkeys(
-            (
-                "nodes_created",
-                "nodes_updated",
-                "nodes_deleted",
-                "edges_created",
-                "edges_updated",
-                "edges_deleted",
-            ),
-            0,
-        )
+        counts = zero_counts()
         for batch in _batches(list(changes.nodes)):
             existing = self._existing_nodes([n.id for n in batch])
             rows = []

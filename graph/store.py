@@ -8,9 +8,9 @@ preconditions (`expect`) still hold inside that transaction. Reads return
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import networkx as nx
 
@@ -158,6 +158,21 @@ class StoreConveniences:
 
     def delete_nodes(self, ids: Iterable[str]) -> WriteResult:
         return self.apply(ChangeSet(delete_nodes=tuple(ids)))
+
+
+T = TypeVar("T")
+WRITE_COUNTS = ("nodes_created", "nodes_updated", "nodes_deleted", "edges_created", "edges_updated", "edges_deleted")
+
+
+def batches(items: list[T], size: int) -> Iterator[list[T]]:
+    """`items` in consecutive slices of at most `size` (the unit of one batched write)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def zero_counts() -> dict[str, int]:
+    """The counters a backend's write fills in, as WriteResult takes them."""
+    return dict.fromkeys(WRITE_COUNTS, 0)
 
 
 def canonical_props(props: Mapping[str, Any]) -> str:
