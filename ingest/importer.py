@@ -106,6 +106,7 @@ class ImportContext:
     region_ids: frozenset[str]
     chain_node_ids: frozenset[str]
     chain_node_names: Mapping[str, str] = field(default_factory=dict)
+    chain_edges: frozenset[tuple[str, str, str]] = frozenset()
     ranking_list_ids: frozenset[str] = frozenset()
     translations: Mapping[str, str] = field(default_factory=dict)
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
@@ -144,6 +145,9 @@ class ImportContext:
             region_ids=frozenset(r.id for r in regions),
             chain_node_ids=frozenset(n.id for n in chain_nodes),
             chain_node_names={fold(str(n.props.get("name", ""))): n.id for n in chain_nodes if n.props.get("name")},
+            chain_edges=frozenset(
+                (e.source, e.type, e.target) for t in ("FEEDS", "PART_OF") for e in store.find_edges(type=t)
+            ),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),

@@ -75,10 +75,14 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def _node(plan: ImportPlan, ctx: ImportContext, name: str, provenance: dict[str, Any]) -> str:
+def _node_id(ctx: ImportContext, name: str) -> str:
     """The chain node a table's text names: a node already in the graph with that id or name
     (the vendor's 工业硅 is our 工业硅), else a new one with an id derived from the name."""
-    node_id = name if name in ctx.chain_node_ids else ctx.chain_node_names.get(fold(name)) or stable_id("prod", name)
+    return name if name in ctx.chain_node_ids else ctx.chain_node_names.get(fold(name)) or stable_id("prod", name)
+
+
+def _add_node(plan: ImportPlan, ctx: ImportContext, name: str, provenance: dict[str, Any]) -> str:
+    node_id = _node_id(ctx, name)
     if node_id not in ctx.chain_node_ids and node_id not in plan.nodes:
         plan.add_node(Node(node_id, "ChainNode", {"name": name, **provenance}))
     return node_id
@@ -105,7 +109,9 @@ def _relations(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
     rows = read_table(path, columns)
     result.rows_read = len(rows)
     types: dict[str, dict[str, Any]] = spec.get("types") or {}
-    kinds: dict[frozenset[str], str] = {}
+    kinds: dict[frozenset[str], str] = {
+        frozenset((s, t)): kind for s, kind, t in ctx.chain_edges if kind in EDGES and s != t
+    }
     for row in rows:
         source, target = row.get(spec["from"]), row.get(spec["to"])
         relation = row.get(spec["type"]) if spec.get("type") else ""
@@ -121,14 +127,20 @@ def _relations(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
             continue
         if rule.get("reverse"):
             source, target = target, source
-        pair = frozenset((source, target))
+        a, b = _node_id(ctx, source), _node_id(ctx, target)
+        pair = frozenset((a, b))
         if kinds.setdefault(pair, rule["edge"]) != rule["edge"]:
             result.reject(row, spec.get("type"), f"{source} and {target} are already related as {kinds[pair]}: "
                           "classification and flow never both hold for one pair")  # fmt: skip
             continue
-        a, b = _node(result, ctx, source, provenance), _node(result, ctx, target, provenance)
-        result.add_edge(Edge(a, rule["edge"], b, "", {"relation": relation, **provenance}))
-        result.outcomes.append(RowOutcome(row.line, f"{source} -> {target}", "new", method=rule["edge"]))
+        stored = (a, rule["edge"], b) in ctx.chain_edges  # left as it is: the graph's own fact wins
+        known = stored or (a, rule["edge"], b, "") in result.edges
+        _add_node(result, ctx, source, provenance)
+        _add_node(result, ctx, target, provenance)
+        if not stored:
+            result.add_edge(Edge(a, rule["edge"], b, "", {"relation": relation, **provenance}))
+        # "matched": the graph (or an earlier row) has this relation already
+        result.outcomes.append(RowOutcome(row.line, f"{source} -> {target}", "matched" if known else "new", method=rule["edge"]))
 
 
 def _companies(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[str, Any], provenance: dict[str, Any]) -> None:
@@ -148,7 +160,7 @@ def _companies(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
                           "(import the company list first, e.g. ashare-basic)", company)  # fmt: skip
             continue
         firm = str(match.enterprise_id)
-        node = _node(result, ctx, node_name, provenance)
+        node = _add_node(result, ctx, node_name, provenance)
         props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
         if spec.get("weight"):
             try:

@@ -129,10 +129,15 @@ def test_chain_table_with_a_mapping(tiny, tmp_path):
         import_file(tiny, "chain-table", table, mapping=mapping)
     plan, _ = import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)
     edges = {(e.source, e.type, e.target) for e in plan.changes.edges}
-    # 单晶硅片 and 工业硅 are the curated chain's own nodes (matched by name); N型硅片 is new
+    # 单晶硅片 and 工业硅 are the curated chain's own nodes (matched by name), and the curated
+    # chain already says 工业硅 feeds 单晶硅片: that row is "matched" and the curated edge stays
     n_type = next(n.id for n in plan.changes.nodes if n.props["name"] == "N型硅片")
-    assert edges == {("industrial-silicon", "FEEDS", "si-wafer"), (n_type, "PART_OF", "si-wafer")}
+    assert edges == {(n_type, "PART_OF", "si-wafer")}
     assert [n.props["name"] for n in plan.changes.nodes] == ["N型硅片"]
+    assert (plan.count("matched"), plan.count("new")) == (1, 1)
+    assert tiny.find_edges(source="industrial-silicon", type="FEEDS")[0].props["origin"] == "dataset"
+    again, _ = import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)
+    assert (again.count("matched"), again.count("new")) == (2, 0)
     assert not import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)[1].changed
     # a vendor's sub-product under a curated node does not join the chain the analyses assess
     from graph.view import chain_node_ids
@@ -172,3 +177,13 @@ def test_a_skipped_duplicate_row_writes_nothing_of_its_own(tiny, tmp_path):
     assert plan.count("rejected") == 1
     (node,) = [n for n in tiny.find_nodes("Enterprise") if n.props.get("name", "").startswith("测试甲乙")]
     assert node.props["name"] == "测试甲乙有限公司"
+
+
+def test_a_table_cannot_classify_a_pair_the_graph_has_as_flow(tiny, tmp_path):
+    mapping = write(tmp_path, "m.yaml", (
+        "kind: relations\nfrom: 产品\nto: 原料\ntype: 关系\ntypes: {子类: {edge: PART_OF, reverse: true}}\n"
+        "source: 某供应商产业链表\nas_of: '2025'\nconfidence: medium\n"
+    ))  # fmt: skip
+    table = write(tmp_path, "t.csv", "产品,原料,关系\n工业硅,单晶硅片,子类\n")
+    with pytest.raises(ValidationError, match="already related as FEEDS"):
+        import_file(tiny, "chain-table", table, mapping=mapping)
