@@ -107,6 +107,7 @@ class ImportContext:
     chain_node_ids: frozenset[str]
     chain_node_names: Mapping[str, str] = field(default_factory=dict)
     chain_edges: frozenset[tuple[str, str, str]] = frozenset()
+    operations: frozenset[tuple[str, str]] = frozenset()
     ranking_list_ids: frozenset[str] = frozenset()
     translations: Mapping[str, str] = field(default_factory=dict)
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
@@ -148,6 +149,7 @@ class ImportContext:
             chain_edges=frozenset(
                 (e.source, e.type, e.target) for t in ("FEEDS", "PART_OF") for e in store.find_edges(type=t)
             ),
+            operations=frozenset((e.source, e.target) for e in store.find_edges(type="OPERATES_IN")),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),

@@ -168,5 +168,6 @@ def _companies(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
             except ValueError:
                 result.reject(row, spec["weight"], f"weight {row.get(spec['weight'])!r} is not a number", company)
                 continue
-        result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))
+        if (firm, node) not in ctx.operations:  # an operation the graph already has stays as it is
+            result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))
         result.outcomes.append(RowOutcome(row.line, company, "matched", firm, match.method, match.confidence))

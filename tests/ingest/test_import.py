@@ -187,3 +187,12 @@ def test_a_table_cannot_classify_a_pair_the_graph_has_as_flow(tiny, tmp_path):
     table = write(tmp_path, "t.csv", "产品,原料,关系\n工业硅,单晶硅片,子类\n")
     with pytest.raises(ValidationError, match="already related as FEEDS"):
         import_file(tiny, "chain-table", table, mapping=mapping)
+
+
+def test_a_company_table_leaves_the_graphs_own_operations_as_they_are(tiny, tmp_path):
+    mapping = write(tmp_path, "c.yaml", "kind: companies\ncompany: code\nnode: product\nrole: player\nsource: x\nas_of: '2021'\nconfidence: low\n")
+    # tongwei leads si-cell in the curated data; the vendor says player on 电池片: the curated row stays
+    plan, written = import_file(tiny, "chain-table", write(tmp_path, "c.csv", "code,product\n600438,电池片\n"), mapping=mapping)
+    assert plan.count("matched") == 1 and not written.changed
+    (edge,) = tiny.find_edges(source="tongwei", type="OPERATES_IN", target="si-cell")
+    assert (edge.props["role"], edge.props["origin"]) == ("leader", "dataset")
