@@ -36,13 +36,12 @@ from graph.store import (
     T,
     WriteResult,
     batches,
-    build_view,
     canonical_props,
     check_changes,
     check_expectations,
-    industry_view,
     zero_counts,
 )
+from graph.view import build_view, industry_view
 
 BATCH_SIZE = 1000
 # Property names the layout uses itself; props with these names live only in the JSON copy.

@@ -16,11 +16,9 @@ import networkx as nx
 
 from graph import schema
 from graph.errors import ConflictError, SchemaError
-from graph.view import build_view, chain_node_ids, industry_view
 
 ProgressFn = Callable[[int], None]
 
-__all__ = ["build_view", "chain_node_ids", "industry_view"]  # re-exported for backends
 
 
 @dataclass(frozen=True)
