@@ -90,6 +90,7 @@ class SqliteStore(StoreConveniences):
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
         self._view: nx.MultiDiGraph | None = None
+        self._industry_views: dict[str, nx.MultiDiGraph] = {}
         self._view_version: tuple[int, int] | None = None
         self._writes = 0
 
@@ -289,15 +290,68 @@ class SqliteStore(StoreConveniences):
         return nodes, edges
 
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
+        """The whole graph, or one industry's part of it. An industry's part is read with a few
+        queries instead of the whole file (which after a large import can take seconds to load),
+        then trimmed by `industry_view`, the one definition of what an industry's analyses need."""
         with self._lock:
             version = (self._conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
-            if self._view is None or self._view_version != version:
-                self._view = build_view(*self._all())
+            if self._view_version != version:
+                self._view = None
+                self._industry_views = {}
                 self._view_version = version
-            view = self._view
-        if industry is None:
-            return view.copy()
-        return industry_view(view, industry)
+            if industry is None:
+                if self._view is None:
+                    self._view = build_view(*self._all())
+                return self._view.copy()
+            if self._view is not None:
+                return industry_view(self._view, industry)
+            if industry not in self._industry_views:
+                self._industry_views[industry] = industry_view(build_view(*self._around(industry)), industry)
+            return self._industry_views[industry].copy()
+
+    def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
+        """The nodes and edges among everything an analysis of `industry` could reach: its chain
+        (PART_OF closure), whatever points at the chain or the industry, the whole groups of the
+        firms among those, the firms tied to the groups, and every region and ranking list."""
+        conn = self._conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS around(id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM around")
+        conn.execute("INSERT OR IGNORE INTO around VALUES (?)", (industry,))
+        conn.execute(
+            "INSERT OR IGNORE INTO around WITH RECURSIVE chain(id) AS ("
+            " SELECT source FROM edges WHERE type = 'PART_OF' AND target = ?"
+            " UNION SELECT e.source FROM edges e JOIN chain c ON e.target = c.id WHERE e.type = 'PART_OF'"
+            ") SELECT id FROM chain",
+            (industry,),
+        )
+        conn.execute("INSERT OR IGNORE INTO around SELECT e.source FROM edges e JOIN around a ON e.target = a.id")
+        conn.execute(
+            "INSERT OR IGNORE INTO around WITH RECURSIVE"
+            " up(id) AS (SELECT a.id FROM around a JOIN nodes n ON n.id = a.id WHERE n.label = 'Enterprise'"
+            "  UNION SELECT e.target FROM edges e JOIN up ON e.source = up.id WHERE e.type = 'SUBSIDIARY_OF'),"
+            " down(id) AS (SELECT id FROM up"
+            "  UNION SELECT e.source FROM edges e JOIN down ON e.target = down.id WHERE e.type = 'SUBSIDIARY_OF')"
+            " SELECT id FROM down"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO around SELECT e.target FROM edges e JOIN around a ON e.source = a.id"
+            " WHERE e.type = 'SUPPLIES' UNION SELECT e.source FROM edges e JOIN around a ON e.target = a.id"
+            " WHERE e.type = 'SUPPLIES'"
+        )
+        conn.execute("INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')")
+        nodes = [
+            Node(r[0], r[1], json.loads(r[2]))
+            for r in conn.execute("SELECT n.id, n.label, n.props FROM nodes n JOIN around a ON a.id = n.id ORDER BY n.id")
+        ]
+        edges = [
+            Edge(r[0], r[1], r[2], r[3], json.loads(r[4]))
+            for r in conn.execute(
+                "SELECT e.source, e.type, e.target, e.key, e.props FROM edges e"
+                " JOIN around s ON s.id = e.source JOIN around t ON t.id = e.target"
+                " ORDER BY e.source, e.type, e.target, e.key"
+            )
+        ]
+        return nodes, edges
 
     def close(self) -> None:
         with self._lock:

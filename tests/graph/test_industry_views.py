@@ -1,0 +1,58 @@
+"""A store hands an industry's analyses exactly `industry_view` of the whole graph, however it
+reads it (the embedded store reads one industry with a few queries instead of the whole file)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from graph.sqlite_store import SqliteStore
+from graph.view import industry_view
+from ingest.build import build
+from tests.test_dataset import INDUSTRIES
+
+
+def as_sets(view: nx.MultiDiGraph) -> tuple[dict, set]:
+    nodes = {n: repr(sorted(d.items())) for n, d in view.nodes(data=True)}
+    edges = {(u, v, k, repr(sorted(d.items()))) for u, v, k, d in view.edges(keys=True, data=True)}
+    return nodes, edges
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("views") / "kg.db"
+    store = SqliteStore(path)
+    build(store)
+    whole = store.graph()
+    store.close()
+    return path, whole
+
+
+@pytest.mark.parametrize("industry", sorted(INDUSTRIES))
+def test_one_industry_read_alone_equals_its_part_of_the_whole(db, industry):
+    path, whole = db
+    store = SqliteStore(path)  # a fresh store: nothing cached, so the industry is read on its own
+    try:
+        alone = store.graph(industry)
+        assert store._view is None, "the whole graph must not have been loaded"
+        assert as_sets(alone) == as_sets(industry_view(whole, industry))
+        alone.remove_node(industry)  # a caller's copy: must not poison the cache
+        assert industry in store.graph(industry)
+    finally:
+        store.close()
+
+
+def test_a_write_refreshes_the_industry_views(db, tmp_path):
+    import shutil
+
+    from graph.store import Node
+
+    copy = tmp_path / "kg.db"
+    shutil.copy(db[0], copy)
+    store = SqliteStore(copy)
+    try:
+        props = {k: v for k, v in store.graph("tobacco").nodes["tobacco"].items() if k != "label"}
+        store.upsert_nodes([Node("tobacco", "Industry", {**props, "lead_department": "测试"})])
+        assert store.graph("tobacco").nodes["tobacco"]["lead_department"] == "测试"
+    finally:
+        store.close()
