@@ -191,7 +191,13 @@ def talent_needs(view: nx.MultiDiGraph, gaps: ChainGaps) -> tuple[TalentNeed, ..
             located = [t for _, t, d in view.out_edges(source, data=True) if d.get("type") == "LOCATED_IN"]
             region = located[0] if located else ""
             offers.append(
-                TrainingOffer(source, name_of(view, source), str(data.get("programme", "")), region in yunnan, name_of(view, region))
+                TrainingOffer(
+                    source,
+                    name_of(view, source),
+                    str(data.get("programme", "")),
+                    region in yunnan,
+                    name_of(view, region),
+                )
             )
         offers.sort(key=lambda o: (not o.in_yunnan, o.name))
         skills = tuple(view.nodes[node.id].get("skills") or ())
@@ -232,7 +238,11 @@ def data_as_of(view: nx.MultiDiGraph, industry: str) -> str:
     """The newest `as_of` among the facts about the industry's chain and the firms on it."""
     members = chain_node_ids(view, industry)
     dates = [str(view.nodes[n].get("as_of", "")) for n in members]
-    dates += [str(d.get("as_of", "")) for s, t, d in view.edges(data=True) if d.get("type") == "OPERATES_IN" and t in members]
+    dates += [
+        str(d.get("as_of", ""))
+        for s, t, d in view.edges(data=True)
+        if d.get("type") == "OPERATES_IN" and t in members
+    ]
     return max((d for d in dates if d), default="")
 
 

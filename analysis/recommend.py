@@ -154,7 +154,11 @@ def _by_relevance(ctx: TargetContext, firms: set[str]) -> list[str]:
     chain = {n.id for n in ctx.gaps.nodes}
 
     def links(firm: str) -> int:
-        return sum(1 for _, t, d in ctx.view.out_edges(firm, data=True) if d.get("type") == "OPERATES_IN" and t in chain)
+        return sum(
+            1
+            for _, t, d in ctx.view.out_edges(firm, data=True)
+            if d.get("type") == "OPERATES_IN" and t in chain
+        )
 
     return sorted(firms, key=lambda f: (-links(f), f))
 

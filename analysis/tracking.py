@@ -265,7 +265,11 @@ def progress_report(view: nx.MultiDiGraph, year: int, period: str = "month") -> 
     """
     if period not in ("month", "quarter"):
         raise ValueError(f"period must be month or quarter, not {period!r}")
-    labels = [f"{year}-{m:02d}" for m in range(1, 13)] if period == "month" else [f"{year}Q{q}" for q in range(1, 5)]
+    labels = (
+        [f"{year}-{m:02d}" for m in range(1, 13)]
+        if period == "month"
+        else [f"{year}Q{q}" for q in range(1, 5)]
+    )
     buckets: dict[str, dict[str, Any]] = {
         label: {"signed": [], "major": 0, "started": 0, "production": 0, "funds": 0.0} for label in labels
     }
@@ -354,7 +358,9 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int) -> Bulletin:
         for n, d in view.nodes(data=True)
         if d.get("label") == "Region" and d.get("level") == "prefecture" and str(n).startswith("53")
     }
-    values: dict[str, dict[str, float]] = {p: dict.fromkeys((k for k, _ in BULLETIN_INDICATORS), 0.0) for p in prefectures}
+    values: dict[str, dict[str, float]] = {
+        p: dict.fromkeys((k for k, _ in BULLETIN_INDICATORS), 0.0) for p in prefectures
+    }
     for project in project_facts(view):
         if not project.approved or project.prefecture not in values:
             continue

@@ -260,7 +260,9 @@ def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | N
     node = store.get_node(user_id(str(payload.get("u", ""))))
     if node is None or node.label != "User":
         return None
-    if str(node.props.get("token_sha256", ""))[:16] != payload.get("k") or payload.get("s") != _session_of(node):
+    if str(node.props.get("token_sha256", ""))[:16] != payload.get("k") or payload.get("s") != _session_of(
+        node
+    ):
         return None
     return node
 
@@ -368,8 +370,11 @@ def require_user(request: Request, store: StoreDep) -> Node:
     """
     header = request.headers.get("authorization", "")
     if not header:
-        raise HTTPException(401, "请提供访问令牌 (authentication required: Authorization: Bearer <token>)",
-                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise HTTPException(
+            401,
+            "请提供访问令牌 (authentication required: Authorization: Bearer <token>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     scheme, _, token = header.partition(" ")
     node = user_by_token(store, token.strip()) if scheme.lower() == "bearer" else None
     if node is None:

@@ -48,7 +48,9 @@ err = Console(stderr=True, soft_wrap=True)
 
 json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 industry_arg = click.argument("industry")
-prefecture_opt = click.option("--prefecture", "-p", default=None, help="A Yunnan prefecture (code or name, e.g. 曲靖).")
+prefecture_opt = click.option(
+    "--prefecture", "-p", default=None, help="A Yunnan prefecture (code or name, e.g. 曲靖)."
+)
 
 
 def friendly_errors(func: F) -> F:
@@ -104,7 +106,11 @@ def cli() -> None:
 
 @cli.command()
 @click.option(
-    "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Dataset folder (default: the bundled data/).",
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dataset folder (default: the bundled data/).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
 @friendly_errors
@@ -116,17 +122,32 @@ def build(data_dir: Path | None, as_json: bool) -> None:
     with opened_store() as store:
         changes = plan_build(store, data_dir)
         with Progress(
-            TextColumn("写入知识图谱 writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),         console=err, transient=True,     ) as bar:  # fmt: skip
+            TextColumn("写入知识图谱 writing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("build", total=len(changes))
             result = store.apply(changes, progress=lambda n: bar.advance(task, n))
     summary = {
-        "nodes_created": result.nodes_created,     "nodes_updated": result.nodes_updated,     "nodes_deleted": result.nodes_deleted,     "edges_created": result.edges_created,     "edges_updated": result.edges_updated,     "edges_deleted": result.edges_deleted,     "changed": result.changed, }
+        "nodes_created": result.nodes_created,
+        "nodes_updated": result.nodes_updated,
+        "nodes_deleted": result.nodes_deleted,
+        "edges_created": result.edges_created,
+        "edges_updated": result.edges_updated,
+        "edges_deleted": result.edges_deleted,
+        "changed": result.changed,
+    }
     if as_json:
         print_json(summary)
     elif result.changed:
         out.print(
             f"built: nodes +{result.nodes_created} ~{result.nodes_updated} -{result.nodes_deleted}, "
-            f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",         highlight=False,     )
+            f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",
+            highlight=False,
+        )
     else:
         out.print("already up to date: nothing changed", highlight=False)
 
@@ -146,7 +167,13 @@ def stats(as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--to", "target", type=click.Choice(["neo4j", "sqlite"]), required=True,           help="The backend to copy into; the other one is the source.")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["neo4j", "sqlite"]),
+    required=True,
+    help="The backend to copy into; the other one is the source.",
+)
 @click.option("--prune", is_flag=True, help="Also delete what the target has and the source does not.")
 @friendly_errors
 def sync(target: str, prune: bool) -> None:
@@ -163,7 +190,9 @@ def sync(target: str, prune: bool) -> None:
     source, sink = open_store(source_settings), open_store(target_settings)
     try:
         changes = sync_changes(source, sink, prune=prune)
-        with Progress(TextColumn("同步 syncing"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("同步 syncing"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+        ) as bar:
             task = bar.add_task("sync", total=len(changes))
             result = sink.apply(changes, progress=lambda n: bar.advance(task, n))
     finally:
@@ -171,7 +200,9 @@ def sync(target: str, prune: bool) -> None:
         sink.close()
     out.print(
         f"synced to {target}: nodes +{result.nodes_created} ~{result.nodes_updated} -{result.nodes_deleted}, "
-        f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",     highlight=False, )
+        f"edges +{result.edges_created} ~{result.edges_updated} -{result.edges_deleted}",
+        highlight=False,
+    )
 
 
 @cli.command()
@@ -194,14 +225,27 @@ def sources(as_json: bool) -> None:
 @click.argument("source")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--edition", default=None, help="The list's edition (year); default: a year in the file name.")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Column mapping (YAML) for the chain-table source.")
-@click.option("--dry-run", is_flag=True, help="Report only: every problem, and what would change; write nothing.")
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Column mapping (YAML) for the chain-table source.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Report only: every problem, and what would change; write nothing."
+)
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and list the skipped ones.")
 @json_flag
 @friendly_errors
-def import_(source: str, file: Path, edition: str | None, mapping: Path | None, dry_run: bool,
-            skip_invalid: bool, as_json: bool) -> None:
+def import_(
+    source: str,
+    file: Path,
+    edition: str | None,
+    mapping: Path | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    as_json: bool,
+) -> None:
     """Import a published list or table (see `chainkg sources`): report first, then one transaction.
 
     Firms are matched to enterprises already in the graph by stock code, name, alias or
@@ -210,20 +254,29 @@ def import_(source: str, file: Path, edition: str | None, mapping: Path | None, 
     from ingest.importer import import_file
 
     with opened_store() as store:
-        plan, result = import_file(store, source, file, edition=edition, mapping=mapping,
-                                   dry_run=dry_run, skip_invalid=skip_invalid)  # fmt: skip
+        plan, result = import_file(
+            store, source, file, edition=edition, mapping=mapping, dry_run=dry_run, skip_invalid=skip_invalid
+        )
     summary = plan.summary()
-    summary["written"] = None if result is None else {
-        "nodes_created": result.nodes_created, "nodes_updated": result.nodes_updated,
-        "edges_created": result.edges_created, "edges_updated": result.edges_updated,
-        "changed": result.changed,
-    }  # fmt: skip
+    summary["written"] = (
+        None
+        if result is None
+        else {
+            "nodes_created": result.nodes_created,
+            "nodes_updated": result.nodes_updated,
+            "edges_created": result.edges_created,
+            "edges_updated": result.edges_updated,
+            "changed": result.changed,
+        }
+    )
     if as_json:
-        print_json({
-            **summary,
-            "uncertain_rows": [asdict(o) for o in plan.outcomes if o.status == "uncertain"],
-            "problems": plan.problems,
-        })  # fmt: skip
+        print_json(
+            {
+                **summary,
+                "uncertain_rows": [asdict(o) for o in plan.outcomes if o.status == "uncertain"],
+                "problems": plan.problems,
+            }
+        )
         return
     out.print(
         f"{plan.source} {plan.edition or ''} {file}: read {summary['rows_read']} rows; "
@@ -233,13 +286,18 @@ def import_(source: str, file: Path, edition: str | None, mapping: Path | None, 
     )
     confirmed = sum(1 for note in plan.notes if "confirms the curated" in note)
     if confirmed:
-        out.print(f"  {confirmed} rows confirm memberships already in the curated dataset (kept as curated)", highlight=False)
+        out.print(
+            f"  {confirmed} rows confirm memberships already in the curated dataset (kept as curated)",
+            highlight=False,
+        )
     methods: dict[str, int] = {}
     for outcome in plan.outcomes:
         if outcome.status == "matched":
             methods[outcome.method] = methods.get(outcome.method, 0) + 1
     if methods:
-        out.print("  matched by " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())), highlight=False)
+        out.print(
+            "  matched by " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())), highlight=False
+        )
     for outcome in [o for o in plan.outcomes if o.status == "uncertain"][:30]:
         out.print(f"  review line {outcome.line}: {outcome.name} — {outcome.detail}", highlight=False)
     for problem in plan.problems[:50]:
@@ -248,18 +306,24 @@ def import_(source: str, file: Path, edition: str | None, mapping: Path | None, 
         out.print("dry run: nothing written", highlight=False)
     elif result is not None:
         out.print(
-            "nothing changed (already imported)" if not result.changed else
-            f"written: nodes +{result.nodes_created} ~{result.nodes_updated}, "
+            "nothing changed (already imported)"
+            if not result.changed
+            else f"written: nodes +{result.nodes_created} ~{result.nodes_updated}, "
             f"edges +{result.edges_created} ~{result.edges_updated}",
             highlight=False,
-        )  # fmt: skip
+        )
 
 
 @cli.command()
 @industry_arg
 @prefecture_opt
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default=None,
-              help="Output format (default: from the file's extension).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "docx"]),
+    default=None,
+    help="Output format (default: from the file's extension).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @friendly_errors
 def plan(industry: str, prefecture: str | None, fmt: str | None, output: Path) -> None:
@@ -294,7 +358,9 @@ def export_targets(industry: str, prefecture: str | None, output: Path, top: int
 
     with opened_store() as store:
         chosen = industry_id(store, industry)
-        data = render_plan(store.graph(chosen), chosen, "xlsx", prefecture=prefecture_id(store, prefecture), top=top)
+        data = render_plan(
+            store.graph(chosen), chosen, "xlsx", prefecture=prefecture_id(store, prefecture), top=top
+        )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     out.print(f"wrote {output}", highlight=False)
@@ -303,8 +369,6 @@ def export_targets(industry: str, prefecture: str | None, output: Path, top: int
 def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str:
     names = [f["name"] if isinstance(f, dict) else f.name for f in firms]
     return "、".join(names[:limit]) + (f" 等{len(names)}家" if len(names) > limit else "")
-
-
 
 
 @cli.command()
@@ -331,10 +395,15 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
     )
     for node in result.nodes:
         table.add_row(
-            f"{node.priority:.2f}", f"{node.name} ({node.id})", STAGE_ZH.get(node.stage, node.stage),
-            STATUS_ZH[node.status], f"{node.criticality:.2f}", GAP_TYPE_ZH.get(node.gap_type, node.gap_type),
-            node.action or "-", _firms(node.local_firms) or "-",
-        )  # fmt: skip
+            f"{node.priority:.2f}",
+            f"{node.name} ({node.id})",
+            STAGE_ZH.get(node.stage, node.stage),
+            STATUS_ZH[node.status],
+            f"{node.criticality:.2f}",
+            GAP_TYPE_ZH.get(node.gap_type, node.gap_type),
+            node.action or "-",
+            _firms(node.local_firms) or "-",
+        )
     out.print(table)
 
 
@@ -356,7 +425,9 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
     if as_json:
         print_json([recommendation_json(r) for r in recs])
         return
-    title = f"{view.nodes[chosen]['name']} 招商目标企业" + (f" · {recs[0].node_name}" if node_id and recs else "")
+    title = f"{view.nodes[chosen]['name']} 招商目标企业" + (
+        f" · {recs[0].node_name}" if node_id and recs else ""
+    )
     table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由"))
     for rank, rec in enumerate(recs, start=1):
         reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value > 0)
@@ -368,7 +439,9 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
 
 @cli.command()
 @industry_arg
-@click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Size of the leader set.")
+@click.option(
+    "--k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Size of the leader set."
+)
 @prefecture_opt
 @json_flag
 @friendly_errors
@@ -389,7 +462,12 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
         caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}",
     )
     for rank, pick in enumerate(result.picks, start=1):
-        table.add_row(str(rank), pick.name, "、".join(view.nodes[n]["name"] for n in pick.new_gaps), f"{pick.marginal_gain:.2f}")
+        table.add_row(
+            str(rank),
+            pick.name,
+            "、".join(view.nodes[n]["name"] for n in pick.new_gaps),
+            f"{pick.marginal_gain:.2f}",
+        )
     out.print(table)
     hq_table = make_table("总部经济目标企业", ("企业", "建议总部类型", "理由"))
     for target in hq:
@@ -399,7 +477,9 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
 
 @cli.command()
 @industry_arg
-@click.option("--add", "adds", multiple=True, required=True, help="An enterprise that lands (id or name); repeatable.")
+@click.option(
+    "--add", "adds", multiple=True, required=True, help="An enterprise that lands (id or name); repeatable."
+)
 @prefecture_opt
 @json_flag
 @friendly_errors

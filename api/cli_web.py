@@ -36,8 +36,14 @@ def serve(host: str, port: int) -> None:
 
 @cli.command()
 @click.argument("industry")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The HTML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The HTML file to write.",
+)
 @click.option("--prefecture", "-p", default=None, help="A Yunnan prefecture (code or name, e.g. 曲靖).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @friendly_errors

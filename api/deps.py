@@ -27,7 +27,11 @@ __all__ = ["NAME_MAX", "StoreDep", "chain_node_id", "enterprise_id", "industry_i
 def industry_param(
     store: StoreDep,
     industry: Annotated[
-        str, Path(max_length=NAME_MAX, description="industry slug, Chinese or English name (绿色铝, green-aluminium)")
+        str,
+        Path(
+            max_length=NAME_MAX,
+            description="industry slug, Chinese or English name (绿色铝, green-aluminium)",
+        ),
     ],
 ) -> str:
     return industry_id(store, industry)

@@ -44,14 +44,23 @@ def error_body(exc: Exception) -> ErrorPublic:
     """The status and body for any exception: the single mapping from errors to HTTP."""
     if isinstance(exc, NotFoundError):
         return ErrorPublic(
-            status=404, code="not_found", message=str(exc), kind=exc.kind, key=exc.key, suggestions=exc.suggestions
+            status=404,
+            code="not_found",
+            message=str(exc),
+            kind=exc.kind,
+            key=exc.key,
+            suggestions=exc.suggestions,
         )
     if isinstance(exc, RequestValidationError):
         problems = [
-            f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
+            for err in exc.errors()
         ]
         return ErrorPublic(
-            status=422, code="invalid_request", message="malformed request: " + "; ".join(problems), problems=problems
+            status=422,
+            code="invalid_request",
+            message="malformed request: " + "; ".join(problems),
+            problems=problems,
         )
     if isinstance(exc, ValidationError):
         return ErrorPublic(status=422, code="invalid", message=str(exc), problems=exc.problems)
@@ -66,9 +75,13 @@ def error_body(exc: Exception) -> ErrorPublic:
     if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
         # Starlette's own parse failures (a body that is not UTF-8 JSON, a broken form): malformed input
         problem = f"body: {exc.detail}"
-        return ErrorPublic(status=422, code="invalid_request", message=f"malformed request: {problem}", problems=[problem])
+        return ErrorPublic(
+            status=422, code="invalid_request", message=f"malformed request: {problem}", problems=[problem]
+        )
     if isinstance(exc, StarletteHTTPException):
-        message = {404: "no such page or route", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
+        message = {404: "no such page or route", 405: "method not allowed"}.get(
+            exc.status_code, str(exc.detail)
+        )
         return ErrorPublic(status=exc.status_code, code="http_error", message=message)
     return ErrorPublic(status=500, code="internal", message="internal error; it has been logged")
 

@@ -16,7 +16,9 @@ class ErrorPublic(BaseModel):
     """The one body of every error: what went wrong, and for an unknown id the close matches."""
 
     status: int = Field(description="the HTTP status code, repeated")
-    code: str = Field(description="not_found | invalid_request | invalid | http_error | store_unavailable | internal")
+    code: str = Field(
+        description="not_found | invalid_request | invalid | http_error | store_unavailable | internal"
+    )
     message: str
     kind: str | None = Field(None, description="for not_found: what kind of id (industry, enterprise, ...)")
     key: str | None = Field(None, description="for not_found: the id or name that was asked for")
@@ -144,7 +146,9 @@ class LeadersPublic(BaseModel):
 class ScenarioCreate(BaseModel):
     """Enterprises (ids or names) that land in a prefecture (code or name; Yunnan when omitted)."""
 
-    enterprises: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=50)
+    enterprises: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=50
+    )
     prefecture: str | None = Field(None, max_length=200)
 
 

@@ -116,13 +116,15 @@ def link_json(view: nx.MultiDiGraph, node_id: str) -> dict[str, Any]:
 
 def _out(view: nx.MultiDiGraph, node: str, edge_type: str) -> list[tuple[str, dict[str, Any]]]:
     return sorted(
-        ((t, d) for _, t, d in view.out_edges(node, data=True) if d.get("type") == edge_type), key=lambda p: p[0]
+        ((t, d) for _, t, d in view.out_edges(node, data=True) if d.get("type") == edge_type),
+        key=lambda p: p[0],
     )
 
 
 def _in(view: nx.MultiDiGraph, node: str, edge_type: str) -> list[tuple[str, dict[str, Any]]]:
     return sorted(
-        ((s, d) for s, _, d in view.in_edges(node, data=True) if d.get("type") == edge_type), key=lambda p: p[0]
+        ((s, d) for s, _, d in view.in_edges(node, data=True) if d.get("type") == edge_type),
+        key=lambda p: p[0],
     )
 
 
@@ -258,7 +260,9 @@ def stage_columns(flow: nx.DiGraph, stages: Mapping[str, str]) -> dict[str, int]
     return columns
 
 
-def chain_graph_json(view: nx.MultiDiGraph, gaps: ChainGaps, *, with_enterprises: bool = False) -> dict[str, Any]:
+def chain_graph_json(
+    view: nx.MultiDiGraph, gaps: ChainGaps, *, with_enterprises: bool = False
+) -> dict[str, Any]:
     """The chain of one industry as nodes (with status, criticality and a column from upstream
     to downstream) and edges (FEEDS flow, PART_OF classification); with the enterprises that
     operate on it and their OPERATES_IN edges when asked."""

@@ -16,7 +16,14 @@ from analysis.plans import IndustryPlan
 from api.present import GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
 
 STATUS_COLOUR = {"strong": "#2e7d32", "weak": "#f9a825", "missing": "#c62828"}
-CJK_FONT_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Serif CJK SC")
+CJK_FONT_NAMES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK",
+    "Source Han Sans",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Serif CJK SC",
+)
 
 
 def _pct(value: float | None) -> str:
@@ -32,7 +39,8 @@ def plan_title(plan: IndustryPlan) -> str:
 
 def chain_rows(plan: IndustryPlan) -> list[list[str]]:
     return [
-        [STAGE_ZH.get(s.stage, s.stage), str(s.nodes), str(s.strong), str(s.weak), str(s.missing)] for s in plan.stages
+        [STAGE_ZH.get(s.stage, s.stage), str(s.nodes), str(s.strong), str(s.weak), str(s.missing)]
+        for s in plan.stages
     ]
 
 
@@ -83,7 +91,13 @@ def talent_rows(plan: IndustryPlan) -> list[list[str]]:
         return "；".join(f"{o.name}（{o.programme}）" for o in items) or "—"  # type: ignore[attr-defined]
 
     return [
-        [n.node_name, STATUS_ZH[n.status], "、".join(n.skills) or "待补充", offers(n.in_yunnan), offers(n.elsewhere)]
+        [
+            n.node_name,
+            STATUS_ZH[n.status],
+            "、".join(n.skills) or "待补充",
+            offers(n.in_yunnan),
+            offers(n.elsewhere),
+        ]
         for n in plan.talent
     ]
 
@@ -131,13 +145,38 @@ def outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]
         f"（全部缺口 {p.leaders.total_gap_weight:.2f}）。"
     )
     return [
-        (1, plan_title(p), f"依据：云政办函〔2022〕97号《云南省实施招大引强专项行动若干措施》第三条。{intro}", None),
-        (1, "一、产业与产业链", "产业链各阶段的环节数量与在滇布局情况如下（完整度按环节关键度加权）。", "chain"),
-        (2, "薄弱与缺失环节（按优先级）", "补链：填补缺失环节；强链：做强薄弱环节；延链：在优势环节的前沿延伸。", "gaps"),
+        (
+            1,
+            plan_title(p),
+            f"依据：云政办函〔2022〕97号《云南省实施招大引强专项行动若干措施》第三条。{intro}",
+            None,
+        ),
+        (
+            1,
+            "一、产业与产业链",
+            "产业链各阶段的环节数量与在滇布局情况如下（完整度按环节关键度加权）。",
+            "chain",
+        ),
+        (
+            2,
+            "薄弱与缺失环节（按优先级）",
+            "补链：填补缺失环节；强链：做强薄弱环节；延链：在优势环节的前沿延伸。",
+            "gaps",
+        ),
         (1, "二、产业招商方案", p.quota.text, None),
-        (2, "目标企业清单", "得分为六项之和：环节匹配、规模与榜单、链主带动、以商招商、在滇布局、资源匹配。", "targets"),
+        (
+            2,
+            "目标企业清单",
+            "得分为六项之和：环节匹配、规模与榜单、链主带动、以商招商、在滇布局、资源匹配。",
+            "targets",
+        ),
         (2, "链主企业组合", leaders, "leaders"),
-        (2, "总部经济目标（措施第二条）", "鼓励在滇设立面向南亚东南亚的区域总部、中国区总部和功能性总部。", "headquarters"),
+        (
+            2,
+            "总部经济目标（措施第二条）",
+            "鼓励在滇设立面向南亚东南亚的区域总部、中国区总部和功能性总部。",
+            "headquarters",
+        ),
         (1, "三、人才招引方案", "针对薄弱与缺失环节所需的技能，以及省内外的培养机构。", "talent"),
         (1, "四、产业支持政策", "与本产业及其环节相关的支持政策（以原文为准）。", "policies"),
         (
@@ -209,7 +248,9 @@ def plan_html(plan: IndustryPlan, map_png: bytes | None = None) -> str:
             if not rows:
                 parts.append("<p>（暂无）</p>")
                 continue
-            parts.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead><tbody>")
+            parts.append(
+                "<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead><tbody>"
+            )
             parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows]
             parts.append("</tbody></table>")
     parts.append("</body></html>")
@@ -265,7 +306,9 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
     font_file = cjk_font()
     font = font_manager.FontProperties(fname=font_file) if font_file else None
     width = max(8.0, 2.2 * (max(x for x, _ in positions.values()) + 1))
-    height = max(5.0, 0.55 * max(sum(1 for p in positions.values() if p[0] == x) for x, _ in positions.values()) + 1.5)
+    height = max(
+        5.0, 0.55 * max(sum(1 for p in positions.values() if p[0] == x) for x, _ in positions.values()) + 1.5
+    )
     fig, ax = plt.subplots(figsize=(min(width, 22), min(height, 16)), dpi=110)
     nx.draw_networkx_edges(flow, positions, ax=ax, arrows=True, edge_color="#999999", width=0.8, arrowsize=8)
     by_id = {n.id: n for n in gaps.nodes}
@@ -349,7 +392,16 @@ def targets_xlsx(plan: IndustryPlan, path: Path | io.BytesIO) -> None:
     header, rows = _table(plan, "targets")
     sheet.append([*header, "企业ID", "环节ID", "计入年度目标"])
     for target, row in zip(plan.targets, rows, strict=True):
-        sheet.append([*row[:4], target.score, *row[5:], target.enterprise_id, target.node_id, "是" if target.qualifies_for_quota else "否"])
+        sheet.append(
+            [
+                *row[:4],
+                target.score,
+                *row[5:],
+                target.enterprise_id,
+                target.node_id,
+                "是" if target.qualifies_for_quota else "否",
+            ]
+        )
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFGHIJ", (6, 28, 20, 8, 8, 24, 80, 18, 22, 10), strict=True):
@@ -370,12 +422,17 @@ def targets_xlsx(plan: IndustryPlan, path: Path | io.BytesIO) -> None:
     book.save(str(path) if isinstance(path, Path) else path)
 
 
-PLAN_FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
-                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+PLAN_FORMATS = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
-def render_plan(view: nx.MultiDiGraph, industry: str, fmt: str, *, prefecture: str | None = None, top: int = 20) -> bytes:
+def render_plan(
+    view: nx.MultiDiGraph, industry: str, fmt: str, *, prefecture: str | None = None, top: int = 20
+) -> bytes:
     """The drafted plan of `industry` as the bytes of one file: md, html, docx, or the target
     list as xlsx. The one entry point the CLI and the web app share.
 

@@ -64,20 +64,41 @@ def report_json(report: TrackingReport) -> dict[str, Any]:
 
 def _quota_rows(report: TrackingReport) -> list[list[Any]]:
     return [
-        [r.name, r.quota if r.quota is not None else "—", r.count, r.investment_yi,
-         "—" if r.met is None else ("已完成" if r.met else "未完成")]
+        [
+            r.name,
+            r.quota if r.quota is not None else "—",
+            r.count,
+            r.investment_yi,
+            "—" if r.met is None else ("已完成" if r.met else "未完成"),
+        ]
         for r in report.quota.rows
-    ]  # fmt: skip
+    ]
 
 
-PROGRESS_HEADER = ["时段", "签约项目数", "签约投资额（亿元）", "其中10亿元以上", "开工项目数", "投产项目数", "新增到位资金（亿元）"]
+PROGRESS_HEADER = [
+    "时段",
+    "签约项目数",
+    "签约投资额（亿元）",
+    "其中10亿元以上",
+    "开工项目数",
+    "投产项目数",
+    "新增到位资金（亿元）",
+]
 QUOTA_HEADER = ["产业", "年度目标（个）", "已完成（个）", "投资额（亿元）", "完成情况"]
 BULLETIN_HEADER = ["排名", "州（市）", *(label for _, label in BULLETIN_INDICATORS), "综合得分"]
 
 
 def _progress_rows(report: ProgressReport) -> list[list[Any]]:
     return [
-        [r.period, r.signed, r.signed_investment_yi, r.major_signed, r.started, r.production, r.funds_added_yi]
+        [
+            r.period,
+            r.signed,
+            r.signed_investment_yi,
+            r.major_signed,
+            r.started,
+            r.production,
+            r.funds_added_yi,
+        ]
         for r in report.rows
     ]
 
@@ -94,12 +115,23 @@ def _sections(report: TrackingReport) -> list[tuple[str, list[str], list[list[An
     return [
         ("州市通报", BULLETIN_HEADER, _bulletin_rows(report.bulletin), report.bulletin.method),
         ("产业项目目标", QUOTA_HEADER, _quota_rows(report), report.quota.explanation),
-        ("链主与总部", ["指标", "完成（个）", "年度目标（个）"],
-         [["链主企业项目", len(counts.chain_leaders), counts.chain_leader_target],
-          ["总部项目", len(counts.headquarters), counts.headquarters_target]], counts.explanation),
-        ("月度进展", PROGRESS_HEADER, _progress_rows(report.monthly), "按月统计省级审定项目的签约、开工、投产和资金到位。"),
+        (
+            "链主与总部",
+            ["指标", "完成（个）", "年度目标（个）"],
+            [
+                ["链主企业项目", len(counts.chain_leaders), counts.chain_leader_target],
+                ["总部项目", len(counts.headquarters), counts.headquarters_target],
+            ],
+            counts.explanation,
+        ),
+        (
+            "月度进展",
+            PROGRESS_HEADER,
+            _progress_rows(report.monthly),
+            "按月统计省级审定项目的签约、开工、投产和资金到位。",
+        ),
         ("季度调度", PROGRESS_HEADER, _progress_rows(report.quarterly), "按季度汇总，供季度调度会使用。"),
-    ]  # fmt: skip
+    ]
 
 
 def tracking_xlsx(report: TrackingReport) -> bytes:

@@ -39,7 +39,9 @@ def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
     if exact:  # two firms share the name: say which, never pick one silently
         raise NotFoundError(kind, text, sorted(node.id for node in exact)[:5])
     if len(wanted) >= 2:
-        prefixed = {node.id: node for node in pool if any(n.casefold().startswith(wanted) for n in _names(node))}
+        prefixed = {
+            node.id: node for node in pool if any(n.casefold().startswith(wanted) for n in _names(node))
+        }
         if len(prefixed) == 1:
             return next(iter(prefixed.values()))
     by_name = {name.casefold(): node for node in pool for name in _names(node)}

@@ -51,7 +51,6 @@ CONNECTION_TIMEOUT_S = 15.0
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
-
 def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
     return batches(items, size)
 
@@ -133,9 +132,7 @@ def _is_property_value(value: Any) -> bool:
         return -(2**63) <= value < 2**63
     if isinstance(value, list | tuple) and value:
         kinds = {type(v) for v in value}
-        return len(kinds) == 1 and all(_is_property_value(v) for v in value) and not (
-            kinds & {list, tuple}
-        )
+        return len(kinds) == 1 and all(_is_property_value(v) for v in value) and not (kinds & {list, tuple})
     return False
 
 
@@ -238,9 +235,10 @@ class Neo4jStore(StoreConveniences):
         # switches); counts start afresh each time, and `progress` may hear a batch twice.
         with self._lock:
             try:
-                with self._driver_errors("apply a change set"), self._driver.session(
-                    database=self.database
-                ) as session:
+                with (
+                    self._driver_errors("apply a change set"),
+                    self._driver.session(database=self.database) as session,
+                ):
                     counts = session.execute_write(self._write, changes, progress)
             finally:
                 self._view = None
@@ -300,9 +298,9 @@ class Neo4jStore(StoreConveniences):
                 progress(len(key_batch))
         for id_batch in _batches(list(changes.delete_nodes)):
             ids = list(dict.fromkeys(id_batch))
-            counts["edges_deleted"] += tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(
-                strict=True
-            )["edges"]
+            counts["edges_deleted"] += tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(strict=True)[
+                "edges"
+            ]
             counts["nodes_deleted"] += tx.run(cypher.DELETE_NODES, ids=ids).single(strict=True)["nodes"]
             if progress:
                 progress(len(id_batch))
@@ -352,9 +350,10 @@ class Neo4jStore(StoreConveniences):
 
         with self._lock:
             try:
-                with self._driver_errors("clear the graph"), self._driver.session(
-                    database=self.database
-                ) as session:
+                with (
+                    self._driver_errors("clear the graph"),
+                    self._driver.session(database=self.database) as session,
+                ):
                     session.execute_write(clear_all)
             finally:
                 self._view = None
@@ -375,19 +374,13 @@ class Neo4jStore(StoreConveniences):
         records = self._read(cypher.GET_NODE, id=node_id)
         return self._node(records[0]) if records else None
 
-    def find_nodes(
-        self, label: str | None = None, where: Mapping[str, Any] | None = None
-    ) -> list[Node]:
+    def find_nodes(self, label: str | None = None, where: Mapping[str, Any] | None = None) -> list[Node]:
         if label is not None and label not in schema.NODE_LABELS:
             return []
         where = dict(where or {})
         # Strings (the common case, and what the name indexes serve) are matched in Cypher;
         # every item is then checked on the JSON copy, so results equal the embedded store's.
-        pushed = {
-            k: v
-            for k, v in where.items()
-            if isinstance(v, str) and k not in RESERVED_PROPERTIES
-        }
+        pushed = {k: v for k, v in where.items() if isinstance(v, str) and k not in RESERVED_PROPERTIES}
         records = self._read(cypher.find_nodes(label, bool(pushed)), where=pushed)
         nodes = [self._node(r) for r in records]
         return [

@@ -82,7 +82,14 @@ FIELD_ZH: dict[str, str] = {
     "review_status": "审核状态",
     "return_reason": "退回原因",
 }
-TEXT_FIELDS = ("name", "investor_name", "hq_type", "risk_preferential_terms", "risk_preferential_approved_by", "notes")
+TEXT_FIELDS = (
+    "name",
+    "investor_name",
+    "hq_type",
+    "risk_preferential_terms",
+    "risk_preferential_approved_by",
+    "notes",
+)
 BOOL_FIELDS = (
     "chain_leader",
     "headquarters",
@@ -93,15 +100,39 @@ BOOL_FIELDS = (
 MONEY_FIELDS = ("investment_yi", "funds_in_place_yi")
 DATE_FIELDS = tuple(STAGE_DATE.values())
 INPUT_FIELDS = (
-    "name", "county", "industry", "investor", "chain_nodes", *MONEY_FIELDS, "stage", *DATE_FIELDS,
-    *BOOL_FIELDS, *TEXT_FIELDS,
-)  # fmt: skip
-RISK_FIELDS = ("risk_collective_decision", "risk_prior_assessment", "risk_legality_review", "risk_preferential_terms",
-               "risk_preferential_approved_by")  # fmt: skip
+    "name",
+    "county",
+    "industry",
+    "investor",
+    "chain_nodes",
+    *MONEY_FIELDS,
+    "stage",
+    *DATE_FIELDS,
+    *BOOL_FIELDS,
+    *TEXT_FIELDS,
+)
+RISK_FIELDS = (
+    "risk_collective_decision",
+    "risk_prior_assessment",
+    "risk_legality_review",
+    "risk_preferential_terms",
+    "risk_preferential_approved_by",
+)
 # Declared facts: a change to one of these after a review sends the project back to its prefecture
 # (so do changing a recorded signing date and moving the stage back; see `review_reset_causes`).
-DECLARED_FIELDS = ("name", "county", "industry", "investor", "investor_name", "investment_yi", "chain_nodes",
-                   "chain_leader", "headquarters", "hq_type", *RISK_FIELDS)  # fmt: skip
+DECLARED_FIELDS = (
+    "name",
+    "county",
+    "industry",
+    "investor",
+    "investor_name",
+    "investment_yi",
+    "chain_nodes",
+    "chain_leader",
+    "headquarters",
+    "hq_type",
+    *RISK_FIELDS,
+)
 TEXT_MAX = {"name": 200, "notes": 2000}
 TEXT_DEFAULT_MAX = 500
 TRUE_WORDS = {"true", "1", "yes", "y", "on", "是", "有", "√", "✓"}
@@ -205,7 +236,9 @@ def check_role(actor: Actor, action: str) -> None:
     if allowed_roles is None:
         raise PermissionDenied(f"unknown action {action!r}")
     if actor.role not in allowed_roles:
-        raise PermissionDenied(f"{ROLE_ZH.get(actor.role, actor.role)}用户不能执行“{ACTION_ZH.get(action, action)}”")
+        raise PermissionDenied(
+            f"{ROLE_ZH.get(actor.role, actor.role)}用户不能执行“{ACTION_ZH.get(action, action)}”"
+        )
 
 
 def can_read(actor: Actor, project: Project) -> bool:
@@ -251,9 +284,7 @@ def region_parent(store: GraphStore, region: str) -> str | None:
 
 def yunnan_counties(store: GraphStore) -> list[Node]:
     """County-level regions of Yunnan (level county, code 53....)."""
-    return [
-        n for n in store.find_nodes("Region", where={"level": "county"}) if n.id.startswith("53")
-    ]
+    return [n for n in store.find_nodes("Region", where={"level": "county"}) if n.id.startswith("53")]
 
 
 def resolve_county(store: GraphStore, text: str) -> Node:
@@ -356,9 +387,17 @@ def _stage(value: Any) -> str | None:
     if text in STAGES:
         return text
     by_zh = {zh: key for key, zh in STAGE_ZH.items()}
-    return by_zh.get(text) or by_zh.get(text.removesuffix("阶段")) or {"投产运营": "production", "在建": "started",
-                                                                      "已签约": "signed", "已开工": "started",
-                                                                      "已投产": "production"}.get(text)  # fmt: skip
+    return (
+        by_zh.get(text)
+        or by_zh.get(text.removesuffix("阶段"))
+        or {
+            "投产运营": "production",
+            "在建": "started",
+            "已签约": "signed",
+            "已开工": "started",
+            "已投产": "production",
+        }.get(text)
+    )
 
 
 def clean_fields(
@@ -396,7 +435,9 @@ def clean_fields(
             elif number < 0:
                 problems.append(f"{key}: {FIELD_ZH[key]}不能为负数 (must not be negative)")
             elif number > MAX_INVESTMENT_YI:
-                problems.append(f"{key}: {number:g} 亿元过大，单位应为亿元 (over {MAX_INVESTMENT_YI:g} 亿元; unit is 亿元)")
+                problems.append(
+                    f"{key}: {number:g} 亿元过大，单位应为亿元 (over {MAX_INVESTMENT_YI:g} 亿元; unit is 亿元)"
+                )
             else:
                 cleaned[key] = round(number, 4)
         elif key in DATE_FIELDS:
@@ -407,7 +448,9 @@ def clean_fields(
             if day is None:
                 problems.append(f"{key}: 日期格式应为 YYYY-MM-DD (a date), not {str(raw)[:40]!r}")
             elif day > today:
-                problems.append(f"{key}: {FIELD_ZH[key]} {day.isoformat()} 晚于今天 {today.isoformat()} (a date in the future)")
+                problems.append(
+                    f"{key}: {FIELD_ZH[key]} {day.isoformat()} 晚于今天 {today.isoformat()} (a date in the future)"
+                )
             elif day < EARLIEST_DATE:
                 problems.append(f"{key}: {day.isoformat()} 早于 {EARLIEST_DATE.isoformat()}")
             else:
@@ -415,7 +458,9 @@ def clean_fields(
         elif key == "stage":
             stage = None if empty else _stage(raw)
             if stage is None:
-                problems.append(f"stage: 应为 {'/'.join(STAGE_ZH.values())} 之一 (one of {', '.join(STAGES)})")
+                problems.append(
+                    f"stage: 应为 {'/'.join(STAGE_ZH.values())} 之一 (one of {', '.join(STAGES)})"
+                )
             cleaned[key] = stage
         elif key == "county":
             if empty:
@@ -432,13 +477,20 @@ def clean_fields(
             try:
                 cleaned[key] = resolve("industry", str(raw)[:200], store.find_nodes("Industry")).id
             except NotFoundError as exc:
-                problems.append(f"industry: 未知的产业 '{str(raw)[:200]}'" + (f"；相近的有：{'、'.join(exc.suggestions)}" if exc.suggestions else ""))
+                problems.append(
+                    f"industry: 未知的产业 '{str(raw)[:200]}'"
+                    + (f"；相近的有：{'、'.join(exc.suggestions)}" if exc.suggestions else "")
+                )
         elif key == "investor":
             if empty:
                 cleaned["investor"] = None
                 continue
             text = str(raw).strip()[:200]
-            found = [n for n in store.find_nodes("Enterprise") if text in (n.id, n.name, *(n.props.get("aliases") or []))]
+            found = [
+                n
+                for n in store.find_nodes("Enterprise")
+                if text in (n.id, n.name, *(n.props.get("aliases") or []))
+            ]
             cleaned["investor"] = found[0].id if len(found) == 1 else None
             if not found and "investor_name" not in data:
                 cleaned["investor_name"] = text
@@ -469,7 +521,11 @@ def _check_chain_nodes(store: GraphStore, industry: str, wanted: list[str]) -> t
 
 def risk_gaps(props: Mapping[str, Any]) -> list[str]:
     """The measure-8 checklist items a signed major project still lacks (field names)."""
-    missing = [f for f in ("risk_collective_decision", "risk_prior_assessment", "risk_legality_review") if not props.get(f)]
+    missing = [
+        f
+        for f in ("risk_collective_decision", "risk_prior_assessment", "risk_legality_review")
+        if not props.get(f)
+    ]
     if props.get("risk_preferential_terms") and not props.get("risk_preferential_approved_by"):
         missing.append("risk_preferential_approved_by")
     return missing
@@ -480,7 +536,10 @@ def approval_problems(props: Mapping[str, Any]) -> list[str]:
     at least signed) needs the measure-8 checklist complete. One problem per missing field."""
     if not (is_major(props) and stage_index(str(props.get("stage") or "")) >= SIGNED):
         return []
-    return [f"{f}: 已签约的10亿元以上项目须完成风险防控事项“{FIELD_ZH[f]}” (measure 8 checklist)" for f in risk_gaps(props)]
+    return [
+        f"{f}: 已签约的10亿元以上项目须完成风险防控事项“{FIELD_ZH[f]}” (measure 8 checklist)"
+        for f in risk_gaps(props)
+    ]
 
 
 def _same_answer(field: str, before: Any, after: Any) -> bool:
@@ -505,7 +564,9 @@ def review_reset_causes(before: Mapping[str, Any], after: Mapping[str, Any]) -> 
     return causes
 
 
-def _merge(current: Mapping[str, Any], cleaned: Mapping[str, Any], *, today: date, reason: str) -> tuple[dict[str, Any], list[str]]:
+def _merge(
+    current: Mapping[str, Any], cleaned: Mapping[str, Any], *, today: date, reason: str
+) -> tuple[dict[str, Any], list[str]]:
     """The project's properties after `cleaned` is applied, with the cross-field rules checked."""
     merged = {**current, **cleaned}
     problems: list[str] = []
@@ -523,11 +584,19 @@ def _merge(current: Mapping[str, Any], cleaned: Mapping[str, Any], *, today: dat
     for later in STAGES[stage_index(new_stage) + 1 :]:
         if merged.get(STAGE_DATE[later]) and STAGE_DATE[later] in cleaned:
             problems.append(f"{STAGE_DATE[later]}: 项目尚未到“{STAGE_ZH[later]}”阶段，不能填写该日期")
-    if not merged.get(STAGE_DATE[new_stage]) and not any(p.startswith(STAGE_DATE[new_stage]) for p in problems):
+    if not merged.get(STAGE_DATE[new_stage]) and not any(
+        p.startswith(STAGE_DATE[new_stage]) for p in problems
+    ):
         merged[STAGE_DATE[new_stage]] = today.isoformat()
-    if stage_index(new_stage) >= SIGNED and not merged.get("date_signed") and not any(p.startswith("date_signed") for p in problems):
+    if (
+        stage_index(new_stage) >= SIGNED
+        and not merged.get("date_signed")
+        and not any(p.startswith("date_signed") for p in problems)
+    ):
         # skipping to 开工/投产 must not lose the signing date: measure 1 counts projects by it
-        problems.append(f"date_signed: 项目已到“{STAGE_ZH[new_stage]}”阶段，须填写签约日期 (required from the signed stage on)")
+        problems.append(
+            f"date_signed: 项目已到“{STAGE_ZH[new_stage]}”阶段，须填写签约日期 (required from the signed stage on)"
+        )
     dated = [(s, merged.get(STAGE_DATE[s])) for s in STAGES[: stage_index(new_stage) + 1]]
     previous: tuple[str, str] | None = None
     for stage, day in dated:
@@ -547,7 +616,9 @@ def _merge(current: Mapping[str, Any], cleaned: Mapping[str, Any], *, today: dat
     if not merged.get("name"):
         problems.append("name: 必填 (required)")
     if merged.get("risk_preferential_terms") and not merged.get("risk_preferential_approved_by"):
-        problems.append("risk_preferential_approved_by: 有重大优惠条件时须填写审批单位 (who approved the terms)")
+        problems.append(
+            "risk_preferential_approved_by: 有重大优惠条件时须填写审批单位 (who approved the terms)"
+        )
     if not merged.get("headquarters"):
         merged["hq_type"] = None
     return merged, problems
@@ -571,7 +642,8 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str,
     return [
         {"field": k, "from": before.get(k), "to": after.get(k)}
         for k in keys
-        if (before.get(k) in (None, "", [])) != (after.get(k) in (None, "", [])) or before.get(k) != after.get(k)
+        if (before.get(k) in (None, "", [])) != (after.get(k) in (None, "", []))
+        or before.get(k) != after.get(k)
         if not (before.get(k) in (None, "", [], False) and after.get(k) in (None, "", [], False))
     ]
 
@@ -656,29 +728,52 @@ def plan_declare(
         if data.get("county") not in (None, ""):
             county_node = resolve_county(store, str(data["county"])[:200])
             check_permission(actor, "declare", county_node.id, region_parent(store, county_node.id) or "")
-    missing = [f"{f}: 必填 (required)" for f in ("name", "county", "industry", "investment_yi") if data.get(f) in (None, "")]
+    missing = [
+        f"{f}: 必填 (required)"
+        for f in ("name", "county", "industry", "investment_yi")
+        if data.get(f) in (None, "")
+    ]
     cleaned, problems = clean_fields(store, data, today=today)
-    problems = [p for p in problems if not any(p.startswith(m.split(":")[0] + ":") for m in missing)] + missing
+    problems = [
+        p for p in problems if not any(p.startswith(m.split(":")[0] + ":") for m in missing)
+    ] + missing
     _raise(problems)
     county = str(cleaned["county"])
     prefecture = region_parent(store, county) or ""
     who = actor or Actor("import", "county", county)
-    nodes, node_problems = _check_chain_nodes(store, str(cleaned["industry"]), cleaned.get("chain_nodes") or [])
+    nodes, node_problems = _check_chain_nodes(
+        store, str(cleaned["industry"]), cleaned.get("chain_nodes") or []
+    )
     cleaned["chain_nodes"] = nodes
     pid = project_id or new_project_id()
     # every yes/no answer is stored, "no" included, so a later form that sends "no" is no change
-    base = {"id": pid, "stage": "lead", "prefecture": prefecture, "review_status": "declared",
-            **dict.fromkeys(BOOL_FIELDS, False)}  # fmt: skip
+    base = {
+        "id": pid,
+        "stage": "lead",
+        "prefecture": prefecture,
+        "review_status": "declared",
+        **dict.fromkeys(BOOL_FIELDS, False),
+    }
     merged, merge_problems = _merge({}, {**base, **cleaned}, today=today, reason="")
     merged["stage"] = merged.get("stage") or "lead"
     duplicate = [
-        p.id for p in store.find_nodes("Project", where={"county": county, "name": merged.get("name") or ""}) if p.id != pid
+        p.id
+        for p in store.find_nodes("Project", where={"county": county, "name": merged.get("name") or ""})
+        if p.id != pid
     ]
     if duplicate:
         merge_problems.append(f"name: 本县已有同名项目 {duplicate[0]} (a project of this name exists)")
     _raise(node_problems + merge_problems)
     stamp = at or now_in_china()
-    merged.update({"version": 1, "created_at": stamp, "created_by": who.name, "updated_at": stamp, "updated_by": who.name})
+    merged.update(
+        {
+            "version": 1,
+            "created_at": stamp,
+            "created_by": who.name,
+            "updated_at": stamp,
+            "updated_by": who.name,
+        }
+    )
     return merged, project_changes(None, merged, who, action, at=stamp)
 
 
@@ -702,13 +797,17 @@ def _commit(store: GraphStore, plan: Plan, *, pinned: bool) -> Project:
                 store.apply(changes)
             except ConflictError as exc:
                 if pinned or attempt == WRITE_ATTEMPTS:
-                    raise ConflictError("项目已被他人修改，请刷新后再操作 (the project changed meanwhile; reload it)") from exc
+                    raise ConflictError(
+                        "项目已被他人修改，请刷新后再操作 (the project changed meanwhile; reload it)"
+                    ) from exc
                 continue
         return project
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def declare(store: GraphStore, actor: Actor, data: Mapping[str, Any], *, today: date | None = None) -> Project:
+def declare(
+    store: GraphStore, actor: Actor, data: Mapping[str, Any], *, today: date | None = None
+) -> Project:
     """Declare a new project (county users, for their own county) and write it with its audit entry.
 
     Raises:
@@ -760,9 +859,13 @@ def update(
         if data.get("county") not in (None, ""):
             moved_to = resolve_county(store, str(data["county"])[:200]).id
             if moved_to != current.county:
-                raise PermissionDenied(f"county: 项目不能改到其他县（{moved_to}），请由该县另行申报 (a project cannot move county)")
+                raise PermissionDenied(
+                    f"county: 项目不能改到其他县（{moved_to}），请由该县另行申报 (a project cannot move county)"
+                )
         if version is not None and version != current.version:
-            raise ConflictError(f"项目已被他人修改（当前版本 {current.version}，提交的是 {version}），请刷新后再改")
+            raise ConflictError(
+                f"项目已被他人修改（当前版本 {current.version}，提交的是 {version}），请刷新后再改"
+            )
         cleaned, problems = clean_fields(store, data, today=today)
         _raise(problems)
         for flag in BOOL_FIELDS:
@@ -777,7 +880,13 @@ def update(
         merged, merge_problems = _merge(current.props, cleaned, today=today, reason=reason)
         _raise(merge_problems)
         if "name" in cleaned and cleaned["name"] != current.get("name"):
-            clash = [p.id for p in store.find_nodes("Project", where={"county": merged["county"], "name": merged["name"]}) if p.id != project_id]
+            clash = [
+                p.id
+                for p in store.find_nodes(
+                    "Project", where={"county": merged["county"], "name": merged["name"]}
+                )
+                if p.id != project_id
+            ]
             _raise([f"name: 本县已有同名项目 {clash[0]}"] if clash else [])
         if current.review_status in ("prefecture_reviewed", APPROVED):
             if review_reset_causes(current.props, merged):
@@ -788,7 +897,9 @@ def update(
             return current, None  # nothing changed: no write, no audit entry
         stamp = now_in_china()
         merged.update({"version": current.version + 1, "updated_at": stamp, "updated_by": actor.name})
-        return Project(project_id, merged), project_changes(current.props, merged, actor, "update", reason=reason, at=stamp)
+        return Project(project_id, merged), project_changes(
+            current.props, merged, actor, "update", reason=reason, at=stamp
+        )
 
     return _commit(store, plan, pinned=version is not None)
 
@@ -813,7 +924,10 @@ def decide(
         `version` is given and the project changed since).
     """
     if decision not in DECISIONS:
-        raise ValidationError(f"decision: must be one of {', '.join(DECISIONS)}", [f"decision: must be one of {', '.join(DECISIONS)}"])
+        raise ValidationError(
+            f"decision: must be one of {', '.join(DECISIONS)}",
+            [f"decision: must be one of {', '.join(DECISIONS)}"],
+        )
 
     def plan() -> tuple[Project, ChangeSet]:
         current = get_project(store, project_id)
@@ -835,12 +949,21 @@ def decide(
             _raise([f"reason: 不能超过 {TEXT_MAX['notes']} 个字"])
         if decision == "approve":
             _raise(approval_problems(current.props))
-        new_state = {"review": "prefecture_reviewed", "approve": APPROVED, "return": "returned",
-                     "resubmit": "declared"}[decision]  # fmt: skip
+        new_state = {
+            "review": "prefecture_reviewed",
+            "approve": APPROVED,
+            "return": "returned",
+            "resubmit": "declared",
+        }[decision]
         stamp = now_in_china()
-        merged = {**current.props, "review_status": new_state, "version": current.version + 1,
-                  "updated_at": stamp, "updated_by": actor.name,
-                  "return_reason": reason.strip() if decision == "return" else None}  # fmt: skip
+        merged = {
+            **current.props,
+            "review_status": new_state,
+            "version": current.version + 1,
+            "updated_at": stamp,
+            "updated_by": actor.name,
+            "return_reason": reason.strip() if decision == "return" else None,
+        }
         if new_state == APPROVED:
             merged["approved_at"] = stamp
         changes = project_changes(current.props, merged, actor, decision, reason=reason.strip(), at=stamp)
@@ -898,11 +1021,33 @@ def audit_trail(store: GraphStore, project_id: str) -> list[AuditEntry]:
 def project_json(project: Project, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A project as the API returns it (names of linked nodes added when given)."""
     names = names or {}
-    data = {k: project.props.get(k) for k in ("name", "county", "prefecture", "industry", "investor", "investor_name",
-                                               *MONEY_FIELDS, "stage", *DATE_FIELDS, *BOOL_FIELDS,
-                                               "hq_type", "risk_preferential_terms", "risk_preferential_approved_by",
-                                               "notes", "review_status", "return_reason", "version",
-                                               "created_at", "created_by", "updated_at", "updated_by", "approved_at")}  # fmt: skip
+    data = {
+        k: project.props.get(k)
+        for k in (
+            "name",
+            "county",
+            "prefecture",
+            "industry",
+            "investor",
+            "investor_name",
+            *MONEY_FIELDS,
+            "stage",
+            *DATE_FIELDS,
+            *BOOL_FIELDS,
+            "hq_type",
+            "risk_preferential_terms",
+            "risk_preferential_approved_by",
+            "notes",
+            "review_status",
+            "return_reason",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+            "approved_at",
+        )
+    }
     data["chain_nodes"] = list(project.props.get("chain_nodes") or [])
     for flag in BOOL_FIELDS:
         data[flag] = bool(data.get(flag))

@@ -191,7 +191,9 @@ class SqliteStore(StoreConveniences):
     def _props_of(self, ids: list[str]) -> dict[str, Mapping[str, Any]]:
         return {node_id: json.loads(props) for node_id, (_, props) in self._existing_nodes(ids).items()}
 
-    def _existing_edges(self, idents: list[tuple[str, str, str, str]]) -> dict[tuple[str, str, str, str], str]:
+    def _existing_edges(
+        self, idents: list[tuple[str, str, str, str]]
+    ) -> dict[tuple[str, str, str, str], str]:
         # one primary-key probe per edge: faster in SQLite than any IN (VALUES ...) form
         found: dict[tuple[str, str, str, str], str] = {}
         probe = "SELECT props FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?"
@@ -324,7 +326,9 @@ class SqliteStore(StoreConveniences):
             ") SELECT id FROM chain",
             (industry,),
         )
-        conn.execute("INSERT OR IGNORE INTO around SELECT e.source FROM edges e JOIN around a ON e.target = a.id")
+        conn.execute(
+            "INSERT OR IGNORE INTO around SELECT e.source FROM edges e JOIN around a ON e.target = a.id"
+        )
         conn.execute(
             "INSERT OR IGNORE INTO around WITH RECURSIVE"
             " up(id) AS (SELECT a.id FROM around a JOIN nodes n ON n.id = a.id WHERE n.label = 'Enterprise'"
@@ -338,10 +342,14 @@ class SqliteStore(StoreConveniences):
             " WHERE e.type = 'SUPPLIES' UNION SELECT e.source FROM edges e JOIN around a ON e.target = a.id"
             " WHERE e.type = 'SUPPLIES'"
         )
-        conn.execute("INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')")
+        conn.execute(
+            "INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')"
+        )
         nodes = [
             Node(r[0], r[1], json.loads(r[2]))
-            for r in conn.execute("SELECT n.id, n.label, n.props FROM nodes n JOIN around a ON a.id = n.id ORDER BY n.id")
+            for r in conn.execute(
+                "SELECT n.id, n.label, n.props FROM nodes n JOIN around a ON a.id = n.id ORDER BY n.id"
+            )
         ]
         edges = [
             Edge(r[0], r[1], r[2], r[3], json.loads(r[4]))

@@ -20,7 +20,6 @@ from graph.errors import ConflictError, SchemaError
 ProgressFn = Callable[[int], None]
 
 
-
 @dataclass(frozen=True)
 class Node:
     """A node: stable id, one schema label, and JSON-serialisable properties."""
@@ -159,7 +158,14 @@ class StoreConveniences:
 
 
 T = TypeVar("T")
-WRITE_COUNTS = ("nodes_created", "nodes_updated", "nodes_deleted", "edges_created", "edges_updated", "edges_deleted")
+WRITE_COUNTS = (
+    "nodes_created",
+    "nodes_updated",
+    "nodes_deleted",
+    "edges_created",
+    "edges_updated",
+    "edges_deleted",
+)
 
 
 def batches(items: list[T], size: int) -> Iterator[list[T]]:

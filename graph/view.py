@@ -58,7 +58,9 @@ def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
     for firm in enterprises:
         current, seen = firm, {firm}
         while True:
-            parents = [t for _, t, d in view.out_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF"]
+            parents = [
+                t for _, t, d in view.out_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF"
+            ]
             if not parents or parents[0] in seen:
                 break
             current = parents[0]
@@ -71,7 +73,9 @@ def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
         if current in members:
             continue
         members.add(current)
-        frontier.extend(c for c, _, d in view.in_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF")
+        frontier.extend(
+            c for c, _, d in view.in_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF"
+        )
     return members | enterprises
 
 

@@ -23,9 +23,20 @@ ORIGIN = "dataset"
 PROVENANCE = schema.PROVENANCE_KEYS
 
 ENTERPRISE_COLUMNS = (
-    "id", "name", "name_en", "aliases", "ownership", "hq_region", "hq_city", "stock_code",
-    "parent_id", "revenue_100m_cny", "revenue_year", "tags", *PROVENANCE,
-)  # fmt: skip
+    "id",
+    "name",
+    "name_en",
+    "aliases",
+    "ownership",
+    "hq_region",
+    "hq_city",
+    "stock_code",
+    "parent_id",
+    "revenue_100m_cny",
+    "revenue_year",
+    "tags",
+    *PROVENANCE,
+)
 OPERATES_COLUMNS = ("enterprise_id", "node_id", "role", "capacity", "unit", *PROVENANCE)
 RANKING_COLUMNS = ("enterprise_id", "list", "edition", "rank", "listed_name", *PROVENANCE)
 SITE_COLUMNS = ("enterprise_id", "region_id", "kind", "since", *PROVENANCE)
@@ -435,15 +446,30 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
         for row in _csv_rows(col, path, INSTITUTION_COLUMNS):
             kind = _choice(col, row.where, "kind", row.get("kind"), INSTITUTION_KINDS)
             prov = _provenance(col, row.where, row.cells)
-            if col.add_node(row.where, row.get("id"), "Institution", {
-                "name": row.get("name"), "name_en": row.get("name_en"), "kind": kind, **prov,
-            }):  # fmt: skip
+            if col.add_node(
+                row.where,
+                row.get("id"),
+                "Institution",
+                {
+                    "name": row.get("name"),
+                    "name_en": row.get("name_en"),
+                    "kind": kind,
+                    **prov,
+                },
+            ):
                 col.add_edge(row.where, row.get("id"), "LOCATED_IN", row.get("region_id"), prov)
     for path in sorted((root / "institutions").glob("trains_for*.csv")):
         for row in _csv_rows(col, path, TRAINS_COLUMNS):
             props = {"programme": row.get("programme"), **_provenance(col, row.where, row.cells)}
             # one institution may train for a link through several programmes: one edge each
-            col.add_edge(row.where, row.get("institution_id"), "TRAINS_FOR", row.get("node_id"), props, key=row.get("programme"))
+            col.add_edge(
+                row.where,
+                row.get("institution_id"),
+                "TRAINS_FOR",
+                row.get("node_id"),
+                props,
+                key=row.get("programme"),
+            )
     for path in sorted((root / "talent").glob("*.csv")):
         for row in _csv_rows(col, path, SKILL_COLUMNS):
             node = col.nodes.get(row.get("node_id"))
@@ -453,15 +479,30 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
             elif "skills" in node.props:
                 col.problem(row.where, f"skills for {node.id} given twice")
             else:
-                col.nodes[node.id] = Node(node.id, node.label, {
-                    **node.props, "skills": _split(row.get("skills")), "skills_source": prov["source"],
-                })  # fmt: skip
+                col.nodes[node.id] = Node(
+                    node.id,
+                    node.label,
+                    {
+                        **node.props,
+                        "skills": _split(row.get("skills")),
+                        "skills_source": prov["source"],
+                    },
+                )
     for path in sorted((root / "policies").glob("policies*.csv")):
         for row in _csv_rows(col, path, POLICY_COLUMNS):
-            col.add_node(row.where, row.get("id"), "Policy", {
-                "name": row.get("name"), "issuer": row.get("issuer"), "doc_number": row.get("doc_number"),
-                "date": row.get("date"), "summary": row.get("summary"), **_provenance(col, row.where, row.cells),
-            })  # fmt: skip
+            col.add_node(
+                row.where,
+                row.get("id"),
+                "Policy",
+                {
+                    "name": row.get("name"),
+                    "issuer": row.get("issuer"),
+                    "doc_number": row.get("doc_number"),
+                    "date": row.get("date"),
+                    "summary": row.get("summary"),
+                    **_provenance(col, row.where, row.cells),
+                },
+            )
     for path in sorted((root / "policies").glob("supports*.csv")):
         for row in _csv_rows(col, path, SUPPORT_COLUMNS):
             props = {"measure": row.get("measure"), **_provenance(col, row.where, row.cells)}
@@ -498,7 +539,11 @@ def _check_chains(col: _Collector, members: Mapping[str, set[str]]) -> None:
             if child and set(child.props.get("industries", [])) - set(parent.props.get("industries", [])):
                 col.problem(col.edge_where[ident], f"parent {edge.target} is not in the same chain")
             if (edge.source, "FEEDS", edge.target, "") in col.edges or (
-                edge.target, "FEEDS", edge.source, "") in col.edges:  # fmt: skip
+                edge.target,
+                "FEEDS",
+                edge.source,
+                "",
+            ) in col.edges:
                 col.problem(col.edge_where[ident], "a pair cannot be both PART_OF and FEEDS")
 
 

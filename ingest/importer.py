@@ -145,7 +145,9 @@ class ImportContext:
             regions_by_name=by_name,
             region_ids=frozenset(r.id for r in regions),
             chain_node_ids=frozenset(n.id for n in chain_nodes),
-            chain_node_names={fold(str(n.props.get("name", ""))): n.id for n in chain_nodes if n.props.get("name")},
+            chain_node_names={
+                fold(str(n.props.get("name", ""))): n.id for n in chain_nodes if n.props.get("name")
+            },
             chain_edges=frozenset(
                 (e.source, e.type, e.target) for t in ("FEEDS", "PART_OF") for e in store.find_edges(type=t)
             ),
@@ -154,7 +156,9 @@ class ImportContext:
             translations=translations,
             curated_rankings=frozenset(curated),
             under_review={
-                n.id: tuple(n.props["possible_duplicate_of"]) for n in enterprises if n.props.get("possible_duplicate_of")
+                n.id: tuple(n.props["possible_duplicate_of"])
+                for n in enterprises
+                if n.props.get("possible_duplicate_of")
             },
         )
 
@@ -231,10 +235,14 @@ def resolve_enterprise(
         props = {**new_props(), **provenance}
         if match.candidates:
             props["possible_duplicate_of"] = list(match.candidates)
-        plan.add_node(Node(enterprise_id, "Enterprise", {k: v for k, v in props.items() if v not in (None, "", [])}))
+        plan.add_node(
+            Node(enterprise_id, "Enterprise", {k: v for k, v in props.items() if v not in (None, "", [])})
+        )
         if hq_region:
             plan.add_edge(Edge(enterprise_id, "HAS_SITE", hq_region, "hq", {"kind": "hq", **provenance}))
-    plan.outcomes.append(RowOutcome(row.line, name, status, enterprise_id, match.method, match.confidence, detail))
+    plan.outcomes.append(
+        RowOutcome(row.line, name, status, enterprise_id, match.method, match.confidence, detail)
+    )
     return enterprise_id
 
 

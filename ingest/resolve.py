@@ -23,9 +23,22 @@ from graph.store import Node
 LEGAL_SUFFIXES_ZH = ("股份有限公司", "有限责任公司", "股份公司", "有限公司", "公司")
 GROUP_WORDS_ZH = ("控股集团", "集团", "控股")
 LEGAL_SUFFIXES_EN = (
-    "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "plc", "ag", "se",
-    "sa", "nv", "llc", "the",
-)  # fmt: skip
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "plc",
+    "ag",
+    "se",
+    "sa",
+    "nv",
+    "llc",
+    "the",
+)
 GROUP_WORDS_EN = ("group", "holding", "holdings")
 
 
@@ -65,7 +78,9 @@ def normalise_en(name: str, *, drop_group: bool = False) -> str:
     >>> normalise_en("Aluminum Corp. of China"), normalise_en("ALUMINUM CORPORATION OF CHINA LTD")
     ('aluminumofchina', 'aluminumofchina')
     """
-    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and "))
+    words = re.findall(
+        r"[a-z0-9]+", unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and ")
+    )
     dropped = set(LEGAL_SUFFIXES_EN) | (set(GROUP_WORDS_EN) if drop_group else set())
     return "".join(w for w in words if w not in dropped)
 
@@ -76,7 +91,11 @@ def is_chinese(text: str) -> bool:
 
 @lru_cache(maxsize=262_144)  # an import resolves the same product and firm names many times
 def normalise(name: str, *, drop_group: bool = False) -> str:
-    return normalise_zh(name, drop_group=drop_group) if is_chinese(name) else normalise_en(name, drop_group=drop_group)
+    return (
+        normalise_zh(name, drop_group=drop_group)
+        if is_chinese(name)
+        else normalise_en(name, drop_group=drop_group)
+    )
 
 
 def stock_key(code: str) -> str:
@@ -118,7 +137,9 @@ class EnterpriseIndex:
     code_of: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, enterprises: Iterable[Node], aliases: Mapping[str, Iterable[str]] | None = None) -> EnterpriseIndex:
+    def build(
+        cls, enterprises: Iterable[Node], aliases: Mapping[str, Iterable[str]] | None = None
+    ) -> EnterpriseIndex:
         index = cls()
         for node in enterprises:
             index.add(node.id, node.props, extra_aliases=(aliases or {}).get(node.id, ()))
@@ -156,7 +177,9 @@ class EnterpriseIndex:
                 return Match(next(iter(found)), "code", "high")
         all_names = [n for n in (name, *names) if n]
 
-        def lookup(table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]) -> set[str]:
+        def lookup(
+            table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]
+        ) -> set[str]:
             hits = set().union(*(table.get(normaliser(n), set()) for n in texts)) if texts else set()
             return {h for h in hits if not (key and self.code_of.get(h, key) != key)}
 

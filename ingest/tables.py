@@ -67,7 +67,9 @@ def _decodes(raw: bytes, encoding: str) -> bool:
     return True
 
 
-def _rows_from_cells(path: Path, header: list[str], body: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]) -> list[Row]:
+def _rows_from_cells(
+    path: Path, header: list[str], body: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]
+) -> list[Row]:
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValidationError(f"{path}:1: missing column(s) {', '.join(missing)}")
@@ -77,7 +79,9 @@ def _rows_from_cells(path: Path, header: list[str], body: Iterator[tuple[int, li
         if not any(str(c).strip() for c in cells):
             continue
         if len(cells) != len(header):
-            problems.append(f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)")
+            problems.append(
+                f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)"
+            )
             continue
         rows.append(Row(path, line, dict(zip(header, cells, strict=True))))
     if problems:
@@ -112,7 +116,13 @@ def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
         raise ValidationError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     sheet = book.worksheets[0]
     values = [
-        (number, ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in row])
+        (
+            number,
+            [
+                "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                for v in row
+            ],
+        )
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
     ]
     book.close()
@@ -123,7 +133,9 @@ def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     while header and not header[-1].strip():
         header = header[:-1]
     width = len(header)
-    body = ((n, cells[:width] if not any(c.strip() for c in cells[width:]) else cells) for n, cells in values[1:])
+    body = (
+        (n, cells[:width] if not any(c.strip() for c in cells[width:]) else cells) for n, cells in values[1:]
+    )
     yield from _rows_from_cells(path, [h.strip() for h in header], body, columns)
 
 

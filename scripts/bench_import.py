@@ -51,10 +51,17 @@ def main() -> int:
             return f"{plan.rows_read} rows, {result.nodes_created} nodes and {result.edges_created} edges written"
 
         imp_s, imp_m = measure("import: resolve, plan, one transaction", full)
-        again_s, _ = measure("re-import: nothing changes", lambda: str(import_file(store, "chain-table", path, mapping=mapping, skip_invalid=True)[1].changed))
+        again_s, _ = measure(
+            "re-import: nothing changes",
+            lambda: str(
+                import_file(store, "chain-table", path, mapping=mapping, skip_invalid=True)[1].changed
+            ),
+        )
         store.close()
-    print(f"ratio import / parse: time {imp_s / base_s:.1f}x, peak memory {imp_m / base_m:.1f}x; "
-          f"re-import / import: {again_s / imp_s:.2f}x")
+    print(
+        f"ratio import / parse: time {imp_s / base_s:.1f}x, peak memory {imp_m / base_m:.1f}x; "
+        f"re-import / import: {again_s / imp_s:.2f}x"
+    )
     print(f"process max resident set: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0
 

@@ -40,7 +40,10 @@ def main() -> int:
         store.close()
         print(f"store: {sum(v for k, v in counts.items() if k in NODE_LABELS)} nodes after the import")
         timings = {}
-        for label, read in (("whole graph (baseline)", lambda s: s.graph()), (f"one industry ({INDUSTRY})", lambda s: s.graph(INDUSTRY))):
+        for label, read in (
+            ("whole graph (baseline)", lambda s: s.graph()),
+            (f"one industry ({INDUSTRY})", lambda s: s.graph(INDUSTRY)),
+        ):
             fresh = SqliteStore(db)  # nothing cached
             start = time.perf_counter()
             view = read(fresh)

@@ -30,14 +30,24 @@ def synthetic_changes(seed: int = 7) -> ChangeSet:
     rng = random.Random(seed)
     industries = [Node(f"industry-{i}", "Industry", {"name": f"产业{i}", **SRC}) for i in range(12)]
     chain = [
-        Node(f"chain-{i}", "ChainNode", {"name": f"环节{i}", "stage": rng.choice(["upstream", "midstream", "downstream"]), **SRC})
+        Node(
+            f"chain-{i}",
+            "ChainNode",
+            {"name": f"环节{i}", "stage": rng.choice(["upstream", "midstream", "downstream"]), **SRC},
+        )
         for i in range(300)
     ]
     firms = [
-        Node(f"firm-{i}", "Enterprise", {"name": f"企业{i}", "aliases": [f"E{i}"], "ownership": "private", **SRC})
+        Node(
+            f"firm-{i}",
+            "Enterprise",
+            {"name": f"企业{i}", "aliases": [f"E{i}"], "ownership": "private", **SRC},
+        )
         for i in range(1500)
     ]
-    regions = [Node(f"region-{i}", "Region", {"name": f"地区{i}", "level": "county", **SRC}) for i in range(150)]
+    regions = [
+        Node(f"region-{i}", "Region", {"name": f"地区{i}", "level": "county", **SRC}) for i in range(150)
+    ]
     lists = [Node(f"list-{i}", "RankingList", {"name": f"榜单{i}", **SRC}) for i in range(38)]
     edges: dict[tuple[str, str, str, str], Edge] = {}
 
@@ -76,7 +86,10 @@ def naive_write(store: Neo4jStore, changes: ChangeSet) -> None:
     It sends the store's own statements, each with a single row, so only batching differs."""
     with store._driver.session(database=store.database) as session:
         for node in changes.nodes:
-            row = {"id": node.id, "properties": property_map(node.props, canonical_props(node.props), id=node.id)}
+            row = {
+                "id": node.id,
+                "properties": property_map(node.props, canonical_props(node.props), id=node.id),
+            }
             session.run(cypher.upsert_nodes(node.label), rows=[row]).consume()
         for edge in changes.edges:
             props = canonical_props(edge.props)
@@ -100,13 +113,15 @@ def timed(label: str, store: Neo4jStore, write: Callable[[], object]) -> tuple[f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--uri", default=os.environ.get("CHAINKG_TEST_NEO4J_URI") or os.environ.get("NEO4J_URI"))
+    parser.add_argument(
+        "--uri", default=os.environ.get("CHAINKG_TEST_NEO4J_URI") or os.environ.get("NEO4J_URI")
+    )
     parser.add_argument("--user", default=os.environ.get("NEO4J_USER", "neo4j"))
     parser.add_argument("--password", default=os.environ.get("NEO4J_PASSWORD", "unused-password"))
     parser.add_argument("--database", default=os.environ.get("NEO4J_DATABASE", "neo4j"))
     args = parser.parse_args()
     if not args.uri:
-        parser.error("no Neo4j: pass --uri or run  eval \"$(scripts/neo4j/start.sh)\"  first")
+        parser.error('no Neo4j: pass --uri or run  eval "$(scripts/neo4j/start.sh)"  first')
 
     what, changes = dataset()
     print(f"{what}: {len(changes.nodes)} nodes, {len(changes.edges)} edges")
@@ -115,8 +130,12 @@ def main() -> None:
         # the first round warms the JVM and the query caches for both writers; the second is measured
         for round_ in ("warm-up", "measured"):
             print(f"-- {round_} round")
-            batched, batched_counts = timed("batched (UNWIND, 1000 rows/batch)", store, lambda: store.apply(changes))
-            naive, naive_counts = timed("naive (one auto-commit per row)", store, lambda: naive_write(store, changes))
+            batched, batched_counts = timed(
+                "batched (UNWIND, 1000 rows/batch)", store, lambda: store.apply(changes)
+            )
+            naive, naive_counts = timed(
+                "naive (one auto-commit per row)", store, lambda: naive_write(store, changes)
+            )
         store.clear()
     finally:
         store.close()

@@ -12,8 +12,16 @@ from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main() -> None:
@@ -23,7 +31,11 @@ def main() -> None:
         )
         page = browser.new_page()
         page.goto(f"{BASE}/industries/green-aluminium")
-        page.screenshot(path=str(DOCS / "industry.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": 1750})
+        page.screenshot(
+            path=str(DOCS / "industry.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 1400, "height": 1750},
+        )
         page.goto(f"{BASE}/industries/green-aluminium/map")
         page.wait_for_timeout(4000)  # let the layout settle
         page.screenshot(path=str(DOCS / "chain-map.png"))

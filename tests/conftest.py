@@ -76,5 +76,7 @@ def reference_data() -> Path:
     """$CHAINKG_REFERENCE_DATA, the shared folder of real third-party files."""
     folder = os.environ.get("CHAINKG_REFERENCE_DATA")
     if not folder or not Path(folder).is_dir():
-        skip_or_fail("CHAINKG_REFERENCE_DATA is not set to the reference data folder", "CHAINKG_REQUIRE_REFERENCE_DATA")
+        skip_or_fail(
+            "CHAINKG_REFERENCE_DATA is not set to the reference data folder", "CHAINKG_REQUIRE_REFERENCE_DATA"
+        )
     return Path(folder)  # type: ignore[arg-type]

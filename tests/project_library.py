@@ -1,7 +1,7 @@
 """The canonical chain plus a few Yunnan counties: the small world the project-library tests use.
 
-    530000 云南省 > 530100 昆明市 > 530102 五华区, 530103 盘龙区
-                  > 530300 曲靖市 > 530302 麒麟区
+530000 云南省 > 530100 昆明市 > 530102 五华区, 530103 盘龙区
+              > 530300 曲靖市 > 530302 麒麟区
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ def view() -> nx.MultiDiGraph:
 
 
 def test_industries_and_quotas_of_measure_1():
-    quotas = {n: d.get("yearly_project_quota") for n, d in view().nodes(data=True) if d["label"] == "Industry"}
+    quotas = {
+        n: d.get("yearly_project_quota") for n, d in view().nodes(data=True) if d["label"] == "Industry"
+    }
     assert quotas == INDUSTRIES
     # measure 1: at least 100 projects a year in all, of which the named quotas cover 89 (tobacco has none)
     assert sum(q for q in quotas.values() if q) == 89
@@ -70,8 +72,15 @@ def test_every_chain_is_whole(industry):
     lonely = sorted(n for n in members - on_flow if g.nodes[n]["stage"] != "support")
     assert not lonely, f"chain nodes on no FEEDS edge: {lonely}"
     # ... and each of the chain's own links flows to or from another link of the same chain
-    internal = {n for s, t, d in g.edges(data=True) if d["type"] == "FEEDS" and s in members and t in members for n in (s, t)}
-    own = {n for n in members if len(g.nodes[n].get("industries", [])) == 1 and g.nodes[n]["stage"] != "support"}
+    internal = {
+        n
+        for s, t, d in g.edges(data=True)
+        if d["type"] == "FEEDS" and s in members and t in members
+        for n in (s, t)
+    }
+    own = {
+        n for n in members if len(g.nodes[n].get("industries", [])) == 1 and g.nodes[n]["stage"] != "support"
+    }
     assert not sorted(own - internal), f"links cut off from their own chain: {sorted(own - internal)}"
     gaps = chain_gaps(g, industry)
     statuses = Counter(n.status for n in gaps.nodes)
@@ -83,7 +92,9 @@ def test_shared_materials_are_one_node():
     g = view()
     assert "industrial-silicon" in chain_node_ids(g, "green-silicon")
     assert "industrial-silicon" in chain_node_ids(g, "new-materials")
-    shared = [n for n, d in g.nodes(data=True) if d["label"] == "ChainNode" and len(d.get("industries", [])) > 1]
+    shared = [
+        n for n, d in g.nodes(data=True) if d["label"] == "ChainNode" and len(d.get("industries", [])) > 1
+    ]
     assert len(shared) >= 10
 
 
@@ -118,8 +129,12 @@ def test_recommendation_properties_on_real_data(industry):
         assert rec.enterprise_id not in yunnan
         # not already strong in Yunnan on that node, itself or through its group
         holders = {f.id for f in gaps.node(rec.node_id).local_firms if f.role in STRONG_ROLES}
-        group_links = {t for _, t, d in g.out_edges(rec.enterprise_id, data=True) if d["type"] == "SUBSIDIARY_OF"}
-        group_links |= {s for s, _, d in g.in_edges(rec.enterprise_id, data=True) if d["type"] == "SUBSIDIARY_OF"}
+        group_links = {
+            t for _, t, d in g.out_edges(rec.enterprise_id, data=True) if d["type"] == "SUBSIDIARY_OF"
+        }
+        group_links |= {
+            s for s, _, d in g.in_edges(rec.enterprise_id, data=True) if d["type"] == "SUBSIDIARY_OF"
+        }
         assert not holders & ({rec.enterprise_id} | group_links)
     leaders = best_leader_set(g, industry, k=5, gaps=gaps)
     assert leaders.picks and leaders.gain <= leaders.total_gap_weight

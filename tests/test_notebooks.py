@@ -20,6 +20,14 @@ def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setenv("CHAINKG_DB", str(tmp_path / "nb.db"))
     book = nbformat.read(path, as_version=4)
-    NotebookClient(book, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for cell in book.cells if cell.cell_type == "code" for o in cell.get("outputs", []) if o.output_type == "error"]
+    NotebookClient(
+        book, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    errors = [
+        o
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert not errors

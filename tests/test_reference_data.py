@@ -29,10 +29,18 @@ def norm(name: str) -> str:
 
 def test_yunnan_region_codes_match_the_official_tables(reference_data: Path):
     official_prefectures = {
-        r["code"] + "00": r["name"] for r in read(reference_data / "admin_divisions/cities.csv") if r["code"].startswith("53")
+        r["code"] + "00": r["name"]
+        for r in read(reference_data / "admin_divisions/cities.csv")
+        if r["code"].startswith("53")
     }
-    official_counties = {r["code"]: r["name"] for r in read(reference_data / "admin_divisions/areas.csv") if r["code"].startswith("53")}
-    ours = {n.id: n for n in dataset().nodes if n.label == "Region" and n.id.startswith("53") and n.id != "530000"}
+    official_counties = {
+        r["code"]: r["name"]
+        for r in read(reference_data / "admin_divisions/areas.csv")
+        if r["code"].startswith("53")
+    }
+    ours = {
+        n.id: n for n in dataset().nodes if n.label == "Region" and n.id.startswith("53") and n.id != "530000"
+    }
     prefectures = {k: n.name for k, n in ours.items() if n.props["level"] == "prefecture"}
     counties = {k: n.name for k, n in ours.items() if n.props["level"] == "county"}
     assert len(prefectures) == 16 and len(counties) == 129
@@ -42,7 +50,9 @@ def test_yunnan_region_codes_match_the_official_tables(reference_data: Path):
 
 def claims(list_id: str, edition: str):
     return [
-        e for e in dataset().edges if e.type == "RANKED_IN" and e.target == list_id and e.props.get("edition") == edition
+        e
+        for e in dataset().edges
+        if e.type == "RANKED_IN" and e.target == list_id and e.props.get("edition") == edition
     ]
 
 

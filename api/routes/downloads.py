@@ -21,13 +21,18 @@ def _attachment(data: bytes, fmt: str, filename: str) -> Response:
 
 @router.get("/industries/{industry}/plan.{fmt}")
 def plan_download(
-    store: StoreDep, industry: IndustryDep, fmt: Literal["docx", "md", "html"], prefecture: PrefectureDep = None
+    store: StoreDep,
+    industry: IndustryDep,
+    fmt: Literal["docx", "md", "html"],
+    prefecture: PrefectureDep = None,
 ) -> Response:
     """The industry's 1+1+1+1 plan draft, optionally for one prefecture."""
     view = store.graph()
     name = str(view.nodes[industry].get("name", industry))
     scope = str(view.nodes[prefecture].get("name", prefecture)) if prefecture else "云南省"
-    return _attachment(render_plan(view, industry, fmt, prefecture=prefecture), fmt, f"{scope}{name}招商方案草案.{fmt}")
+    return _attachment(
+        render_plan(view, industry, fmt, prefecture=prefecture), fmt, f"{scope}{name}招商方案草案.{fmt}"
+    )
 
 
 @router.get("/industries/{industry}/targets.xlsx")
@@ -35,4 +40,6 @@ def targets_download(store: StoreDep, industry: IndustryDep, prefecture: Prefect
     """The industry's target-enterprise list with reasons, and its leader set, for Excel."""
     view = store.graph()
     name = str(view.nodes[industry].get("name", industry))
-    return _attachment(render_plan(view, industry, "xlsx", prefecture=prefecture), "xlsx", f"{name}目标企业清单.xlsx")
+    return _attachment(
+        render_plan(view, industry, "xlsx", prefecture=prefecture), "xlsx", f"{name}目标企业清单.xlsx"
+    )

@@ -45,7 +45,9 @@ TOP_MAX = 100
 K_MAX = 50
 
 
-def assess(store: GraphStore, industry: str, prefecture: str | None = None) -> tuple[nx.MultiDiGraph, ChainGaps]:
+def assess(
+    store: GraphStore, industry: str, prefecture: str | None = None
+) -> tuple[nx.MultiDiGraph, ChainGaps]:
     """The industry's view and its gap assessment (for Yunnan, or one prefecture)."""
     view = store.graph(industry)
     return view, chain_gaps(view, industry, prefecture=prefecture)
@@ -92,7 +94,11 @@ def chain_graph(
     return chain_graph_json(view, gaps, with_enterprises=with_enterprises)
 
 
-@router.get("", response_model=list[IndustryPublic], summary="The industries with completeness, status counts and quota")
+@router.get(
+    "",
+    response_model=list[IndustryPublic],
+    summary="The industries with completeness, status counts and quota",
+)
 def list_industries(store: StoreDep) -> list[dict[str, Any]]:
     return overview(store)
 
@@ -104,7 +110,9 @@ def get_industry(store: StoreDep, industry: IndustryDep, prefecture: PrefectureD
     return industry_json(node.props if node else {}, gaps)
 
 
-@router.get("/{industry}/gaps", response_model=GapsPublic, summary="Strong, weak and missing links, by priority")
+@router.get(
+    "/{industry}/gaps", response_model=GapsPublic, summary="Strong, weak and missing links, by priority"
+)
 def get_gaps(store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep) -> dict[str, Any]:
     return gaps_json(assess(store, industry, prefecture)[1])
 
@@ -159,6 +167,8 @@ def get_graph(
     store: StoreDep,
     industry: IndustryDep,
     prefecture: PrefectureDep,
-    enterprises: Annotated[bool, Query(description="also list the enterprises operating on the chain")] = False,
+    enterprises: Annotated[
+        bool, Query(description="also list the enterprises operating on the chain")
+    ] = False,
 ) -> dict[str, Any]:
     return chain_graph(store, industry, prefecture=prefecture, with_enterprises=enterprises)

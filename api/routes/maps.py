@@ -21,18 +21,27 @@ STATIC_DIR = Path(__file__).parent.parent / "static"
 
 STATUS_COLOURS = {"strong": "#2e7d32", "weak": "#f0a202", "missing": "#c62828"}
 STATUS_EN = {"strong": "strong", "weak": "weak", "missing": "missing"}
-FONT_FACE = "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
+FONT_FACE = (
+    "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
+)
 COLUMN_WIDTH = 250
 ROW_HEIGHT = 95
 FIRMS_PER_NODE = 4  # on the map: a node's Yunnan firms and its first few outside firms
 
 OPTIONS: dict[str, Any] = {
     "nodes": {"font": {"face": FONT_FACE, "size": 15}, "borderWidth": 2},
-    "edges": {"smooth": {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4}},
+    "edges": {
+        "smooth": {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4}
+    },
     "physics": {
         "enabled": True,
         "solver": "barnesHut",
-        "barnesHut": {"gravitationalConstant": -2500, "springLength": 90, "springConstant": 0.05, "avoidOverlap": 0.6},
+        "barnesHut": {
+            "gravitationalConstant": -2500,
+            "springLength": 90,
+            "springConstant": 0.05,
+            "avoidOverlap": 0.6,
+        },
         "stabilization": {"enabled": True, "iterations": 200},
     },
     "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False, "keyboard": True},
@@ -108,7 +117,13 @@ def chain_network(graph: dict[str, Any], *, lang: str = "zh") -> dict[str, Any]:
             net.add_edge(edge["source"], edge["target"], arrows="to", color="#5f6b7a", width=2, kind="flow")
         else:
             net.add_edge(
-                edge["source"], edge["target"], dashes=True, color="#9aa5b1", width=1, arrows="", kind="part_of"
+                edge["source"],
+                edge["target"],
+                dashes=True,
+                color="#9aa5b1",
+                width=1,
+                arrows="",
+                kind="part_of",
             )
     nodes, edges, *_ = net.get_network_data()
     firm_nodes, firm_edges = _enterprise_layer(graph, {n["id"]: n for n in nodes})
@@ -171,7 +186,9 @@ def _enterprise_layer(
                     "dashes": [2, 4],
                     "color": "#90a4ae",
                     "arrows": "",
-                    "title": {"leader": "龙头 leader", "major": "骨干 major"}.get(op["role"], "参与者 player"),
+                    "title": {"leader": "龙头 leader", "major": "骨干 major"}.get(
+                        op["role"], "参与者 player"
+                    ),
                     "kind": "operates",
                 }
             )

@@ -52,7 +52,8 @@ def get_chain_node(
     prefecture: PrefectureDep,
     node: Annotated[str, Path(max_length=NAME_MAX, description="chain node id or name")],
     industry: Annotated[
-        str | None, Query(max_length=NAME_MAX, description="assess it in this industry's chain (default: the first)")
+        str | None,
+        Query(max_length=NAME_MAX, description="assess it in this industry's chain (default: the first)"),
     ] = None,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict[str, Any]:

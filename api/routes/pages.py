@@ -253,23 +253,38 @@ _ZH = {
 }
 _EN_VALUES = {
     "status": {"strong": "strong", "weak": "weak", "missing": "missing"},
-    "stage": {"upstream": "upstream", "midstream": "midstream", "downstream": "downstream", "support": "support"},
+    "stage": {
+        "upstream": "upstream",
+        "midstream": "midstream",
+        "downstream": "downstream",
+        "support": "support",
+    },
     "gap_type": {
-        "upstream": "upstream", "midstream": "midstream", "downstream": "downstream",
-        "support": "support", "technology": "technology",
+        "upstream": "upstream",
+        "midstream": "midstream",
+        "downstream": "downstream",
+        "support": "support",
+        "technology": "technology",
     },
     "action": {"补链": "fill", "强链": "strengthen", "延链": "extend", "": ""},
     "role": {"leader": "leader", "major": "major", "player": "player"},
     "factor": {
-        "fit": "fit", "scale": "scale & lists", "pull": "chain pull", "ties": "ties in Yunnan",
-        "presence": "presence", "resource": "resource fit",
+        "fit": "fit",
+        "scale": "scale & lists",
+        "pull": "chain pull",
+        "ties": "ties in Yunnan",
+        "presence": "presence",
+        "resource": "resource fit",
     },
     "ownership": {
-        "central-soe": "central SOE", "local-soe": "local SOE", "private": "private",
-        "foreign": "foreign", "mixed": "mixed",
+        "central-soe": "central SOE",
+        "local-soe": "local SOE",
+        "private": "private",
+        "foreign": "foreign",
+        "mixed": "mixed",
     },
     "site": {"hq": "HQ", "plant": "plant", "branch": "branch", "rd": "R&D"},
-}  # fmt: skip
+}
 _ZH_VALUES = {
     "status": STATUS_ZH,
     "stage": STAGE_ZH,
@@ -277,15 +292,22 @@ _ZH_VALUES = {
     "action": {"补链": "补链", "强链": "强链", "延链": "延链", "": ""},
     "role": {"leader": "龙头", "major": "骨干", "player": "参与者"},
     "factor": {
-        "fit": "环节匹配", "scale": "规模与榜单", "pull": "链主带动", "ties": "以商招商",
-        "presence": "在滇布局", "resource": "资源匹配",
+        "fit": "环节匹配",
+        "scale": "规模与榜单",
+        "pull": "链主带动",
+        "ties": "以商招商",
+        "presence": "在滇布局",
+        "resource": "资源匹配",
     },
     "ownership": {
-        "central-soe": "中央企业", "local-soe": "地方国企", "private": "民营企业",
-        "foreign": "外资企业", "mixed": "混合所有制",
+        "central-soe": "中央企业",
+        "local-soe": "地方国企",
+        "private": "民营企业",
+        "foreign": "外资企业",
+        "mixed": "混合所有制",
     },
     "site": {"hq": "总部", "plant": "工厂", "branch": "分支机构", "rd": "研发中心"},
-}  # fmt: skip
+}
 
 
 class Texts(dict[str, str]):
@@ -361,9 +383,12 @@ def error_page(request: Request, error: ErrorPublic) -> Response:
 
 def _pickers(store: GraphStore) -> dict[str, Any]:
     return {
-        "all_industries": [{"id": n.id, "name": n.name, "name_en": n.props.get("name_en")} for n in industries.industries_in_order(store)],
+        "all_industries": [
+            {"id": n.id, "name": n.name, "name_en": n.props.get("name_en")}
+            for n in industries.industries_in_order(store)
+        ],
         "prefectures": regions.prefectures(store),
-    }  # fmt: skip
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -372,7 +397,9 @@ def home(request: Request, store: StoreDep) -> Response:
 
 
 @router.get("/industries/{industry}", response_class=HTMLResponse)
-def industry_page(request: Request, store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
+def industry_page(
+    request: Request, store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep
+) -> Response:
     node = store.get_node(industry)
     view, gaps = industries.assess(store, industry, prefecture)
     return render(
@@ -418,7 +445,10 @@ def node_page(
 @router.get("/enterprises/{enterprise}", response_class=HTMLResponse)
 def enterprise_page(request: Request, store: StoreDep, enterprise: str) -> Response:
     found = enterprises.profile(store, enterprise_id(store, enterprise[:NAME_MAX]))
-    industry_names = {n.id: {"id": n.id, "name": n.name, "name_en": n.props.get("name_en")} for n in store.find_nodes("Industry")}
+    industry_names = {
+        n.id: {"id": n.id, "name": n.name, "name_en": n.props.get("name_en")}
+        for n in store.find_nodes("Industry")
+    }
     return render(request, "enterprise.html", firm=found, industry_names=industry_names)
 
 
@@ -435,9 +465,16 @@ def search_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     result = enterprises.search(
-        store, q=q, tier=tier or None, node=node or None, prefecture=prefecture, industry=industry or None,
-        in_yunnan={"yes": True, "no": False}.get(in_yunnan or ""), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-    )  # fmt: skip
+        store,
+        q=q,
+        tier=tier or None,
+        node=node or None,
+        prefecture=prefecture,
+        industry=industry or None,
+        in_yunnan={"yes": True, "no": False}.get(in_yunnan or ""),
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     pages = max(1, -(-result["total"] // PAGE_SIZE))
     return render(
         request,
@@ -445,11 +482,17 @@ def search_page(
         result=result,
         page=page,
         pages=pages,
-        form={"q": q or "", "tier": tier or "", "industry": industry or "", "node": node or "",
-              "prefecture": prefecture or "", "in_yunnan": in_yunnan or ""},
+        form={
+            "q": q or "",
+            "tier": tier or "",
+            "industry": industry or "",
+            "node": node or "",
+            "prefecture": prefecture or "",
+            "in_yunnan": in_yunnan or "",
+        },
         tiers=[{"id": n.id, "name": n.name} for n in store.find_nodes("RankingList")],
         **_pickers(store),
-    )  # fmt: skip
+    )
 
 
 def _scenario_form(store: GraphStore, industry: str | None) -> dict[str, Any]:
@@ -470,9 +513,14 @@ def scenario_page(
 ) -> Response:
     chosen = industry_id(store, industry) if industry else None
     return render(
-        request, "scenario.html", industry=chosen, result=None, chosen=[], prefecture=None,
+        request,
+        "scenario.html",
+        industry=chosen,
+        result=None,
+        chosen=[],
+        prefecture=None,
         **_scenario_form(store, chosen),
-    )  # fmt: skip
+    )
 
 
 @router.post("/scenario", response_class=HTMLResponse)
@@ -488,6 +536,11 @@ def scenario_run(
     region = prefecture_id(store, prefecture)
     result = industries.what_if(store, chosen, firms, region)
     return render(
-        request, "scenario.html", industry=chosen, result=result, chosen=firms, prefecture=region,
+        request,
+        "scenario.html",
+        industry=chosen,
+        result=result,
+        chosen=firms,
+        prefecture=region,
         **_scenario_form(store, chosen),
-    )  # fmt: skip
+    )

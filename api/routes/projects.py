@@ -26,7 +26,10 @@ from graph.store import GraphStore, Node
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorPublic, "description": "no token, or a token that matches no user"},
     403: {"model": ErrorPublic, "description": "your role or region does not allow this"},
-    409: {"model": ErrorPublic, "description": "the project changed since you read it, or its state forbids this"},
+    409: {
+        "model": ErrorPublic,
+        "description": "the project changed since you read it, or its state forbids this",
+    },
 }
 router = APIRouter(tags=["projects"], lifespan=auth.auth_lifespan, responses=AUTH_RESPONSES)
 
@@ -43,14 +46,22 @@ class ProjectFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, max_length=200, description="项目名称")
-    county: str | None = Field(None, max_length=NAME_MAX, description="所在县（市、区）: code or name; a county user's own by default")
+    county: str | None = Field(
+        None,
+        max_length=NAME_MAX,
+        description="所在县（市、区）: code or name; a county user's own by default",
+    )
     industry: str | None = Field(None, max_length=NAME_MAX, description="所属产业: slug or Chinese name")
     investor: str | None = Field(None, max_length=NAME_MAX, description="投资企业: enterprise id or name")
     investor_name: str | None = Field(None, max_length=500)
-    chain_nodes: list[Annotated[str, Field(max_length=NAME_MAX)]] | None = Field(None, max_length=50, description="产业链环节 ids or names")
+    chain_nodes: list[Annotated[str, Field(max_length=NAME_MAX)]] | None = Field(
+        None, max_length=50, description="产业链环节 ids or names"
+    )
     investment_yi: float | None = Field(None, description="总投资（亿元）")
     funds_in_place_yi: float | None = Field(None, description="累计到位资金（亿元）")
-    stage: str | None = Field(None, max_length=20, description="lead | negotiating | signed | started | production")
+    stage: str | None = Field(
+        None, max_length=20, description="lead | negotiating | signed | started | production"
+    )
     date_lead: str | None = Field(None, max_length=30)
     date_negotiating: str | None = Field(None, max_length=30)
     date_signed: str | None = Field(None, max_length=30)
@@ -75,13 +86,17 @@ class ProjectCreate(ProjectFields):
 
 class ProjectUpdate(ProjectFields):
     reason: str | None = Field(None, max_length=2000, description="why (required when the stage goes back)")
-    version: int | None = Field(None, ge=0, description="the version you read; a newer one on the server is a 409")
+    version: int | None = Field(
+        None, ge=0, description="the version you read; a newer one on the server is a 409"
+    )
 
 
 class DecisionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: str = Field(pattern="^(review|approve|return|resubmit)$", description="review | approve | return | resubmit")
+    decision: str = Field(
+        pattern="^(review|approve|return|resubmit)$", description="review | approve | return | resubmit"
+    )
     reason: str | None = Field(None, max_length=2000, description="required for return")
     version: int | None = Field(None, ge=0)
 
@@ -132,16 +147,30 @@ def readable_project(store: GraphStore, actor: lib.Actor, project_id: str) -> li
 
 
 def public(store: GraphStore, project: lib.Project) -> dict[str, Any]:
-    ids = [project.county, project.prefecture, str(project.get("industry") or ""), str(project.get("investor") or "")]
+    ids = [
+        project.county,
+        project.prefecture,
+        str(project.get("industry") or ""),
+        str(project.get("investor") or ""),
+    ]
     return lib.project_json(project, lib.names_of(store, [i for i in ids if i]))
 
 
 def audit_public(entries: list[lib.AuditEntry]) -> list[dict[str, Any]]:
     return [
-        {"id": a.id, "version": a.version, "at": a.at, "user": a.user, "role": a.role, "region": a.region,
-         "action": a.action, "changes": [dict(c) for c in a.changes], "reason": a.reason}
+        {
+            "id": a.id,
+            "version": a.version,
+            "at": a.at,
+            "user": a.user,
+            "role": a.role,
+            "region": a.region,
+            "action": a.action,
+            "changes": [dict(c) for c in a.changes],
+            "reason": a.reason,
+        }
         for a in entries
-    ]  # fmt: skip
+    ]
 
 
 ProjectId = Annotated[str, Path(pattern=ID_PATTERN, description="project id (prj-...)")]
@@ -159,16 +188,22 @@ def me(user: UserDep) -> dict[str, Any]:
 def api_list_projects(
     store: StoreDep,
     user: UserDep,
-    review_status: Annotated[str | None, Query(pattern="^(declared|prefecture_reviewed|province_approved|returned)$")] = None,
+    review_status: Annotated[
+        str | None, Query(pattern="^(declared|prefecture_reviewed|province_approved|returned)$")
+    ] = None,
     industry: Annotated[str | None, Query(max_length=NAME_MAX)] = None,
     region: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}$")] = None,
 ) -> list[dict[str, Any]]:
     industry = industry_id(store, industry) if industry else None  # a slug or a name; unknown: 404
-    found = lib.list_projects(store, auth.actor_of(user), review_status=review_status, industry=industry, region=region)
+    found = lib.list_projects(
+        store, auth.actor_of(user), review_status=review_status, industry=industry, region=region
+    )
     return [public(store, p) for p in found]
 
 
-@router.post("/api/projects", response_model=ProjectPublic, status_code=201, summary="Declare a project (county users)")
+@router.post(
+    "/api/projects", response_model=ProjectPublic, status_code=201, summary="Declare a project (county users)"
+)
 def api_declare(store: StoreDep, user: UserDep, body: ProjectCreate) -> dict[str, Any]:
     project = lib.declare(store, auth.actor_of(user), body.model_dump(exclude_unset=True))
     return public(store, project)
@@ -179,7 +214,9 @@ def api_get_project(store: StoreDep, user: UserDep, project_id: ProjectId) -> di
     return public(store, readable_project(store, auth.actor_of(user), project_id))
 
 
-@router.patch("/api/projects/{project_id}", response_model=ProjectPublic, summary="Change a project (its county)")
+@router.patch(
+    "/api/projects/{project_id}", response_model=ProjectPublic, summary="Change a project (its county)"
+)
 def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: ProjectUpdate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     reason, version = data.pop("reason", None) or "", data.pop("version", None)
@@ -187,8 +224,11 @@ def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: Proj
     return public(store, project)
 
 
-@router.post("/api/projects/{project_id}/decision", response_model=ProjectPublic,
-             summary="review (prefecture) · approve (province) · return · resubmit (county)")  # fmt: skip
+@router.post(
+    "/api/projects/{project_id}/decision",
+    response_model=ProjectPublic,
+    summary="review (prefecture) · approve (province) · return · resubmit (county)",
+)
 def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: DecisionCreate) -> dict[str, Any]:
     project = lib.decide(
         store, auth.actor_of(user), project_id, body.decision, reason=body.reason or "", version=body.version
@@ -196,7 +236,9 @@ def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: Deci
     return public(store, project)
 
 
-@router.get("/api/projects/{project_id}/audit", response_model=list[AuditEntryPublic], summary="The audit trail")
+@router.get(
+    "/api/projects/{project_id}/audit", response_model=list[AuditEntryPublic], summary="The audit trail"
+)
 def api_audit(store: StoreDep, user: UserDep, project_id: ProjectId) -> list[dict[str, Any]]:
     readable_project(store, auth.actor_of(user), project_id)
     return audit_public(lib.audit_trail(store, project_id))
@@ -205,32 +247,97 @@ def api_audit(store: StoreDep, user: UserDep, project_id: ProjectId) -> list[dic
 # -- pages ------------------------------------------------------------------------------------
 
 L_ZH = {
-    "projects": "重大项目库", "login": "登录", "logout": "退出", "user": "用户名", "password": "密码",
-    "login_failed": "用户名或密码不正确", "declare": "申报项目", "new_project": "申报新项目", "save": "保存",
-    "submit": "提交申报", "status": "审核状态", "stage": "阶段", "all": "全部", "audit": "变更记录（审计）",
-    "at": "时间", "who": "操作人", "action": "操作", "changes": "变更内容", "reason": "原因",
-    "edit": "修改项目", "decide": "审核", "review": "州市审核通过", "approve": "省级审定通过", "return": "退回",
-    "resubmit": "重新申报", "risk": "风险防控（措施8）", "risk_missing": "尚缺", "risk_ok": "已齐全",
-    "none": "暂无", "stage_reason": "阶段退回等变更原因", "major": "10亿元以上", "tracking": "目标进度与通报",
-    "no_projects": "没有可查看的项目。", "role": "角色", "region": "地区", "problems": "请更正以下问题",
-    "signed_in_as": "当前用户", "version": "版本", "flags": "标识", "chain_leader": "链主", "headquarters": "总部",
-    "template": "下载项目申报表模板（Excel）", "filter": "筛选",
+    "projects": "重大项目库",
+    "login": "登录",
+    "logout": "退出",
+    "user": "用户名",
+    "password": "密码",
+    "login_failed": "用户名或密码不正确",
+    "declare": "申报项目",
+    "new_project": "申报新项目",
+    "save": "保存",
+    "submit": "提交申报",
+    "status": "审核状态",
+    "stage": "阶段",
+    "all": "全部",
+    "audit": "变更记录（审计）",
+    "at": "时间",
+    "who": "操作人",
+    "action": "操作",
+    "changes": "变更内容",
+    "reason": "原因",
+    "edit": "修改项目",
+    "decide": "审核",
+    "review": "州市审核通过",
+    "approve": "省级审定通过",
+    "return": "退回",
+    "resubmit": "重新申报",
+    "risk": "风险防控（措施8）",
+    "risk_missing": "尚缺",
+    "risk_ok": "已齐全",
+    "none": "暂无",
+    "stage_reason": "阶段退回等变更原因",
+    "major": "10亿元以上",
+    "tracking": "目标进度与通报",
+    "no_projects": "没有可查看的项目。",
+    "role": "角色",
+    "region": "地区",
+    "problems": "请更正以下问题",
+    "signed_in_as": "当前用户",
+    "version": "版本",
+    "flags": "标识",
+    "chain_leader": "链主",
+    "headquarters": "总部",
+    "template": "下载项目申报表模板（Excel）",
+    "filter": "筛选",
     "login_throttled": "该用户登录失败次数过多，请 {minutes} 分钟后再试",
-}  # fmt: skip
+}
 L_EN = {
-    "projects": "Project library", "login": "Sign in", "logout": "Sign out", "user": "User name",
-    "password": "Password", "login_failed": "Wrong user name or password", "declare": "Declare a project",
-    "new_project": "Declare a new project", "save": "Save", "submit": "Declare", "status": "Review status",
-    "stage": "Stage", "all": "all", "audit": "Audit trail", "at": "When", "who": "Who", "action": "Action",
-    "changes": "Changes", "reason": "Reason", "edit": "Edit the project", "decide": "Review",
-    "review": "Pass (prefecture)", "approve": "Approve (province)", "return": "Return", "resubmit": "Resubmit",
-    "risk": "Risk checklist (measure 8)", "risk_missing": "missing", "risk_ok": "complete", "none": "none",
-    "stage_reason": "Reason (needed when a stage goes back)", "major": ">= 1 bn CNY", "tracking": "Targets & bulletin",
-    "no_projects": "No project you may read.", "role": "Role", "region": "Region", "problems": "Please correct",
-    "signed_in_as": "Signed in as", "version": "Version", "flags": "Flags", "chain_leader": "chain leader",
-    "headquarters": "headquarters", "template": "Download the declaration template (Excel)", "filter": "Filter",
+    "projects": "Project library",
+    "login": "Sign in",
+    "logout": "Sign out",
+    "user": "User name",
+    "password": "Password",
+    "login_failed": "Wrong user name or password",
+    "declare": "Declare a project",
+    "new_project": "Declare a new project",
+    "save": "Save",
+    "submit": "Declare",
+    "status": "Review status",
+    "stage": "Stage",
+    "all": "all",
+    "audit": "Audit trail",
+    "at": "When",
+    "who": "Who",
+    "action": "Action",
+    "changes": "Changes",
+    "reason": "Reason",
+    "edit": "Edit the project",
+    "decide": "Review",
+    "review": "Pass (prefecture)",
+    "approve": "Approve (province)",
+    "return": "Return",
+    "resubmit": "Resubmit",
+    "risk": "Risk checklist (measure 8)",
+    "risk_missing": "missing",
+    "risk_ok": "complete",
+    "none": "none",
+    "stage_reason": "Reason (needed when a stage goes back)",
+    "major": ">= 1 bn CNY",
+    "tracking": "Targets & bulletin",
+    "no_projects": "No project you may read.",
+    "role": "Role",
+    "region": "Region",
+    "problems": "Please correct",
+    "signed_in_as": "Signed in as",
+    "version": "Version",
+    "flags": "Flags",
+    "chain_leader": "chain leader",
+    "headquarters": "headquarters",
+    "template": "Download the declaration template (Excel)",
+    "filter": "Filter",
     "login_throttled": "Too many failed sign-ins for this user name; try again in {minutes} minutes",
-}  # fmt: skip
+}
 
 
 def labels(request: Request) -> dict[str, str]:
@@ -238,7 +345,13 @@ def labels(request: Request) -> dict[str, str]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 500:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and len(target) < 500
+    ):
         return target
     return "/projects"
 
@@ -275,7 +388,15 @@ def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
-    return render(request, "login.html", L=labels(request), next=_safe_next(next), failed=False, throttled="", username="")
+    return render(
+        request,
+        "login.html",
+        L=labels(request),
+        next=_safe_next(next),
+        failed=False,
+        throttled="",
+        username="",
+    )
 
 
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -287,21 +408,41 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
     wait = throttle.locked_for(name)
     if wait:
         message = labels(request)["login_throttled"].format(minutes=max(1, round(wait / 60)))
-        refused = render(request, "login.html", status_code=429, L=labels(request), next=target, failed=False,
-                         throttled=message, username=name)  # fmt: skip
+        refused = render(
+            request,
+            "login.html",
+            status_code=429,
+            L=labels(request),
+            next=target,
+            failed=False,
+            throttled=message,
+            username=name,
+        )
         refused.headers["Retry-After"] = str(int(wait) + 1)
         return refused
     user = await run_in_threadpool(auth.authenticate, store, name, password)
     if user is None:
         throttle.failed(name)
-        return render(request, "login.html", status_code=401, L=labels(request), next=target, failed=True, throttled="",
-                      username=name)  # fmt: skip
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            L=labels(request),
+            next=target,
+            failed=True,
+            throttled="",
+            username=name,
+        )
     throttle.succeeded(name)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        auth.SESSION_COOKIE, auth.sign_session(auth.app_secret(request), user),
-        max_age=auth.SESSION_SECONDS, httponly=True, samesite="lax", secure=request.url.scheme == "https",
-    )  # fmt: skip
+        auth.SESSION_COOKIE,
+        auth.sign_session(auth.app_secret(request), user),
+        max_age=auth.SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -327,18 +468,26 @@ def _industries(store: GraphStore) -> list[dict[str, str]]:
 def projects_page(
     request: Request,
     store: StoreDep,
-    status: Annotated[str | None, Query(pattern="^(|declared|prefecture_reviewed|province_approved|returned)$")] = None,
+    status: Annotated[
+        str | None, Query(pattern="^(|declared|prefecture_reviewed|province_approved|returned)$")
+    ] = None,
 ) -> Response:
     user = page_user(request, store)
     if user is None:
         return login_redirect(request)
     actor = auth.actor_of(user)
     found = lib.list_projects(store, actor, review_status=status or None)
-    names = lib.names_of(store, {i for p in found for i in (p.county, p.prefecture, str(p.get("industry") or ""))})
+    names = lib.names_of(
+        store, {i for p in found for i in (p.county, p.prefecture, str(p.get("industry") or ""))}
+    )
     return render(
-        request, "projects.html", projects=[lib.project_json(p, names) for p in found], status=status or "",
-        can_declare=actor.role == "county", **page_context(request, user),
-    )  # fmt: skip
+        request,
+        "projects.html",
+        projects=[lib.project_json(p, names) for p in found],
+        status=status or "",
+        can_declare=actor.role == "county",
+        **page_context(request, user),
+    )
 
 
 def _form_data(form: Mapping[str, Any], *, with_bools: bool) -> dict[str, Any]:
@@ -353,12 +502,25 @@ def _form_data(form: Mapping[str, Any], *, with_bools: bool) -> dict[str, Any]:
     return data
 
 
-def _new_form(request: Request, store: GraphStore, user: Node, *, values: Mapping[str, Any], problems: list[str],
-              status_code: int = 200) -> Response:  # fmt: skip
+def _new_form(
+    request: Request,
+    store: GraphStore,
+    user: Node,
+    *,
+    values: Mapping[str, Any],
+    problems: list[str],
+    status_code: int = 200,
+) -> Response:
     return render(
-        request, "project_form.html", status_code=status_code, values=values, problems=problems,
-        industries=_industries(store), county_name=user.props.get("region_name"), **page_context(request, user),
-    )  # fmt: skip
+        request,
+        "project_form.html",
+        status_code=status_code,
+        values=values,
+        problems=problems,
+        industries=_industries(store),
+        county_name=user.props.get("region_name"),
+        **page_context(request, user),
+    )
 
 
 @router.get("/projects/new", response_class=HTMLResponse, include_in_schema=False)
@@ -387,8 +549,16 @@ async def new_project_submit(request: Request, store: StoreDep) -> Response:
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
 
-def _project_page(request: Request, store: GraphStore, user: Node, project_id: str, *, problems: list[str] | None = None,
-                  status_code: int = 200, values: Mapping[str, Any] | None = None) -> Response:  # fmt: skip
+def _project_page(
+    request: Request,
+    store: GraphStore,
+    user: Node,
+    project_id: str,
+    *,
+    problems: list[str] | None = None,
+    status_code: int = 200,
+    values: Mapping[str, Any] | None = None,
+) -> Response:
     actor = auth.actor_of(user)
     project = readable_project(store, actor, project_id)
     data = public(store, project)
@@ -396,10 +566,19 @@ def _project_page(request: Request, store: GraphStore, user: Node, project_id: s
     node_names = lib.names_of(store, data["chain_nodes"])
     region_names = lib.names_of(store, {a.region for a in trail})
     return render(
-        request, "project.html", status_code=status_code, project=data, trail=audit_public(trail),
-        node_names=node_names, region_names=region_names, actions=lib.allowed_actions(actor, project),
-        problems=problems or [], values=values or data, industries=_industries(store), **page_context(request, user),
-    )  # fmt: skip
+        request,
+        "project.html",
+        status_code=status_code,
+        project=data,
+        trail=audit_public(trail),
+        node_names=node_names,
+        region_names=region_names,
+        actions=lib.allowed_actions(actor, project),
+        problems=problems or [],
+        values=values or data,
+        industries=_industries(store),
+        **page_context(request, user),
+    )
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -422,12 +601,25 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
     version = str(form.get("version", ""))
     try:
         await run_in_threadpool(
-            lambda: lib.update(store, auth.actor_of(user), project_id, data, reason=str(form.get("reason", ""))[:2000],
-                               version=int(version) if version.isdigit() else None)
-        )  # fmt: skip
+            lambda: lib.update(
+                store,
+                auth.actor_of(user),
+                project_id,
+                data,
+                reason=str(form.get("reason", ""))[:2000],
+                version=int(version) if version.isdigit() else None,
+            )
+        )
     except ValidationError as exc:
-        return _project_page(request, store, user, project_id, problems=exc.problems, status_code=422,
-                             values={**public(store, lib.get_project(store, project_id)), **data})  # fmt: skip
+        return _project_page(
+            request,
+            store,
+            user,
+            project_id,
+            problems=exc.problems,
+            status_code=422,
+            values={**public(store, lib.get_project(store, project_id)), **data},
+        )
     return RedirectResponse(f"/projects/{project_id}", status_code=303)
 
 
@@ -442,10 +634,15 @@ async def project_decision(request: Request, store: StoreDep, project_id: Projec
     version = str(form.get("version", ""))
     try:
         await run_in_threadpool(
-            lambda: lib.decide(store, auth.actor_of(user), project_id, decision,
-                               reason=str(form.get("reason", ""))[:2000],
-                               version=int(version) if version.isdigit() else None)
-        )  # fmt: skip
+            lambda: lib.decide(
+                store,
+                auth.actor_of(user),
+                project_id,
+                decision,
+                reason=str(form.get("reason", ""))[:2000],
+                version=int(version) if version.isdigit() else None,
+            )
+        )
     except ValidationError as exc:
         return _project_page(request, store, user, project_id, problems=exc.problems, status_code=422)
     return RedirectResponse(f"/projects/{project_id}", status_code=303)

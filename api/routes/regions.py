@@ -17,7 +17,9 @@ def prefectures(store: GraphStore) -> list[dict[str, object]]:
     return [
         {"id": n.id, "name": n.name, "name_en": n.props.get("name_en"), "level": n.props.get("level")}
         for n in store.find_nodes("Region")
-        if n.id.startswith("53") and n.id != YUNNAN and (n.props.get("level") == "prefecture" or n.id.endswith("00"))
+        if n.id.startswith("53")
+        and n.id != YUNNAN
+        and (n.props.get("level") == "prefecture" or n.id.endswith("00"))
     ]
 
 

@@ -29,7 +29,9 @@ def report_for(store: GraphStore, year: int | None) -> TrackingReport:
     return tracking_report(store.graph(), year or today_in_china().year)
 
 
-@router.get("/api/tracking", summary="Quotas, leader/HQ counts, progress by month and quarter, prefecture bulletin")
+@router.get(
+    "/api/tracking", summary="Quotas, leader/HQ counts, progress by month and quarter, prefecture bulletin"
+)
 def api_tracking(store: StoreDep, user: UserDep, year: Year = None) -> dict[str, Any]:
     return report_json(report_for(store, year))
 
@@ -43,9 +45,13 @@ def tracking_page(request: Request, store: StoreDep, year: Year = None) -> Respo
     names = {n.id: n.name for n in store.find_nodes("Project")}
     this_year = today_in_china().year
     return render(
-        request, "tracking.html", report=report, project_names=names,
-        years=list(range(this_year, this_year - 6, -1)), **page_context(request, user),
-    )  # fmt: skip
+        request,
+        "tracking.html",
+        report=report,
+        project_names=names,
+        years=list(range(this_year, this_year - 6, -1)),
+        **page_context(request, user),
+    )
 
 
 @router.get("/tracking/report.{fmt}", include_in_schema=False)

@@ -12,5 +12,6 @@ from ingest.sources import ashare, chain_table, projects
 from ingest.sources.rankings import china500, fortune_global500, private500
 
 SOURCES: dict[str, Any] = {
-    source.INFO.id: source for source in (fortune_global500, china500, private500, ashare, chain_table, projects)
+    source.INFO.id: source
+    for source in (fortune_global500, china500, private500, ashare, chain_table, projects)
 }

@@ -12,17 +12,22 @@ from ingest.importer import ImportContext, ImportPlan, SourceInfo, resolve_enter
 from ingest.tables import read_table
 
 INFO = SourceInfo(
-    "ashare-basic", "A股上市公司基本信息 A-share basics",
+    "ashare-basic",
+    "A股上市公司基本信息 A-share basics",
     "listed companies: ts_code, name, fullname, enname, area (province), industry",
-    ".csv/.xlsx", "ts_code, name, fullname, area, industry [, enname, symbol]", "about 5,400",
+    ".csv/.xlsx",
+    "ts_code, name, fullname, area, industry [, enname, symbol]",
+    "about 5,400",
     "tushare stock_basic; public exchange data",
-)  # fmt: skip
+)
 COLUMNS = ("ts_code", "name", "fullname", "area", "industry")
 # tushare's `area` names cities with their own listing statistics after the city, not the province
 CITY_PROVINCE = {"深圳": "440000", "大连": "210000", "宁波": "330000", "厦门": "350000", "青岛": "370000"}
 
 
-def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]) -> ImportPlan:
+def plan(
+    path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
+) -> ImportPlan:
     result = ImportPlan(INFO.id, str(path), edition)
     rows = read_table(path, COLUMNS)
     result.rows_read = len(rows)
@@ -36,7 +41,11 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
             continue
         area = row.get("area")
         region = CITY_PROVINCE.get(area) or next(
-            (rid for name, rid in ctx.regions_by_name.items() if area and name.startswith(area) and rid.endswith("0000")),
+            (
+                rid
+                for name, rid in ctx.regions_by_name.items()
+                if area and name.startswith(area) and rid.endswith("0000")
+            ),
             None,
         )
         region = region if region in ctx.region_ids else None
@@ -58,7 +67,15 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
             }
 
         resolve_enterprise(
-            result, ctx, row, name=full, names=(row.get("name"), row.get("enname")), code=code,
-            new_props=new_props, provenance=provenance, hq_region=region, seen=seen,
-        )  # fmt: skip
+            result,
+            ctx,
+            row,
+            name=full,
+            names=(row.get("name"), row.get("enname")),
+            code=code,
+            new_props=new_props,
+            provenance=provenance,
+            hq_region=region,
+            seen=seen,
+        )
     return result

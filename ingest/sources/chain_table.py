@@ -37,10 +37,15 @@ from ingest.resolve import fold
 from ingest.tables import read_table
 
 INFO = SourceInfo(
-    "chain-table", "产业链关系表 generic chain table",
+    "chain-table",
+    "产业链关系表 generic chain table",
     "node-to-node relations or company-to-node links from any vendor, through a column mapping",
-    ".csv/.xlsx/.jsonl", "given by --mapping", "any", "the vendor's", needs_mapping=True,
-)  # fmt: skip
+    ".csv/.xlsx/.jsonl",
+    "given by --mapping",
+    "any",
+    "the vendor's",
+    needs_mapping=True,
+)
 EDGES = {"FEEDS", "PART_OF"}
 
 
@@ -78,7 +83,11 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
 def _node_id(ctx: ImportContext, name: str) -> str:
     """The chain node a table's text names: a node already in the graph with that id or name
     (the vendor's 工业硅 is our 工业硅), else a new one with an id derived from the name."""
-    return name if name in ctx.chain_node_ids else ctx.chain_node_names.get(fold(name)) or stable_id("prod", name)
+    return (
+        name
+        if name in ctx.chain_node_ids
+        else ctx.chain_node_names.get(fold(name)) or stable_id("prod", name)
+    )
 
 
 def _add_node(plan: ImportPlan, ctx: ImportContext, name: str, provenance: dict[str, Any]) -> str:
@@ -88,7 +97,9 @@ def _add_node(plan: ImportPlan, ctx: ImportContext, name: str, provenance: dict[
     return node_id
 
 
-def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]) -> ImportPlan:
+def plan(
+    path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
+) -> ImportPlan:
     spec = load_mapping(mapping)
     result = ImportPlan(INFO.id, str(path), edition)
     provenance = {
@@ -104,7 +115,9 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
     return result
 
 
-def _relations(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[str, Any], provenance: dict[str, Any]) -> None:
+def _relations(
+    result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[str, Any], provenance: dict[str, Any]
+) -> None:
     columns = tuple(c for c in (spec["from"], spec["to"], spec.get("type")) if c)
     rows = read_table(path, columns)
     result.rows_read = len(rows)
@@ -130,8 +143,12 @@ def _relations(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
         a, b = _node_id(ctx, source), _node_id(ctx, target)
         pair = frozenset((a, b))
         if kinds.setdefault(pair, rule["edge"]) != rule["edge"]:
-            result.reject(row, spec.get("type"), f"{source} and {target} are already related as {kinds[pair]}: "
-                          "classification and flow never both hold for one pair")  # fmt: skip
+            result.reject(
+                row,
+                spec.get("type"),
+                f"{source} and {target} are already related as {kinds[pair]}: "
+                "classification and flow never both hold for one pair",
+            )
             continue
         stored = (a, rule["edge"], b) in ctx.chain_edges  # left as it is: the graph's own fact wins
         known = stored or (a, rule["edge"], b, "") in result.edges
@@ -140,10 +157,14 @@ def _relations(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
         if not stored:
             result.add_edge(Edge(a, rule["edge"], b, "", {"relation": relation, **provenance}))
         # "matched": the graph (or an earlier row) has this relation already
-        result.outcomes.append(RowOutcome(row.line, f"{source} -> {target}", "matched" if known else "new", method=rule["edge"]))
+        result.outcomes.append(
+            RowOutcome(row.line, f"{source} -> {target}", "matched" if known else "new", method=rule["edge"])
+        )
 
 
-def _companies(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[str, Any], provenance: dict[str, Any]) -> None:
+def _companies(
+    result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[str, Any], provenance: dict[str, Any]
+) -> None:
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
     rows = read_table(path, columns)
     result.rows_read = len(rows)
@@ -156,8 +177,13 @@ def _companies(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
         match = ctx.index.match("", code=company) if by_code else ctx.index.match(company)
         if not match.merges:
             how = "stock code" if by_code else "name"
-            result.reject(row, spec["company"], f"no enterprise with {how} {company!r} in the graph "
-                          "(import the company list first, e.g. ashare-basic)", company)  # fmt: skip
+            result.reject(
+                row,
+                spec["company"],
+                f"no enterprise with {how} {company!r} in the graph "
+                "(import the company list first, e.g. ashare-basic)",
+                company,
+            )
             continue
         firm = str(match.enterprise_id)
         node = _add_node(result, ctx, node_name, provenance)
@@ -166,7 +192,9 @@ def _companies(result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[st
             try:
                 props["weight"] = float(row.get(spec["weight"]))
             except ValueError:
-                result.reject(row, spec["weight"], f"weight {row.get(spec['weight'])!r} is not a number", company)
+                result.reject(
+                    row, spec["weight"], f"weight {row.get(spec['weight'])!r} is not a number", company
+                )
                 continue
         if (firm, node) not in ctx.operations:  # an operation the graph already has stays as it is
             result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))

@@ -24,20 +24,35 @@ from ingest.tables import read_table
 
 BOOL_SUFFIX = "（是/否）"
 FIELDS: tuple[str, ...] = (
-    "name", "county", "industry", "investor", "chain_nodes", "investment_yi", "funds_in_place_yi", "stage",
-    *lib.DATE_FIELDS, *lib.BOOL_FIELDS, "hq_type", "risk_preferential_terms", "risk_preferential_approved_by", "notes",
-)  # fmt: skip
+    "name",
+    "county",
+    "industry",
+    "investor",
+    "chain_nodes",
+    "investment_yi",
+    "funds_in_place_yi",
+    "stage",
+    *lib.DATE_FIELDS,
+    *lib.BOOL_FIELDS,
+    "hq_type",
+    "risk_preferential_terms",
+    "risk_preferential_approved_by",
+    "notes",
+)
 HEADERS: dict[str, str] = {f: lib.FIELD_ZH[f] + (BOOL_SUFFIX if f in lib.BOOL_FIELDS else "") for f in FIELDS}
 REQUIRED: tuple[str, ...] = tuple(HEADERS[f] for f in ("name", "county", "industry", "investment_yi"))
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "data" / "templates" / "project_library_template.xlsx"
 
 INFO = SourceInfo(
-    "project-library", "重大项目库申报表 project-library sheet",
+    "project-library",
+    "重大项目库申报表 project-library sheet",
     "projects declared by a county: name, county, industry, investor, investment (亿元), stage and dates, "
     "chain-leader/HQ flags, the measure-8 risk checklist",
-    ".xlsx/.csv", "、".join(REQUIRED) + " [+ the template's other columns]", "one row a project",
+    ".xlsx/.csv",
+    "、".join(REQUIRED) + " [+ the template's other columns]",
+    "one row a project",
     "the county's own declaration; template: chainkg projects template -o FILE.xlsx",
-)  # fmt: skip
+)
 
 
 def project_id_for(county: str, name: str) -> str:
@@ -54,7 +69,9 @@ def _store(options: Mapping[str, Any]) -> tuple[GraphStore, bool]:
     return open_store(), True
 
 
-def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]) -> ImportPlan:
+def plan(
+    path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
+) -> ImportPlan:
     result = ImportPlan(INFO.id, str(path), edition)
     rows = read_table(path, REQUIRED)
     result.rows_read = len(rows)
@@ -66,7 +83,9 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
             data = {field: row.get(header) for field, header in HEADERS.items() if header in row.cells}
             name = str(data.get("name") or "")
             try:
-                county = lib.resolve_county(store, str(data.get("county") or "")).id if data.get("county") else ""
+                county = (
+                    lib.resolve_county(store, str(data.get("county") or "")).id if data.get("county") else ""
+                )
             except ValidationError as exc:
                 result.reject(row, HEADERS["county"], exc.problems[0], name)
                 continue
@@ -77,7 +96,9 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
             seen[pid] = row.line
             actor = lib.Actor(f"导入:{path.name}", "county", county)
             try:
-                merged, changes = lib.plan_declare(store, actor, data, today=today, project_id=pid, action="import")
+                merged, changes = lib.plan_declare(
+                    store, actor, data, today=today, project_id=pid, action="import"
+                )
             except ValidationError as exc:
                 for problem in exc.problems:
                     field = problem.split(":")[0]
@@ -89,11 +110,15 @@ def plan(path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path |
                 differs = [k for k in given if k != "investor" and merged.get(k) != existing.props.get(k)]
                 if differs:
                     result.reject(
-                        row, HEADERS[differs[0]],
-                        f"项目已在库中（{pid}），{lib.FIELD_ZH[differs[0]]}不同；请在系统中修改（修改须经审核）", name,
-                    )  # fmt: skip
+                        row,
+                        HEADERS[differs[0]],
+                        f"项目已在库中（{pid}），{lib.FIELD_ZH[differs[0]]}不同；请在系统中修改（修改须经审核）",
+                        name,
+                    )
                 else:
-                    result.outcomes.append(RowOutcome(row.line, name, "matched", pid, "existing project", "high", "unchanged"))
+                    result.outcomes.append(
+                        RowOutcome(row.line, name, "matched", pid, "existing project", "high", "unchanged")
+                    )
                 continue
             for node in changes.nodes:
                 result.add_node(node)
@@ -125,7 +150,9 @@ def write_template(path: Path) -> Path:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = 16 if field not in ("name", "notes") else 30  # type: ignore[union-attr]
     sheet.freeze_panes = "A2"  # type: ignore[union-attr]
-    stages = DataValidation(type="list", formula1='"' + ",".join(lib.STAGE_ZH.values()) + '"', allow_blank=True)
+    stages = DataValidation(
+        type="list", formula1='"' + ",".join(lib.STAGE_ZH.values()) + '"', allow_blank=True
+    )
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(stages)  # type: ignore[union-attr]
     sheet.add_data_validation(yes_no)  # type: ignore[union-attr]
@@ -148,11 +175,16 @@ def write_template(path: Path) -> Path:
         "stage": "线索 / 洽谈 / 签约 / 开工 / 投产；默认 线索。",
     }
     for field in FIELDS:
-        default = "日期格式 YYYY-MM-DD，不能晚于今天；各阶段日期须先后有序。" if field in lib.DATE_FIELDS else (
-            "填 是 或 否。" if field in lib.BOOL_FIELDS else "")  # fmt: skip
+        default = (
+            "日期格式 YYYY-MM-DD，不能晚于今天；各阶段日期须先后有序。"
+            if field in lib.DATE_FIELDS
+            else ("填 是 或 否。" if field in lib.BOOL_FIELDS else "")
+        )
         notes.append([HEADERS[field], explanations.get(field, default)])
     notes.append([])
-    notes.append(["导入", "chainkg import project-library 文件.xlsx（全部行通过检查才写入，重复导入不会重复写入）"])
+    notes.append(
+        ["导入", "chainkg import project-library 文件.xlsx（全部行通过检查才写入，重复导入不会重复写入）"]
+    )
     notes.column_dimensions["A"].width = 28
     notes.column_dimensions["B"].width = 80
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,14 +17,41 @@ from ingest.tables import Row, read_table
 from ingest.units import USD_CNY_YEARLY_AVERAGE, musd_to_yi, parse_amount, wan_yuan_to_yi
 
 COUNTRY_ISO = {
-    "China": "CN", "U.S.": "US", "Japan": "JP", "Germany": "DE", "France": "FR", "Britain": "GB",
-    "U.K.": "GB", "South Korea": "KR", "Switzerland": "CH", "Netherlands": "NL", "Sweden": "SE",
-    "Denmark": "DK", "Norway": "NO", "Finland": "FI", "Italy": "IT", "Spain": "ES", "Belgium": "BE",
-    "Austria": "AT", "Ireland": "IE", "Canada": "CA", "Australia": "AU", "Singapore": "SG",
-    "Malaysia": "MY", "Thailand": "TH", "Vietnam": "VN", "Indonesia": "ID", "India": "IN",
-    "Saudi Arabia": "SA", "United Arab Emirates": "AE", "Brazil": "BR", "Mexico": "MX", "Russia": "RU",
-    "Luxembourg": "LU", "Taiwan": "710000",
-}  # fmt: skip
+    "China": "CN",
+    "U.S.": "US",
+    "Japan": "JP",
+    "Germany": "DE",
+    "France": "FR",
+    "Britain": "GB",
+    "U.K.": "GB",
+    "South Korea": "KR",
+    "Switzerland": "CH",
+    "Netherlands": "NL",
+    "Sweden": "SE",
+    "Denmark": "DK",
+    "Norway": "NO",
+    "Finland": "FI",
+    "Italy": "IT",
+    "Spain": "ES",
+    "Belgium": "BE",
+    "Austria": "AT",
+    "Ireland": "IE",
+    "Canada": "CA",
+    "Australia": "AU",
+    "Singapore": "SG",
+    "Malaysia": "MY",
+    "Thailand": "TH",
+    "Vietnam": "VN",
+    "Indonesia": "ID",
+    "India": "IN",
+    "Saudi Arabia": "SA",
+    "United Arab Emirates": "AE",
+    "Brazil": "BR",
+    "Mexico": "MX",
+    "Russia": "RU",
+    "Luxembourg": "LU",
+    "Taiwan": "710000",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +76,9 @@ def _column(header: Mapping[str, str], options: tuple[str, ...]) -> str | None:
     return None
 
 
-def plan_ranking(fmt: ListFormat, info: SourceInfo, path: Path, ctx: ImportContext, edition: str | None) -> ImportPlan:
+def plan_ranking(
+    fmt: ListFormat, info: SourceInfo, path: Path, ctx: ImportContext, edition: str | None
+) -> ImportPlan:
     plan = ImportPlan(info.id, str(path), edition)
     rows = read_table(path)
     plan.rows_read = len(rows)
@@ -73,10 +102,19 @@ def plan_ranking(fmt: ListFormat, info: SourceInfo, path: Path, ctx: ImportConte
     if plan.problems:
         return plan
     if fmt.list_id not in ctx.ranking_list_ids:
-        plan.add_node(Node(fmt.list_id, "RankingList", {
-            "name": fmt.list_name, "source": info.name, "as_of": edition or max(row.get(str(cols["edition"])) for row in rows), "confidence": "high",
-            "origin": f"import:{info.id}",
-        }))  # fmt: skip
+        plan.add_node(
+            Node(
+                fmt.list_id,
+                "RankingList",
+                {
+                    "name": fmt.list_name,
+                    "source": info.name,
+                    "as_of": edition or max(row.get(str(cols["edition"])) for row in rows),
+                    "confidence": "high",
+                    "origin": f"import:{info.id}",
+                },
+            )
+        )
     seen_rank: dict[tuple[str, int], int] = {}
     seen_firm: dict[str, dict[str, int]] = {}
     for row in rows:
@@ -115,7 +153,12 @@ def _plan_row(
         return
     key = (str(row_edition), rank)
     if key in seen_rank:
-        plan.reject(row, cols["rank"], f"duplicate rank {rank} in edition {row_edition} (also line {seen_rank[key]})", name)
+        plan.reject(
+            row,
+            cols["rank"],
+            f"duplicate rank {rank} in edition {row_edition} (also line {seen_rank[key]})",
+            name,
+        )
         return
     seen_rank[key] = row.line
     revenue_year = int(str(row_edition)) - 1  # an edition ranks the previous year's revenue
@@ -143,22 +186,42 @@ def _plan_row(
         return {"name": name}
 
     firm = resolve_enterprise(
-        plan, ctx, row, name=name, names=(chinese,) if chinese else (), new_props=new_props,
-        provenance=provenance, hq_region=hq,
+        plan,
+        ctx,
+        row,
+        name=name,
+        names=(chinese,) if chinese else (),
+        new_props=new_props,
+        provenance=provenance,
+        hq_region=hq,
         seen=seen_firm.setdefault(str(row_edition), {}),
-    )  # fmt: skip
+    )
     if firm is None:
         return
     if (firm, "RANKED_IN", fmt.list_id, str(row_edition)) in ctx.curated_rankings:
-        plan.notes.append(f"line {row.line}: {name} confirms the curated dataset's membership, which stays as curated")
+        plan.notes.append(
+            f"line {row.line}: {name} confirms the curated dataset's membership, which stays as curated"
+        )
         return
     plan.add_edge(
-        Edge(firm, "RANKED_IN", fmt.list_id, str(row_edition), {
-            "list": fmt.list_id, "edition": str(row_edition), "rank": rank, "listed_name": name,
-            "revenue_100m_cny": revenue, "revenue_original": original, "revenue_unit": fmt.unit,
-            "revenue_year": revenue_year, **provenance,
-        })
-    )  # fmt: skip
+        Edge(
+            firm,
+            "RANKED_IN",
+            fmt.list_id,
+            str(row_edition),
+            {
+                "list": fmt.list_id,
+                "edition": str(row_edition),
+                "rank": rank,
+                "listed_name": name,
+                "revenue_100m_cny": revenue,
+                "revenue_original": original,
+                "revenue_unit": fmt.unit,
+                "revenue_year": revenue_year,
+                **provenance,
+            },
+        )
+    )
 
 
 def _hq_region(ctx: ImportContext, row: Row, cols: Mapping[str, str | None]) -> str | None:
@@ -166,7 +229,10 @@ def _hq_region(ctx: ImportContext, row: Row, cols: Mapping[str, str | None]) -> 
         province = row.get(str(cols["province"]))
         region = ctx.regions_by_name.get(province)
         if region is None:
-            region = next((rid for name, rid in ctx.regions_by_name.items() if province and name.startswith(province)), None)
+            region = next(
+                (rid for name, rid in ctx.regions_by_name.items() if province and name.startswith(province)),
+                None,
+            )
         return region if region in ctx.region_ids else None
     if cols.get("country"):
         code = COUNTRY_ISO.get(row.get(str(cols["country"])))
@@ -175,20 +241,34 @@ def _hq_region(ctx: ImportContext, row: Row, cols: Mapping[str, str | None]) -> 
 
 
 FORTUNE = ListFormat(
-    "fortune-global-500", "Fortune Global 500", rank=("RANK", "rank", "Rank"), name=("NAME", "name", "Company"),
-    revenue=("REVENUES ($M)", "revenue_musd", "Revenue"), unit="$M", edition=("Year", "edition"),
+    "fortune-global-500",
+    "Fortune Global 500",
+    rank=("RANK", "rank", "Rank"),
+    name=("NAME", "name", "Company"),
+    revenue=("REVENUES ($M)", "revenue_musd", "Revenue"),
+    unit="$M",
+    edition=("Year", "edition"),
     country=("country", "Country"),
-)  # fmt: skip
+)
 CHINA_500 = ListFormat(
-    "china-500", "中国企业500强", rank=("rank", "排名", "名次"), name=("name", "企业名称", "公司名称"),
-    revenue=("revenue_wan_cny", "营业收入（万元）", "营业收入(万元)", "营业收入"), unit="万元",
+    "china-500",
+    "中国企业500强",
+    rank=("rank", "排名", "名次"),
+    name=("name", "企业名称", "公司名称"),
+    revenue=("revenue_wan_cny", "营业收入（万元）", "营业收入(万元)", "营业收入"),
+    unit="万元",
     edition=("edition", "年份", "届次"),
-)  # fmt: skip
+)
 PRIVATE_500 = ListFormat(
-    "china-private-500", "中国民营企业500强", rank=("rank", "排名", "名次"), name=("name", "企业名称", "公司名称"),
-    revenue=("revenue_wan_cny", "营业收入（万元）", "营业收入(万元)", "营业收入"), unit="万元",
-    edition=("edition", "年份"), province=("province", "省份", "所属省份", "省(区、市)"),
-)  # fmt: skip
+    "china-private-500",
+    "中国民营企业500强",
+    rank=("rank", "排名", "名次"),
+    name=("name", "企业名称", "公司名称"),
+    revenue=("revenue_wan_cny", "营业收入（万元）", "营业收入(万元)", "营业收入"),
+    unit="万元",
+    edition=("edition", "年份"),
+    province=("province", "省份", "所属省份", "省(区、市)"),
+)
 
 
 class RankingSource:
@@ -198,29 +278,51 @@ class RankingSource:
         self.fmt = fmt
         self.INFO = info
 
-    def plan(self, path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]) -> ImportPlan:
+    def plan(
+        self,
+        path: Path,
+        ctx: ImportContext,
+        *,
+        edition: str | None,
+        mapping: Path | None,
+        options: Mapping[str, Any],
+    ) -> ImportPlan:
         return plan_ranking(self.fmt, self.INFO, path, ctx, edition)
 
 
 fortune_global500 = RankingSource(
     FORTUNE,
     SourceInfo(
-        "fortune-global-500", "《财富》世界500强 Fortune Global 500",
+        "fortune-global-500",
+        "《财富》世界500强 Fortune Global 500",
         "Fortune's list as published (English names, revenue in $M); converted to 亿元 at the year's average rate",
-        ".csv/.xlsx", "RANK, NAME, REVENUES ($M) [, country, Year]", "500 per edition", "© Fortune Media; not redistributed",
+        ".csv/.xlsx",
+        "RANK, NAME, REVENUES ($M) [, country, Year]",
+        "500 per edition",
+        "© Fortune Media; not redistributed",
     ),
-)  # fmt: skip
+)
 china500 = RankingSource(
     CHINA_500,
     SourceInfo(
-        "china-500", "中国企业500强 China Enterprise 500", "CEC/CEA list: rank, name, revenue in 万元",
-        ".csv/.xlsx", "rank, name, revenue_wan_cny [, edition]", "500 per edition", "© 中国企业联合会、中国企业家协会",
+        "china-500",
+        "中国企业500强 China Enterprise 500",
+        "CEC/CEA list: rank, name, revenue in 万元",
+        ".csv/.xlsx",
+        "rank, name, revenue_wan_cny [, edition]",
+        "500 per edition",
+        "© 中国企业联合会、中国企业家协会",
     ),
-)  # fmt: skip
+)
 private500 = RankingSource(
     PRIVATE_500,
     SourceInfo(
-        "china-private-500", "中国民营企业500强 China private 500", "ACFIC list: rank, name, province, revenue in 万元",
-        ".csv/.xlsx", "rank, name, province, revenue_wan_cny", "500 per edition", "© 全国工商联",
+        "china-private-500",
+        "中国民营企业500强 China private 500",
+        "ACFIC list: rank, name, province, revenue in 万元",
+        ".csv/.xlsx",
+        "rank, name, province, revenue_wan_cny",
+        "500 per edition",
+        "© 全国工商联",
     ),
-)  # fmt: skip
+)

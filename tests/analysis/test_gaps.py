@@ -17,7 +17,14 @@ def gaps():
 def test_statuses(gaps):
     # a: y1 leader (3) + y3 player (1) = 4 >= 3; c: y2 player = 1; the rest nobody in Yunnan.
     status = {n.id: n.status for n in gaps.nodes}
-    assert status == {"a": "strong", "b": "missing", "c": "weak", "d": "missing", "e": "missing", "x": "missing"}
+    assert status == {
+        "a": "strong",
+        "b": "missing",
+        "c": "weak",
+        "d": "missing",
+        "e": "missing",
+        "x": "missing",
+    }
     assert gaps.node("a").presence == 4
     assert [f.id for f in gaps.node("a").local_firms] == ["y1", "y3"]
     assert gaps.node("b").candidates == ("n1", "n2", "n6")

@@ -19,7 +19,9 @@ def view():
         g.add_node(inst, label="Institution", name=name, **SRC)
         g.add_edge(inst, region, key="LOCATED_IN", type="LOCATED_IN", **SRC)
         g.add_edge(inst, "b", key="TRAINS_FOR", type="TRAINS_FOR", programme="冶金工程", **SRC)
-    g.add_node("pol-1", label="Policy", name="示例产业支持政策", issuer="云南省人民政府", date="2023-05", **SRC)
+    g.add_node(
+        "pol-1", label="Policy", name="示例产业支持政策", issuer="云南省人民政府", date="2023-05", **SRC
+    )
     g.add_edge("pol-1", "demo", key="SUPPORTS", type="SUPPORTS", measure="用地保障", **SRC)
     g.add_edge("pol-1", "b", key="SUPPORTS", type="SUPPORTS", measure="电价优惠", **SRC)
     return g
@@ -37,7 +39,13 @@ def test_sections(view):
         ("support", 1, 0, 0, 1),
     ]
     # gaps by priority, as the gap analysis orders them
-    assert [(g.id, g.action) for g in plan.gaps] == [("b", "补链"), ("d", "补链"), ("e", "延链"), ("x", "补链"), ("c", "强链")]
+    assert [(g.id, g.action) for g in plan.gaps] == [
+        ("b", "补链"),
+        ("d", "补链"),
+        ("e", "延链"),
+        ("x", "补链"),
+        ("c", "强链"),
+    ]
     assert [t.enterprise_id for t in plan.targets] == ["n1", "n2", "n4", "n6", "n3"]
     assert plan.targets[0].tiers == ("世界500强（2024）",)
     assert [p.enterprise_id for p in plan.leaders.picks] == ["n1", "n2", "n3"]

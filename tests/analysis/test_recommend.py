@@ -21,7 +21,14 @@ def test_ranking_for_one_node():
     # n2: player 9 + private 500 14 + pull 13.33 + ties to y1 1/2 -> 5 + 10 = 51.33
     # n6: major 18 + pull 1/3 6.67 + presence through y1 10 + 10 = 44.67
     assert [(r.enterprise_id, r.score) for r in recs] == [("n1", 73.33), ("n2", 51.33), ("n6", 44.67)]
-    assert parts(recs[0]) == {"fit": 30.0, "scale": 20.0, "pull": 13.33, "ties": 0.0, "presence": 0.0, "resource": 10.0}
+    assert parts(recs[0]) == {
+        "fit": 30.0,
+        "scale": 20.0,
+        "pull": 13.33,
+        "ties": 0.0,
+        "presence": 0.0,
+        "resource": 10.0,
+    }
     assert parts(recs[1])["ties"] == 5.0
     assert all(r.action == "补链" for r in recs)
     assert "世界500强" in recs[0].parts[1].reason
@@ -90,6 +97,11 @@ def test_industry_wide_each_group_once():
 def test_with_a_prefecture_firms_elsewhere_in_yunnan_are_not_targets():
     view = canonical_view()
     # c is missing in Kunming; y2 (Qujing) holds it in Yunnan: no target, its group n4 still is
-    assert [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="c", prefecture="530100")] == ["n4", "n3"]
+    assert [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="c", prefecture="530100")] == [
+        "n4",
+        "n3",
+    ]
     # a is missing in Qujing; n6's subsidiary y1 leads a in Kunming: n6 is strong in Yunnan on a
-    assert [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="a", prefecture="530300")] == ["n5"]
+    assert [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="a", prefecture="530300")] == [
+        "n5"
+    ]

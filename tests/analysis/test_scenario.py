@@ -12,7 +12,9 @@ from tests.canonical import INDUSTRY, canonical_view
 def test_a_leader_landing_turns_a_weak_node_strong():
     result = scenario(canonical_view(), INDUSTRY, ["n4"], prefecture="530300")
     # n4 leads c: presence 1 + 3 = 4 in Qujing; assessed for Qujing, a stays missing there.
-    assert [(c.id, c.before, c.after, c.arriving) for c in result.changed_nodes] == [("c", "weak", "strong", ("n4",))]
+    assert [(c.id, c.before, c.after, c.arriving) for c in result.changed_nodes] == [
+        ("c", "weak", "strong", ("n4",))
+    ]
     assert result.after.strong == result.before.strong + 1
 
 

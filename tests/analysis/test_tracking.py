@@ -39,23 +39,53 @@ def library() -> nx.MultiDiGraph:
     rows = [
         ("p1", "530100", "al", 12, "started", "2024-02-10", "2024-05-03", None, APPROVED, True, False),
         ("p2", "530100", "al", 8, "signed", "2024-03-01", None, None, APPROVED, False, True),
-        ("p3", "530300", "si", 30, "production", "2024-04-20", "2024-06-01", "2024-11-02", APPROVED, True, True),
+        (
+            "p3",
+            "530300",
+            "si",
+            30,
+            "production",
+            "2024-04-20",
+            "2024-06-01",
+            "2024-11-02",
+            APPROVED,
+            True,
+            True,
+        ),
         ("p4", "530300", "si", 50, "signed", "2024-05-05", None, None, "declared", True, True),
         ("p5", "530300", "al", 15, "signed", "2023-12-30", None, None, APPROVED, False, False),
         ("p6", "530100", "si", 20, "negotiating", None, None, None, APPROVED, False, False),
     ]
     for pid, pref, ind, inv, stage, signed, started, produced, review, leader, hq in rows:
         g.add_node(
-            pid, label="Project", name=pid, prefecture=pref, industry=ind, investment_yi=inv, stage=stage,
-            date_signed=signed, date_started=started, date_production=produced, review_status=review,
-            chain_leader=leader, headquarters=hq,
-        )  # fmt: skip
-    funds = [("p1", "2024-03-05", None, 3), ("p1", "2024-07-01", 3, 5), ("p3", "2024-04-25", None, 10),
-             ("p5", "2023-12-31", None, 4)]  # fmt: skip
+            pid,
+            label="Project",
+            name=pid,
+            prefecture=pref,
+            industry=ind,
+            investment_yi=inv,
+            stage=stage,
+            date_signed=signed,
+            date_started=started,
+            date_production=produced,
+            review_status=review,
+            chain_leader=leader,
+            headquarters=hq,
+        )
+    funds = [
+        ("p1", "2024-03-05", None, 3),
+        ("p1", "2024-07-01", 3, 5),
+        ("p3", "2024-04-25", None, 10),
+        ("p5", "2023-12-31", None, 4),
+    ]
     for n, (pid, day, before, after) in enumerate(funds):
         entry = f"a{n}"
-        g.add_node(entry, label="AuditEntry", at=f"{day}T10:00:00+08:00",
-                   changes=[{"field": "funds_in_place_yi", "from": before, "to": after}])  # fmt: skip
+        g.add_node(
+            entry,
+            label="AuditEntry",
+            at=f"{day}T10:00:00+08:00",
+            changes=[{"field": "funds_in_place_yi", "from": before, "to": after}],
+        )
         g.add_edge(entry, pid, key="ABOUT", type="ABOUT")
     return g
 
@@ -85,7 +115,11 @@ def test_monthly_progress():
     report = progress_report(library(), 2024, "month")
     by = {r.period: r for r in report.rows}
     assert len(report.rows) == 12
-    assert (by["2024-02"].signed, by["2024-02"].signed_investment_yi, by["2024-02"].major_signed) == (1, 12.0, 1)
+    assert (by["2024-02"].signed, by["2024-02"].signed_investment_yi, by["2024-02"].major_signed) == (
+        1,
+        12.0,
+        1,
+    )
     assert (by["2024-03"].signed, by["2024-03"].major_signed, by["2024-03"].funds_added_yi) == (1, 0, 3.0)
     assert (by["2024-04"].signed, by["2024-04"].funds_added_yi) == (1, 10.0)
     assert (by["2024-05"].signed, by["2024-05"].started) == (0, 1)  # p4's signing is a draft
@@ -95,7 +129,10 @@ def test_monthly_progress():
 
 def test_quarterly_progress():
     report = progress_report(library(), 2024, "quarter")
-    assert [(r.period, r.signed, r.signed_investment_yi, r.started, r.production, r.funds_added_yi) for r in report.rows] == [
+    assert [
+        (r.period, r.signed, r.signed_investment_yi, r.started, r.production, r.funds_added_yi)
+        for r in report.rows
+    ] == [
         ("2024Q1", 2, 20.0, 0, 0, 3.0),
         ("2024Q2", 1, 30.0, 2, 0, 10.0),
         ("2024Q3", 0, 0.0, 0, 0, 2.0),
@@ -111,8 +148,18 @@ def test_prefecture_bulletin_scores_and_ranks():
     # 昆明: signed p1+p2 = 2 projects, 20亿元, 1 major, funds 3+2 = 5 in 2024
     # 曲靖: signed p3 = 1 project, 30亿元, 1 major, funds 10 in 2024 (p5's 4 was recorded in 2023)
     km, qj = rows["530100"], rows["530300"]
-    assert (km.signed_count, km.signed_investment_yi, km.major_count, km.funds_in_place_yi) == (2, 20.0, 1, 5.0)
-    assert (qj.signed_count, qj.signed_investment_yi, qj.major_count, qj.funds_in_place_yi) == (1, 30.0, 1, 10.0)
+    assert (km.signed_count, km.signed_investment_yi, km.major_count, km.funds_in_place_yi) == (
+        2,
+        20.0,
+        1,
+        5.0,
+    )
+    assert (qj.signed_count, qj.signed_investment_yi, qj.major_count, qj.funds_in_place_yi) == (
+        1,
+        30.0,
+        1,
+        10.0,
+    )
     # 昆明 = 25*2/2 + 25*20/30 + 25*1/1 + 25*5/10 = 25 + 16.67 + 25 + 12.5 = 79.17
     # 曲靖 = 25*1/2 + 25*30/30 + 25 + 25*10/10 = 12.5 + 25 + 25 + 25 = 87.5
     assert (km.score, qj.score) == (79.17, 87.5)
@@ -132,11 +179,26 @@ def test_tied_prefectures_share_a_rank():
 def test_bulletin_funds_of_a_project_count_at_least_zero():
     g = library()
     # p2 (昆明) is corrected down 4 -> 1 in 2024; p7 (保山, approved, not signed) 6 -> 2
-    g.add_node("p7", label="Project", name="p7", prefecture="530500", industry="al", investment_yi=9,
-               stage="negotiating", review_status=APPROVED)  # fmt: skip
-    for entry, pid, day, before, after in (("c1", "p2", "2024-05-01", 4, 1), ("c2", "p7", "2024-05-02", 6, 2)):
-        g.add_node(entry, label="AuditEntry", at=f"{day}T10:00:00+08:00",
-                   changes=[{"field": "funds_in_place_yi", "from": before, "to": after}])  # fmt: skip
+    g.add_node(
+        "p7",
+        label="Project",
+        name="p7",
+        prefecture="530500",
+        industry="al",
+        investment_yi=9,
+        stage="negotiating",
+        review_status=APPROVED,
+    )
+    for entry, pid, day, before, after in (
+        ("c1", "p2", "2024-05-01", 4, 1),
+        ("c2", "p7", "2024-05-02", 6, 2),
+    ):
+        g.add_node(
+            entry,
+            label="AuditEntry",
+            at=f"{day}T10:00:00+08:00",
+            changes=[{"field": "funds_in_place_yi", "from": before, "to": after}],
+        )
         g.add_edge(entry, pid, key="ABOUT", type="ABOUT")
     rows = {r.prefecture: r for r in prefecture_bulletin(g, 2024).rows}
     # 昆明: p1 adds 3 + 2 = 5, p2 nets -3 -> counts 0: 5 (not 2); 保山: p7 nets -4 -> 0 (not -4)

@@ -42,7 +42,14 @@ def test_gaps_by_slug_or_chinese_name_sorted_by_priority(client):
     assert get(client, "/api/industries/示例产业/gaps") == by_slug
     assert [n["id"] for n in by_slug["nodes"]] == ["b", "d", "e", "x", "c", "a"]
     status = {n["id"]: n["status"] for n in by_slug["nodes"]}
-    assert status == {"a": "strong", "b": "missing", "c": "weak", "d": "missing", "e": "missing", "x": "missing"}
+    assert status == {
+        "a": "strong",
+        "b": "missing",
+        "c": "weak",
+        "d": "missing",
+        "e": "missing",
+        "x": "missing",
+    }
     action = {n["id"]: n["action"] for n in by_slug["nodes"]}
     assert action == {"a": "", "b": "补链", "c": "强链", "d": "补链", "e": "延链", "x": "补链"}
     a = next(n for n in by_slug["nodes"] if n["id"] == "a")
@@ -78,7 +85,10 @@ def test_leaders_and_headquarters_targets(client):
     result = get(client, f"/api/industries/{INDUSTRY}/leaders", k=2)
     assert [p["enterprise_id"] for p in result["set"]] == ["n1", "n2"]
     assert result["k"] == 2
-    assert [(t["enterprise_id"], t["score"]) for t in result["headquarters_targets"]] == [("n1", 1.2), ("n2", 0.9)]
+    assert [(t["enterprise_id"], t["score"]) for t in result["headquarters_targets"]] == [
+        ("n1", 1.2),
+        ("n2", 0.9),
+    ]
 
 
 def test_scenario_post(client):
@@ -104,7 +114,17 @@ def test_chain_graph_nodes_edges_and_columns(client):
     # upstream a; midstream b -> c (two columns); downstream d, e; support x after them
     assert column == {"a": 0, "b": 1, "c": 2, "d": 3, "e": 3, "x": 4}
     with_firms = get(client, f"/api/industries/{INDUSTRY}/graph", enterprises="true")
-    assert {f["id"] for f in with_firms["enterprises"]} == {"y1", "y2", "y3", "n1", "n2", "n3", "n4", "n5", "n6"}
+    assert {f["id"] for f in with_firms["enterprises"]} == {
+        "y1",
+        "y2",
+        "y3",
+        "n1",
+        "n2",
+        "n3",
+        "n4",
+        "n5",
+        "n6",
+    }
     y1 = next(f for f in with_firms["enterprises"] if f["id"] == "y1")
     assert y1["in_region"] is True and y1["operates"] == [{"node": "a", "role": "leader"}]
 
@@ -146,19 +166,33 @@ def test_chain_node_with_firms_and_targets(client):
 
 def test_openapi_documents_every_route_and_model(client):
     schema = get(client, "/openapi.json")
-    api_paths = {
-        route.path for route in client.app.routes if getattr(route, "path", "").startswith("/api")
-    }
+    api_paths = {route.path for route in client.app.routes if getattr(route, "path", "").startswith("/api")}
     assert api_paths <= set(schema["paths"])
     models = set(schema["components"]["schemas"])
-    assert {"ErrorPublic", "IndustryPublic", "GapsPublic", "RecommendationPublic", "LeadersPublic",
-            "ScenarioCreate", "ScenarioPublic", "ChainGraphPublic", "EnterprisePagePublic",
-            "EnterprisePublic", "ChainNodePublic", "HealthPublic"} <= models  # fmt: skip
+    assert {
+        "ErrorPublic",
+        "IndustryPublic",
+        "GapsPublic",
+        "RecommendationPublic",
+        "LeadersPublic",
+        "ScenarioCreate",
+        "ScenarioPublic",
+        "ChainGraphPublic",
+        "EnterprisePagePublic",
+        "EnterprisePublic",
+        "ChainNodePublic",
+        "HealthPublic",
+    } <= models
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             success = [code for code in operation["responses"] if code.startswith("2")]
             assert success, (method, path)
-            ok = operation["responses"][success[0]].get("content", {}).get("application/json", {}).get("schema")
+            ok = (
+                operation["responses"][success[0]]
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema")
+            )
             assert ok or success[0] == "204", (method, path)
             for status in ("404", "422"):
                 ref = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]

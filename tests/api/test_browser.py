@@ -28,9 +28,15 @@ from tests.conftest import skip_or_fail
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 15_000
 
 
@@ -45,11 +51,15 @@ class Server:
 def require_browser() -> None:
     """Skip (or fail under CHAINKG_REQUIRE_BROWSER=1) without Debian's chromium and playwright."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        skip_or_fail("Debian's chromium is not installed (scripts/install-system-deps.sh)", "CHAINKG_REQUIRE_BROWSER")
+        skip_or_fail(
+            "Debian's chromium is not installed (scripts/install-system-deps.sh)", "CHAINKG_REQUIRE_BROWSER"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        skip_or_fail("the playwright package is not installed (pip install -e '.[test]')", "CHAINKG_REQUIRE_BROWSER")
+        skip_or_fail(
+            "the playwright package is not installed (pip install -e '.[test]')", "CHAINKG_REQUIRE_BROWSER"
+        )
 
 
 def _free_port() -> int:
@@ -73,8 +83,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = (root / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -84,11 +96,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("chainkg serve did not start: " + (root / "serve.log").read_text()) from None
+                    raise AssertionError(
+                        "chainkg serve did not start: " + (root / "serve.log").read_text()
+                    ) from None
                 time.sleep(0.2)
         assert "building it from the bundled data" in (root / "serve.log").read_text()
         industries = [i for i in _get_json(url + "/api/industries") if i["node_count"]]
-        industry = max(industries, key=lambda i: (i["counts"]["weak"] + i["counts"]["strong"], i["node_count"]))["id"]
+        industry = max(
+            industries, key=lambda i: (i["counts"]["weak"] + i["counts"]["strong"], i["node_count"])
+        )["id"]
         graph = _get_json(f"{url}/api/industries/{industry}/graph?enterprises=true")
         yield Server(url, industry, graph)
     finally:

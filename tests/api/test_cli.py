@@ -68,7 +68,16 @@ def test_gaps_json_shape_and_chinese_name(built: Path):
     assert status == {"industrial-silicon": "missing", "si-wafer": "weak", "si-cell": "missing"}
     wafer = next(n for n in by_slug["nodes"] if n["id"] == "si-wafer")
     assert wafer["local_enterprises"][0]["id"] == "longi-baoshan"
-    assert set(wafer) >= {"id", "name", "stage", "status", "criticality", "gap_type", "action", "local_enterprises"}
+    assert set(wafer) >= {
+        "id",
+        "name",
+        "stage",
+        "status",
+        "criticality",
+        "gap_type",
+        "action",
+        "local_enterprises",
+    }
 
 
 def test_recommend_leaders_scenario_json(built: Path):
@@ -79,7 +88,9 @@ def test_recommend_leaders_scenario_json(built: Path):
     leaders = json.loads(run(["leaders", "green-silicon", "--k", "2", "--json"], built).stdout)
     assert [p["enterprise_id"] for p in leaders["set"]] == ["tongwei"]
     assert leaders["covered_gaps"] == ["si-cell"]
-    result = json.loads(run(["scenario", "绿色硅", "--add", "通威", "--prefecture", "保山", "--json"], built).stdout)
+    result = json.loads(
+        run(["scenario", "绿色硅", "--add", "通威", "--prefecture", "保山", "--json"], built).stdout
+    )
     assert result["changed_nodes"][0]["id"] == "si-cell"
     assert result["after"]["completeness"] > result["before"]["completeness"]
 

@@ -9,7 +9,12 @@ import pytest
 
 def test_industry_page_links_every_download(client):
     page = client.get("/industries/demo").text
-    for href in ("/industries/demo/plan.docx", "/industries/demo/plan.html", "/industries/demo/plan.md", "/industries/demo/targets.xlsx"):
+    for href in (
+        "/industries/demo/plan.docx",
+        "/industries/demo/plan.html",
+        "/industries/demo/plan.md",
+        "/industries/demo/targets.xlsx",
+    ):
         assert href in page
 
 
@@ -35,6 +40,9 @@ def test_targets_workbook(client):
     assert book["目标企业"]["B4"].value == "全国一号"
 
 
-@pytest.mark.parametrize("url", ["/industries/nowhere/plan.docx", "/industries/demo/plan.pdf", "/industries/demo/plan.md?prefecture=xx"])
+@pytest.mark.parametrize(
+    "url",
+    ["/industries/nowhere/plan.docx", "/industries/demo/plan.pdf", "/industries/demo/plan.md?prefecture=xx"],
+)
 def test_bad_downloads_are_4xx(client, url):
     assert client.get(url).status_code in (404, 422)

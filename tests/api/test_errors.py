@@ -50,7 +50,9 @@ def test_unknown_ids_are_404_with_suggestions(client: TestClient, url, kind, key
 
 
 def test_unknown_enterprise_in_a_scenario_is_404(client: TestClient):
-    body = error_of(client.post(f"/api/industries/{INDUSTRY}/scenario", json={"enterprises": ["n1", "nobody"]}), 404)
+    body = error_of(
+        client.post(f"/api/industries/{INDUSTRY}/scenario", json={"enterprises": ["n1", "nobody"]}), 404
+    )
     assert body["kind"] == "enterprise" and body["key"] == "nobody"
 
 
@@ -116,9 +118,13 @@ def test_no_server_error_for_any_input(client: TestClient, mode: GenerationMode)
     for operation in found:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def run(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=[not_a_server_error, status_code_conformance, response_schema_conformance])
+            case.call_and_validate(
+                checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
+            )
 
         try:
             run()

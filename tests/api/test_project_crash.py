@@ -38,8 +38,10 @@ def start_server(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env.pop("CHAINKG_SECRET", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -48,16 +50,21 @@ def start_server(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise AssertionError("chainkg serve did not start: " + log.read_text(errors="replace")) from None
+                raise AssertionError(
+                    "chainkg serve did not start: " + log.read_text(errors="replace")
+                ) from None
             time.sleep(0.1)
 
 
-def call(port: int, method: str, path: str, token: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def call(
+    port: int, method: str, path: str, token: str, body: dict[str, Any] | None = None
+) -> tuple[int, Any]:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", method=method,
+        f"http://127.0.0.1:{port}{path}",
+        method=method,
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read())
@@ -91,10 +98,17 @@ def test_kill_9_mid_burst_loses_no_acknowledged_write(server_db: tuple[Path, str
             try:
                 if mine and i % 2:
                     pid = mine[-1]
-                    status, body = call(port, "PATCH", f"/api/projects/{pid}", token, {"funds_in_place_yi": i / 10})
+                    status, body = call(
+                        port, "PATCH", f"/api/projects/{pid}", token, {"funds_in_place_yi": i / 10}
+                    )
                 else:
-                    status, body = call(port, "POST", "/api/projects", token,
-                                        a_project(name=f"压测项目-{n}-{i}", funds_in_place_yi=0))  # fmt: skip
+                    status, body = call(
+                        port,
+                        "POST",
+                        "/api/projects",
+                        token,
+                        a_project(name=f"压测项目-{n}-{i}", funds_in_place_yi=0),
+                    )
             except OSError:
                 return  # the server is gone
             if status in (200, 201) and body:
@@ -133,10 +147,15 @@ def test_kill_9_mid_burst_loses_no_acknowledged_write(server_db: tuple[Path, str
         for project in projects:
             edges = {e.type for e in store.find_edges(source=project.id)}
             assert {"LOCATED_IN", "IN_INDUSTRY"} <= edges, project.id
-            versions = sorted(int(store.get_node(e.source).props["version"]) for e in store.find_edges(type="ABOUT", target=project.id))
+            versions = sorted(
+                int(store.get_node(e.source).props["version"])
+                for e in store.find_edges(type="ABOUT", target=project.id)
+            )
             assert versions == list(range(1, int(project.props["version"]) + 1)), project.id  # one entry each
         for entry in store.find_nodes("AuditEntry"):
-            assert [e.target for e in store.find_edges(source=entry.id, type="ABOUT")] == [entry.props["project"]]
+            assert [e.target for e in store.find_edges(source=entry.id, type="ABOUT")] == [
+                entry.props["project"]
+            ]
             assert store.get_node(str(entry.props["project"])) is not None
     finally:
         store.close()

@@ -45,7 +45,10 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tokens(db: Path) -> dict[str, str]:
     store = SqliteStore(db)
     try:
-        return {name: auth.create_user(store, name, role, region, password=PASSWORD)[1] for name, (role, region) in USERS.items()}
+        return {
+            name: auth.create_user(store, name, role, region, password=PASSWORD)[1]
+            for name, (role, region) in USERS.items()
+        }
     finally:
         store.close()
 
@@ -70,8 +73,11 @@ def bearer(token: str) -> dict[str, str]:
 def snapshot(db: Path) -> list[tuple[str, str, str]]:
     store = SqliteStore(db)
     try:
-        return [(n.id, n.label, json.dumps(dict(n.props), sort_keys=True)) for label in ("Project", "AuditEntry")
-                for n in store.find_nodes(label)]  # fmt: skip
+        return [
+            (n.id, n.label, json.dumps(dict(n.props), sort_keys=True))
+            for label in ("Project", "AuditEntry")
+            for n in store.find_nodes(label)
+        ]
     finally:
         store.close()
 
@@ -89,15 +95,28 @@ def snapshot_names(client: TestClient, tokens: dict[str, str]) -> list[str]:
 
 def test_declare_review_approve_and_read_the_trail(client: TestClient, tokens: dict[str, str]):
     created = declare(client, tokens, **CHECKLIST)
-    assert (created["county_name"], created["prefecture"], created["review_status"]) == ("五华区", "530100", "declared")
+    assert (created["county_name"], created["prefecture"], created["review_status"]) == (
+        "五华区",
+        "530100",
+        "declared",
+    )
     pid = created["id"]
-    reviewed = client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
+    reviewed = client.post(
+        f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"])
+    )
     assert reviewed.json()["review_status"] == "prefecture_reviewed"
-    approved = client.post(f"/api/projects/{pid}/decision", json={"decision": "approve", "version": 2},
-                           headers=bearer(tokens["sheng"]))  # fmt: skip
+    approved = client.post(
+        f"/api/projects/{pid}/decision",
+        json={"decision": "approve", "version": 2},
+        headers=bearer(tokens["sheng"]),
+    )
     assert approved.status_code == 200 and approved.json()["review_status"] == "province_approved"
     trail = client.get(f"/api/projects/{pid}/audit", headers=bearer(tokens["wuhua"])).json()
-    assert [(a["action"], a["user"]) for a in trail] == [("declare", "wuhua"), ("review", "kunming"), ("approve", "sheng")]
+    assert [(a["action"], a["user"]) for a in trail] == [
+        ("declare", "wuhua"),
+        ("review", "kunming"),
+        ("approve", "sheng"),
+    ]
     tracking = client.get("/api/tracking?year=2024", headers=bearer(tokens["qujing"])).json()
     demo = next(r for r in tracking["quota"]["rows"] if r["industry"] == "demo")
     assert pid in demo["projects"] and demo["quota"] == 5
@@ -121,17 +140,23 @@ FORBIDDEN = [
 
 
 @pytest.mark.parametrize(("who", "what", "body"), FORBIDDEN)
-def test_forbidden_writes_are_403_and_change_nothing(client: TestClient, tokens: dict[str, str], db: Path,
-                                                     who: str, what: str, body: dict | None):  # fmt: skip
+def test_forbidden_writes_are_403_and_change_nothing(
+    client: TestClient, tokens: dict[str, str], db: Path, who: str, what: str, body: dict | None
+):
     pid = declare(client, tokens)["id"]
     if what == "approve":
-        client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
+        client.post(
+            f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"])
+        )
     before = snapshot(db)
     if what == "patch":
         response = client.patch(f"/api/projects/{pid}", json=body, headers=bearer(tokens[who]))
     else:
-        response = client.post(f"/api/projects/{pid}/decision", json={"decision": what, "reason": "理由"},
-                               headers=bearer(tokens[who]))  # fmt: skip
+        response = client.post(
+            f"/api/projects/{pid}/decision",
+            json={"decision": what, "reason": "理由"},
+            headers=bearer(tokens[who]),
+        )
     assert response.status_code == 403, response.text
     assert set(response.json()) >= {"status", "code", "message"} and response.json()["status"] == 403
     assert snapshot(db) == before
@@ -139,15 +164,25 @@ def test_forbidden_writes_are_403_and_change_nothing(client: TestClient, tokens:
 
 def test_a_county_declaring_for_another_county_is_403(client: TestClient, tokens: dict[str, str], db: Path):
     before = snapshot(db)
-    response = client.post("/api/projects", json=a_project(name="越界项目"), headers=bearer(tokens["panlong"]))
+    response = client.post(
+        "/api/projects", json=a_project(name="越界项目"), headers=bearer(tokens["panlong"])
+    )
     assert response.status_code == 403
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic d3VodWE6eA=="},
-                                     {"Authorization": "Bearer"}])  # fmt: skip
-def test_anonymous_and_bad_tokens_are_401_and_change_nothing(client: TestClient, tokens: dict[str, str], db: Path,
-                                                             headers: dict[str, str]):  # fmt: skip
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic d3VodWE6eA=="},
+        {"Authorization": "Bearer"},
+    ],
+)
+def test_anonymous_and_bad_tokens_are_401_and_change_nothing(
+    client: TestClient, tokens: dict[str, str], db: Path, headers: dict[str, str]
+):
     pid = declare(client, tokens)["id"]
     before = snapshot(db)
     for method, path, body in (
@@ -180,9 +215,13 @@ def test_anonymous_and_bad_tokens_are_401_and_change_nothing(client: TestClient,
         ({"unknown_field": 1}, "unknown_field"),
     ],
 )
-def test_bad_declarations_are_422_naming_the_field(client: TestClient, tokens: dict[str, str], db: Path, body: dict, field: str):
+def test_bad_declarations_are_422_naming_the_field(
+    client: TestClient, tokens: dict[str, str], db: Path, body: dict, field: str
+):
     before = snapshot(db)
-    response = client.post("/api/projects", json=a_project(name="坏数据", **body), headers=bearer(tokens["wuhua"]))
+    response = client.post(
+        "/api/projects", json=a_project(name="坏数据", **body), headers=bearer(tokens["wuhua"])
+    )
     assert response.status_code == 422, response.text
     assert any(field in p for p in response.json()["problems"]), response.json()
     assert snapshot(db) == before
@@ -194,16 +233,27 @@ def test_stage_back_without_a_reason_is_422(client: TestClient, tokens: dict[str
     response = client.patch(f"/api/projects/{pid}", json={"stage": "lead"}, headers=bearer(tokens["wuhua"]))
     assert response.status_code == 422 and response.json()["problems"][0].startswith("stage:")
     assert snapshot(db) == before
-    ok = client.patch(f"/api/projects/{pid}", json={"stage": "lead", "reason": "对方撤回"}, headers=bearer(tokens["wuhua"]))
+    ok = client.patch(
+        f"/api/projects/{pid}", json={"stage": "lead", "reason": "对方撤回"}, headers=bearer(tokens["wuhua"])
+    )
     assert ok.status_code == 200 and ok.json()["stage"] == "lead"
 
 
 def test_stale_version_and_wrong_state_are_409(client: TestClient, tokens: dict[str, str]):
     pid = declare(client, tokens)["id"]
-    assert client.patch(f"/api/projects/{pid}", json={"funds_in_place_yi": 1}, headers=bearer(tokens["wuhua"])).status_code == 200
-    stale = client.patch(f"/api/projects/{pid}", json={"funds_in_place_yi": 2, "version": 1}, headers=bearer(tokens["wuhua"]))
+    assert (
+        client.patch(
+            f"/api/projects/{pid}", json={"funds_in_place_yi": 1}, headers=bearer(tokens["wuhua"])
+        ).status_code
+        == 200
+    )
+    stale = client.patch(
+        f"/api/projects/{pid}", json={"funds_in_place_yi": 2, "version": 1}, headers=bearer(tokens["wuhua"])
+    )
     assert stale.status_code == 409
-    early = client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    early = client.post(
+        f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"])
+    )
     assert early.status_code == 409
 
 
@@ -221,13 +271,31 @@ JUNK = [
     ("post", "/api/projects", json.dumps([1, 2]).encode()),
     ("post", "/api/projects", b'{"name": "x", "industry": "demo", "investment_yi": NaN}'),
     ("post", "/api/projects", b'{"name": "x", "industry": "demo", "investment_yi": 1e999}'),
-    ("post", "/api/projects", json.dumps({"name": "x" * 10_000, "industry": "demo", "investment_yi": 1}).encode()),
+    (
+        "post",
+        "/api/projects",
+        json.dumps({"name": "x" * 10_000, "industry": "demo", "investment_yi": 1}).encode(),
+    ),
     ("post", "/api/projects", json.dumps({"name": "x", "industry": {"a": 1}, "investment_yi": 1}).encode()),
-    ("post", "/api/projects", json.dumps({"name": "x", "industry": "demo", "investment_yi": 1,
-                                          "chain_nodes": ["?"] * 500}).encode()),
-    ("post", "/api/projects", json.dumps({"name": "x", "industry": "demo", "investment_yi": 1,
-                                          "date_signed": "2024-02-30"}).encode()),
-    ("post", "/api/projects", json.dumps({"name": "\x00", "industry": "\u202e", "investment_yi": 10**30}).encode()),
+    (
+        "post",
+        "/api/projects",
+        json.dumps(
+            {"name": "x", "industry": "demo", "investment_yi": 1, "chain_nodes": ["?"] * 500}
+        ).encode(),
+    ),
+    (
+        "post",
+        "/api/projects",
+        json.dumps(
+            {"name": "x", "industry": "demo", "investment_yi": 1, "date_signed": "2024-02-30"}
+        ).encode(),
+    ),
+    (
+        "post",
+        "/api/projects",
+        json.dumps({"name": "\x00", "industry": "\u202e", "investment_yi": 10**30}).encode(),
+    ),
     ("patch", "/api/projects/..%2F..%2Fetc", b"{}"),
     ("patch", "/api/projects/" + "a" * 500, b"{}"),
     ("post", "/api/projects/prj-x/decision", json.dumps({"decision": "explode"}).encode()),
@@ -239,7 +307,9 @@ JUNK = [
 
 
 @pytest.mark.parametrize(("method", "path", "raw"), JUNK)
-def test_junk_never_makes_a_500(client: TestClient, tokens: dict[str, str], method: str, path: str, raw: bytes):
+def test_junk_never_makes_a_500(
+    client: TestClient, tokens: dict[str, str], method: str, path: str, raw: bytes
+):
     headers = {**bearer(tokens["wuhua"]), "Content-Type": "application/json"}
     response = client.request(method, path, content=raw or None, headers=headers)
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
@@ -251,7 +321,9 @@ def test_junk_never_makes_a_500(client: TestClient, tokens: dict[str, str], meth
 
 def login(client: TestClient, name: str, password: str = PASSWORD) -> Any:
     client.cookies.clear()
-    return client.post("/login", data={"username": name, "password": password, "next": "/projects"}, follow_redirects=False)
+    return client.post(
+        "/login", data={"username": name, "password": password, "next": "/projects"}, follow_redirects=False
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -269,10 +341,18 @@ def test_pages_need_a_login_and_a_csrf_token(client: TestClient, tokens: dict[st
     assert "httponly" in ok.headers["set-cookie"].lower()
     form = client.get("/projects/new")
     assert form.status_code == 200 and "申报新项目" in form.text
-    fields = {"name": "页面申报项目", "industry": "demo", "investment_yi": "11", "stage": "negotiating",
-              "date_negotiating": "2024-02-01", "chain_nodes": "原料"}  # fmt: skip
+    fields = {
+        "name": "页面申报项目",
+        "industry": "demo",
+        "investment_yi": "11",
+        "stage": "negotiating",
+        "date_negotiating": "2024-02-01",
+        "chain_nodes": "原料",
+    }
     before = snapshot(db)
-    assert client.post("/projects/new", data=fields, follow_redirects=False).status_code == 403  # no CSRF token
+    assert (
+        client.post("/projects/new", data=fields, follow_redirects=False).status_code == 403
+    )  # no CSRF token
     assert snapshot(db) == before
     bad = client.post("/projects/new", data={**fields, "investment_yi": "-5", "csrf": csrf_of(form.text)})
     assert bad.status_code == 422 and "investment_yi" in bad.text and "页面申报项目" in bad.text
@@ -311,7 +391,10 @@ def test_tracking_page_and_downloads(client: TestClient, tokens: dict[str, str])
 
 def test_a_weak_secret_stops_the_server(db: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(auth.SECRET_ENV, "changeme")
-    with pytest.raises(auth.WeakSecret), TestClient(create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))):
+    with (
+        pytest.raises(auth.WeakSecret),
+        TestClient(create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))),
+    ):
         pass
 
 
@@ -334,17 +417,24 @@ def test_cli_users_reports_and_import(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("CHAINKG_DB", str(db))
     monkeypatch.setenv("CHAINKG_BACKEND", "sqlite")
     runner = CliRunner()
-    added = runner.invoke(cli, ["user", "add", "wuhua", "--role", "county", "--region", "530102", "--password-stdin"],
-                          input=PASSWORD + "\n")  # fmt: skip
+    added = runner.invoke(
+        cli,
+        ["user", "add", "wuhua", "--role", "county", "--region", "530102", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
     assert added.exit_code == 0, added.output
     token = added.stdout.strip().splitlines()[-1]
     listed = json.loads(runner.invoke(cli, ["user", "list", "--json"]).stdout)
-    assert listed[0]["name"] == "wuhua" and "token_sha256" not in listed[0] and token not in json.dumps(listed)
+    assert (
+        listed[0]["name"] == "wuhua" and "token_sha256" not in listed[0] and token not in json.dumps(listed)
+    )
     store = SqliteStore(db)
     assert auth.user_by_token(store, token).props["region"] == "530102"
     assert token not in json.dumps([dict(n.props) for n in store.find_nodes("User")])  # only its hash is kept
     store.close()
-    wrong = runner.invoke(cli, ["user", "add", "x1", "--role", "county", "--region", "530100", "--no-password"])
+    wrong = runner.invoke(
+        cli, ["user", "add", "x1", "--role", "county", "--region", "530100", "--no-password"]
+    )
     assert wrong.exit_code == 2 and "not a county" in wrong.output
 
     template = tmp_path / "sheet.xlsx"
@@ -370,7 +460,9 @@ def test_cli_users_reports_and_import(tmp_path: Path, monkeypatch: pytest.Monkey
     assert as_json["year"] == 2024 and len(as_json["monthly"]["rows"]) == 12
 
 
-def test_cli_user_add_never_changes_an_existing_user_silently(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_cli_user_add_never_changes_an_existing_user_silently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     db = tmp_path / "kg.db"
     store = SqliteStore(db)
     store.apply(library_changes())
@@ -408,9 +500,13 @@ def test_cli_user_add_never_changes_an_existing_user_silently(tmp_path: Path, mo
 
 def test_refusals_and_conflicts_have_the_one_error_shape(client: TestClient, tokens: dict[str, str]):
     pid = declare(client, tokens)["id"]
-    refused = client.patch(f"/api/projects/{pid}", json={"funds_in_place_yi": 1}, headers=bearer(tokens["panlong"]))
+    refused = client.patch(
+        f"/api/projects/{pid}", json={"funds_in_place_yi": 1}, headers=bearer(tokens["panlong"])
+    )
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-    early = client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    early = client.post(
+        f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"])
+    )
     assert early.status_code == 409 and early.json()["code"] == "conflict"
     unreadable = client.get(f"/api/projects/{pid}", headers=bearer(tokens["qujing"]))
     assert unreadable.status_code == 403 and unreadable.json()["code"] == "forbidden"
@@ -425,41 +521,69 @@ def test_refusals_and_conflicts_have_the_one_error_shape(client: TestClient, tok
         ("panlong", {"industry": "nonexistent"}),
     ],
 )
-def test_a_forbidden_declaration_is_403_whatever_its_fields(client: TestClient, tokens: dict[str, str], db: Path,
-                                                             who: str, body: dict):  # fmt: skip
+def test_a_forbidden_declaration_is_403_whatever_its_fields(
+    client: TestClient, tokens: dict[str, str], db: Path, who: str, body: dict
+):
     before = snapshot(db)
-    response = client.post("/api/projects", json=a_project(name="越权坏数据", **body), headers=bearer(tokens[who]))
+    response = client.post(
+        "/api/projects", json=a_project(name="越权坏数据", **body), headers=bearer(tokens[who])
+    )
     assert response.status_code == 403, response.text
     assert snapshot(db) == before
 
 
 def test_a_stage_past_signing_without_its_date_is_422(client: TestClient, tokens: dict[str, str], db: Path):
     before = snapshot(db)
-    response = client.post("/api/projects", json=a_project(name="跳过签约", stage="started", date_signed=None),
-                           headers=bearer(tokens["wuhua"]))  # fmt: skip
-    assert response.status_code == 422 and any(p.startswith("date_signed:") for p in response.json()["problems"])
+    response = client.post(
+        "/api/projects",
+        json=a_project(name="跳过签约", stage="started", date_signed=None),
+        headers=bearer(tokens["wuhua"]),
+    )
+    assert response.status_code == 422 and any(
+        p.startswith("date_signed:") for p in response.json()["problems"]
+    )
     assert snapshot(db) == before
 
 
-def test_an_approved_project_cannot_sign_without_the_checklist(client: TestClient, tokens: dict[str, str], db: Path):
-    created = declare(client, tokens, investment_yi=50, stage="lead", date_lead="2024-01-02", date_negotiating=None,
-                      date_signed=None)  # fmt: skip
+def test_an_approved_project_cannot_sign_without_the_checklist(
+    client: TestClient, tokens: dict[str, str], db: Path
+):
+    created = declare(
+        client,
+        tokens,
+        investment_yi=50,
+        stage="lead",
+        date_lead="2024-01-02",
+        date_negotiating=None,
+        date_signed=None,
+    )
     pid = created["id"]
-    client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
-    client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    client.post(
+        f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"])
+    )
+    client.post(
+        f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"])
+    )
     before = snapshot(db)
-    signed = client.patch(f"/api/projects/{pid}", json={"stage": "signed", "date_signed": "2024-05-06"},
-                          headers=bearer(tokens["wuhua"]))  # fmt: skip
+    signed = client.patch(
+        f"/api/projects/{pid}",
+        json={"stage": "signed", "date_signed": "2024-05-06"},
+        headers=bearer(tokens["wuhua"]),
+    )
     assert signed.status_code == 422
     assert {p.split(":")[0] for p in signed.json()["problems"]} == {
-        "risk_collective_decision", "risk_prior_assessment", "risk_legality_review",
-    }  # fmt: skip
+        "risk_collective_decision",
+        "risk_prior_assessment",
+        "risk_legality_review",
+    }
     assert snapshot(db) == before
     tracking = client.get("/api/tracking?year=2024", headers=bearer(tokens["wuhua"])).json()
     assert pid not in next(r for r in tracking["quota"]["rows"] if r["industry"] == "demo")["projects"]
 
 
-def test_the_industry_filter_takes_a_name_and_refuses_an_unknown_one(client: TestClient, tokens: dict[str, str]):
+def test_the_industry_filter_takes_a_name_and_refuses_an_unknown_one(
+    client: TestClient, tokens: dict[str, str]
+):
     pid = declare(client, tokens)["id"]
     for industry in ("demo", "示例产业"):
         found = client.get("/api/projects", params={"industry": industry}, headers=bearer(tokens["wuhua"]))
@@ -468,24 +592,35 @@ def test_the_industry_filter_takes_a_name_and_refuses_an_unknown_one(client: Tes
     assert unknown.status_code == 404 and unknown.json()["kind"] == "industry"
 
 
-def test_a_page_edit_that_changes_nothing_keeps_the_approval(client: TestClient, tokens: dict[str, str], db: Path):
+def test_a_page_edit_that_changes_nothing_keeps_the_approval(
+    client: TestClient, tokens: dict[str, str], db: Path
+):
     # declared through the API without any yes/no answer, then approved
     pid = declare(client, tokens, stage="negotiating", date_signed=None)["id"]
-    client.post(f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"]))
-    client.post(f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"]))
+    client.post(
+        f"/api/projects/{pid}/decision", json={"decision": "review"}, headers=bearer(tokens["kunming"])
+    )
+    client.post(
+        f"/api/projects/{pid}/decision", json={"decision": "approve"}, headers=bearer(tokens["sheng"])
+    )
     login(client, "wuhua")
     page = client.get(f"/projects/{pid}").text
     assert 'step="any"' in page and 'step="0.01"' not in page  # 4-decimal values stay submittable
     edit_form = re.search(r'<form method="post" action="/projects/[^"]+/edit".*?</form>', page, re.S)[0]  # type: ignore[index]
     # the form as the browser sends it: every text, number and date input, no checkbox ticked
-    form = dict(re.findall(r'<input type="(?:text|number|date|hidden)" name="(\w+)" value="([^"]*)"', edit_form))
+    form = dict(
+        re.findall(r'<input type="(?:text|number|date|hidden)" name="(\w+)" value="([^"]*)"', edit_form)
+    )
     form |= {"industry": "demo", "stage": "negotiating", "notes": "", "reason": ""}
     assert {"csrf", "version", "name", "investment_yi", "date_negotiating", "hq_type"} <= form.keys()
     before = snapshot(db)
     saved = client.post(f"/projects/{pid}/edit", data=form, follow_redirects=False)  # every box unticked
     assert saved.status_code == 303
     assert snapshot(db) == before
-    assert client.get(f"/api/projects/{pid}", headers=bearer(tokens["wuhua"])).json()["review_status"] == "province_approved"
+    assert (
+        client.get(f"/api/projects/{pid}", headers=bearer(tokens["wuhua"])).json()["review_status"]
+        == "province_approved"
+    )
     client.cookies.clear()
 
 
@@ -508,14 +643,20 @@ def test_signing_out_ends_the_session_and_needs_the_csrf_token(client: TestClien
     client.cookies.clear()
 
 
-def test_repeated_failed_logins_lock_the_name_for_ten_minutes(db: Path, tokens: dict[str, str], monkeypatch_module: Any):
+def test_repeated_failed_logins_lock_the_name_for_ten_minutes(
+    db: Path, tokens: dict[str, str], monkeypatch_module: Any
+):
     with TestClient(create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))) as fresh:
         clock = [1000.0]
         fresh.app.state.login_throttle.clock = lambda: clock[0]
         for _ in range(5):
             assert login(fresh, "panlong", "wrong password").status_code == 401
         locked = login(fresh, "panlong")  # the right password, but too late
-        assert locked.status_code == 429 and "10 分钟" in locked.text and auth.SESSION_COOKIE not in fresh.cookies
+        assert (
+            locked.status_code == 429
+            and "10 分钟" in locked.text
+            and auth.SESSION_COOKIE not in fresh.cookies
+        )
         assert login(fresh, "qujing").status_code == 303  # other names are not affected
         clock[0] += 10 * 60 + 1
         assert login(fresh, "panlong").status_code == 303
@@ -536,7 +677,9 @@ def test_failures_spread_over_more_than_ten_minutes_do_not_lock():
 
 
 @pytest.mark.parametrize("content", ["", "00", "ab" * 16, "not hex"])
-def test_a_short_or_broken_secret_file_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str):
+def test_a_short_or_broken_secret_file_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str
+):
     monkeypatch.delenv(auth.SECRET_ENV, raising=False)
     (tmp_path / auth.SECRET_FILE).write_text(content, encoding="ascii")
     synced: list[int] = []

@@ -129,7 +129,10 @@ def test_declare_review_approve_in_the_browser(server: str, page: Any):
 
     # 4. the audit trail shows each step, by whom
     rows = page.locator("#audit-trail tbody tr")
-    steps = [(rows.nth(i).get_attribute("data-action"), rows.nth(i).get_attribute("data-user")) for i in range(rows.count())]
+    steps = [
+        (rows.nth(i).get_attribute("data-action"), rows.nth(i).get_attribute("data-user"))
+        for i in range(rows.count())
+    ]
     assert steps == [("declare", "wuhua"), ("review", "kunming"), ("approve", "sheng")]
 
     # 5. it counts in the industry's quota and leads the prefecture bulletin
@@ -139,6 +142,8 @@ def test_declare_review_approve_in_the_browser(server: str, page: Any):
     assert quota_row.locator("td.count").inner_text() == "1"
     assert "浏览器申报的铝材项目" in quota_row.inner_text()
     kunming = page.locator("#bulletin tr[data-prefecture='530100']")
-    assert kunming.locator("td.signed").inner_text() == "1" and kunming.locator("td.major").inner_text() == "1"
+    assert (
+        kunming.locator("td.signed").inner_text() == "1" and kunming.locator("td.major").inner_text() == "1"
+    )
     assert kunming.locator("td").first.inner_text() == "1"  # ranked first
     assert page.locator("#chain-leader-count").inner_text().startswith("1")

@@ -55,7 +55,13 @@ def test_docx_opens_with_python_docx(plan, png, tmp_path: Path):
     assert headings[0] == "云南省示例产业产业“1+1+1+1”招商方案（草案）"
     assert all(h in headings for h in HEADINGS)
     targets = next(t for t in doc.tables if t.rows[0].cells[1].text == "目标企业")
-    assert [r.cells[1].text for r in targets.rows[1:]] == ["全国一号", "民营二号", "集团四号", "集团六号", "中型三号"]
+    assert [r.cells[1].text for r in targets.rows[1:]] == [
+        "全国一号",
+        "民营二号",
+        "集团四号",
+        "集团六号",
+        "中型三号",
+    ]
     assert len(doc.inline_shapes) == 1
 
 
@@ -67,6 +73,12 @@ def test_xlsx_opens_with_openpyxl(plan, tmp_path: Path):
     book = load_workbook(path)
     sheet = book["目标企业"]
     assert sheet["A3"].value == "序号" and sheet["B3"].value == "目标企业"
-    assert [sheet.cell(row=r, column=2).value for r in range(4, 9)] == ["全国一号", "民营二号", "集团四号", "集团六号", "中型三号"]
+    assert [sheet.cell(row=r, column=2).value for r in range(4, 9)] == [
+        "全国一号",
+        "民营二号",
+        "集团四号",
+        "集团六号",
+        "中型三号",
+    ]
     assert sheet["E4"].value == 73.33
     assert book.sheetnames == ["目标企业", "链主企业组合", "说明"]

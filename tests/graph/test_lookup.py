@@ -20,7 +20,14 @@ REGIONS = [
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("文山", "532600"), ("文山市", "532601"), ("wenshan", "532600"), ("曲靖", "530300"), ("宣威", "530381"), ("530381", "530381")],
+    [
+        ("文山", "532600"),
+        ("文山市", "532601"),
+        ("wenshan", "532600"),
+        ("曲靖", "530300"),
+        ("宣威", "530381"),
+        ("530381", "530381"),
+    ],
 )
 def test_yunnan_regions(text, expected):
     assert resolve_yunnan_region(text, REGIONS).id == expected
@@ -33,7 +40,10 @@ def test_regions_outside_the_prefectures_and_counties_are_refused(text):
 
 
 def test_ambiguous_prefix_lists_both():
-    nodes = [Node("a", "Enterprise", {"name": "云南铝业股份有限公司"}), Node("b", "Enterprise", {"name": "云南锡业股份有限公司"})]
+    nodes = [
+        Node("a", "Enterprise", {"name": "云南铝业股份有限公司"}),
+        Node("b", "Enterprise", {"name": "云南锡业股份有限公司"}),
+    ]
     with pytest.raises(NotFoundError) as err:
         resolve("enterprise", "云南", nodes)
     assert set(err.value.suggestions) == {"a", "b"}

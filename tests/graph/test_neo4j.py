@@ -95,8 +95,11 @@ def test_props_are_queryable_as_properties_and_round_trip_exactly(neo4j):
     }
     neo4j.upsert_nodes([Node("yunnan-aluminium", "Enterprise", odd)])
     assert neo4j.get_node("yunnan-aluminium").props == odd
-    stored = run(neo4j, "MATCH (n:Enterprise {name: $name}) RETURN n.id AS id, n.aliases AS aliases, "
-                 "n.geo AS geo", name="云铝股份")
+    stored = run(
+        neo4j,
+        "MATCH (n:Enterprise {name: $name}) RETURN n.id AS id, n.aliases AS aliases, n.geo AS geo",
+        name="云铝股份",
+    )
     assert stored == [{"id": "yunnan-aluminium", "aliases": ["云铝", "Yunnan Aluminium"], "geo": None}]
     assert [n.id for n in neo4j.find_nodes(where={"listed": True, "revenue": 5.4e10})] == ["yunnan-aluminium"]
     assert neo4j.find_nodes(where={"id": "yunnan-aluminium"}) == []
@@ -166,14 +169,27 @@ def neo4j_with_password(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
         skip_or_fail(f"no Neo4j server: {NEO4J_URI_ENV} is unset", "CHAINKG_REQUIRE_NEO4J")
     classes, lib = LAUNCHER_CACHE / "classes", LAUNCHER_CACHE / "lib"
     if not (classes / "StartNeo4j.class").exists() or not shutil.which("java"):
-        skip_or_fail(f"no compiled Neo4j launcher in {LAUNCHER_CACHE} (run scripts/neo4j/start.sh)",
-                     "CHAINKG_REQUIRE_NEO4J")
+        skip_or_fail(
+            f"no compiled Neo4j launcher in {LAUNCHER_CACHE} (run scripts/neo4j/start.sh)",
+            "CHAINKG_REQUIRE_NEO4J",
+        )
     home = tmp_path_factory.mktemp("neo4j-auth")
     port, password = closed_port(), "right-password-123"
     log = (home / "neo4j.log").open("w")
     proc = subprocess.Popen(
-        ["java", "-Xmx512m", "-cp", f"{classes}:{lib}/*", "StartNeo4j", str(home / "db"), str(port), password],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        [
+            "java",
+            "-Xmx512m",
+            "-cp",
+            f"{classes}:{lib}/*",
+            "StartNeo4j",
+            str(home / "db"),
+            str(port),
+            password,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 180
@@ -218,8 +234,12 @@ def test_sync_from_sqlite_gives_identical_reads(neo4j, tmp_path):
     source = SqliteStore(tmp_path / "source.db")
     try:
         source.apply(small_graph())
-        source.upsert_nodes([Node("fg500", "RankingList", {"name": "世界500强", **SRC}),
-                             Node("odd", "Enterprise", {"name": "O'Brien", "geo": {"lat": 1}, **SRC})])
+        source.upsert_nodes(
+            [
+                Node("fg500", "RankingList", {"name": "世界500强", **SRC}),
+                Node("odd", "Enterprise", {"name": "O'Brien", "geo": {"lat": 1}, **SRC}),
+            ]
+        )
         source.upsert_edges(
             [
                 Edge("chalco", "RANKED_IN", "fg500", key=year, props={"edition": year, "rank": rank, **SRC})

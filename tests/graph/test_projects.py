@@ -35,7 +35,11 @@ def library(store: GraphStore) -> GraphStore:
 def snapshot(store: GraphStore) -> tuple[list, list]:
     """Everything about projects and audit entries, to compare before and after a refused write."""
     nodes = [(n.id, dict(n.props)) for label in ("Project", "AuditEntry") for n in store.find_nodes(label)]
-    edges = [e.ident for t in ("LOCATED_IN", "IN_INDUSTRY", "INVESTED_BY", "TARGETS", "ABOUT") for e in store.find_edges(type=t)]
+    edges = [
+        e.ident
+        for t in ("LOCATED_IN", "IN_INDUSTRY", "INVESTED_BY", "TARGETS", "ABOUT")
+        for e in store.find_edges(type=t)
+    ]
     return nodes, edges
 
 
@@ -52,7 +56,12 @@ def test_declare_writes_the_project_its_edges_and_one_audit_entry(library: Graph
     assert stored.props["investor"] == "n1" and stored.props["chain_nodes"] == ["b"]
     assert stored.version == 1
     targets = {(e.type, e.target) for e in library.find_edges(source=project.id)}
-    assert targets == {("LOCATED_IN", "530102"), ("IN_INDUSTRY", "demo"), ("INVESTED_BY", "n1"), ("TARGETS", "b")}
+    assert targets == {
+        ("LOCATED_IN", "530102"),
+        ("IN_INDUSTRY", "demo"),
+        ("INVESTED_BY", "n1"),
+        ("TARGETS", "b"),
+    }
     [entry] = lib.audit_trail(library, project.id)
     assert (entry.user, entry.role, entry.action, entry.version) == ("wuhua", "county", "declare", 1)
     changed = {c["field"]: c["to"] for c in entry.changes}
@@ -65,8 +74,16 @@ def test_review_then_approve_with_an_audit_entry_for_each_step(library: GraphSto
     approved = lib.decide(library, PROVINCE, project.id, "approve")
     assert approved.review_status == "province_approved"
     trail = lib.audit_trail(library, project.id)
-    assert [(a.action, a.user) for a in trail] == [("declare", "wuhua"), ("review", "kunming"), ("approve", "sheng")]
-    assert trail[-1].changes[0] == {"field": "review_status", "from": "prefecture_reviewed", "to": "province_approved"}
+    assert [(a.action, a.user) for a in trail] == [
+        ("declare", "wuhua"),
+        ("review", "kunming"),
+        ("approve", "sheng"),
+    ]
+    assert trail[-1].changes[0] == {
+        "field": "review_status",
+        "from": "prefecture_reviewed",
+        "to": "province_approved",
+    }
     assert lib.get_project(library, project.id).version == 3
 
 
@@ -132,7 +149,9 @@ def test_stage_back_needs_a_reason_and_clears_the_later_dates(library: GraphStor
         lib.update(library, WUHUA, project.id, {"stage": "negotiating"}, today=TODAY)
     assert caught.value.problems[0].startswith("stage:")
     assert snapshot(library) == before
-    back = lib.update(library, WUHUA, project.id, {"stage": "negotiating"}, reason="协议解除，重新洽谈", today=TODAY)
+    back = lib.update(
+        library, WUHUA, project.id, {"stage": "negotiating"}, reason="协议解除，重新洽谈", today=TODAY
+    )
     assert back.stage == "negotiating" and back.get("date_signed") is None
     last = lib.audit_trail(library, project.id)[-1]
     assert last.reason == "协议解除，重新洽谈"
@@ -177,16 +196,27 @@ def approved(store: GraphStore, **overrides: object) -> lib.Project:
 
 def test_progress_on_an_approved_project_rechecks_the_checklist(library: GraphStore):
     # approved at 线索, where the checklist is not yet needed; 50亿元 is a major project
-    project = approved(library, stage="lead", date_lead="2024-01-02", date_negotiating=None, date_signed=None, investment_yi=50)
+    project = approved(
+        library,
+        stage="lead",
+        date_lead="2024-01-02",
+        date_negotiating=None,
+        date_signed=None,
+        investment_yi=50,
+    )
     before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
         lib.update(library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06"}, today=TODAY)
     assert {p.split(":")[0] for p in caught.value.problems} == {
-        "risk_collective_decision", "risk_prior_assessment", "risk_legality_review",
-    }  # fmt: skip
+        "risk_collective_decision",
+        "risk_prior_assessment",
+        "risk_legality_review",
+    }
     assert snapshot(library) == before
     # signing with the checklist answered: the answers are new declared facts, so it goes back for review
-    signed = lib.update(library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06", **CHECKLIST}, today=TODAY)
+    signed = lib.update(
+        library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06", **CHECKLIST}, today=TODAY
+    )
     assert signed.review_status == "declared"
     changes = {c["field"]: (c["from"], c["to"]) for c in lib.audit_trail(library, project.id)[-1].changes}
     assert changes["review_status"] == ("province_approved", "declared")
@@ -200,10 +230,15 @@ def test_progress_on_an_approved_project_rechecks_the_checklist(library: GraphSt
         ({"stage": "negotiating"}, "stage"),  # the stage going back
         ({"hq_type": "研发总部"}, "hq_type"),
         ({"risk_prior_assessment": False}, "risk_prior_assessment"),
-        ({"risk_preferential_terms": "土地价格优惠", "risk_preferential_approved_by": "省政府"}, "risk_preferential_terms"),
+        (
+            {"risk_preferential_terms": "土地价格优惠", "risk_preferential_approved_by": "省政府"},
+            "risk_preferential_terms",
+        ),
     ],
 )
-def test_changing_a_declared_fact_of_an_approved_project_sends_it_back(library: GraphStore, change: dict, cause: str):
+def test_changing_a_declared_fact_of_an_approved_project_sends_it_back(
+    library: GraphStore, change: dict, cause: str
+):
     project = approved(library, headquarters=True, hq_type="区域总部", **CHECKLIST)
     changed = lib.update(library, WUHUA, project.id, change, reason="更正", today=TODAY)
     assert changed.review_status == "declared"
@@ -214,15 +249,26 @@ def test_changing_a_declared_fact_of_an_approved_project_sends_it_back(library: 
 
 def test_forward_progress_keeps_an_approval(library: GraphStore):
     project = approved(library, **CHECKLIST)
-    moved = lib.update(library, WUHUA, project.id, {"stage": "started", "date_started": "2024-06-01", "funds_in_place_yi": 5},
-                       today=TODAY)  # fmt: skip
-    assert (moved.review_status, moved.stage, moved.get("date_started")) == ("province_approved", "started", "2024-06-01")
+    moved = lib.update(
+        library,
+        WUHUA,
+        project.id,
+        {"stage": "started", "date_started": "2024-06-01", "funds_in_place_yi": 5},
+        today=TODAY,
+    )
+    assert (moved.review_status, moved.stage, moved.get("date_started")) == (
+        "province_approved",
+        "started",
+        "2024-06-01",
+    )
 
 
 def test_no_for_a_yes_no_question_never_answered_is_no_change(library: GraphStore):
     # declared without any yes/no answer (as the JSON API allows), then approved
     project = approved(library, stage="negotiating", date_signed=None)
-    assert {f: lib.get_project(library, project.id).get(f) for f in lib.BOOL_FIELDS} == dict.fromkeys(lib.BOOL_FIELDS, False)
+    assert {f: lib.get_project(library, project.id).get(f) for f in lib.BOOL_FIELDS} == dict.fromkeys(
+        lib.BOOL_FIELDS, False
+    )
     before = snapshot(library)
     # the page's edit form sends every unticked box as "no"
     same = lib.update(library, WUHUA, project.id, dict.fromkeys(lib.BOOL_FIELDS, False), today=TODAY)
@@ -233,7 +279,9 @@ def test_no_for_a_yes_no_question_never_answered_is_no_change(library: GraphStor
 def test_a_project_stored_without_answers_is_not_reset_by_no(library: GraphStore):
     project = approved(library, stage="negotiating", date_signed=None)
     stored = lib.get_project(library, project.id)
-    legacy = {k: v for k, v in stored.props.items() if k not in lib.BOOL_FIELDS}  # as declared before answers were kept
+    legacy = {
+        k: v for k, v in stored.props.items() if k not in lib.BOOL_FIELDS
+    }  # as declared before answers were kept
     library.upsert_nodes([Node(project.id, "Project", legacy)])
     same = lib.update(library, WUHUA, project.id, dict.fromkeys(lib.BOOL_FIELDS, False), today=TODAY)
     assert (same.review_status, same.version) == ("province_approved", 3)
@@ -268,7 +316,9 @@ def test_a_stage_past_signing_needs_the_signing_date(library: GraphStore, data: 
         (PANLONG, {"industry": "no-such-industry", "stage": "finished"}),
     ],
 )
-def test_a_forbidden_declaration_is_refused_before_its_fields_are_checked(library: GraphStore, actor: lib.Actor, overrides: dict):
+def test_a_forbidden_declaration_is_refused_before_its_fields_are_checked(
+    library: GraphStore, actor: lib.Actor, overrides: dict
+):
     with pytest.raises(lib.PermissionDenied):
         lib.declare(library, actor, a_project(**overrides), today=TODAY)
     assert library.find_nodes("Project") == []
@@ -282,11 +332,15 @@ def test_moving_a_project_to_another_county_is_refused_before_its_fields_are_che
     assert snapshot(library) == before
 
 
-def test_a_write_racing_another_process_keeps_both_writes_and_audit_entries(library: GraphStore, monkeypatch: pytest.MonkeyPatch):
+def test_a_write_racing_another_process_keeps_both_writes_and_audit_entries(
+    library: GraphStore, monkeypatch: pytest.MonkeyPatch
+):
     project = declared(library)
     read = lib.get_project(library, project.id)
     # what another process commits between our read and our write: funds 5, version 2
-    rival = lib.project_changes(read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update")
+    rival = lib.project_changes(
+        read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update"
+    )
     real_apply = library.apply
     calls: list[ChangeSet] = []
 
@@ -303,11 +357,17 @@ def test_a_write_racing_another_process_keeps_both_writes_and_audit_entries(libr
 
     calls.clear()
     monkeypatch.setattr(library, "apply", real_apply)
-    library.apply(lib.project_changes(None, {**read.props, "id": "prj-race", "name": "另一项目"}, WUHUA, "declare"))
+    library.apply(
+        lib.project_changes(None, {**read.props, "id": "prj-race", "name": "另一项目"}, WUHUA, "declare")
+    )
     read = lib.get_project(library, "prj-race")
-    rival = lib.project_changes(read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update")
+    rival = lib.project_changes(
+        read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update"
+    )
     monkeypatch.setattr(library, "apply", apply_after_the_rival)
-    done = lib.update(library, WUHUA, "prj-race", {"funds_in_place_yi": 3}, today=TODAY)  # no version: planned again
+    done = lib.update(
+        library, WUHUA, "prj-race", {"funds_in_place_yi": 3}, today=TODAY
+    )  # no version: planned again
     assert len(calls) == 2 and (done.version, done.get("funds_in_place_yi")) == (3, 3.0)
     trail = lib.audit_trail(library, "prj-race")
     assert [a.version for a in trail] == [1, 2, 3] and len({a.id for a in trail}) == 3
@@ -330,8 +390,10 @@ def test_review_states(library: GraphStore):
     with pytest.raises(ValidationError) as caught:
         lib.decide(library, PROVINCE, project.id, "approve")
     assert {p.split(":")[0] for p in caught.value.problems} == {
-        "risk_collective_decision", "risk_prior_assessment", "risk_legality_review",
-    }  # fmt: skip
+        "risk_collective_decision",
+        "risk_prior_assessment",
+        "risk_legality_review",
+    }
     ticked = lib.update(library, WUHUA, project.id, CHECKLIST, today=TODAY)
     # the checklist answers are declared facts: the prefecture reviews them before the province approves
     assert ticked.review_status == "declared"
@@ -343,14 +405,19 @@ def test_review_states(library: GraphStore):
 
 def test_who_reads_what(library: GraphStore):
     mine = declared(library)
-    other = lib.declare(library, PANLONG, a_project(county="530103", name="盘龙项目", **CHECKLIST), today=TODAY)
+    other = lib.declare(
+        library, PANLONG, a_project(county="530103", name="盘龙项目", **CHECKLIST), today=TODAY
+    )
     assert [p.id for p in lib.list_projects(library, WUHUA)] == [mine.id]
     assert {p.id for p in lib.list_projects(library, KUNMING)} == {mine.id, other.id}
     assert lib.list_projects(library, QUJING) == []
     assert len(lib.list_projects(library, PROVINCE)) == 2
     lib.decide(library, KUNMING, other.id, "review")
     lib.decide(library, PROVINCE, other.id, "approve")
-    assert {p.id for p in lib.list_projects(library, WUHUA)} == {mine.id, other.id}  # approved ones are public
+    assert {p.id for p in lib.list_projects(library, WUHUA)} == {
+        mine.id,
+        other.id,
+    }  # approved ones are public
 
 
 def test_allowed_actions_follow_the_rules(library: GraphStore):
@@ -399,8 +466,15 @@ def test_shipped_template_has_the_chinese_headers(tmp_path: Path):
 
 
 def test_import_is_all_or_nothing_and_idempotent(library: GraphStore, tmp_path: Path):
-    good = {"name": "导入项目", "county": "五华区", "industry": "示例产业", "investment_yi": 15, "stage": "签约",
-            "date_signed": "2024-02-01", "chain_leader": "是"}  # fmt: skip
+    good = {
+        "name": "导入项目",
+        "county": "五华区",
+        "industry": "示例产业",
+        "investment_yi": 15,
+        "stage": "签约",
+        "date_signed": "2024-02-01",
+        "chain_leader": "是",
+    }
     bad = {"name": "坏项目", "county": "五华区", "industry": "示例产业", "investment_yi": -2}
     options = {"store": library, "today": TODAY}
     with pytest.raises(ValidationError) as caught:
@@ -420,9 +494,20 @@ def test_import_is_all_or_nothing_and_idempotent(library: GraphStore, tmp_path: 
 
 
 def test_import_rejects_a_row_past_signing_without_its_date(library: GraphStore, tmp_path: Path):
-    started = {"name": "跳过签约", "county": "五华区", "industry": "示例产业", "investment_yi": 15, "stage": "开工",
-               "date_started": "2024-04-01"}  # fmt: skip
+    started = {
+        "name": "跳过签约",
+        "county": "五华区",
+        "industry": "示例产业",
+        "investment_yi": 15,
+        "stage": "开工",
+        "date_started": "2024-04-01",
+    }
     with pytest.raises(ValidationError) as caught:
-        import_file(library, "project-library", _sheet(tmp_path / "s.xlsx", [started]), options={"store": library, "today": TODAY})
+        import_file(
+            library,
+            "project-library",
+            _sheet(tmp_path / "s.xlsx", [started]),
+            options={"store": library, "today": TODAY},
+        )
     assert "s.xlsx:2: column 签约日期" in caught.value.problems[0], caught.value.problems
     assert library.find_nodes("Project") == []

@@ -117,8 +117,12 @@ def test_view_is_cached_until_the_next_write(store):
 
 def test_industry_view(store):
     store.apply(small_graph())
-    store.upsert_nodes([Node("tobacco", "Industry", {"name": "烟草", **SRC}),
-                        Node("tb-leaf", "ChainNode", {"name": "烟叶", "stage": "upstream", **SRC})])
+    store.upsert_nodes(
+        [
+            Node("tobacco", "Industry", {"name": "烟草", **SRC}),
+            Node("tb-leaf", "ChainNode", {"name": "烟叶", "stage": "upstream", **SRC}),
+        ]
+    )
     store.upsert_edges([Edge("tb-leaf", "PART_OF", "tobacco", props=SRC)])
     view = store.graph("al")
     assert {n for n, d in view.nodes(data=True) if d["label"] == "ChainNode"} == {"al-alumina", "al-primary"}
@@ -126,7 +130,7 @@ def test_industry_view(store):
 
 
 def test_values_round_trip_untouched(store):
-    tricky = "O'Brien \"quoted\" \\ backslash; MATCH (n) DETACH DELETE n // 云南 ✓"
+    tricky = 'O\'Brien "quoted" \\ backslash; MATCH (n) DETACH DELETE n // 云南 ✓'
     store.upsert_nodes([Node("tricky", "Enterprise", {"name": tricky, "aliases": [tricky, "a,b"], **SRC})])
     node = store.get_node("tricky")
     assert node.props["name"] == tricky
@@ -163,17 +167,26 @@ def test_error_in_the_middle_of_a_write_rolls_back(store):
 def test_expectations_are_checked_inside_the_write(store):
     store.apply(small_graph())
     renamed = Node("chalco", "Enterprise", {"name": "中国铝业股份有限公司", **SRC})
-    ok = store.apply(ChangeSet(nodes=(renamed,), expect=(("chalco", "name", "中国铝业"), ("newco", "name", None))))
+    ok = store.apply(
+        ChangeSet(nodes=(renamed,), expect=(("chalco", "name", "中国铝业"), ("newco", "name", None)))
+    )
     assert ok.nodes_updated == 1
     before = store.counts()
     stale = ChangeSet(
-        nodes=(Node("chalco", "Enterprise", {"name": "中铝", **SRC}), Node("newco", "Enterprise", {"name": "新", **SRC})),
+        nodes=(
+            Node("chalco", "Enterprise", {"name": "中铝", **SRC}),
+            Node("newco", "Enterprise", {"name": "新", **SRC}),
+        ),
         expect=(("chalco", "name", "中国铝业"),),  # what was read before the rename above
     )
     with pytest.raises(ConflictError, match="chalco"):
         store.apply(stale)
     with pytest.raises(ConflictError, match="newco"):  # expected to exist with a name, but absent
-        store.apply(ChangeSet(nodes=(Node("x1", "Enterprise", {"name": "x", **SRC}),), expect=(("newco", "name", "新"),)))
+        store.apply(
+            ChangeSet(
+                nodes=(Node("x1", "Enterprise", {"name": "x", **SRC}),), expect=(("newco", "name", "新"),)
+            )
+        )
     assert store.counts() == before
     assert store.get_node("chalco").props["name"] == "中国铝业股份有限公司"
     assert store.get_node("newco") is None and store.get_node("x1") is None
@@ -190,4 +203,6 @@ def test_find_nodes_with_list_and_odd_keys_agrees_on_both_backends(store):
     store.apply(small_graph())
     assert [n.id for n in store.find_nodes("Enterprise", where={"aliases": ["中铝"]})] == ["chalco"]
     assert store.find_nodes("Enterprise", where={'we"ird': "x"}) == []
-    assert [n.id for n in store.find_nodes("ChainNode", where={"stage": "upstream", "missing": None})] == ["al-alumina"]
+    assert [n.id for n in store.find_nodes("ChainNode", where={"stage": "upstream", "missing": None})] == [
+        "al-alumina"
+    ]

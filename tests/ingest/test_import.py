@@ -38,7 +38,11 @@ def test_private_500_matches_and_creates(tiny, tmp_path):
     edge = next(e for e in tiny.find_edges(source="tongwei", type="RANKED_IN") if e.key == "2026")
     # 13,910,000 万元 = 1,391 亿元; the original kept
     assert edge.props["revenue_100m_cny"] == 1391.0
-    assert (edge.props["revenue_original"], edge.props["revenue_unit"], edge.props["revenue_year"]) == (13910000.0, "万元", 2025)
+    assert (edge.props["revenue_original"], edge.props["revenue_unit"], edge.props["revenue_year"]) == (
+        13910000.0,
+        "万元",
+        2025,
+    )
     new = next(o for o in plan.outcomes if o.status == "new")
     assert tiny.find_edges(source=new.enterprise_id, type="HAS_SITE")[0].target == "530000"
     again, second = import_file(tiny, "china-private-500", tmp_path / "private_2026.csv")
@@ -48,7 +52,9 @@ def test_private_500_matches_and_creates(tiny, tmp_path):
 def test_editions_coexist(tiny, tmp_path):
     import_file(tiny, "china-private-500", write(tmp_path, "p.csv", PRIVATE), edition="2025")
     import_file(tiny, "china-private-500", tmp_path / "p.csv", edition="2026")
-    keys = [e.key for e in tiny.find_edges(source="tongwei", type="RANKED_IN") if e.target == "china-private-500"]
+    keys = [
+        e.key for e in tiny.find_edges(source="tongwei", type="RANKED_IN") if e.target == "china-private-500"
+    ]
     assert keys == ["2025", "2026"]
 
 
@@ -65,10 +71,19 @@ def test_fortune_dollars_to_yuan(tiny, tmp_path):
     ("text", "expected"),
     [
         ("rank,name,province\n1,甲公司,四川省\n", "missing column revenue"),
-        ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省,很多\n", "p.csv:2: column revenue_wan_cny: revenue '很多' is not a number"),
-        ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省,100\n1,乙公司,四川省,90\n", "p.csv:3: column rank: duplicate rank 1 in edition 2026 (also line 2)"),
+        (
+            "rank,name,province,revenue_wan_cny\n1,甲公司,四川省,很多\n",
+            "p.csv:2: column revenue_wan_cny: revenue '很多' is not a number",
+        ),
+        (
+            "rank,name,province,revenue_wan_cny\n1,甲公司,四川省,100\n1,乙公司,四川省,90\n",
+            "p.csv:3: column rank: duplicate rank 1 in edition 2026 (also line 2)",
+        ),
         ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省\n", "p.csv:2: 3 cells but the header has 4"),
-        ("rank,name,province,revenue_wan_cny\n1,甲公司,四川省,100\n2,甲公司,四川省,90\n", "the same enterprise as line 2"),
+        (
+            "rank,name,province,revenue_wan_cny\n1,甲公司,四川省,100\n2,甲公司,四川省,90\n",
+            "the same enterprise as line 2",
+        ),
     ],
 )
 def test_bad_rows_name_file_row_and_column_and_write_nothing(tiny, tmp_path, text, expected):
@@ -90,7 +105,9 @@ def test_dry_run_lists_every_problem_and_skip_invalid_imports_the_rest(tiny, tmp
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig"])
 def test_office_encodings(tiny, tmp_path, encoding):
-    plan, _ = import_file(tiny, "china-private-500", write(tmp_path, "p.csv", PRIVATE, encoding), edition="2026")
+    plan, _ = import_file(
+        tiny, "china-private-500", write(tmp_path, "p.csv", PRIVATE, encoding), edition="2026"
+    )
     assert plan.count("matched") == 1 and plan.count("new") == 1
 
 
@@ -119,12 +136,20 @@ def test_ashare_by_code_in_either_form(tiny, tmp_path):
 
 
 def test_chain_table_with_a_mapping(tiny, tmp_path):
-    mapping = write(tmp_path, "m.yaml", (
-        "kind: relations\nfrom: 产品\nto: 原料\ntype: 关系\n"
-        "types: {上游: {edge: FEEDS, reverse: true}, 子类: {edge: PART_OF, reverse: true}}\n"
-        "source: 某供应商产业链表 2025版\nas_of: '2025'\nconfidence: medium\n"
-    ))  # fmt: skip
-    table = write(tmp_path, "t.csv", "产品,原料,关系\n单晶硅片,工业硅,上游\n单晶硅片,N型硅片,子类\n单晶硅片,单晶硅片,上游\n")
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        (
+            "kind: relations\nfrom: 产品\nto: 原料\ntype: 关系\n"
+            "types: {上游: {edge: FEEDS, reverse: true}, 子类: {edge: PART_OF, reverse: true}}\n"
+            "source: 某供应商产业链表 2025版\nas_of: '2025'\nconfidence: medium\n"
+        ),
+    )
+    table = write(
+        tmp_path,
+        "t.csv",
+        "产品,原料,关系\n单晶硅片,工业硅,上游\n单晶硅片,N型硅片,子类\n单晶硅片,单晶硅片,上游\n",
+    )
     with pytest.raises(ValidationError, match="relates to itself"):
         import_file(tiny, "chain-table", table, mapping=mapping)
     plan, _ = import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)
@@ -146,7 +171,11 @@ def test_chain_table_with_a_mapping(tiny, tmp_path):
 
 
 def test_chain_table_companies_and_mapping_errors(tiny, tmp_path):
-    mapping = write(tmp_path, "c.yaml", "kind: companies\ncompany: code\nnode: product\nsource: x\nas_of: '2021'\nconfidence: low\n")
+    mapping = write(
+        tmp_path,
+        "c.yaml",
+        "kind: companies\ncompany: code\nnode: product\nsource: x\nas_of: '2021'\nconfidence: low\n",
+    )
     table = write(tmp_path, "c.csv", "code,product\n600438,电池片\n999999,某产品\n")
     plan, _ = import_file(tiny, "chain-table", table, mapping=mapping, skip_invalid=True)
     assert plan.count("matched") == 1 and plan.count("rejected") == 1
@@ -173,26 +202,38 @@ def test_uncertain_rows_stay_on_the_review_list_on_re_import(tiny, tmp_path):
 
 def test_a_skipped_duplicate_row_writes_nothing_of_its_own(tiny, tmp_path):
     text = "rank,name,province,revenue_wan_cny\n1,测试甲乙有限公司,四川省,100\n2,测试甲乙股份有限公司,四川省,90\n"
-    plan, _ = import_file(tiny, "china-private-500", write(tmp_path, "p.csv", text), edition="2026", skip_invalid=True)
+    plan, _ = import_file(
+        tiny, "china-private-500", write(tmp_path, "p.csv", text), edition="2026", skip_invalid=True
+    )
     assert plan.count("rejected") == 1
     (node,) = [n for n in tiny.find_nodes("Enterprise") if n.props.get("name", "").startswith("测试甲乙")]
     assert node.props["name"] == "测试甲乙有限公司"
 
 
 def test_a_table_cannot_classify_a_pair_the_graph_has_as_flow(tiny, tmp_path):
-    mapping = write(tmp_path, "m.yaml", (
-        "kind: relations\nfrom: 产品\nto: 原料\ntype: 关系\ntypes: {子类: {edge: PART_OF, reverse: true}}\n"
-        "source: 某供应商产业链表\nas_of: '2025'\nconfidence: medium\n"
-    ))  # fmt: skip
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        (
+            "kind: relations\nfrom: 产品\nto: 原料\ntype: 关系\ntypes: {子类: {edge: PART_OF, reverse: true}}\n"
+            "source: 某供应商产业链表\nas_of: '2025'\nconfidence: medium\n"
+        ),
+    )
     table = write(tmp_path, "t.csv", "产品,原料,关系\n工业硅,单晶硅片,子类\n")
     with pytest.raises(ValidationError, match="already related as FEEDS"):
         import_file(tiny, "chain-table", table, mapping=mapping)
 
 
 def test_a_company_table_leaves_the_graphs_own_operations_as_they_are(tiny, tmp_path):
-    mapping = write(tmp_path, "c.yaml", "kind: companies\ncompany: code\nnode: product\nrole: player\nsource: x\nas_of: '2021'\nconfidence: low\n")
+    mapping = write(
+        tmp_path,
+        "c.yaml",
+        "kind: companies\ncompany: code\nnode: product\nrole: player\nsource: x\nas_of: '2021'\nconfidence: low\n",
+    )
     # tongwei leads si-cell in the curated data; the vendor says player on 电池片: the curated row stays
-    plan, written = import_file(tiny, "chain-table", write(tmp_path, "c.csv", "code,product\n600438,电池片\n"), mapping=mapping)
+    plan, written = import_file(
+        tiny, "chain-table", write(tmp_path, "c.csv", "code,product\n600438,电池片\n"), mapping=mapping
+    )
     assert plan.count("matched") == 1 and not written.changed
     (edge,) = tiny.find_edges(source="tongwei", type="OPERATES_IN", target="si-cell")
     assert (edge.props["role"], edge.props["origin"]) == ("leader", "dataset")

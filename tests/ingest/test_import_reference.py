@@ -33,8 +33,11 @@ def test_fortune_global_500_2024(store, reference_data: Path):
         aliases = list(csv.DictReader(handle))
     linked = [a for a in aliases if a["enterprise_id"]]
     assert len(linked) >= 50
-    wrong = [(a["alias"], a["enterprise_id"], by_name[a["alias"]].enterprise_id) for a in linked
-             if by_name[a["alias"]].enterprise_id != a["enterprise_id"]]  # fmt: skip
+    wrong = [
+        (a["alias"], a["enterprise_id"], by_name[a["alias"]].enterprise_id)
+        for a in linked
+        if by_name[a["alias"]].enterprise_id != a["enterprise_id"]
+    ]
     assert not wrong, f"Chinese Fortune companies that did not resolve to the same bundled firm: {wrong}"
     matched = [o.enterprise_id for o in plan.outcomes if o.status == "matched"]
     assert len(matched) == len(set(matched)), "two rows of one list merged into one firm"
@@ -60,18 +63,28 @@ def test_china_500_partial_two_editions_coexist(store, reference_data: Path):
 
 
 def test_ashare_basics_and_the_chain_graph(store, reference_data: Path):
-    basics = import_file(store, "ashare-basic", reference_data / "ashare_stock_basic/a_share_stock_basic.csv")[0]
+    basics = import_file(
+        store, "ashare-basic", reference_data / "ashare_stock_basic/a_share_stock_basic.csv"
+    )[0]
     assert basics.rows_read == 5418 and basics.count("rejected") == 0
     mappings = bundled_data_dir() / "mappings"
     kg = reference_data / "ashare_chain_kg/derived_from_surrealdb_sql"
     products, written = import_file(
-        store, "chain-table", kg / "product_product.jsonl", mapping=mappings / "ashare_chain_products.yaml", skip_invalid=True
+        store,
+        "chain-table",
+        kg / "product_product.jsonl",
+        mapping=mappings / "ashare_chain_products.yaml",
+        skip_invalid=True,
     )
     assert products.rows_read == 110153
     # the rejected rows are the extractor's noise: self-relations and pairs both classified and flowing
     assert products.count("rejected") < 0.1 * products.rows_read
     assert written.edges_created > 100_000
     companies, _ = import_file(
-        store, "chain-table", kg / "company_product.jsonl", mapping=mappings / "ashare_chain_companies.yaml", skip_invalid=True
+        store,
+        "chain-table",
+        kg / "company_product.jsonl",
+        mapping=mappings / "ashare_chain_companies.yaml",
+        skip_invalid=True,
     )
     assert companies.rows_read == 53785 and companies.count("matched") > 45_000

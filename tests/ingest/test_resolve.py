@@ -9,8 +9,20 @@ from ingest.resolve import EnterpriseIndex, normalise_zh, stock_key
 def index() -> EnterpriseIndex:
     return EnterpriseIndex.build(
         [
-            Node("chalco", "Enterprise", {"name": "中国铝业股份有限公司", "aliases": ["中国铝业", "Chalco"], "stock_code": "601600.SH"}),
-            Node("chinalco", "Enterprise", {"name": "中国铝业集团有限公司", "name_en": "Aluminum Corp. of China"}),
+            Node(
+                "chalco",
+                "Enterprise",
+                {
+                    "name": "中国铝业股份有限公司",
+                    "aliases": ["中国铝业", "Chalco"],
+                    "stock_code": "601600.SH",
+                },
+            ),
+            Node(
+                "chinalco",
+                "Enterprise",
+                {"name": "中国铝业集团有限公司", "name_en": "Aluminum Corp. of China"},
+            ),
             Node("alibaba-cn", "Enterprise", {"name": "阿里巴巴（中国）有限公司"}),
             Node("twin-a", "Enterprise", {"name": "同名科技有限公司"}),
             Node("twin-b", "Enterprise", {"name": "同名科技股份有限公司"}),
@@ -21,11 +33,17 @@ def index() -> EnterpriseIndex:
 
 def test_each_kind_of_match():
     idx = index()
-    assert (idx.match("中国铝业股份有限公司").enterprise_id, idx.match("中国铝业股份有限公司").method) == ("chalco", "exact")
+    assert (idx.match("中国铝业股份有限公司").enterprise_id, idx.match("中国铝业股份有限公司").method) == (
+        "chalco",
+        "exact",
+    )
     assert idx.match("", code="601600").method == "code"
     assert idx.match("", code="601600").enterprise_id == "chalco"
     assert idx.match("Chinalco").method == "alias"
-    assert (idx.match("ALUMINUM CORPORATION OF CHINA").enterprise_id, idx.match("ALUMINUM CORPORATION OF CHINA").method) == (
+    assert (
+        idx.match("ALUMINUM CORPORATION OF CHINA").enterprise_id,
+        idx.match("ALUMINUM CORPORATION OF CHINA").method,
+    ) == (
         "chinalco",
         "normalised",
     )
@@ -62,7 +80,17 @@ def test_normalisation_helpers():
 def test_a_firm_listed_under_another_code_is_never_merged():
     # 东风股份 was the short name of 601515 (东峰集团) and is that of 600006 (东风汽车股份)
     idx = EnterpriseIndex.build(
-        [Node("dongfeng-printing", "Enterprise", {"name": "广东东峰新材料集团股份有限公司", "aliases": ["东风股份"], "stock_code": "601515.SH"})]
+        [
+            Node(
+                "dongfeng-printing",
+                "Enterprise",
+                {
+                    "name": "广东东峰新材料集团股份有限公司",
+                    "aliases": ["东风股份"],
+                    "stock_code": "601515.SH",
+                },
+            )
+        ]
     )
     assert idx.match("东风汽车股份有限公司", code="600006.SH", names=("东风股份",)).method == "new"
     assert idx.match("东峰集团", code="601515").enterprise_id == "dongfeng-printing"
@@ -70,7 +98,9 @@ def test_a_firm_listed_under_another_code_is_never_merged():
 
 
 def test_a_listed_row_is_not_merged_into_an_unlisted_group_by_a_shared_short_name():
-    idx = EnterpriseIndex.build([Node("sinopec", "Enterprise", {"name": "中国石油化工集团有限公司", "aliases": ["中国石化"]})])
+    idx = EnterpriseIndex.build(
+        [Node("sinopec", "Enterprise", {"name": "中国石油化工集团有限公司", "aliases": ["中国石化"]})]
+    )
     match = idx.match("中国石油化工股份有限公司", code="600028.SH", names=("中国石化",))
     assert (match.method, match.candidates) == ("uncertain", ("sinopec",))
     # the same row without a code, or the group's own full name with one, still resolves
@@ -79,5 +109,7 @@ def test_a_listed_row_is_not_merged_into_an_unlisted_group_by_a_shared_short_nam
 
 
 def test_a_china_subsidiary_is_not_its_foreign_parent():
-    idx = EnterpriseIndex.build([Node("siemens", "Enterprise", {"name": "西门子股份公司", "aliases": ["西门子"]})])
+    idx = EnterpriseIndex.build(
+        [Node("siemens", "Enterprise", {"name": "西门子股份公司", "aliases": ["西门子"]})]
+    )
     assert idx.match("西门子(中国)有限公司").enterprise_id is None
