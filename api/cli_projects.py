@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -21,16 +22,31 @@ def user() -> None:
 @user.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(lib.ROLES), required=True, help="county, prefecture or province.")
-@click.option("--region", required=True, help="The region code: a county (530102), a prefecture (530100) or 530000.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the page password (8+ characters) from the first line of stdin instead of a prompt.")  # fmt: skip
+@click.option(
+    "--region", required=True, help="The region code: a county (530102), a prefecture (530100) or 530000."
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the page password (8+ characters) from the first line of stdin instead of a prompt.",
+)
 @click.option("--no-password", is_flag=True, help="API token only, no page login.")
-@click.option("--replace", is_flag=True,
-              help="The user exists: give it this role, region and password and a new token (old token and sessions end).")  # fmt: skip
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="The user exists: give it this role, region and password and a new token (old token and sessions end).",
+)
 @click.option("--display-name", default=None, help="A display name (default: NAME).")
 @friendly_errors
-def user_add(name: str, role: str, region: str, password_stdin: bool, no_password: bool, replace: bool,
-             display_name: str | None) -> None:  # fmt: skip
+def user_add(
+    name: str,
+    role: str,
+    region: str,
+    password_stdin: bool,
+    no_password: bool,
+    replace: bool,
+    display_name: str | None,
+) -> None:
     """Create a user; an existing one only with --replace. Prints the API token once: it is
     stored only as a hash. The password is prompted for (or read with --password-stdin), never
     taken on the command line, where other users and the shell history would see it."""
@@ -40,11 +56,13 @@ def user_add(name: str, role: str, region: str, password_stdin: bool, no_passwor
         raise click.UsageError("--password-stdin and --no-password exclude each other")
     password: str | None = None
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     elif not no_password:
         password = click.prompt("密码 password", hide_input=True, confirmation_prompt=True, err=True)
     with opened_store() as store:
-        node, token = create_user(store, name, role, region, password=password, display=display_name, replace=replace)
+        node, token = create_user(
+            store, name, role, region, password=password, display=display_name, replace=replace
+        )
     err.print(f"user {name}: {role} · {node.props.get('region_name')} ({region})", highlight=False)
     err.print("API token (shown once; send as `Authorization: Bearer <token>`):", highlight=False)
     click.echo(token)
@@ -57,7 +75,10 @@ def user_list(as_json: bool) -> None:
     """The users, with role and region (never their hashes)."""
     with opened_store() as store:
         users = [
-            {k: n.props.get(k) for k in ("name", "display_name", "role", "region", "region_name", "created_at")}
+            {
+                k: n.props.get(k)
+                for k in ("name", "display_name", "role", "region", "region_name", "created_at")
+            }
             | {"can_log_in": bool(n.props.get("password_hash"))}
             for n in store.find_nodes("User")
         ]
@@ -66,8 +87,13 @@ def user_list(as_json: bool) -> None:
         return
     table = make_table("用户 users", ("name", "role", "region", "page login", "created"))
     for u in users:
-        table.add_row(str(u["name"]), str(u["role"]), f"{u['region']} {u['region_name'] or ''}",
-                      "yes" if u["can_log_in"] else "no", str(u["created_at"] or ""))  # fmt: skip
+        table.add_row(
+            str(u["name"]),
+            str(u["role"]),
+            f"{u['region']} {u['region_name'] or ''}",
+            "yes" if u["can_log_in"] else "no",
+            str(u["created_at"] or ""),
+        )
     out.print(table)
 
 
@@ -88,10 +114,19 @@ def projects_list(status: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = make_table(f"重大项目库 {len(rows)} projects", ("id", "项目", "县", "产业", "亿元", "阶段", "审核"))
+    table = make_table(
+        f"重大项目库 {len(rows)} projects", ("id", "项目", "县", "产业", "亿元", "阶段", "审核")
+    )
     for p in rows:
-        table.add_row(p["id"], p["name"], p["county"], p["industry"], f"{p['investment_yi']:g}",
-                      lib.STAGE_ZH[p["stage"]], lib.REVIEW_ZH[p["review_status"]])  # fmt: skip
+        table.add_row(
+            p["id"],
+            p["name"],
+            p["county"],
+            p["industry"],
+            f"{p['investment_yi']:g}",
+            lib.STAGE_ZH[p["stage"]],
+            lib.REVIEW_ZH[p["review_status"]],
+        )
     out.print(table)
 
 
@@ -107,11 +142,17 @@ def projects_show(project_id: str, as_json: bool) -> None:
     if as_json:
         print_json({"project": project, "audit": [a.__dict__ for a in trail]})
         return
-    out.print(f"{project['name']} ({project['id']}): {lib.REVIEW_ZH[project['review_status']]}, "
-              f"{lib.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元", highlight=False)  # fmt: skip
+    out.print(
+        f"{project['name']} ({project['id']}): {lib.REVIEW_ZH[project['review_status']]}, "
+        f"{lib.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元",
+        highlight=False,
+    )
     for a in trail:
         changes = "; ".join(f"{c['field']}: {c.get('from')} → {c.get('to')}" for c in a.changes)
-        out.print(f"  v{a.version} {a.at} {a.user} {lib.ACTION_ZH.get(a.action, a.action)} {changes} {a.reason}", highlight=False)
+        out.print(
+            f"  v{a.version} {a.at} {a.user} {lib.ACTION_ZH.get(a.action, a.action)} {changes} {a.reason}",
+            highlight=False,
+        )
 
 
 @projects.command("template")
@@ -126,8 +167,13 @@ def projects_template(output: Path) -> None:
 
 @cli.command()
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="The year (default: this year).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="An .xlsx (every table) or .docx (the bulletin as a document) file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="An .xlsx (every table) or .docx (the bulletin as a document) file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 @friendly_errors
 def report(year: int | None, output: Path | None, as_json: bool) -> None:
