@@ -81,7 +81,15 @@ NODE_TAGS: tuple[str, ...] = (
     "service",
     "hq",
 )
-ENTERPRISE_TAGS: tuple[str, ...] = ("south-southeast-asia", "chain-leader")
+# platform / asset-light: a firm type that cannot carry a 10亿 industrial project; distressed: ST,
+# restructuring or bankruptcy (the row's source names the notice).
+ENTERPRISE_TAGS: tuple[str, ...] = (
+    "south-southeast-asia",
+    "chain-leader",
+    "platform",
+    "asset-light",
+    "distressed",
+)
 TIE_KINDS: tuple[str, ...] = ("supplies", "partner")
 
 # Facts carry these three; a node or edge whose label/type is listed here must have them.
