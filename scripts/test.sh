@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# The one command that runs every test (README, .ci/run): installs what the tests need, starts a
-# real Neo4j when Java and Maven are present, runs the whole suite, and stops what it started.
+# The one command that runs every test (README, .ci/run): installs what the tests need (Python
+# packages from the lock, Debian's Chromium and CJK fonts when missing), starts a real Neo4j when
+# Java and Maven are present, lints, runs the whole suite, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+scripts/install.sh test
+venv="${VIRTUAL_ENV:-$PWD/.venv}"
+export PATH="$venv/bin:$PATH"
 scripts/install-system-deps.sh
+
+# The reference data beside the project (../shared/data), as CI uses it, when it is there.
+if [ -z "${CHAINKG_REFERENCE_DATA:-}" ] && [ -d ../shared/data ]; then
+  export CHAINKG_REFERENCE_DATA="$(cd ../shared/data && pwd)"
+fi
 
 neo4j_started=""
 cleanup() { if [ -n "$neo4j_started" ]; then scripts/neo4j/stop.sh || true; fi; }
@@ -20,6 +28,7 @@ if [ -z "${CHAINKG_TEST_NEO4J_URI:-}" ] && [ -x scripts/neo4j/start.sh ]; then
   fi
 fi
 
-python3 -m ruff check graph ingest analysis api tests scripts notebooks
-python3 -m mypy
-python3 -m pytest "$@"
+python -m ruff check graph ingest analysis api tests scripts notebooks
+python -m ruff format --check graph ingest analysis api tests scripts notebooks
+python -m mypy
+python -m pytest "$@"
