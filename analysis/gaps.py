@@ -11,12 +11,24 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from analysis import production as prod
+from analysis.production import Evidence, Production
 from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
 from graph.errors import NotFoundError
 from graph.view import chain_node_ids
 
 STRONG, WEAK, MISSING = "strong", "weak", "missing"
+STATUS_RANK = {MISSING: 0, WEAK: 1, STRONG: 2}
+# Which rule decided a status (NodeAssessment.rule).
+BY_FIRMS, BY_SHARE, BY_QUOTIENT, BY_OUTPUT, BY_REVIEW, BY_NOTHING = (
+    "firms",
+    "production-share",
+    "location-quotient",
+    "production",
+    "review",
+    "none",
+)
 FILL, STRENGTHEN, EXTEND = "补链", "强链", "延链"
 ACTION_EN = {FILL: "fill", STRENGTHEN: "strengthen", EXTEND: "extend", "": ""}
 
@@ -51,10 +63,20 @@ class NodeAssessment:
     gap_type: str
     action: str
     priority: float
+    rule: str = BY_NOTHING
+    reason: str = ""
+    evidence: Evidence | None = None
+    share: float | None = None
+    location_quotient: float | None = None
 
     @property
     def is_gap(self) -> bool:
         return self.status != STRONG
+
+    @property
+    def to_verify(self) -> bool:
+        """A missing link the graph knows nothing about: shown as 待核实, not as a confident gap."""
+        return self.status == MISSING and self.evidence is not None and self.evidence.level == prod.THIN
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,103 @@ def _action(node: str, status: dict[str, str], flow: nx.DiGraph) -> str:
     return FILL
 
 
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _decide(
+    view: nx.MultiDiGraph,
+    node: str,
+    region: str,
+    presence: float,
+    rules: Rules,
+    scope: str,
+    facts: list[dict],
+    firm_count: int,
+) -> tuple[str, str, str, Evidence, Production]:
+    """(status, deciding rule, reason in Chinese, evidence, production) of `node` in `region`.
+
+    The status is the strongest that any rule gives: the firms' role weights against the scope's
+    `strong_at`; the region's production (strong where its share of China's output, its location
+    quotient or, for a prefecture, its share of Yunnan's output passes the scope's threshold; weak
+    where it produces at all); and, for Yunnan, a review finding `present` (weak at least).
+    """
+    cfg = rules.production
+    thresholds = cfg[scope]
+    strong_at = rules.strong_at if scope == "yunnan" else rules.strong_at_prefecture
+    made = prod.production(
+        view,
+        node,
+        region,
+        metrics=cfg["metrics"],
+        max_year_gap=cfg["max_year_gap"],
+        province=YUNNAN if scope == "prefecture" else None,
+    )
+    review = prod.finding(view, node, YUNNAN) if scope == "yunnan" else None
+    options: list[tuple[str, str, str]] = []
+    if presence >= strong_at:
+        options.append((STRONG, BY_FIRMS, f"本地企业角色权重合计{presence:g}，达到强链标准{strong_at:g}"))
+    share, quotient = made.share, made.location_quotient
+    if share is not None and share >= thresholds.get("strong_share", 2.0):
+        options.append(
+            (STRONG, BY_SHARE, f"{_figure_text(made)}占全国{share:.1%}，达到{thresholds['strong_share']:.0%}")
+        )
+    if quotient is not None and quotient >= thresholds["strong_lq"]:
+        options.append(
+            (
+                STRONG,
+                BY_QUOTIENT,
+                f"{_figure_text(made)}区位商{quotient:.2f}，达到{thresholds['strong_lq']:g}",
+            )
+        )
+    of_province = made.share_of_province
+    if of_province is not None and of_province >= thresholds.get("strong_share_of_yunnan", 2.0):
+        options.append(
+            (
+                STRONG,
+                BY_SHARE,
+                f"{_figure_text(made)}占全省{of_province:.1%}，达到{thresholds['strong_share_of_yunnan']:.0%}",
+            )
+        )
+    if presence > 0:
+        options.append((WEAK, BY_FIRMS, f"本地企业角色权重合计{presence:g}，未达强链标准{strong_at:g}"))
+    if made.produces:
+        options.append((WEAK, BY_OUTPUT, f"{_figure_text(made)}，未达强链阈值"))
+    if review is not None and review.get("finding") == prod.PRESENT:
+        options.append((WEAK, BY_REVIEW, f"核查：{review.get('basis', '')}（无企业或产量数据）"))
+    if options:
+        status, rule, reason = max(options, key=lambda o: STATUS_RANK[o[0]])
+    elif review is not None and review.get("finding") == prod.ABSENT:
+        status, rule, reason = MISSING, BY_REVIEW, f"核查：{review.get('basis', '')}"
+    else:
+        status, rule, reason = MISSING, BY_NOTHING, "未掌握本地企业或产量数据"
+    region_figures = prod.figures(view, node, [region])
+    known = [
+        *facts,
+        *({"kind": "figure", "as_of": f.as_of, "confidence": f.confidence} for f in region_figures),
+    ]
+    proof = prod.evidence(
+        known,
+        firms=firm_count,
+        figures_known=len(region_figures),
+        review=review,
+        status=status,
+        reference_year=int(rules.evidence["reference_year"]),
+        stale_after_years=int(rules.evidence["stale_after_years"]),
+    )
+    return status, rule, reason, proof, made
+
+
+def _figure_text(made: Production) -> str:
+    figure = made.figure
+    if figure is None:
+        return "产量"
+    if figure.metric == "national_share":
+        return f"{figure.year}年产量"
+    word = {"output": "产量", "capacity": "产能", "establishments": "经营单位数"}
+    return f"{figure.year}年{word.get(figure.metric, figure.metric)}{figure.value:g}{figure.unit}"
+
+
 def chain_gaps(
     view: nx.MultiDiGraph,
     industry: str,
@@ -150,7 +269,12 @@ def chain_gaps(
     """Assess every chain node of `industry` for Yunnan, or for one `prefecture`.
 
     A node's presence is the sum of role weights of the firms located in the region that
-    operate on it; `strong_at` and zero split strong, weak and missing. Criticality mixes
+    operate on it; `strong_at` (Yunnan) or `strong_at_prefecture` and zero split strong, weak and
+    missing. The region's sourced production can raise that status: its share of China's output
+    or its location quotient past the thresholds of `rules.production` make a link strong, any
+    production makes it weak; a review finding `present` makes it weak. Each node says which rule
+    decided (`rule`, `reason`) and how solid the evidence is (`evidence`); a missing link with thin
+    evidence is `to_verify` (待核实). Criticality mixes
     normalised FEEDS betweenness, downstream reach and single-firm risk. Completeness (0-100)
     is the mean node value (strong 1, weak 0.5, missing 0) weighted by 1 + structural
     criticality.
@@ -188,8 +312,9 @@ def chain_gaps(
     presence: dict[str, float] = {}
     firms: dict[str, tuple[LocalFirm, ...]] = {}
     candidates: dict[str, tuple[str, ...]] = {}
+    facts: dict[str, list[dict]] = {}
     for node in members:
-        here, elsewhere = [], []
+        here, elsewhere, known = [], [], []
         for firm, data in operators(view, node):
             role = str(data.get("role", "player"))
             if firm in local:
@@ -199,14 +324,21 @@ def chain_gaps(
                         firm, str(attrs.get("name", firm)), role, data.get("capacity"), data.get("unit")
                     )
                 )
+                known.append(
+                    {"kind": "firm", "as_of": data.get("as_of"), "confidence": data.get("confidence")}
+                )
             else:
                 elsewhere.append(firm)
         firms[node] = tuple(here)
         candidates[node] = tuple(elsewhere)
+        facts[node] = known
         presence[node] = float(sum(rules.role_weight.get(f.role, 0) for f in here))
-    status = {
-        n: STRONG if presence[n] >= rules.strong_at else WEAK if presence[n] > 0 else MISSING for n in members
+    scope = "prefecture" if prefecture is not None else "yunnan"
+    decided = {
+        n: _decide(view, n, prefecture or YUNNAN, presence[n], rules, scope, facts[n], len(firms[n]))
+        for n in members
     }
+    status = {n: decided[n][0] for n in members}
     weights = rules.criticality_weights
     assessed = []
     for node in members:
@@ -231,6 +363,11 @@ def chain_gaps(
                 gap_type=_gap_type(str(attrs.get("stage", "")), attrs.get("tags") or ()),
                 action=_action(node, status, flow),
                 priority=round(criticality * rules.gap_factor[status[node]], 4),
+                rule=decided[node][1],
+                reason=decided[node][2],
+                evidence=decided[node][3],
+                share=_rounded(decided[node][4].share),
+                location_quotient=_rounded(decided[node][4].location_quotient),
             )
         )
     total_weight = sum(n.structural_weight for n in assessed)

@@ -25,6 +25,9 @@ class Rules:
     version: str
     role_weight: Mapping[str, float]
     strong_at: float
+    strong_at_prefecture: float
+    production: Mapping[str, Any]
+    evidence: Mapping[str, Any]
     status_value: Mapping[str, float]
     criticality_weights: Mapping[str, float]
     gap_factor: Mapping[str, float]
@@ -64,6 +67,9 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             version=str(data["version"]),
             role_weight=dict(status["role_weight"]),
             strong_at=float(status["strong_at"]),
+            strong_at_prefecture=float(status["strong_at_prefecture"]),
+            production=_production(data["production"]),
+            evidence={k: int(data["evidence"][k]) for k in ("reference_year", "stale_after_years")},
             status_value=dict(status["value"]),
             criticality_weights={
                 k: float(crit[k]) for k in ("betweenness", "downstream_reach", "single_firm_risk")
@@ -83,6 +89,15 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"{where}: missing or bad setting {exc}") from exc
+
+
+def _production(section: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "metrics": tuple(str(m) for m in section["metrics"]),
+        "max_year_gap": int(section["max_year_gap"]),
+        "yunnan": {k: float(v) for k, v in section["yunnan"].items()},
+        "prefecture": {k: float(v) for k, v in section["prefecture"].items()},
+    }
 
 
 @lru_cache(maxsize=8)

@@ -40,6 +40,9 @@ EDGE_TYPES: frozenset[str] = frozenset(
         "TARGETS",
         "IN_INDUSTRY",
         "ABOUT",
+        "PRODUCES",
+        "ASSESSED",
+        "SIGNALLED",
     }
 )
 
@@ -64,6 +67,9 @@ PATTERNS: frozenset[tuple[str, str, str]] = frozenset(
         ("Project", "TARGETS", "ChainNode"),
         ("Project", "IN_INDUSTRY", "Industry"),
         ("AuditEntry", "ABOUT", "Project"),
+        ("Region", "PRODUCES", "ChainNode"),
+        ("Region", "ASSESSED", "ChainNode"),
+        ("Enterprise", "SIGNALLED", "Region"),
     }
 )
 
@@ -91,6 +97,13 @@ ENTERPRISE_TAGS: tuple[str, ...] = (
     "distressed",
 )
 TIE_KINDS: tuple[str, ...] = ("supplies", "partner")
+# Production figures (PRODUCES): output, capacity, a share of China's output the source states
+# (percent), or a count of operating units (travel agencies, star hotels, ...).
+PRODUCTION_METRICS: tuple[str, ...] = ("output", "capacity", "national_share", "establishments")
+# A review finding on a link in Yunnan (ASSESSED): what an analyst's check of the sources found.
+FINDINGS: tuple[str, ...] = ("present", "absent", "unknown")
+# Dated intent signals of an enterprise (SIGNALLED, to the region the investment goes to).
+SIGNAL_KINDS: tuple[str, ...] = ("investment", "expansion", "fundraising", "land", "visit")
 
 # Facts carry these three; a node or edge whose label/type is listed here must have them.
 PROVENANCE_KEYS: tuple[str, ...] = ("source", "as_of", "confidence")

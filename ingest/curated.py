@@ -48,6 +48,19 @@ SKILL_COLUMNS = ("node_id", "skills", *PROVENANCE)
 POLICY_COLUMNS = ("id", "name", "issuer", "doc_number", "date", "summary", *PROVENANCE)
 SUPPORT_COLUMNS = ("policy_id", "target_id", "measure", *PROVENANCE)
 INSTITUTION_KINDS = ("university", "research-institute", "vocational-college", "laboratory")
+PRODUCTION_COLUMNS = ("node_id", "region_id", "metric", "value", "unit", "year", *PROVENANCE)
+REVIEW_COLUMNS = ("node_id", "finding", "basis", *PROVENANCE)
+GDP_COLUMNS = ("region_id", "year", "gdp_100m_cny", *PROVENANCE)
+SIGNAL_COLUMNS = (
+    "enterprise_id",
+    "date",
+    "kind",
+    "region_id",
+    "node_id",
+    "amount_100m_cny",
+    "summary",
+    *PROVENANCE,
+)
 YUNNAN_COLUMNS = ("id", "name", "name_en", "level", "parent_id", *PROVENANCE)
 
 
@@ -509,6 +522,104 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
             col.add_edge(row.where, row.get("policy_id"), "SUPPORTS", row.get("target_id"), props)
 
 
+def production_edge(col: _Collector, row: Row) -> None:
+    """A PRODUCES edge from one production row (region -> chain node), keyed metric:unit:year."""
+    metric = _choice(col, row.where, "metric", row.get("metric"), schema.PRODUCTION_METRICS)
+    value = _number(col, row.where, "value", row.get("value"))
+    year = _number(col, row.where, "year", row.get("year"), int)
+    if row.get("value") == "" or (value is not None and value < 0):
+        col.problem(row.where, "value must be a number >= 0")
+    if year is None or not 1949 <= year <= 2100:
+        col.problem(row.where, f"year {row.get('year')!r} must be a year")
+    if not row.get("unit"):
+        col.problem(row.where, "missing unit")
+    if metric == "national_share" and value is not None and value > 100:
+        col.problem(row.where, "a national_share is a percent (0-100)")
+    props = {
+        "metric": metric,
+        "value": value,
+        "unit": row.get("unit"),
+        "year": year,
+        **_provenance(col, row.where, row.cells),
+    }
+    key = f"{metric}:{row.get('unit')}:{year}"
+    col.add_edge(row.where, row.get("region_id"), "PRODUCES", row.get("node_id"), props, key=key)
+
+
+def signal_edge(col: _Collector, row: Row) -> None:
+    """A SIGNALLED edge from one intent-signal row (enterprise -> region), keyed date:kind:node."""
+    kind = _choice(col, row.where, "kind", row.get("kind"), schema.SIGNAL_KINDS)
+    date = row.get("date")
+    if not AS_OF.match(date) or len(date) < 7:
+        col.problem(row.where, f"date {date!r} is not YYYY-MM or YYYY-MM-DD")
+    amount = _number(col, row.where, "amount_100m_cny", row.get("amount_100m_cny"))
+    if not row.get("summary"):
+        col.problem(row.where, "missing summary")
+    props = {
+        "kind": kind,
+        "date": date,
+        "node_id": row.get("node_id"),
+        "amount_100m_cny": amount,
+        "summary": row.get("summary"),
+        **_provenance(col, row.where, row.cells),
+    }
+    key = f"{date}:{kind}:{row.get('node_id')}"
+    col.add_edge(row.where, row.get("enterprise_id"), "SIGNALLED", row.get("region_id"), props, key=key)
+
+
+def _load_evidence(col: _Collector, root: Path) -> None:
+    """Production figures, the review findings on each link, regions' GDP and intent signals."""
+    for path in sorted((root / "production").glob("*.csv")):
+        for row in _csv_rows(col, path, PRODUCTION_COLUMNS):
+            production_edge(col, row)
+    reviewed: dict[str, tuple[str, str]] = {}
+    for path in sorted((root / "reviews").glob("*.csv")):
+        for row in _csv_rows(col, path, REVIEW_COLUMNS):
+            finding = _choice(col, row.where, "finding", row.get("finding"), schema.FINDINGS)
+            node_id = row.get("node_id")
+            if node_id in reviewed:  # a shared link reviewed with each chain that uses it
+                first, where = reviewed[node_id]
+                if first != finding:
+                    col.problem(
+                        row.where, f"finding {finding!r} on {node_id} contradicts {first!r} at {where}"
+                    )
+                continue
+            reviewed[node_id] = (finding, row.where)
+            props = {"finding": finding, "basis": row.get("basis"), **_provenance(col, row.where, row.cells)}
+            col.add_edge(row.where, schema.YUNNAN_REGION_ID, "ASSESSED", node_id, props)
+    gdp: dict[str, list[tuple[int, float, dict[str, str]]]] = {}
+    for path in sorted((root / "economy").glob("gdp*.csv")):
+        for row in _csv_rows(col, path, GDP_COLUMNS):
+            year = _number(col, row.where, "year", row.get("year"), int)
+            value = _number(col, row.where, "gdp_100m_cny", row.get("gdp_100m_cny"))
+            prov = _provenance(col, row.where, row.cells)
+            region = col.nodes.get(row.get("region_id"))
+            if region is None or region.label != "Region":
+                col.problem(row.where, f"GDP of unknown region {row.get('region_id')!r}")
+            elif year is None or value is None or value <= 0:
+                col.problem(row.where, "year and a positive gdp_100m_cny are required")
+            elif any(y == year for y, _, _ in gdp.get(region.id, [])):
+                col.problem(row.where, f"GDP of {region.id} in {year} given twice")
+            else:
+                gdp.setdefault(region.id, []).append((year, value, prov))
+    for region_id, rows in gdp.items():
+        rows.sort(key=lambda r: r[0])
+        node = col.nodes[region_id]
+        col.nodes[region_id] = Node(
+            node.id,
+            node.label,
+            {
+                **node.props,
+                "gdp_years": [y for y, _, _ in rows],
+                "gdp_values": [v for _, v, _ in rows],
+                "gdp_source": "；".join(dict.fromkeys(p["source"] for _, _, p in rows)),
+            },
+        )
+    for path in sorted((root / "signals").glob("*.csv")):
+        for row in _csv_rows(col, path, SIGNAL_COLUMNS):
+            signal_edge(col, row)
+
+
 def _check_references(col: _Collector) -> None:
     """Every edge end exists and the (source, edge, target) pattern is one the schema allows."""
     for ident, edge in col.edges.items():
@@ -564,6 +675,7 @@ def load_dataset(root: Path | None = None) -> ChangeSet:
     _load_enterprises(col, root)
     _load_links(col, root)
     _load_talent_and_policies(col, root)
+    _load_evidence(col, root)
     _check_references(col)
     _check_chains(col, members)
     if col.problems:
