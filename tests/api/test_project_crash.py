@@ -36,12 +36,13 @@ KILL_AFTER_ACKS = 24
 def start_server(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite"}
     env.pop("CHAINKG_SECRET", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while True:
         try:

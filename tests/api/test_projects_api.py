@@ -361,7 +361,9 @@ def test_pages_need_a_login_and_a_csrf_token(client: TestClient, tokens: dict[st
     page = client.get(done.headers["location"])
     assert "页面申报项目" in page.text and 'data-action="declare"' in page.text
     # a forged cookie is no session
-    client.cookies.set(auth.SESSION_COOKIE, client.cookies.get(auth.SESSION_COOKIE)[:-2] + "xx")
+    forged = client.cookies.get(auth.SESSION_COOKIE)[:-2] + "xx"
+    client.cookies.clear()
+    client.cookies.set(auth.SESSION_COOKIE, forged)
     assert client.get("/projects", follow_redirects=False).status_code == 303
     client.cookies.clear()
     # a prefecture user may not open the declaration form
