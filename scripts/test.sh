@@ -20,6 +20,6 @@ if [ -z "${CHAINKG_TEST_NEO4J_URI:-}" ] && [ -x scripts/neo4j/start.sh ]; then
   fi
 fi
 
-python3 -m ruff check graph ingest analysis api tests scripts notebooks
+python3 -m ruff check graph ingest analysis workflow api tests scripts notebooks
 python3 -m mypy
 python3 -m pytest "$@"

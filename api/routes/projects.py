@@ -1,5 +1,5 @@
 """The project library over HTTP: the JSON API (bearer token) and the pages (login and session
-cookie). Handlers are thin: who is asking, then `graph.projects`, whose rules decide everything;
+cookie). Handlers are thin: who is asking, then `workflow`, whose rules decide everything;
 a refused action is 403, a missing or bad credential 401, a bad field 422 naming it, a stale
 version or wrong state 409 (graph's errors become statuses in `api.main.error_body`)."""
 
@@ -19,9 +19,10 @@ from api.auth import UserDep
 from api.deps import NAME_MAX, StoreDep, industry_id
 from api.models import ErrorPublic
 from api.routes.pages import page_lang, render
-from graph import projects as lib
 from graph.errors import PermissionDenied, ValidationError
+from graph.project_rules import STAGES
 from graph.store import GraphStore, Node
+from workflow import fields, model, permissions, projects, users
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorPublic, "description": "no token, or a token that matches no user"},
@@ -41,7 +42,7 @@ Text = Annotated[str, Field(max_length=500)]
 
 
 class ProjectFields(BaseModel):
-    """Fields a county fills in; see `graph.projects.FIELD_ZH` for the Chinese names."""
+    """Fields a county fills in; see `workflow.fields.FIELD_ZH` for the Chinese names."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -139,24 +140,24 @@ class UserPublic(BaseModel):
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def readable_project(store: GraphStore, actor: lib.Actor, project_id: str) -> lib.Project:
-    project = lib.get_project(store, project_id)
-    if not lib.can_read(actor, project):
+def readable_project(store: GraphStore, actor: model.Actor, project_id: str) -> model.Project:
+    project = projects.get_project(store, project_id)
+    if not permissions.can_read(actor, project):
         raise PermissionDenied("无权查看其他地区未审定的项目 (another region's draft)")
     return project
 
 
-def public(store: GraphStore, project: lib.Project) -> dict[str, Any]:
+def public(store: GraphStore, project: model.Project) -> dict[str, Any]:
     ids = [
         project.county,
         project.prefecture,
         str(project.get("industry") or ""),
         str(project.get("investor") or ""),
     ]
-    return lib.project_json(project, lib.names_of(store, [i for i in ids if i]))
+    return projects.project_json(project, projects.names_of(store, [i for i in ids if i]))
 
 
-def audit_public(entries: list[lib.AuditEntry]) -> list[dict[str, Any]]:
+def audit_public(entries: list[model.AuditEntry]) -> list[dict[str, Any]]:
     return [
         {
             "id": a.id,
@@ -195,8 +196,8 @@ def api_list_projects(
     region: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}$")] = None,
 ) -> list[dict[str, Any]]:
     industry = industry_id(store, industry) if industry else None  # a slug or a name; unknown: 404
-    found = lib.list_projects(
-        store, auth.actor_of(user), review_status=review_status, industry=industry, region=region
+    found = projects.list_projects(
+        store, users.actor_of(user), review_status=review_status, industry=industry, region=region
     )
     return [public(store, p) for p in found]
 
@@ -205,13 +206,13 @@ def api_list_projects(
     "/api/projects", response_model=ProjectPublic, status_code=201, summary="Declare a project (county users)"
 )
 def api_declare(store: StoreDep, user: UserDep, body: ProjectCreate) -> dict[str, Any]:
-    project = lib.declare(store, auth.actor_of(user), body.model_dump(exclude_unset=True))
+    project = projects.declare(store, users.actor_of(user), body.model_dump(exclude_unset=True))
     return public(store, project)
 
 
 @router.get("/api/projects/{project_id}", response_model=ProjectPublic)
 def api_get_project(store: StoreDep, user: UserDep, project_id: ProjectId) -> dict[str, Any]:
-    return public(store, readable_project(store, auth.actor_of(user), project_id))
+    return public(store, readable_project(store, users.actor_of(user), project_id))
 
 
 @router.patch(
@@ -220,7 +221,7 @@ def api_get_project(store: StoreDep, user: UserDep, project_id: ProjectId) -> di
 def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: ProjectUpdate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     reason, version = data.pop("reason", None) or "", data.pop("version", None)
-    project = lib.update(store, auth.actor_of(user), project_id, data, reason=reason, version=version)
+    project = projects.update(store, users.actor_of(user), project_id, data, reason=reason, version=version)
     return public(store, project)
 
 
@@ -230,8 +231,8 @@ def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: Proj
     summary="review (prefecture) · approve (province) · return · resubmit (county)",
 )
 def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: DecisionCreate) -> dict[str, Any]:
-    project = lib.decide(
-        store, auth.actor_of(user), project_id, body.decision, reason=body.reason or "", version=body.version
+    project = projects.decide(
+        store, users.actor_of(user), project_id, body.decision, reason=body.reason or "", version=body.version
     )
     return public(store, project)
 
@@ -240,8 +241,8 @@ def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: Deci
     "/api/projects/{project_id}/audit", response_model=list[AuditEntryPublic], summary="The audit trail"
 )
 def api_audit(store: StoreDep, user: UserDep, project_id: ProjectId) -> list[dict[str, Any]]:
-    readable_project(store, auth.actor_of(user), project_id)
-    return audit_public(lib.audit_trail(store, project_id))
+    readable_project(store, users.actor_of(user), project_id)
+    return audit_public(projects.audit_trail(store, project_id))
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -371,12 +372,12 @@ def page_context(request: Request, user: Node) -> dict[str, Any]:
         "L": labels(request),
         "me": user.props,
         "csrf": auth.csrf_token(auth.app_secret(request), session),
-        "FIELD_ZH": lib.FIELD_ZH,
-        "STAGE_ZH": lib.STAGE_ZH,
-        "REVIEW_ZH": lib.REVIEW_ZH,
-        "ACTION_ZH": lib.ACTION_ZH,
-        "ROLE_ZH": lib.ROLE_ZH,
-        "STAGES": lib.STAGES,
+        "FIELD_ZH": fields.FIELD_ZH,
+        "STAGE_ZH": model.STAGE_ZH,
+        "REVIEW_ZH": model.REVIEW_ZH,
+        "ACTION_ZH": model.ACTION_ZH,
+        "ROLE_ZH": model.ROLE_ZH,
+        "STAGES": STAGES,
     }
 
 
@@ -420,7 +421,7 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
         )
         refused.headers["Retry-After"] = str(int(wait) + 1)
         return refused
-    user = await run_in_threadpool(auth.authenticate, store, name, password)
+    user = await run_in_threadpool(users.authenticate, store, name, password)
     if user is None:
         throttle.failed(name)
         return render(
@@ -455,7 +456,7 @@ async def logout(request: Request, store: StoreDep) -> Response:
         check_csrf(request, await request.form())
         user = await run_in_threadpool(page_user, request, store)
         if user is not None:
-            await run_in_threadpool(auth.end_sessions, store, user)
+            await run_in_threadpool(users.end_sessions, store, user)
     response.delete_cookie(auth.SESSION_COOKIE)
     return response
 
@@ -475,15 +476,15 @@ def projects_page(
     user = page_user(request, store)
     if user is None:
         return login_redirect(request)
-    actor = auth.actor_of(user)
-    found = lib.list_projects(store, actor, review_status=status or None)
-    names = lib.names_of(
+    actor = users.actor_of(user)
+    found = projects.list_projects(store, actor, review_status=status or None)
+    names = projects.names_of(
         store, {i for p in found for i in (p.county, p.prefecture, str(p.get("industry") or ""))}
     )
     return render(
         request,
         "projects.html",
-        projects=[lib.project_json(p, names) for p in found],
+        projects=[projects.project_json(p, names) for p in found],
         status=status or "",
         can_declare=actor.role == "county",
         **page_context(request, user),
@@ -492,8 +493,8 @@ def projects_page(
 
 def _form_data(form: Mapping[str, Any], *, with_bools: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for key in lib.INPUT_FIELDS:
-        if key in lib.BOOL_FIELDS:
+    for key in fields.INPUT_FIELDS:
+        if key in fields.BOOL_FIELDS:
             if with_bools:
                 data[key] = key in form
             continue
@@ -543,7 +544,7 @@ async def new_project_submit(request: Request, store: StoreDep) -> Response:
     data = _form_data(form, with_bools=True)
     data["county"] = str(user.props.get("region"))
     try:
-        project = await run_in_threadpool(lib.declare, store, auth.actor_of(user), data)
+        project = await run_in_threadpool(projects.declare, store, users.actor_of(user), data)
     except ValidationError as exc:
         return _new_form(request, store, user, values=data, problems=exc.problems, status_code=422)
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
@@ -559,12 +560,12 @@ def _project_page(
     status_code: int = 200,
     values: Mapping[str, Any] | None = None,
 ) -> Response:
-    actor = auth.actor_of(user)
+    actor = users.actor_of(user)
     project = readable_project(store, actor, project_id)
     data = public(store, project)
-    trail = lib.audit_trail(store, project_id)
-    node_names = lib.names_of(store, data["chain_nodes"])
-    region_names = lib.names_of(store, {a.region for a in trail})
+    trail = projects.audit_trail(store, project_id)
+    node_names = projects.names_of(store, data["chain_nodes"])
+    region_names = projects.names_of(store, {a.region for a in trail})
     return render(
         request,
         "project.html",
@@ -573,7 +574,7 @@ def _project_page(
         trail=audit_public(trail),
         node_names=node_names,
         region_names=region_names,
-        actions=lib.allowed_actions(actor, project),
+        actions=permissions.allowed_actions(actor, project),
         problems=problems or [],
         values=values or data,
         industries=_industries(store),
@@ -601,9 +602,9 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
     version = str(form.get("version", ""))
     try:
         await run_in_threadpool(
-            lambda: lib.update(
+            lambda: projects.update(
                 store,
-                auth.actor_of(user),
+                users.actor_of(user),
                 project_id,
                 data,
                 reason=str(form.get("reason", ""))[:2000],
@@ -618,7 +619,7 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
             project_id,
             problems=exc.problems,
             status_code=422,
-            values={**public(store, lib.get_project(store, project_id)), **data},
+            values={**public(store, projects.get_project(store, project_id)), **data},
         )
     return RedirectResponse(f"/projects/{project_id}", status_code=303)
 
@@ -634,9 +635,9 @@ async def project_decision(request: Request, store: StoreDep, project_id: Projec
     version = str(form.get("version", ""))
     try:
         await run_in_threadpool(
-            lambda: lib.decide(
+            lambda: projects.decide(
                 store,
-                auth.actor_of(user),
+                users.actor_of(user),
                 project_id,
                 decision,
                 reason=str(form.get("reason", ""))[:2000],

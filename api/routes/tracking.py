@@ -15,8 +15,8 @@ from api.deps import StoreDep
 from api.reports import TrackingReport, report_json, tracking_docx, tracking_report, tracking_xlsx
 from api.routes.pages import render
 from api.routes.projects import AUTH_RESPONSES, labels, login_redirect, page_context
-from graph.projects import today_in_china
 from graph.store import GraphStore
+from workflow.clock import today_in_china
 
 router = APIRouter(tags=["tracking"], responses={401: AUTH_RESPONSES[401]})
 

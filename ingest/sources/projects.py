@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from graph import projects as lib
 from graph.errors import ValidationError
 from graph.store import GraphStore
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo
 from ingest.tables import read_table
+from workflow import clock, fields, model, permissions, projects
 
 BOOL_SUFFIX = "（是/否）"
 FIELDS: tuple[str, ...] = (
@@ -32,14 +32,16 @@ FIELDS: tuple[str, ...] = (
     "investment_yi",
     "funds_in_place_yi",
     "stage",
-    *lib.DATE_FIELDS,
-    *lib.BOOL_FIELDS,
+    *fields.DATE_FIELDS,
+    *fields.BOOL_FIELDS,
     "hq_type",
     "risk_preferential_terms",
     "risk_preferential_approved_by",
     "notes",
 )
-HEADERS: dict[str, str] = {f: lib.FIELD_ZH[f] + (BOOL_SUFFIX if f in lib.BOOL_FIELDS else "") for f in FIELDS}
+HEADERS: dict[str, str] = {
+    f: fields.FIELD_ZH[f] + (BOOL_SUFFIX if f in fields.BOOL_FIELDS else "") for f in FIELDS
+}
 REQUIRED: tuple[str, ...] = tuple(HEADERS[f] for f in ("name", "county", "industry", "investment_yi"))
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "data" / "templates" / "project_library_template.xlsx"
 
@@ -77,14 +79,16 @@ def plan(
     result.rows_read = len(rows)
     store, opened = _store(options)
     try:
-        today = options.get("today") or lib.today_in_china()
+        today = options.get("today") or clock.today_in_china()
         seen: dict[str, int] = {}
         for row in rows:
             data = {field: row.get(header) for field, header in HEADERS.items() if header in row.cells}
             name = str(data.get("name") or "")
             try:
                 county = (
-                    lib.resolve_county(store, str(data.get("county") or "")).id if data.get("county") else ""
+                    permissions.resolve_county(store, str(data.get("county") or "")).id
+                    if data.get("county")
+                    else ""
                 )
             except ValidationError as exc:
                 result.reject(row, HEADERS["county"], exc.problems[0], name)
@@ -94,9 +98,9 @@ def plan(
                 result.reject(row, HEADERS["name"], f"与第 {seen[pid]} 行是同一项目（同县同名）", name)
                 continue
             seen[pid] = row.line
-            actor = lib.Actor(f"导入:{path.name}", "county", county)
+            actor = model.Actor(f"导入:{path.name}", "county", county)
             try:
-                merged, changes = lib.plan_declare(
+                merged, changes = projects.plan_declare(
                     store, actor, data, today=today, project_id=pid, action="import"
                 )
             except ValidationError as exc:
@@ -112,7 +116,7 @@ def plan(
                     result.reject(
                         row,
                         HEADERS[differs[0]],
-                        f"项目已在库中（{pid}），{lib.FIELD_ZH[differs[0]]}不同；请在系统中修改（修改须经审核）",
+                        f"项目已在库中（{pid}），{fields.FIELD_ZH[differs[0]]}不同；请在系统中修改（修改须经审核）",
                         name,
                     )
                 else:
@@ -151,7 +155,7 @@ def write_template(path: Path) -> Path:
         sheet.column_dimensions[get_column_letter(index)].width = 16 if field not in ("name", "notes") else 30  # type: ignore[union-attr]
     sheet.freeze_panes = "A2"  # type: ignore[union-attr]
     stages = DataValidation(
-        type="list", formula1='"' + ",".join(lib.STAGE_ZH.values()) + '"', allow_blank=True
+        type="list", formula1='"' + ",".join(model.STAGE_ZH.values()) + '"', allow_blank=True
     )
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(stages)  # type: ignore[union-attr]
@@ -160,7 +164,7 @@ def write_template(path: Path) -> Path:
         column = get_column_letter(index)
         if field == "stage":
             stages.add(f"{column}2:{column}1000")
-        elif field in lib.BOOL_FIELDS:
+        elif field in fields.BOOL_FIELDS:
             yes_no.add(f"{column}2:{column}1000")
     notes = book.create_sheet("填表说明")
     notes.append(["列", "说明"])
@@ -177,8 +181,8 @@ def write_template(path: Path) -> Path:
     for field in FIELDS:
         default = (
             "日期格式 YYYY-MM-DD，不能晚于今天；各阶段日期须先后有序。"
-            if field in lib.DATE_FIELDS
-            else ("填 是 或 否。" if field in lib.BOOL_FIELDS else "")
+            if field in fields.DATE_FIELDS
+            else ("填 是 或 否。" if field in fields.BOOL_FIELDS else "")
         )
         notes.append([HEADERS[field], explanations.get(field, default)])
     notes.append([])
