@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from api.cli import cli, err, friendly_errors, make_table, opened_store, out, print_json
+from api.cli_common import err, friendly_errors, make_table, opened_store, out, print_json
 from workflow import clock, model
 from workflow import projects as library
 
 ADMIN = model.Actor("cli", "province", model.PROVINCE)  # whoever runs the CLI holds the store file
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """Users of the project library: county, prefecture and province accounts."""
 
@@ -98,7 +98,7 @@ def user_list(as_json: bool) -> None:
     out.print(table)
 
 
-@cli.group()
+@click.group()
 def projects() -> None:
     """The project library: list, show, the declaration template, import."""
 
@@ -166,7 +166,7 @@ def projects_template(output: Path) -> None:
     out.print(f"wrote {output}; import it with: chainkg import project-library {output}", highlight=False)
 
 
-@cli.command()
+@click.command()
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="The year (default: this year).")
 @click.option(
     "-o",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,21 +16,21 @@ from starlette.concurrency import run_in_threadpool
 from api import auth
 from api.auth import UserDep
 from api.deps import NAME_MAX, StoreDep, industry_id
-from api.models import ErrorPublic
-from api.routes.pages import page_lang, render
+from api.i18n import labels
+from api.web import (
+    AUTH_RESPONSES,
+    check_csrf,
+    login_redirect,
+    page_context,
+    page_lang,
+    page_user,
+    render,
+    safe_next,
+)
 from graph.errors import PermissionDenied, ValidationError
-from graph.project_rules import STAGES
 from graph.store import GraphStore, Node
 from workflow import fields, model, permissions, projects, users
 
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic, "description": "no token, or a token that matches no user"},
-    403: {"model": ErrorPublic, "description": "your role or region does not allow this"},
-    409: {
-        "model": ErrorPublic,
-        "description": "the project changed since you read it, or its state forbids this",
-    },
-}
 router = APIRouter(tags=["projects"], lifespan=auth.auth_lifespan, responses=AUTH_RESPONSES)
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,80}$"
@@ -247,153 +246,14 @@ def api_audit(store: StoreDep, user: UserDep, project_id: ProjectId) -> list[dic
 
 # -- pages ------------------------------------------------------------------------------------
 
-L_ZH = {
-    "projects": "重大项目库",
-    "login": "登录",
-    "logout": "退出",
-    "user": "用户名",
-    "password": "密码",
-    "login_failed": "用户名或密码不正确",
-    "declare": "申报项目",
-    "new_project": "申报新项目",
-    "save": "保存",
-    "submit": "提交申报",
-    "status": "审核状态",
-    "stage": "阶段",
-    "all": "全部",
-    "audit": "变更记录（审计）",
-    "at": "时间",
-    "who": "操作人",
-    "action": "操作",
-    "changes": "变更内容",
-    "reason": "原因",
-    "edit": "修改项目",
-    "decide": "审核",
-    "review": "州市审核通过",
-    "approve": "省级审定通过",
-    "return": "退回",
-    "resubmit": "重新申报",
-    "risk": "风险防控（措施8）",
-    "risk_missing": "尚缺",
-    "risk_ok": "已齐全",
-    "none": "暂无",
-    "stage_reason": "阶段退回等变更原因",
-    "major": "10亿元以上",
-    "tracking": "目标进度与通报",
-    "no_projects": "没有可查看的项目。",
-    "role": "角色",
-    "region": "地区",
-    "problems": "请更正以下问题",
-    "signed_in_as": "当前用户",
-    "version": "版本",
-    "flags": "标识",
-    "chain_leader": "链主",
-    "headquarters": "总部",
-    "template": "下载项目申报表模板（Excel）",
-    "filter": "筛选",
-    "login_throttled": "该用户登录失败次数过多，请 {minutes} 分钟后再试",
-}
-L_EN = {
-    "projects": "Project library",
-    "login": "Sign in",
-    "logout": "Sign out",
-    "user": "User name",
-    "password": "Password",
-    "login_failed": "Wrong user name or password",
-    "declare": "Declare a project",
-    "new_project": "Declare a new project",
-    "save": "Save",
-    "submit": "Declare",
-    "status": "Review status",
-    "stage": "Stage",
-    "all": "all",
-    "audit": "Audit trail",
-    "at": "When",
-    "who": "Who",
-    "action": "Action",
-    "changes": "Changes",
-    "reason": "Reason",
-    "edit": "Edit the project",
-    "decide": "Review",
-    "review": "Pass (prefecture)",
-    "approve": "Approve (province)",
-    "return": "Return",
-    "resubmit": "Resubmit",
-    "risk": "Risk checklist (measure 8)",
-    "risk_missing": "missing",
-    "risk_ok": "complete",
-    "none": "none",
-    "stage_reason": "Reason (needed when a stage goes back)",
-    "major": ">= 1 bn CNY",
-    "tracking": "Targets & bulletin",
-    "no_projects": "No project you may read.",
-    "role": "Role",
-    "region": "Region",
-    "problems": "Please correct",
-    "signed_in_as": "Signed in as",
-    "version": "Version",
-    "flags": "Flags",
-    "chain_leader": "chain leader",
-    "headquarters": "headquarters",
-    "template": "Download the declaration template (Excel)",
-    "filter": "Filter",
-    "login_throttled": "Too many failed sign-ins for this user name; try again in {minutes} minutes",
-}
-
-
-def labels(request: Request) -> dict[str, str]:
-    return L_EN if page_lang(request) == "en" else L_ZH
-
-
-def _safe_next(target: str | None) -> str:
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and len(target) < 500
-    ):
-        return target
-    return "/projects"
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-
-
-def page_user(request: Request, store: GraphStore) -> Node | None:
-    return auth.session_user(request, store)
-
-
-def page_context(request: Request, user: Node) -> dict[str, Any]:
-    session = request.cookies.get(auth.SESSION_COOKIE, "")
-    return {
-        "L": labels(request),
-        "me": user.props,
-        "csrf": auth.csrf_token(auth.app_secret(request), session),
-        "FIELD_ZH": fields.FIELD_ZH,
-        "STAGE_ZH": model.STAGE_ZH,
-        "REVIEW_ZH": model.REVIEW_ZH,
-        "ACTION_ZH": model.ACTION_ZH,
-        "ROLE_ZH": model.ROLE_ZH,
-        "STAGES": STAGES,
-    }
-
-
-def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
-    session = request.cookies.get(auth.SESSION_COOKIE, "")
-    if not auth.csrf_ok(auth.app_secret(request), session, str(form.get("csrf", ""))[:100]):
-        raise HTTPException(403, "表单已过期，请刷新页面后重试 (stale form: CSRF check failed)")
-
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     return render(
         request,
         "login.html",
-        L=labels(request),
-        next=_safe_next(next),
+        L=labels(page_lang(request)),
+        next=safe_next(next),
         failed=False,
         throttled="",
         username="",
@@ -404,16 +264,16 @@ def login_page(request: Request, next: Annotated[str | None, Query(max_length=50
 async def login_submit(request: Request, store: StoreDep) -> Response:
     form = await request.form()
     name, password = str(form.get("username", ""))[:60].strip(), str(form.get("password", ""))[:200]
-    target = _safe_next(str(form.get("next", "")))
+    target = safe_next(str(form.get("next", "")))
     throttle = auth.login_throttle(request)
     wait = throttle.locked_for(name)
     if wait:
-        message = labels(request)["login_throttled"].format(minutes=max(1, round(wait / 60)))
+        message = labels(page_lang(request))["login_throttled"].format(minutes=max(1, round(wait / 60)))
         refused = render(
             request,
             "login.html",
             status_code=429,
-            L=labels(request),
+            L=labels(page_lang(request)),
             next=target,
             failed=False,
             throttled=message,
@@ -428,7 +288,7 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
             request,
             "login.html",
             status_code=401,
-            L=labels(request),
+            L=labels(page_lang(request)),
             next=target,
             failed=True,
             throttled="",
