@@ -14,7 +14,7 @@ test:
 	scripts/test.sh
 
 lint:
-	python3 -m ruff check graph ingest analysis workflow api tests && python3 -m mypy
+	python3 -m ruff check graph ingest analysis workflow api tests && python3 -m mypy && lint-imports
 
 check-data:
 	python3 -m ingest.curated

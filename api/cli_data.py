@@ -127,7 +127,7 @@ def sync(target: str, prune: bool) -> None:
 @json_flag
 def sources(as_json: bool) -> None:
     """The file sources `chainkg import` takes, with their formats and expected columns."""
-    from ingest.sources import SOURCES
+    from ingest.registry import SOURCES
 
     infos = [asdict(source.INFO) for source in SOURCES.values()]
     if as_json:
@@ -169,7 +169,7 @@ def import_(
     Firms are matched to enterprises already in the graph by stock code, name, alias or
     normalised name; uncertain matches are listed for review and never merged.
     """
-    from ingest.importer import import_file
+    from ingest.registry import import_file
 
     with opened_store() as store:
         plan, result = import_file(

@@ -22,4 +22,5 @@ fi
 
 python3 -m ruff check graph ingest analysis workflow api tests scripts notebooks
 python3 -m mypy
+lint-imports
 python3 -m pytest "$@"

@@ -10,7 +10,7 @@ import pytest
 
 from graph.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from graph.store import ChangeSet, GraphStore, Node
-from ingest.importer import import_file
+from ingest.registry import import_file
 from ingest.sources.projects import HEADERS, project_id_for, write_template
 from tests.project_library import (
     CHECKLIST,
