@@ -22,7 +22,7 @@ test:
 
 lint:
 	scripts/install.sh test
-	$(BIN)/python -m ruff check graph ingest analysis api tests scripts notebooks && $(BIN)/python -m mypy
+	$(BIN)/python -m ruff check graph ingest analysis workflow api tests scripts notebooks && $(BIN)/python -m mypy && $(BIN)/lint-imports
 
 check-data: install
 	$(BIN)/python -m ingest.curated

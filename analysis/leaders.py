@@ -213,8 +213,8 @@ def headquarters_targets(
             reasons.append("集团已在云南设厂，可升级为总部")
         score = (
             max(rules.tier_value.get(m.list, 0) for m in lists)
-            + 0.1 * len(covered)
-            + 0.2 * ("south-southeast-asia" in tags)
+            + rules.headquarters_score["per_gap"] * len(covered)
+            + rules.headquarters_score["south_southeast_asia"] * ("south-southeast-asia" in tags)
         )
         found.append(
             HeadquartersTarget(firm, name_of(view, firm), tuple(kinds), tuple(reasons), round(score, 3))

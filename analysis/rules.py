@@ -42,6 +42,7 @@ class Rules:
     top: int = 10
     leaders_k: int = 5
     headquarters_top: int = 10
+    headquarters_score: Mapping[str, float] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_weights(self, **weights: float) -> Rules:
@@ -86,6 +87,7 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             top=int(rec.get("top", 10)),
             leaders_k=int(leaders.get("k", 5)),
             headquarters_top=int(leaders.get("headquarters_top", 10)),
+            headquarters_score={k: float(v) for k, v in leaders["headquarters_score"].items()},
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"{where}: missing or bad setting {exc}") from exc

@@ -3,7 +3,7 @@ and headquarters counts (measure 2), monthly and quarterly progress (measure 6) 
 per-prefecture bulletin (measures 9-10).
 
 Pure functions over the networkx view (Project and AuditEntry nodes as stored by
-`graph.projects`). Only projects the province has approved count: drafts are not results.
+`workflow.projects`). Only projects the province has approved count: drafts are not results.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""Users of the project library and how they prove who they are.
+"""How users of the project library (`workflow.users`) prove who they are on the web.
 
-A user is a `User` node: name, role (county / prefecture / province), region code, a salted
-PBKDF2 password hash, the SHA-256 of an API token (the token itself is shown once and never
-stored) and a session counter. The JSON API takes `Authorization: Bearer <token>`; the pages take
+The JSON API takes `Authorization: Bearer <token>`; the pages take
 a session cookie signed with HMAC-SHA256 under the app secret: `CHAINKG_SECRET`, or else a random
 secret created once and kept (mode 600) beside the embedded store. A weak CHAINKG_SECRET stops
 the server. Signing out bumps the counter, which ends every cookie issued before.
@@ -15,7 +13,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import secrets
 import threading
 import time
@@ -23,15 +20,15 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 
 from api.deps import StoreDep
-from graph.errors import ChainKGError, ConflictError, ValidationError
-from graph.projects import Actor, check_region_for_role, now_in_china
-from graph.sqlite_store import default_db_path
+from graph.errors import ChainKGError
+from graph.settings import Settings
 from graph.store import GraphStore, Node
+from workflow.users import session_of, user_by_token, user_id
 
 SECRET_ENV = "CHAINKG_SECRET"
 SECRET_FILE = "chainkg.secret"
@@ -39,8 +36,6 @@ SECRET_MIN_LENGTH = 32
 PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "please-change", "dev", "test"}
 SESSION_COOKIE = "chainkg_session"
 SESSION_SECONDS = 12 * 3600
-PBKDF2_ITERATIONS = 240_000
-NAME_PATTERN = r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$"
 LOGIN_MAX_FAILURES = 5  # failed logins for one user name within LOGIN_WINDOW_SECONDS ...
 LOGIN_WINDOW_SECONDS = 10 * 60
 LOGIN_LOCKOUT_SECONDS = 10 * 60  # ... refuse that name for this long
@@ -48,123 +43,6 @@ LOGIN_LOCKOUT_SECONDS = 10 * 60  # ... refuse that name for this long
 
 class WeakSecret(ChainKGError):
     """CHAINKG_SECRET is a placeholder or too short to sign sessions."""
-
-
-# -- passwords and tokens ---------------------------------------------------------------------
-
-
-def hash_password(password: str, *, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
-    """`pbkdf2_sha256$iterations$salt$hash` (salt and hash base64).
-
-    >>> stored = hash_password("s3cret-pass", salt=b"0123456789abcdef", iterations=1000)
-    >>> verify_password("s3cret-pass", stored), verify_password("wrong", stored)
-    (True, False)
-    """
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, iterations, salt, digest = stored.split("$")
-        if scheme != "pbkdf2_sha256":
-            return False
-        expected = base64.b64decode(digest)
-        got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), base64.b64decode(salt), int(iterations))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(expected, got)
-
-
-def token_hash(token: str) -> str:
-    """Tokens are 256 random bits, so one SHA-256 is enough to store them safely."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def user_id(name: str) -> str:
-    return f"user:{name}"
-
-
-def actor_of(node: Node) -> Actor:
-    return Actor(str(node.props["name"]), str(node.props["role"]), str(node.props["region"]))
-
-
-def create_user(
-    store: GraphStore,
-    name: str,
-    role: str,
-    region: str,
-    *,
-    password: str | None = None,
-    display: str | None = None,
-    replace: bool = False,
-) -> tuple[Node, str]:
-    """Create a user; returns the node and the new API token, which is not stored and cannot be
-    shown again. With `replace`, an existing user gets the given role, region and password and a
-    new token, and its old token and page sessions stop working.
-
-    Raises:
-        ValidationError: a bad name, role, region or a password under 8 characters.
-        ConflictError: the user exists and `replace` is not set.
-    """
-    if not re.match(NAME_PATTERN, name):
-        raise ValidationError(f"name: {name!r} must be 2-40 letters, digits, Chinese characters, _ . -")
-    region_node = check_region_for_role(store, role, region)
-    if password is not None and len(password) < 8:
-        raise ValidationError("password: at least 8 characters")
-    existing = store.get_node(user_id(name))
-    if existing is not None and not replace:
-        raise ConflictError(
-            f"user {name} exists ({existing.props.get('role')} {existing.props.get('region')}); "
-            "--replace re-issues its credentials, with the role and region given"
-        )
-    token = secrets.token_urlsafe(32)
-    props: dict[str, Any] = {
-        "name": name,
-        "display_name": display or name,
-        "role": role,
-        "region": region,
-        "region_name": region_node.name,
-        "token_sha256": token_hash(token),
-        "session": _session_of(existing) + 1,
-        "created_at": (existing.props.get("created_at") if existing else None) or now_in_china(),
-    }
-    if password is not None:
-        props["password_hash"] = hash_password(password)
-    elif existing and existing.props.get("password_hash"):
-        props["password_hash"] = existing.props["password_hash"]
-    node = Node(user_id(name), "User", props)
-    store.upsert_nodes([node])
-    return node, token
-
-
-def _session_of(user: Node | None) -> int:
-    try:
-        return int(user.props.get("session") or 0) if user is not None else 0
-    except (TypeError, ValueError):
-        return 0
-
-
-def end_sessions(store: GraphStore, user: Node) -> None:
-    """Sign the user out everywhere: every page cookie issued before stops working."""
-    current = store.get_node(user.id) or user
-    store.upsert_nodes([Node(current.id, "User", {**current.props, "session": _session_of(current) + 1})])
-
-
-def user_by_token(store: GraphStore, token: str) -> Node | None:
-    if not token or len(token) > 200:
-        return None
-    found = store.find_nodes("User", where={"token_sha256": token_hash(token)})
-    return found[0] if len(found) == 1 else None
-
-
-def authenticate(store: GraphStore, name: str, password: str) -> Node | None:
-    node = store.get_node(user_id(name[:60]))
-    if node is None or node.label != "User" or not node.props.get("password_hash"):
-        hash_password(password[:200])  # same work either way: no user-name oracle by timing
-        return None
-    return node if verify_password(password[:200], str(node.props["password_hash"])) else None
 
 
 # -- the secret and sessions ------------------------------------------------------------------
@@ -179,7 +57,8 @@ def load_secret(store_dir: Path | None = None) -> bytes:
     Raises:
         WeakSecret: CHAINKG_SECRET is set to a placeholder or to fewer than 32 characters.
     """
-    configured = os.environ.get(SECRET_ENV)
+    settings = Settings()
+    configured = settings.secret
     if configured is not None:
         if configured.strip().casefold() in PLACEHOLDERS or len(configured) < SECRET_MIN_LENGTH:
             raise WeakSecret(
@@ -187,7 +66,7 @@ def load_secret(store_dir: Path | None = None) -> bytes:
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))'); refusing to start"
             )
         return configured.encode("utf-8")
-    folder = store_dir or default_db_path().parent
+    folder = store_dir or settings.db.parent
     path = folder / SECRET_FILE
     kept = _kept_secret(path)
     if kept is not None:
@@ -237,7 +116,7 @@ def sign_session(secret: bytes, user: Node, *, now: float | None = None) -> str:
         "u": user.props["name"],
         "exp": int((now or time.time()) + SESSION_SECONDS),
         "k": str(user.props.get("token_sha256", ""))[:16],
-        "s": _session_of(user),
+        "s": session_of(user),
     }
     body = _b64(json.dumps(payload, separators=(",", ":")).encode())
     mac = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
@@ -260,7 +139,7 @@ def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | N
     node = store.get_node(user_id(str(payload.get("u", ""))))
     if node is None or node.label != "User":
         return None
-    if str(node.props.get("token_sha256", ""))[:16] != payload.get("k") or payload.get("s") != _session_of(
+    if str(node.props.get("token_sha256", ""))[:16] != payload.get("k") or payload.get("s") != session_of(
         node
     ):
         return None

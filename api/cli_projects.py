@@ -8,20 +8,21 @@ from pathlib import Path
 
 import click
 
-from api.cli import cli, err, friendly_errors, make_table, opened_store, out, print_json
-from graph import projects as lib
+from api.cli_common import err, friendly_errors, make_table, opened_store, out, print_json
+from workflow import clock, model
+from workflow import projects as library
 
-ADMIN = lib.Actor("cli", "province", lib.PROVINCE)  # whoever runs the CLI holds the store file
+ADMIN = model.Actor("cli", "province", model.PROVINCE)  # whoever runs the CLI holds the store file
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """Users of the project library: county, prefecture and province accounts."""
 
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(lib.ROLES), required=True, help="county, prefecture or province.")
+@click.option("--role", type=click.Choice(model.ROLES), required=True, help="county, prefecture or province.")
 @click.option(
     "--region", required=True, help="The region code: a county (530102), a prefecture (530100) or 530000."
 )
@@ -50,7 +51,7 @@ def user_add(
     """Create a user; an existing one only with --replace. Prints the API token once: it is
     stored only as a hash. The password is prompted for (or read with --password-stdin), never
     taken on the command line, where other users and the shell history would see it."""
-    from api.auth import create_user
+    from workflow.users import create_user
 
     if password_stdin and no_password:
         raise click.UsageError("--password-stdin and --no-password exclude each other")
@@ -97,20 +98,20 @@ def user_list(as_json: bool) -> None:
     out.print(table)
 
 
-@cli.group()
+@click.group()
 def projects() -> None:
     """The project library: list, show, the declaration template, import."""
 
 
 @projects.command("list")
-@click.option("--status", type=click.Choice(lib.REVIEW_STATES), default=None)
+@click.option("--status", type=click.Choice(model.REVIEW_STATES), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 @friendly_errors
 def projects_list(status: str | None, as_json: bool) -> None:
     """Every project (the CLI sees the whole library)."""
     with opened_store() as store:
-        found = lib.list_projects(store, ADMIN, review_status=status)
-        rows = [lib.project_json(p) for p in found]
+        found = library.list_projects(store, ADMIN, review_status=status)
+        rows = [library.project_json(p) for p in found]
     if as_json:
         print_json(rows)
         return
@@ -124,8 +125,8 @@ def projects_list(status: str | None, as_json: bool) -> None:
             p["county"],
             p["industry"],
             f"{p['investment_yi']:g}",
-            lib.STAGE_ZH[p["stage"]],
-            lib.REVIEW_ZH[p["review_status"]],
+            model.STAGE_ZH[p["stage"]],
+            model.REVIEW_ZH[p["review_status"]],
         )
     out.print(table)
 
@@ -137,20 +138,20 @@ def projects_list(status: str | None, as_json: bool) -> None:
 def projects_show(project_id: str, as_json: bool) -> None:
     """One project and its audit trail."""
     with opened_store() as store:
-        project = lib.project_json(lib.get_project(store, project_id))
-        trail = lib.audit_trail(store, project_id)
+        project = library.project_json(library.get_project(store, project_id))
+        trail = library.audit_trail(store, project_id)
     if as_json:
         print_json({"project": project, "audit": [a.__dict__ for a in trail]})
         return
     out.print(
-        f"{project['name']} ({project['id']}): {lib.REVIEW_ZH[project['review_status']]}, "
-        f"{lib.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元",
+        f"{project['name']} ({project['id']}): {model.REVIEW_ZH[project['review_status']]}, "
+        f"{model.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元",
         highlight=False,
     )
     for a in trail:
         changes = "; ".join(f"{c['field']}: {c.get('from')} → {c.get('to')}" for c in a.changes)
         out.print(
-            f"  v{a.version} {a.at} {a.user} {lib.ACTION_ZH.get(a.action, a.action)} {changes} {a.reason}",
+            f"  v{a.version} {a.at} {a.user} {model.ACTION_ZH.get(a.action, a.action)} {changes} {a.reason}",
             highlight=False,
         )
 
@@ -165,7 +166,7 @@ def projects_template(output: Path) -> None:
     out.print(f"wrote {output}; import it with: chainkg import project-library {output}", highlight=False)
 
 
-@cli.command()
+@click.command()
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="The year (default: this year).")
 @click.option(
     "-o",
@@ -182,7 +183,7 @@ def report(year: int | None, output: Path | None, as_json: bool) -> None:
     from api.reports import report_json, tracking_docx, tracking_report, tracking_xlsx
 
     with opened_store() as store:
-        data = tracking_report(store.graph(), year or lib.today_in_china().year)
+        data = tracking_report(store.graph(), year or clock.today_in_china().year)
     if as_json:
         print_json(report_json(data))
     if output is None:

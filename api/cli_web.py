@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from api.cli import cli, err, friendly_errors, opened_store, out  # commands below attach to `cli`
+from api.cli_common import err, friendly_errors, opened_store, out
 from graph.settings import open_store
 from ingest.build import build as build_store
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @friendly_errors
@@ -34,7 +34,7 @@ def serve(host: str, port: int) -> None:
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 
-@cli.command()
+@click.command()
 @click.argument("industry")
 @click.option(
     "-o",
@@ -49,8 +49,8 @@ def serve(host: str, port: int) -> None:
 @friendly_errors
 def viz(industry: str, output: Path, prefecture: str | None, lang: str) -> None:
     """Write an industry's chain map as one standalone HTML file (vis-network inlined, no external URL)."""
-    from api.routes.industries import chain_graph
-    from api.routes.maps import standalone_html
+    from api.chainmap import standalone_html
+    from api.services import chain_graph
     from graph.lookup import industry_id, prefecture_id
 
     with opened_store() as store:

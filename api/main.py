@@ -18,8 +18,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import chainmap
 from api.models import ErrorPublic
-from api.routes import downloads, enterprises, health, industries, maps, nodes, pages, regions
+from api.routes import downloads, enterprises, health, industries, nodes, pages, regions
+from api.web import error_page
 from graph.errors import (
     ChainKGError,
     ConflictError,
@@ -100,7 +102,7 @@ async def error_response(request: Request, exc: Exception) -> Response:
     headers = getattr(exc, "headers", None) if isinstance(exc, StarletteHTTPException) else None
     if wants_json(request):
         return JSONResponse(body.model_dump(), status_code=body.status, headers=headers)
-    return pages.error_page(request, body)
+    return error_page(request, body)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -127,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for exc_type in (ChainKGError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_type, error_response)
-    app.mount("/static/vendor/vis-network", StaticFiles(directory=maps.VIS_DIR), name="vis-network")
+    app.mount("/static/vendor/vis-network", StaticFiles(directory=chainmap.VIS_DIR), name="vis-network")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (health.router, industries.router, enterprises.router, nodes.router, regions.router):
         app.include_router(router)

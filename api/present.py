@@ -14,9 +14,8 @@ from analysis.leaders import HeadquartersTarget, LeaderSet
 from analysis.recommend import Recommendation
 from analysis.scenario import ScenarioResult
 
-STATUS_ZH = {"strong": "强", "weak": "弱", "missing": "缺失"}
-STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "support": "支撑"}
-GAP_TYPE_ZH = {**STAGE_ZH, "technology": "技术"}
+# one palette for statuses: the web map, the pages and the Word image
+STATUS_COLOURS = {"strong": "#2e7d32", "weak": "#f0a202", "missing": "#c62828"}
 
 
 def gaps_json(gaps: ChainGaps) -> dict[str, Any]:

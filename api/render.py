@@ -13,9 +13,9 @@ import networkx as nx
 
 from analysis.gaps import ChainGaps
 from analysis.plans import IndustryPlan
-from api.present import GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
+from api.i18n import GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
+from api.present import STATUS_COLOURS, stage_columns
 
-STATUS_COLOUR = {"strong": "#2e7d32", "weak": "#f9a825", "missing": "#c62828"}
 CJK_FONT_NAMES = (
     "Noto Sans CJK SC",
     "Noto Sans CJK",
@@ -271,20 +271,18 @@ def cjk_font() -> str | None:
 
 
 def chain_positions(flow: nx.DiGraph, stages: dict[str, str]) -> dict[str, tuple[float, float]]:
-    """Upstream to downstream left to right: x is the stage (then the depth in the flow), y
-    spreads the nodes of one column."""
-    order = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
-    depth: dict[str, int] = {}
-    for node in nx.topological_sort(flow) if nx.is_directed_acyclic_graph(flow) else sorted(flow):
-        preds = [depth[p] + 1 for p in flow.predecessors(node) if p in depth]
-        depth[node] = max(preds, default=0)
-    columns: dict[tuple[int, int], list[str]] = {}
-    for node in sorted(flow):
-        columns.setdefault((order.get(stages.get(node, ""), 3), min(depth.get(node, 0), 3)), []).append(node)
-    keys = sorted(columns)
+    """The web map's layout (`present.stage_columns`): x is the node's column from upstream to
+    downstream, y spreads the nodes of one column (in id order, as on the web map).
+
+    >>> chain_positions(nx.DiGraph([("a", "b"), ("a", "c")]), {"a": "upstream", "b": "midstream", "c": "midstream"})
+    {'a': (0.0, -0.0), 'b': (1.0, 0.5), 'c': (1.0, -0.5)}
+    """
+    columns = stage_columns(flow, stages)
+    by_column: dict[int, list[str]] = {}
+    for node in sorted(flow, key=lambda n: (columns.get(n, 0), n)):
+        by_column.setdefault(columns.get(node, 0), []).append(node)
     positions = {}
-    for x, key in enumerate(keys):
-        members = columns[key]
+    for x, members in by_column.items():
         for y, node in enumerate(members):
             positions[node] = (float(x), -(y - (len(members) - 1) / 2))
     return positions
@@ -316,14 +314,14 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
         flow,
         positions,
         ax=ax,
-        node_color=[STATUS_COLOUR[by_id[n].status] for n in flow],
+        node_color=[STATUS_COLOURS[by_id[n].status] for n in flow],
         node_size=[180 + 900 * by_id[n].criticality for n in flow],
         alpha=0.9,
     )
     for node, (x, y) in positions.items():
         label = by_id[node].name if font else node
         ax.text(x, y - 0.28, label[:14], ha="center", va="top", fontsize=7, fontproperties=font)
-    for status, colour in STATUS_COLOUR.items():
+    for status, colour in STATUS_COLOURS.items():
         ax.scatter([], [], c=colour, label=STATUS_ZH[status] if font else status)
     ax.legend(loc="upper right", prop=font, frameon=False)
     ax.set_axis_off()
@@ -430,35 +428,23 @@ PLAN_FORMATS = {
 }
 
 
-def render_plan(
-    view: nx.MultiDiGraph, industry: str, fmt: str, *, prefecture: str | None = None, top: int = 20
-) -> bytes:
-    """The drafted plan of `industry` as the bytes of one file: md, html, docx, or the target
-    list as xlsx. The one entry point the CLI and the web app share.
+def render_plan(plan: IndustryPlan, fmt: str, *, view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
+    """The drafted plan as the bytes of one file: md, html, docx, or the target list as xlsx
+    (`api.services` computes the plan and the gaps; this only writes them out).
 
     Raises:
-        NotFoundError: an unknown industry or prefecture.
         ValueError: an unknown format.
     """
-    from analysis.plans import industry_plan
-
     if fmt not in PLAN_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(PLAN_FORMATS)}")
-    plan = industry_plan(view, industry, prefecture=prefecture, top=top)
     if fmt == "md":
         return plan_markdown(plan).encode("utf-8")
     buffer = io.BytesIO()
     if fmt == "xlsx":
         targets_xlsx(plan, buffer)
         return buffer.getvalue()
-    png = chain_map_png(view, chain_gaps_for(view, industry, prefecture))
+    png = chain_map_png(view, gaps)
     if fmt == "html":
         return plan_html(plan, png).encode("utf-8")
     plan_docx(plan, buffer, png)
     return buffer.getvalue()
-
-
-def chain_gaps_for(view: nx.MultiDiGraph, industry: str, prefecture: str | None) -> ChainGaps:
-    from analysis.gaps import chain_gaps
-
-    return chain_gaps(view, industry, prefecture=prefecture)

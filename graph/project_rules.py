@@ -1,5 +1,5 @@
 """The project library's shared vocabulary: the stages a project goes through, the review state
-that makes it count, and what a major project is. `graph.projects` (the writes) and
+that makes it count, and what a major project is. `workflow.projects` (the writes) and
 `analysis.tracking` (the counts) both read these, so the two can never disagree.
 """
 

@@ -1,15 +1,16 @@
-"""Settings read from the environment, and opening the store they select."""
+"""Settings read from the environment (every variable chainkg reads, in one class), and opening
+the store they select."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.errors import StoreError
-from graph.sqlite_store import SqliteStore, default_db_path
+from graph.sqlite_store import SqliteStore
 from graph.store import GraphStore
 
 
@@ -19,11 +20,23 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
     backend: Literal["sqlite", "neo4j"] = Field("sqlite", alias="CHAINKG_BACKEND")
-    db: Path = Field(default_factory=default_db_path, alias="CHAINKG_DB")
+    # the embedded store's file: CHAINKG_DB, else $XDG_DATA_HOME/chainkg/chainkg.db
+    db: Path = Field(Path(), alias="CHAINKG_DB")
+    xdg_data_home: Path | None = Field(None, alias="XDG_DATA_HOME")
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", alias="NEO4J_URI")
     neo4j_user: str = Field("neo4j", alias="NEO4J_USER")
     neo4j_password: str | None = Field(None, alias="NEO4J_PASSWORD")
     neo4j_database: str = Field("neo4j", alias="NEO4J_DATABASE")
+    # signs the pages' login cookies; None: a random secret kept beside the embedded store
+    secret: str | None = Field(None, alias="CHAINKG_SECRET")
+
+    @model_validator(mode="after")
+    def _default_db(self) -> Settings:
+        if str(self.db) in ("", "."):
+            base = self.xdg_data_home or Path.home() / ".local" / "share"
+            self.db = base / "chainkg" / "chainkg.db"
+        self.db = self.db.expanduser()
+        return self
 
 
 def open_store(settings: Settings | None = None) -> GraphStore:

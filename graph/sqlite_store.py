@@ -7,7 +7,6 @@ next write, by this process or another (SQLite's `data_version` tells us about t
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -56,15 +55,6 @@ CREATE INDEX IF NOT EXISTS edges_by_type ON edges(type);
 """
 
 
-def default_db_path() -> Path:
-    """`CHAINKG_DB`, else `$XDG_DATA_HOME/chainkg/chainkg.db` (~/.local/share by default)."""
-    configured = os.environ.get("CHAINKG_DB")
-    if configured:
-        return Path(configured).expanduser()
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "chainkg" / "chainkg.db"
-
-
 def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
     return batches(items, size)
 
@@ -74,8 +64,8 @@ class SqliteStore(StoreConveniences):
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else default_db_path()
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import NotFoundError, ValidationError
+from graph.errors import ValidationError
 from graph.store import ChangeSet, Edge, GraphStore, Node
 from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise
@@ -112,6 +112,7 @@ class ImportContext:
     translations: Mapping[str, str] = field(default_factory=dict)
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
     under_review: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    store: GraphStore | None = None  # the store being imported into (the project source reads it)
 
     def name_for(self, listed: str) -> str | None:
         """The Chinese name the alias table gives a firm listed under `listed` (an English name)."""
@@ -141,6 +142,7 @@ class ImportContext:
                 if region_name:
                     by_name.setdefault(str(region_name), region.id)
         return cls(
+            store=store,
             index=EnterpriseIndex.build(enterprises, listed),
             regions_by_name=by_name,
             region_ids=frozenset(r.id for r in regions),
@@ -255,34 +257,3 @@ def finish(plan: ImportPlan, *, skip_invalid: bool, dry_run: bool) -> None:
             f"First: {plan.problems[0]}",
             plan.problems,
         )
-
-
-def import_file(
-    store: GraphStore,
-    source_id: str,
-    path: Path,
-    *,
-    edition: str | None = None,
-    mapping: Path | None = None,
-    dry_run: bool = False,
-    skip_invalid: bool = False,
-    options: Mapping[str, Any] | None = None,
-) -> tuple[ImportPlan, Any]:
-    """Plan the import of `path` as `source_id`, then (unless `dry_run`) write it in one
-    transaction. Returns the plan (the report) and the store's WriteResult (None for a dry run).
-
-    Raises:
-        NotFoundError: unknown source.
-        ValidationError: the file or its rows are invalid (and `skip_invalid` is off).
-    """
-    from ingest.sources import SOURCES
-
-    if source_id not in SOURCES:
-        raise NotFoundError("source", source_id, sorted(SOURCES))
-    module = SOURCES[source_id]
-    ctx = ImportContext.from_store(store)
-    plan = module.plan(path, ctx, edition=edition_from(path, edition), mapping=mapping, options=options or {})
-    finish(plan, skip_invalid=skip_invalid, dry_run=dry_run)
-    if dry_run:
-        return plan, None
-    return plan, store.apply(plan.changes)

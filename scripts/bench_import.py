@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graph.sqlite_store import SqliteStore
-from ingest.importer import import_file
+from ingest.registry import import_file
 from ingest.tables import read_table
 
 

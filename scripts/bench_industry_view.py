@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from graph.schema import NODE_LABELS
 from graph.sqlite_store import SqliteStore
 from ingest.build import build
-from ingest.importer import import_file
+from ingest.registry import import_file
 
 INDUSTRY = "green-silicon"
 

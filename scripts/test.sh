@@ -28,7 +28,8 @@ if [ -z "${CHAINKG_TEST_NEO4J_URI:-}" ] && [ -x scripts/neo4j/start.sh ]; then
   fi
 fi
 
-python -m ruff check graph ingest analysis api tests scripts notebooks
-python -m ruff format --check graph ingest analysis api tests scripts notebooks
+python -m ruff check graph ingest analysis workflow api tests scripts notebooks
+python -m ruff format --check graph ingest analysis workflow api tests scripts notebooks
 python -m mypy
+lint-imports
 python -m pytest "$@"

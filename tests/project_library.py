@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from graph.projects import Actor
 from graph.store import ChangeSet, Edge, Node
 from tests.canonical import SRC, canonical_changes
+from workflow.model import Actor
 
 TODAY = date(2024, 6, 30)
 COUNTIES = {"530102": ("五华区", "530100"), "530103": ("盘龙区", "530100"), "530302": ("麒麟区", "530300")}

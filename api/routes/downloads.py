@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
+from api import services
 from api.deps import IndustryDep, PrefectureDep, StoreDep
-from api.render import PLAN_FORMATS, render_plan
+from api.render import PLAN_FORMATS
 
 router = APIRouter(tags=["downloads"])
 
@@ -27,19 +28,15 @@ def plan_download(
     prefecture: PrefectureDep = None,
 ) -> Response:
     """The industry's 1+1+1+1 plan draft, optionally for one prefecture."""
-    view = store.graph()
-    name = str(view.nodes[industry].get("name", industry))
-    scope = str(view.nodes[prefecture].get("name", prefecture)) if prefecture else "云南省"
-    return _attachment(
-        render_plan(view, industry, fmt, prefecture=prefecture), fmt, f"{scope}{name}招商方案草案.{fmt}"
-    )
+    assessment = services.assess(store, industry, prefecture)
+    name = str(assessment.view.nodes[industry].get("name", industry))
+    scope = str(assessment.view.nodes[prefecture].get("name", prefecture)) if prefecture else "云南省"
+    return _attachment(assessment.plan_document(fmt), fmt, f"{scope}{name}招商方案草案.{fmt}")
 
 
 @router.get("/industries/{industry}/targets.xlsx")
 def targets_download(store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep = None) -> Response:
     """The industry's target-enterprise list with reasons, and its leader set, for Excel."""
-    view = store.graph()
-    name = str(view.nodes[industry].get("name", industry))
-    return _attachment(
-        render_plan(view, industry, "xlsx", prefecture=prefecture), "xlsx", f"{name}目标企业清单.xlsx"
-    )
+    assessment = services.assess(store, industry, prefecture)
+    name = str(assessment.view.nodes[industry].get("name", industry))
+    return _attachment(assessment.plan_document("xlsx"), "xlsx", f"{name}目标企业清单.xlsx")

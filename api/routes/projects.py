@@ -1,5 +1,5 @@
 """The project library over HTTP: the JSON API (bearer token) and the pages (login and session
-cookie). Handlers are thin: who is asking, then `graph.projects`, whose rules decide everything;
+cookie). Handlers are thin: who is asking, then `workflow`, whose rules decide everything;
 a refused action is 403, a missing or bad credential 401, a bad field 422 naming it, a stale
 version or wrong state 409 (graph's errors become statuses in `api.main.error_body`)."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,20 +16,21 @@ from starlette.concurrency import run_in_threadpool
 from api import auth
 from api.auth import UserDep
 from api.deps import NAME_MAX, StoreDep, industry_id
-from api.models import ErrorPublic
-from api.routes.pages import page_lang, render
-from graph import projects as lib
+from api.i18n import labels
+from api.web import (
+    AUTH_RESPONSES,
+    check_csrf,
+    login_redirect,
+    page_context,
+    page_lang,
+    page_user,
+    render,
+    safe_next,
+)
 from graph.errors import PermissionDenied, ValidationError
 from graph.store import GraphStore, Node
+from workflow import fields, model, permissions, projects, users
 
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic, "description": "no token, or a token that matches no user"},
-    403: {"model": ErrorPublic, "description": "your role or region does not allow this"},
-    409: {
-        "model": ErrorPublic,
-        "description": "the project changed since you read it, or its state forbids this",
-    },
-}
 router = APIRouter(tags=["projects"], lifespan=auth.auth_lifespan, responses=AUTH_RESPONSES)
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,80}$"
@@ -41,7 +41,7 @@ Text = Annotated[str, Field(max_length=500)]
 
 
 class ProjectFields(BaseModel):
-    """Fields a county fills in; see `graph.projects.FIELD_ZH` for the Chinese names."""
+    """Fields a county fills in; see `workflow.fields.FIELD_ZH` for the Chinese names."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -139,24 +139,24 @@ class UserPublic(BaseModel):
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def readable_project(store: GraphStore, actor: lib.Actor, project_id: str) -> lib.Project:
-    project = lib.get_project(store, project_id)
-    if not lib.can_read(actor, project):
+def readable_project(store: GraphStore, actor: model.Actor, project_id: str) -> model.Project:
+    project = projects.get_project(store, project_id)
+    if not permissions.can_read(actor, project):
         raise PermissionDenied("无权查看其他地区未审定的项目 (another region's draft)")
     return project
 
 
-def public(store: GraphStore, project: lib.Project) -> dict[str, Any]:
+def public(store: GraphStore, project: model.Project) -> dict[str, Any]:
     ids = [
         project.county,
         project.prefecture,
         str(project.get("industry") or ""),
         str(project.get("investor") or ""),
     ]
-    return lib.project_json(project, lib.names_of(store, [i for i in ids if i]))
+    return projects.project_json(project, projects.names_of(store, [i for i in ids if i]))
 
 
-def audit_public(entries: list[lib.AuditEntry]) -> list[dict[str, Any]]:
+def audit_public(entries: list[model.AuditEntry]) -> list[dict[str, Any]]:
     return [
         {
             "id": a.id,
@@ -195,8 +195,8 @@ def api_list_projects(
     region: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}$")] = None,
 ) -> list[dict[str, Any]]:
     industry = industry_id(store, industry) if industry else None  # a slug or a name; unknown: 404
-    found = lib.list_projects(
-        store, auth.actor_of(user), review_status=review_status, industry=industry, region=region
+    found = projects.list_projects(
+        store, users.actor_of(user), review_status=review_status, industry=industry, region=region
     )
     return [public(store, p) for p in found]
 
@@ -205,13 +205,13 @@ def api_list_projects(
     "/api/projects", response_model=ProjectPublic, status_code=201, summary="Declare a project (county users)"
 )
 def api_declare(store: StoreDep, user: UserDep, body: ProjectCreate) -> dict[str, Any]:
-    project = lib.declare(store, auth.actor_of(user), body.model_dump(exclude_unset=True))
+    project = projects.declare(store, users.actor_of(user), body.model_dump(exclude_unset=True))
     return public(store, project)
 
 
 @router.get("/api/projects/{project_id}", response_model=ProjectPublic)
 def api_get_project(store: StoreDep, user: UserDep, project_id: ProjectId) -> dict[str, Any]:
-    return public(store, readable_project(store, auth.actor_of(user), project_id))
+    return public(store, readable_project(store, users.actor_of(user), project_id))
 
 
 @router.patch(
@@ -220,7 +220,7 @@ def api_get_project(store: StoreDep, user: UserDep, project_id: ProjectId) -> di
 def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: ProjectUpdate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     reason, version = data.pop("reason", None) or "", data.pop("version", None)
-    project = lib.update(store, auth.actor_of(user), project_id, data, reason=reason, version=version)
+    project = projects.update(store, users.actor_of(user), project_id, data, reason=reason, version=version)
     return public(store, project)
 
 
@@ -230,8 +230,8 @@ def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: Proj
     summary="review (prefecture) · approve (province) · return · resubmit (county)",
 )
 def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: DecisionCreate) -> dict[str, Any]:
-    project = lib.decide(
-        store, auth.actor_of(user), project_id, body.decision, reason=body.reason or "", version=body.version
+    project = projects.decide(
+        store, users.actor_of(user), project_id, body.decision, reason=body.reason or "", version=body.version
     )
     return public(store, project)
 
@@ -240,150 +240,11 @@ def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: Deci
     "/api/projects/{project_id}/audit", response_model=list[AuditEntryPublic], summary="The audit trail"
 )
 def api_audit(store: StoreDep, user: UserDep, project_id: ProjectId) -> list[dict[str, Any]]:
-    readable_project(store, auth.actor_of(user), project_id)
-    return audit_public(lib.audit_trail(store, project_id))
+    readable_project(store, users.actor_of(user), project_id)
+    return audit_public(projects.audit_trail(store, project_id))
 
 
 # -- pages ------------------------------------------------------------------------------------
-
-L_ZH = {
-    "projects": "重大项目库",
-    "login": "登录",
-    "logout": "退出",
-    "user": "用户名",
-    "password": "密码",
-    "login_failed": "用户名或密码不正确",
-    "declare": "申报项目",
-    "new_project": "申报新项目",
-    "save": "保存",
-    "submit": "提交申报",
-    "status": "审核状态",
-    "stage": "阶段",
-    "all": "全部",
-    "audit": "变更记录（审计）",
-    "at": "时间",
-    "who": "操作人",
-    "action": "操作",
-    "changes": "变更内容",
-    "reason": "原因",
-    "edit": "修改项目",
-    "decide": "审核",
-    "review": "州市审核通过",
-    "approve": "省级审定通过",
-    "return": "退回",
-    "resubmit": "重新申报",
-    "risk": "风险防控（措施8）",
-    "risk_missing": "尚缺",
-    "risk_ok": "已齐全",
-    "none": "暂无",
-    "stage_reason": "阶段退回等变更原因",
-    "major": "10亿元以上",
-    "tracking": "目标进度与通报",
-    "no_projects": "没有可查看的项目。",
-    "role": "角色",
-    "region": "地区",
-    "problems": "请更正以下问题",
-    "signed_in_as": "当前用户",
-    "version": "版本",
-    "flags": "标识",
-    "chain_leader": "链主",
-    "headquarters": "总部",
-    "template": "下载项目申报表模板（Excel）",
-    "filter": "筛选",
-    "login_throttled": "该用户登录失败次数过多，请 {minutes} 分钟后再试",
-}
-L_EN = {
-    "projects": "Project library",
-    "login": "Sign in",
-    "logout": "Sign out",
-    "user": "User name",
-    "password": "Password",
-    "login_failed": "Wrong user name or password",
-    "declare": "Declare a project",
-    "new_project": "Declare a new project",
-    "save": "Save",
-    "submit": "Declare",
-    "status": "Review status",
-    "stage": "Stage",
-    "all": "all",
-    "audit": "Audit trail",
-    "at": "When",
-    "who": "Who",
-    "action": "Action",
-    "changes": "Changes",
-    "reason": "Reason",
-    "edit": "Edit the project",
-    "decide": "Review",
-    "review": "Pass (prefecture)",
-    "approve": "Approve (province)",
-    "return": "Return",
-    "resubmit": "Resubmit",
-    "risk": "Risk checklist (measure 8)",
-    "risk_missing": "missing",
-    "risk_ok": "complete",
-    "none": "none",
-    "stage_reason": "Reason (needed when a stage goes back)",
-    "major": ">= 1 bn CNY",
-    "tracking": "Targets & bulletin",
-    "no_projects": "No project you may read.",
-    "role": "Role",
-    "region": "Region",
-    "problems": "Please correct",
-    "signed_in_as": "Signed in as",
-    "version": "Version",
-    "flags": "Flags",
-    "chain_leader": "chain leader",
-    "headquarters": "headquarters",
-    "template": "Download the declaration template (Excel)",
-    "filter": "Filter",
-    "login_throttled": "Too many failed sign-ins for this user name; try again in {minutes} minutes",
-}
-
-
-def labels(request: Request) -> dict[str, str]:
-    return L_EN if page_lang(request) == "en" else L_ZH
-
-
-def _safe_next(target: str | None) -> str:
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and len(target) < 500
-    ):
-        return target
-    return "/projects"
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-
-
-def page_user(request: Request, store: GraphStore) -> Node | None:
-    return auth.session_user(request, store)
-
-
-def page_context(request: Request, user: Node) -> dict[str, Any]:
-    session = request.cookies.get(auth.SESSION_COOKIE, "")
-    return {
-        "L": labels(request),
-        "me": user.props,
-        "csrf": auth.csrf_token(auth.app_secret(request), session),
-        "FIELD_ZH": lib.FIELD_ZH,
-        "STAGE_ZH": lib.STAGE_ZH,
-        "REVIEW_ZH": lib.REVIEW_ZH,
-        "ACTION_ZH": lib.ACTION_ZH,
-        "ROLE_ZH": lib.ROLE_ZH,
-        "STAGES": lib.STAGES,
-    }
-
-
-def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
-    session = request.cookies.get(auth.SESSION_COOKIE, "")
-    if not auth.csrf_ok(auth.app_secret(request), session, str(form.get("csrf", ""))[:100]):
-        raise HTTPException(403, "表单已过期，请刷新页面后重试 (stale form: CSRF check failed)")
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -391,8 +252,8 @@ def login_page(request: Request, next: Annotated[str | None, Query(max_length=50
     return render(
         request,
         "login.html",
-        L=labels(request),
-        next=_safe_next(next),
+        L=labels(page_lang(request)),
+        next=safe_next(next),
         failed=False,
         throttled="",
         username="",
@@ -403,16 +264,16 @@ def login_page(request: Request, next: Annotated[str | None, Query(max_length=50
 async def login_submit(request: Request, store: StoreDep) -> Response:
     form = await request.form()
     name, password = str(form.get("username", ""))[:60].strip(), str(form.get("password", ""))[:200]
-    target = _safe_next(str(form.get("next", "")))
+    target = safe_next(str(form.get("next", "")))
     throttle = auth.login_throttle(request)
     wait = throttle.locked_for(name)
     if wait:
-        message = labels(request)["login_throttled"].format(minutes=max(1, round(wait / 60)))
+        message = labels(page_lang(request))["login_throttled"].format(minutes=max(1, round(wait / 60)))
         refused = render(
             request,
             "login.html",
             status_code=429,
-            L=labels(request),
+            L=labels(page_lang(request)),
             next=target,
             failed=False,
             throttled=message,
@@ -420,14 +281,14 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
         )
         refused.headers["Retry-After"] = str(int(wait) + 1)
         return refused
-    user = await run_in_threadpool(auth.authenticate, store, name, password)
+    user = await run_in_threadpool(users.authenticate, store, name, password)
     if user is None:
         throttle.failed(name)
         return render(
             request,
             "login.html",
             status_code=401,
-            L=labels(request),
+            L=labels(page_lang(request)),
             next=target,
             failed=True,
             throttled="",
@@ -455,7 +316,7 @@ async def logout(request: Request, store: StoreDep) -> Response:
         check_csrf(request, await request.form())
         user = await run_in_threadpool(page_user, request, store)
         if user is not None:
-            await run_in_threadpool(auth.end_sessions, store, user)
+            await run_in_threadpool(users.end_sessions, store, user)
     response.delete_cookie(auth.SESSION_COOKIE)
     return response
 
@@ -475,15 +336,15 @@ def projects_page(
     user = page_user(request, store)
     if user is None:
         return login_redirect(request)
-    actor = auth.actor_of(user)
-    found = lib.list_projects(store, actor, review_status=status or None)
-    names = lib.names_of(
+    actor = users.actor_of(user)
+    found = projects.list_projects(store, actor, review_status=status or None)
+    names = projects.names_of(
         store, {i for p in found for i in (p.county, p.prefecture, str(p.get("industry") or ""))}
     )
     return render(
         request,
         "projects.html",
-        projects=[lib.project_json(p, names) for p in found],
+        projects=[projects.project_json(p, names) for p in found],
         status=status or "",
         can_declare=actor.role == "county",
         **page_context(request, user),
@@ -492,8 +353,8 @@ def projects_page(
 
 def _form_data(form: Mapping[str, Any], *, with_bools: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for key in lib.INPUT_FIELDS:
-        if key in lib.BOOL_FIELDS:
+    for key in fields.INPUT_FIELDS:
+        if key in fields.BOOL_FIELDS:
             if with_bools:
                 data[key] = key in form
             continue
@@ -543,7 +404,7 @@ async def new_project_submit(request: Request, store: StoreDep) -> Response:
     data = _form_data(form, with_bools=True)
     data["county"] = str(user.props.get("region"))
     try:
-        project = await run_in_threadpool(lib.declare, store, auth.actor_of(user), data)
+        project = await run_in_threadpool(projects.declare, store, users.actor_of(user), data)
     except ValidationError as exc:
         return _new_form(request, store, user, values=data, problems=exc.problems, status_code=422)
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
@@ -559,12 +420,12 @@ def _project_page(
     status_code: int = 200,
     values: Mapping[str, Any] | None = None,
 ) -> Response:
-    actor = auth.actor_of(user)
+    actor = users.actor_of(user)
     project = readable_project(store, actor, project_id)
     data = public(store, project)
-    trail = lib.audit_trail(store, project_id)
-    node_names = lib.names_of(store, data["chain_nodes"])
-    region_names = lib.names_of(store, {a.region for a in trail})
+    trail = projects.audit_trail(store, project_id)
+    node_names = projects.names_of(store, data["chain_nodes"])
+    region_names = projects.names_of(store, {a.region for a in trail})
     return render(
         request,
         "project.html",
@@ -573,7 +434,7 @@ def _project_page(
         trail=audit_public(trail),
         node_names=node_names,
         region_names=region_names,
-        actions=lib.allowed_actions(actor, project),
+        actions=permissions.allowed_actions(actor, project),
         problems=problems or [],
         values=values or data,
         industries=_industries(store),
@@ -601,9 +462,9 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
     version = str(form.get("version", ""))
     try:
         await run_in_threadpool(
-            lambda: lib.update(
+            lambda: projects.update(
                 store,
-                auth.actor_of(user),
+                users.actor_of(user),
                 project_id,
                 data,
                 reason=str(form.get("reason", ""))[:2000],
@@ -618,7 +479,7 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
             project_id,
             problems=exc.problems,
             status_code=422,
-            values={**public(store, lib.get_project(store, project_id)), **data},
+            values={**public(store, projects.get_project(store, project_id)), **data},
         )
     return RedirectResponse(f"/projects/{project_id}", status_code=303)
 
@@ -634,9 +495,9 @@ async def project_decision(request: Request, store: StoreDep, project_id: Projec
     version = str(form.get("version", ""))
     try:
         await run_in_threadpool(
-            lambda: lib.decide(
+            lambda: projects.decide(
                 store,
-                auth.actor_of(user),
+                users.actor_of(user),
                 project_id,
                 decision,
                 reason=str(form.get("reason", ""))[:2000],

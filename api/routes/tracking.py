@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from api import auth
 from api.auth import UserDep
 from api.deps import StoreDep
+from api.i18n import labels
 from api.reports import TrackingReport, report_json, tracking_docx, tracking_report, tracking_xlsx
-from api.routes.pages import render
-from api.routes.projects import AUTH_RESPONSES, labels, login_redirect, page_context
-from graph.projects import today_in_china
+from api.web import AUTH_RESPONSES, login_redirect, page_context, page_lang, render
 from graph.store import GraphStore
+from workflow.clock import today_in_china
 
 router = APIRouter(tags=["tracking"], responses={401: AUTH_RESPONSES[401]})
 
@@ -65,7 +65,9 @@ def tracking_download(request: Request, store: StoreDep, fmt: str, year: Year = 
     elif fmt == "docx":
         body, media = tracking_docx(report), DOCX
     else:
-        return render(request, "error.html", status_code=404, error=_not_found(fmt), L=labels(request))
+        return render(
+            request, "error.html", status_code=404, error=_not_found(fmt), L=labels(page_lang(request))
+        )
     name = f"chainkg-tracking-{report.year}.{fmt}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

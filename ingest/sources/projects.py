@@ -5,8 +5,8 @@ Each row becomes a declared `Project` with its edges and an audit entry naming t
 by the same rules as a project declared in the app. A row naming a project already in the
 library (same county and name) with the same facts is left alone, so re-importing a file changes
 nothing; with other facts it is rejected: changes to a project go through the app, where they
-are reviewed. The source needs the store (existing projects, industries, counties): it uses
-`options["store"]`, else opens the configured store.
+are reviewed. The source needs the store (existing projects, industries, counties): the one
+being imported into (`ImportContext.store`), or `options["store"]`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from graph import projects as lib
 from graph.errors import ValidationError
 from graph.store import GraphStore
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo
 from ingest.tables import read_table
+from workflow import clock, fields, model, permissions, projects
 
 BOOL_SUFFIX = "（是/否）"
 FIELDS: tuple[str, ...] = (
@@ -32,14 +32,16 @@ FIELDS: tuple[str, ...] = (
     "investment_yi",
     "funds_in_place_yi",
     "stage",
-    *lib.DATE_FIELDS,
-    *lib.BOOL_FIELDS,
+    *fields.DATE_FIELDS,
+    *fields.BOOL_FIELDS,
     "hq_type",
     "risk_preferential_terms",
     "risk_preferential_approved_by",
     "notes",
 )
-HEADERS: dict[str, str] = {f: lib.FIELD_ZH[f] + (BOOL_SUFFIX if f in lib.BOOL_FIELDS else "") for f in FIELDS}
+HEADERS: dict[str, str] = {
+    f: fields.FIELD_ZH[f] + (BOOL_SUFFIX if f in fields.BOOL_FIELDS else "") for f in FIELDS
+}
 REQUIRED: tuple[str, ...] = tuple(HEADERS[f] for f in ("name", "county", "industry", "investment_yi"))
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "data" / "templates" / "project_library_template.xlsx"
 
@@ -60,74 +62,65 @@ def project_id_for(county: str, name: str) -> str:
     return "prj-" + hashlib.sha1(f"{county}|{name.strip()}".encode()).hexdigest()[:12]
 
 
-def _store(options: Mapping[str, Any]) -> tuple[GraphStore, bool]:
-    given = options.get("store")
-    if given is not None:
-        return given, False
-    from graph.settings import open_store
-
-    return open_store(), True
-
-
 def plan(
     path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
 ) -> ImportPlan:
     result = ImportPlan(INFO.id, str(path), edition)
     rows = read_table(path, REQUIRED)
     result.rows_read = len(rows)
-    store, opened = _store(options)
-    try:
-        today = options.get("today") or lib.today_in_china()
-        seen: dict[str, int] = {}
-        for row in rows:
-            data = {field: row.get(header) for field, header in HEADERS.items() if header in row.cells}
-            name = str(data.get("name") or "")
-            try:
-                county = (
-                    lib.resolve_county(store, str(data.get("county") or "")).id if data.get("county") else ""
+    store: GraphStore | None = options.get("store") or ctx.store
+    if store is None:
+        raise ValidationError("the project library is imported into a store (ImportContext.store)")
+    today = options.get("today") or clock.today_in_china()
+    seen: dict[str, int] = {}
+    for row in rows:
+        data = {field: row.get(header) for field, header in HEADERS.items() if header in row.cells}
+        name = str(data.get("name") or "")
+        try:
+            county = (
+                permissions.resolve_county(store, str(data.get("county") or "")).id
+                if data.get("county")
+                else ""
+            )
+        except ValidationError as exc:
+            result.reject(row, HEADERS["county"], exc.problems[0], name)
+            continue
+        pid = project_id_for(county, name)
+        if pid in seen:
+            result.reject(row, HEADERS["name"], f"与第 {seen[pid]} 行是同一项目（同县同名）", name)
+            continue
+        seen[pid] = row.line
+        actor = model.Actor(f"导入:{path.name}", "county", county)
+        try:
+            merged, changes = projects.plan_declare(
+                store, actor, data, today=today, project_id=pid, action="import"
+            )
+        except ValidationError as exc:
+            for problem in exc.problems:
+                field = problem.split(":")[0]
+                result.reject(row, HEADERS.get(field, field), problem, name)
+            continue
+        existing = store.get_node(pid)
+        if existing is not None:
+            given = [k for k, v in data.items() if v not in (None, "")]
+            differs = [k for k in given if k != "investor" and merged.get(k) != existing.props.get(k)]
+            if differs:
+                result.reject(
+                    row,
+                    HEADERS[differs[0]],
+                    f"项目已在库中（{pid}），{fields.FIELD_ZH[differs[0]]}不同；请在系统中修改（修改须经审核）",
+                    name,
                 )
-            except ValidationError as exc:
-                result.reject(row, HEADERS["county"], exc.problems[0], name)
-                continue
-            pid = project_id_for(county, name)
-            if pid in seen:
-                result.reject(row, HEADERS["name"], f"与第 {seen[pid]} 行是同一项目（同县同名）", name)
-                continue
-            seen[pid] = row.line
-            actor = lib.Actor(f"导入:{path.name}", "county", county)
-            try:
-                merged, changes = lib.plan_declare(
-                    store, actor, data, today=today, project_id=pid, action="import"
+            else:
+                result.outcomes.append(
+                    RowOutcome(row.line, name, "matched", pid, "existing project", "high", "unchanged")
                 )
-            except ValidationError as exc:
-                for problem in exc.problems:
-                    field = problem.split(":")[0]
-                    result.reject(row, HEADERS.get(field, field), problem, name)
-                continue
-            existing = store.get_node(pid)
-            if existing is not None:
-                given = [k for k, v in data.items() if v not in (None, "")]
-                differs = [k for k in given if k != "investor" and merged.get(k) != existing.props.get(k)]
-                if differs:
-                    result.reject(
-                        row,
-                        HEADERS[differs[0]],
-                        f"项目已在库中（{pid}），{lib.FIELD_ZH[differs[0]]}不同；请在系统中修改（修改须经审核）",
-                        name,
-                    )
-                else:
-                    result.outcomes.append(
-                        RowOutcome(row.line, name, "matched", pid, "existing project", "high", "unchanged")
-                    )
-                continue
-            for node in changes.nodes:
-                result.add_node(node)
-            for edge in changes.edges:
-                result.add_edge(edge)
-            result.outcomes.append(RowOutcome(row.line, name, "new", pid, "project", "high"))
-    finally:
-        if opened:
-            store.close()
+            continue
+        for node in changes.nodes:
+            result.add_node(node)
+        for edge in changes.edges:
+            result.add_edge(edge)
+        result.outcomes.append(RowOutcome(row.line, name, "new", pid, "project", "high"))
     return result
 
 
@@ -151,7 +144,7 @@ def write_template(path: Path) -> Path:
         sheet.column_dimensions[get_column_letter(index)].width = 16 if field not in ("name", "notes") else 30  # type: ignore[union-attr]
     sheet.freeze_panes = "A2"  # type: ignore[union-attr]
     stages = DataValidation(
-        type="list", formula1='"' + ",".join(lib.STAGE_ZH.values()) + '"', allow_blank=True
+        type="list", formula1='"' + ",".join(model.STAGE_ZH.values()) + '"', allow_blank=True
     )
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(stages)  # type: ignore[union-attr]
@@ -160,7 +153,7 @@ def write_template(path: Path) -> Path:
         column = get_column_letter(index)
         if field == "stage":
             stages.add(f"{column}2:{column}1000")
-        elif field in lib.BOOL_FIELDS:
+        elif field in fields.BOOL_FIELDS:
             yes_no.add(f"{column}2:{column}1000")
     notes = book.create_sheet("填表说明")
     notes.append(["列", "说明"])
@@ -177,8 +170,8 @@ def write_template(path: Path) -> Path:
     for field in FIELDS:
         default = (
             "日期格式 YYYY-MM-DD，不能晚于今天；各阶段日期须先后有序。"
-            if field in lib.DATE_FIELDS
-            else ("填 是 或 否。" if field in lib.BOOL_FIELDS else "")
+            if field in fields.DATE_FIELDS
+            else ("填 是 或 否。" if field in fields.BOOL_FIELDS else "")
         )
         notes.append([HEADERS[field], explanations.get(field, default)])
     notes.append([])

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from api.auth import create_user
 from graph.sqlite_store import SqliteStore
 from tests.api.test_browser import _free_port
 from tests.project_library import a_project, library_changes
+from workflow.users import create_user
 
 WRITERS = 4
 MAX_REQUESTS_PER_WRITER = 60

@@ -21,6 +21,7 @@ from api.main import create_app
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
 from tests.project_library import CHECKLIST, a_project, library_changes
+from workflow import users
 
 PASSWORD = "correct horse 42"
 USERS = {
@@ -46,7 +47,7 @@ def tokens(db: Path) -> dict[str, str]:
     store = SqliteStore(db)
     try:
         return {
-            name: auth.create_user(store, name, role, region, password=PASSWORD)[1]
+            name: users.create_user(store, name, role, region, password=PASSWORD)[1]
             for name, (role, region) in USERS.items()
         }
     finally:
@@ -431,7 +432,7 @@ def test_cli_users_reports_and_import(tmp_path: Path, monkeypatch: pytest.Monkey
         listed[0]["name"] == "wuhua" and "token_sha256" not in listed[0] and token not in json.dumps(listed)
     )
     store = SqliteStore(db)
-    assert auth.user_by_token(store, token).props["region"] == "530102"
+    assert users.user_by_token(store, token).props["region"] == "530102"
     assert token not in json.dumps([dict(n.props) for n in store.find_nodes("User")])  # only its hash is kept
     store.close()
     wrong = runner.invoke(
@@ -483,7 +484,7 @@ def test_cli_user_add_never_changes_an_existing_user_silently(
     assert refused.exit_code == 2 and "--replace" in refused.output
     store = SqliteStore(db)
     try:
-        node = auth.user_by_token(store, old_token)
+        node = users.user_by_token(store, old_token)
         assert (node.props["role"], node.props["region"]) == ("county", "530102")
         cookie = auth.sign_session(b"k" * 32, node)
     finally:
@@ -492,9 +493,9 @@ def test_cli_user_add_never_changes_an_existing_user_silently(
     assert replaced.exit_code == 0, replaced.output
     store = SqliteStore(db)
     try:
-        assert auth.user_by_token(store, old_token) is None  # the old token ...
+        assert users.user_by_token(store, old_token) is None  # the old token ...
         assert auth.read_session(store, b"k" * 32, cookie) is None  # ... and the old sessions end
-        new = auth.user_by_token(store, replaced.stdout.strip().splitlines()[-1])
+        new = users.user_by_token(store, replaced.stdout.strip().splitlines()[-1])
         assert (new.props["role"], new.props["region"]) == ("prefecture", "530100")
     finally:
         store.close()

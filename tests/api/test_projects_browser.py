@@ -13,11 +13,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from api.auth import create_user
 from graph.sqlite_store import SqliteStore
 from tests.api.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _free_port, require_browser
 from tests.api.test_project_crash import start_server
 from tests.project_library import library_changes
+from workflow.users import create_user
 
 PASSWORD = "browser-pass-1"
 USERS = {"wuhua": ("county", "530102"), "kunming": ("prefecture", "530100"), "sheng": ("province", "530000")}

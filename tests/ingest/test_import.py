@@ -9,7 +9,7 @@ import pytest
 from graph.errors import NotFoundError, ValidationError
 from graph.sqlite_store import SqliteStore
 from ingest.build import build
-from ingest.importer import import_file
+from ingest.registry import import_file
 from tests.ingest.tiny_dataset import write_tiny_dataset
 
 PRIVATE = "rank,name,province,revenue_wan_cny\n1,通威股份有限公司,四川省,13910000\n2,云南新兴企业有限公司,云南省,500000\n"

@@ -10,7 +10,7 @@ import pytest
 from graph.sqlite_store import SqliteStore
 from ingest.build import build
 from ingest.curated import bundled_data_dir
-from ingest.importer import import_file
+from ingest.registry import import_file
 
 pytestmark = pytest.mark.reference
 

@@ -14,13 +14,13 @@ from typing import Any
 import pyvis
 from pyvis.network import Network
 
-from api.present import STAGE_ZH, STATUS_ZH
+from api.i18n import STAGE_ZH, STATUS_ZH, texts
+from api.present import STATUS_COLOURS
+from api.web import templates
 
 VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
-STATIC_DIR = Path(__file__).parent.parent / "static"
+STATIC_DIR = Path(__file__).parent / "static"
 
-STATUS_COLOURS = {"strong": "#2e7d32", "weak": "#f0a202", "missing": "#c62828"}
-STATUS_EN = {"strong": "strong", "weak": "weak", "missing": "missing"}
 FONT_FACE = (
     "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 )
@@ -55,7 +55,7 @@ def _hover(node: dict[str, Any], lang: str) -> str:
         return "\n".join(
             [
                 node.get("name_en") or node["name"],
-                f"{node['name']} · {node['stage']} · {STATUS_EN[node['status']]}",
+                f"{node['name']} · {node['stage']} · {texts('en').value('status', node['status'])}",
                 f"criticality {node['criticality']:.2f} · priority {node['priority']:.2f}",
                 f"Yunnan firms: {', '.join(firms[:6]) or 'none'}",
                 f"firms elsewhere: {node['candidate_count']}",
@@ -206,7 +206,6 @@ def vis_assets() -> tuple[str, str]:
 def standalone_html(graph: dict[str, Any], *, lang: str = "zh") -> str:
     """One self-contained HTML file of the chain map: vis-network, our script and styles inlined,
     no external URL loaded."""
-    from api.routes.pages import templates, texts
 
     vis_js, vis_css = vis_assets()
     return templates.get_template("standalone_map.html").render(

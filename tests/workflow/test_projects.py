@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from graph import projects as lib
-from graph.errors import NotFoundError, ValidationError
+from graph.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from graph.store import ChangeSet, GraphStore, Node
-from ingest.importer import import_file
+from ingest.registry import import_file
 from ingest.sources.projects import HEADERS, project_id_for, write_template
 from tests.project_library import (
     CHECKLIST,
@@ -24,6 +23,7 @@ from tests.project_library import (
     a_project,
     library_changes,
 )
+from workflow import fields, model, permissions, projects
 
 
 @pytest.fixture
@@ -43,13 +43,13 @@ def snapshot(store: GraphStore) -> tuple[list, list]:
     return nodes, edges
 
 
-def declared(store: GraphStore, **overrides: object) -> lib.Project:
-    return lib.declare(store, WUHUA, a_project(**overrides), today=TODAY)
+def declared(store: GraphStore, **overrides: object) -> model.Project:
+    return projects.declare(store, WUHUA, a_project(**overrides), today=TODAY)
 
 
 def test_declare_writes_the_project_its_edges_and_one_audit_entry(library: GraphStore):
     project = declared(library)
-    stored = lib.get_project(library, project.id)
+    stored = projects.get_project(library, project.id)
     assert stored.props["county"] == "530102"
     assert stored.prefecture == "530100"
     assert stored.review_status == "declared"
@@ -62,7 +62,7 @@ def test_declare_writes_the_project_its_edges_and_one_audit_entry(library: Graph
         ("INVESTED_BY", "n1"),
         ("TARGETS", "b"),
     }
-    [entry] = lib.audit_trail(library, project.id)
+    [entry] = projects.audit_trail(library, project.id)
     assert (entry.user, entry.role, entry.action, entry.version) == ("wuhua", "county", "declare", 1)
     changed = {c["field"]: c["to"] for c in entry.changes}
     assert changed["investment_yi"] == 12 and changed["stage"] == "signed"
@@ -70,10 +70,10 @@ def test_declare_writes_the_project_its_edges_and_one_audit_entry(library: Graph
 
 def test_review_then_approve_with_an_audit_entry_for_each_step(library: GraphStore):
     project = declared(library, stage="negotiating", date_signed=None)
-    lib.decide(library, KUNMING, project.id, "review")
-    approved = lib.decide(library, PROVINCE, project.id, "approve")
+    projects.decide(library, KUNMING, project.id, "review")
+    approved = projects.decide(library, PROVINCE, project.id, "approve")
     assert approved.review_status == "province_approved"
-    trail = lib.audit_trail(library, project.id)
+    trail = projects.audit_trail(library, project.id)
     assert [(a.action, a.user) for a in trail] == [
         ("declare", "wuhua"),
         ("review", "kunming"),
@@ -84,7 +84,7 @@ def test_review_then_approve_with_an_audit_entry_for_each_step(library: GraphSto
         "from": "prefecture_reviewed",
         "to": "province_approved",
     }
-    assert lib.get_project(library, project.id).version == 3
+    assert projects.get_project(library, project.id).version == 3
 
 
 @pytest.mark.parametrize(
@@ -100,22 +100,22 @@ def test_review_then_approve_with_an_audit_entry_for_each_step(library: GraphSto
         (PROVINCE, "update"),  # the province editing a county's declaration
     ],
 )
-def test_forbidden_writes_change_nothing(library: GraphStore, actor: lib.Actor, action: str):
+def test_forbidden_writes_change_nothing(library: GraphStore, actor: model.Actor, action: str):
     project = declared(library)
     if action == "approve":
-        lib.decide(library, KUNMING, project.id, "review")
+        projects.decide(library, KUNMING, project.id, "review")
     before = snapshot(library)
-    with pytest.raises(lib.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         if action == "update":
-            lib.update(library, actor, project.id, {"funds_in_place_yi": 3}, today=TODAY)
+            projects.update(library, actor, project.id, {"funds_in_place_yi": 3}, today=TODAY)
         else:
-            lib.decide(library, actor, project.id, action, reason="不符合要求")
+            projects.decide(library, actor, project.id, action, reason="不符合要求")
     assert snapshot(library) == before
 
 
 def test_a_county_cannot_declare_for_another_county(library: GraphStore):
-    with pytest.raises(lib.PermissionDenied):
-        lib.declare(library, PANLONG, a_project(), today=TODAY)
+    with pytest.raises(PermissionDenied):
+        projects.declare(library, PANLONG, a_project(), today=TODAY)
     assert library.find_nodes("Project") == []
 
 
@@ -146,52 +146,54 @@ def test_stage_back_needs_a_reason_and_clears_the_later_dates(library: GraphStor
     project = declared(library)
     before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
-        lib.update(library, WUHUA, project.id, {"stage": "negotiating"}, today=TODAY)
+        projects.update(library, WUHUA, project.id, {"stage": "negotiating"}, today=TODAY)
     assert caught.value.problems[0].startswith("stage:")
     assert snapshot(library) == before
-    back = lib.update(
+    back = projects.update(
         library, WUHUA, project.id, {"stage": "negotiating"}, reason="协议解除，重新洽谈", today=TODAY
     )
     assert back.stage == "negotiating" and back.get("date_signed") is None
-    last = lib.audit_trail(library, project.id)[-1]
+    last = projects.audit_trail(library, project.id)[-1]
     assert last.reason == "协议解除，重新洽谈"
     assert {"field": "date_signed", "from": "2024-03-15", "to": None} in last.changes
 
 
 def test_stage_forward_fills_todays_date_and_keeps_review(library: GraphStore):
     project = declared(library)
-    lib.decide(library, KUNMING, project.id, "review")
-    moved = lib.update(library, WUHUA, project.id, {"stage": "started", "funds_in_place_yi": 4}, today=TODAY)
+    projects.decide(library, KUNMING, project.id, "review")
+    moved = projects.update(
+        library, WUHUA, project.id, {"stage": "started", "funds_in_place_yi": 4}, today=TODAY
+    )
     assert moved.get("date_started") == TODAY.isoformat()
     assert moved.review_status == "prefecture_reviewed"  # progress is not a new declaration
 
 
 def test_changing_a_declared_fact_sends_it_back_for_review(library: GraphStore):
     project = declared(library, stage="negotiating", date_signed=None)
-    lib.decide(library, KUNMING, project.id, "review")
-    lib.decide(library, PROVINCE, project.id, "approve")
-    changed = lib.update(library, WUHUA, project.id, {"investment_yi": 30}, today=TODAY)
+    projects.decide(library, KUNMING, project.id, "review")
+    projects.decide(library, PROVINCE, project.id, "approve")
+    changed = projects.update(library, WUHUA, project.id, {"investment_yi": 30}, today=TODAY)
     assert changed.review_status == "declared"
 
 
 def test_an_update_that_changes_nothing_writes_nothing(library: GraphStore):
     project = declared(library)
     before = snapshot(library)
-    same = lib.update(library, WUHUA, project.id, {"investment_yi": 12, "stage": "signed"}, today=TODAY)
+    same = projects.update(library, WUHUA, project.id, {"investment_yi": 12, "stage": "signed"}, today=TODAY)
     assert same.version == 1 and snapshot(library) == before
 
 
 def test_a_stale_version_is_a_conflict(library: GraphStore):
     project = declared(library)
-    lib.update(library, WUHUA, project.id, {"funds_in_place_yi": 1}, today=TODAY)
-    with pytest.raises(lib.ConflictError):
-        lib.update(library, WUHUA, project.id, {"funds_in_place_yi": 2}, version=1, today=TODAY)
+    projects.update(library, WUHUA, project.id, {"funds_in_place_yi": 1}, today=TODAY)
+    with pytest.raises(ConflictError):
+        projects.update(library, WUHUA, project.id, {"funds_in_place_yi": 2}, version=1, today=TODAY)
 
 
-def approved(store: GraphStore, **overrides: object) -> lib.Project:
+def approved(store: GraphStore, **overrides: object) -> model.Project:
     project = declared(store, **overrides)
-    lib.decide(store, KUNMING, project.id, "review")
-    return lib.decide(store, PROVINCE, project.id, "approve")
+    projects.decide(store, KUNMING, project.id, "review")
+    return projects.decide(store, PROVINCE, project.id, "approve")
 
 
 def test_progress_on_an_approved_project_rechecks_the_checklist(library: GraphStore):
@@ -206,7 +208,9 @@ def test_progress_on_an_approved_project_rechecks_the_checklist(library: GraphSt
     )
     before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
-        lib.update(library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06"}, today=TODAY)
+        projects.update(
+            library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06"}, today=TODAY
+        )
     assert {p.split(":")[0] for p in caught.value.problems} == {
         "risk_collective_decision",
         "risk_prior_assessment",
@@ -214,11 +218,13 @@ def test_progress_on_an_approved_project_rechecks_the_checklist(library: GraphSt
     }
     assert snapshot(library) == before
     # signing with the checklist answered: the answers are new declared facts, so it goes back for review
-    signed = lib.update(
+    signed = projects.update(
         library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06", **CHECKLIST}, today=TODAY
     )
     assert signed.review_status == "declared"
-    changes = {c["field"]: (c["from"], c["to"]) for c in lib.audit_trail(library, project.id)[-1].changes}
+    changes = {
+        c["field"]: (c["from"], c["to"]) for c in projects.audit_trail(library, project.id)[-1].changes
+    }
     assert changes["review_status"] == ("province_approved", "declared")
     assert changes["risk_legality_review"] == (False, True) and changes["date_signed"] == (None, "2024-05-06")
 
@@ -240,16 +246,16 @@ def test_changing_a_declared_fact_of_an_approved_project_sends_it_back(
     library: GraphStore, change: dict, cause: str
 ):
     project = approved(library, headquarters=True, hq_type="区域总部", **CHECKLIST)
-    changed = lib.update(library, WUHUA, project.id, change, reason="更正", today=TODAY)
+    changed = projects.update(library, WUHUA, project.id, change, reason="更正", today=TODAY)
     assert changed.review_status == "declared"
-    entry = lib.audit_trail(library, project.id)[-1]
+    entry = projects.audit_trail(library, project.id)[-1]
     fields = {c["field"] for c in entry.changes}
     assert {"review_status", cause} <= fields, entry.changes  # the trail shows what caused the reset
 
 
 def test_forward_progress_keeps_an_approval(library: GraphStore):
     project = approved(library, **CHECKLIST)
-    moved = lib.update(
+    moved = projects.update(
         library,
         WUHUA,
         project.id,
@@ -266,24 +272,24 @@ def test_forward_progress_keeps_an_approval(library: GraphStore):
 def test_no_for_a_yes_no_question_never_answered_is_no_change(library: GraphStore):
     # declared without any yes/no answer (as the JSON API allows), then approved
     project = approved(library, stage="negotiating", date_signed=None)
-    assert {f: lib.get_project(library, project.id).get(f) for f in lib.BOOL_FIELDS} == dict.fromkeys(
-        lib.BOOL_FIELDS, False
+    assert {f: projects.get_project(library, project.id).get(f) for f in fields.BOOL_FIELDS} == dict.fromkeys(
+        fields.BOOL_FIELDS, False
     )
     before = snapshot(library)
     # the page's edit form sends every unticked box as "no"
-    same = lib.update(library, WUHUA, project.id, dict.fromkeys(lib.BOOL_FIELDS, False), today=TODAY)
+    same = projects.update(library, WUHUA, project.id, dict.fromkeys(fields.BOOL_FIELDS, False), today=TODAY)
     assert (same.review_status, same.version) == ("province_approved", 3)
     assert snapshot(library) == before
 
 
 def test_a_project_stored_without_answers_is_not_reset_by_no(library: GraphStore):
     project = approved(library, stage="negotiating", date_signed=None)
-    stored = lib.get_project(library, project.id)
+    stored = projects.get_project(library, project.id)
     legacy = {
-        k: v for k, v in stored.props.items() if k not in lib.BOOL_FIELDS
+        k: v for k, v in stored.props.items() if k not in fields.BOOL_FIELDS
     }  # as declared before answers were kept
     library.upsert_nodes([Node(project.id, "Project", legacy)])
-    same = lib.update(library, WUHUA, project.id, dict.fromkeys(lib.BOOL_FIELDS, False), today=TODAY)
+    same = projects.update(library, WUHUA, project.id, dict.fromkeys(fields.BOOL_FIELDS, False), today=TODAY)
     assert (same.review_status, same.version) == ("province_approved", 3)
 
 
@@ -302,7 +308,7 @@ def test_a_stage_past_signing_needs_the_signing_date(library: GraphStore, data: 
     early = declared(library, stage="negotiating", date_signed=None)
     before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
-        lib.update(library, WUHUA, early.id, {"stage": "started"}, today=TODAY)
+        projects.update(library, WUHUA, early.id, {"stage": "started"}, today=TODAY)
     assert [p.split(":")[0] for p in caught.value.problems] == ["date_signed"]
     assert snapshot(library) == before
 
@@ -317,18 +323,18 @@ def test_a_stage_past_signing_needs_the_signing_date(library: GraphStore, data: 
     ],
 )
 def test_a_forbidden_declaration_is_refused_before_its_fields_are_checked(
-    library: GraphStore, actor: lib.Actor, overrides: dict
+    library: GraphStore, actor: model.Actor, overrides: dict
 ):
-    with pytest.raises(lib.PermissionDenied):
-        lib.declare(library, actor, a_project(**overrides), today=TODAY)
+    with pytest.raises(PermissionDenied):
+        projects.declare(library, actor, a_project(**overrides), today=TODAY)
     assert library.find_nodes("Project") == []
 
 
 def test_moving_a_project_to_another_county_is_refused_before_its_fields_are_checked(library: GraphStore):
     project = declared(library)
     before = snapshot(library)
-    with pytest.raises(lib.PermissionDenied, match="county"):
-        lib.update(library, WUHUA, project.id, {"county": "盘龙区", "investment_yi": -1}, today=TODAY)
+    with pytest.raises(PermissionDenied, match="county"):
+        projects.update(library, WUHUA, project.id, {"county": "盘龙区", "investment_yi": -1}, today=TODAY)
     assert snapshot(library) == before
 
 
@@ -336,9 +342,9 @@ def test_a_write_racing_another_process_keeps_both_writes_and_audit_entries(
     library: GraphStore, monkeypatch: pytest.MonkeyPatch
 ):
     project = declared(library)
-    read = lib.get_project(library, project.id)
+    read = projects.get_project(library, project.id)
     # what another process commits between our read and our write: funds 5, version 2
-    rival = lib.project_changes(
+    rival = projects.project_changes(
         read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update"
     )
     real_apply = library.apply
@@ -351,25 +357,25 @@ def test_a_write_racing_another_process_keeps_both_writes_and_audit_entries(
         return real_apply(changes, **kwargs)
 
     monkeypatch.setattr(library, "apply", apply_after_the_rival)
-    with pytest.raises(lib.ConflictError):  # the caller read version 1 and said so
-        lib.update(library, WUHUA, project.id, {"funds_in_place_yi": 3}, version=1, today=TODAY)
-    assert lib.get_project(library, project.id).props["funds_in_place_yi"] == 5.0
+    with pytest.raises(ConflictError):  # the caller read version 1 and said so
+        projects.update(library, WUHUA, project.id, {"funds_in_place_yi": 3}, version=1, today=TODAY)
+    assert projects.get_project(library, project.id).props["funds_in_place_yi"] == 5.0
 
     calls.clear()
     monkeypatch.setattr(library, "apply", real_apply)
     library.apply(
-        lib.project_changes(None, {**read.props, "id": "prj-race", "name": "另一项目"}, WUHUA, "declare")
+        projects.project_changes(None, {**read.props, "id": "prj-race", "name": "另一项目"}, WUHUA, "declare")
     )
-    read = lib.get_project(library, "prj-race")
-    rival = lib.project_changes(
+    read = projects.get_project(library, "prj-race")
+    rival = projects.project_changes(
         read.props, {**read.props, "funds_in_place_yi": 5.0, "version": 2}, WUHUA, "update"
     )
     monkeypatch.setattr(library, "apply", apply_after_the_rival)
-    done = lib.update(
+    done = projects.update(
         library, WUHUA, "prj-race", {"funds_in_place_yi": 3}, today=TODAY
     )  # no version: planned again
     assert len(calls) == 2 and (done.version, done.get("funds_in_place_yi")) == (3, 3.0)
-    trail = lib.audit_trail(library, "prj-race")
+    trail = projects.audit_trail(library, "prj-race")
     assert [a.version for a in trail] == [1, 2, 3] and len({a.id for a in trail}) == 3
     funds = [next(c for c in a.changes if c["field"] == "funds_in_place_yi") for a in trail[1:]]
     assert [(c["from"], c["to"]) for c in funds] == [(None, 5.0), (5.0, 3.0)]
@@ -377,44 +383,44 @@ def test_a_write_racing_another_process_keeps_both_writes_and_audit_entries(
 
 def test_review_states(library: GraphStore):
     project = declared(library)
-    with pytest.raises(lib.ConflictError):
-        lib.decide(library, PROVINCE, project.id, "approve")  # not reviewed yet
+    with pytest.raises(ConflictError):
+        projects.decide(library, PROVINCE, project.id, "approve")  # not reviewed yet
     with pytest.raises(ValidationError) as caught:
-        lib.decide(library, KUNMING, project.id, "return")
+        projects.decide(library, KUNMING, project.id, "return")
     assert caught.value.problems[0].startswith("reason:")
-    returned = lib.decide(library, KUNMING, project.id, "return", reason="缺少签约协议")
+    returned = projects.decide(library, KUNMING, project.id, "return", reason="缺少签约协议")
     assert (returned.review_status, returned.get("return_reason")) == ("returned", "缺少签约协议")
-    assert lib.decide(library, WUHUA, project.id, "resubmit").review_status == "declared"
-    lib.decide(library, KUNMING, project.id, "review")
+    assert projects.decide(library, WUHUA, project.id, "resubmit").review_status == "declared"
+    projects.decide(library, KUNMING, project.id, "review")
     # a signed major project needs the measure-8 checklist before approval
     with pytest.raises(ValidationError) as caught:
-        lib.decide(library, PROVINCE, project.id, "approve")
+        projects.decide(library, PROVINCE, project.id, "approve")
     assert {p.split(":")[0] for p in caught.value.problems} == {
         "risk_collective_decision",
         "risk_prior_assessment",
         "risk_legality_review",
     }
-    ticked = lib.update(library, WUHUA, project.id, CHECKLIST, today=TODAY)
+    ticked = projects.update(library, WUHUA, project.id, CHECKLIST, today=TODAY)
     # the checklist answers are declared facts: the prefecture reviews them before the province approves
     assert ticked.review_status == "declared"
-    with pytest.raises(lib.ConflictError):
-        lib.decide(library, PROVINCE, project.id, "approve")
-    lib.decide(library, KUNMING, project.id, "review")
-    assert lib.decide(library, PROVINCE, project.id, "approve").review_status == "province_approved"
+    with pytest.raises(ConflictError):
+        projects.decide(library, PROVINCE, project.id, "approve")
+    projects.decide(library, KUNMING, project.id, "review")
+    assert projects.decide(library, PROVINCE, project.id, "approve").review_status == "province_approved"
 
 
 def test_who_reads_what(library: GraphStore):
     mine = declared(library)
-    other = lib.declare(
+    other = projects.declare(
         library, PANLONG, a_project(county="530103", name="盘龙项目", **CHECKLIST), today=TODAY
     )
-    assert [p.id for p in lib.list_projects(library, WUHUA)] == [mine.id]
-    assert {p.id for p in lib.list_projects(library, KUNMING)} == {mine.id, other.id}
-    assert lib.list_projects(library, QUJING) == []
-    assert len(lib.list_projects(library, PROVINCE)) == 2
-    lib.decide(library, KUNMING, other.id, "review")
-    lib.decide(library, PROVINCE, other.id, "approve")
-    assert {p.id for p in lib.list_projects(library, WUHUA)} == {
+    assert [p.id for p in projects.list_projects(library, WUHUA)] == [mine.id]
+    assert {p.id for p in projects.list_projects(library, KUNMING)} == {mine.id, other.id}
+    assert projects.list_projects(library, QUJING) == []
+    assert len(projects.list_projects(library, PROVINCE)) == 2
+    projects.decide(library, KUNMING, other.id, "review")
+    projects.decide(library, PROVINCE, other.id, "approve")
+    assert {p.id for p in projects.list_projects(library, WUHUA)} == {
         mine.id,
         other.id,
     }  # approved ones are public
@@ -422,15 +428,15 @@ def test_who_reads_what(library: GraphStore):
 
 def test_allowed_actions_follow_the_rules(library: GraphStore):
     project = declared(library)
-    assert lib.allowed_actions(WUHUA, project) == ["update"]
-    assert lib.allowed_actions(KUNMING, project) == ["review", "return"]
-    assert lib.allowed_actions(QUJING, project) == []
-    assert lib.allowed_actions(PROVINCE, project) == ["return"]
+    assert permissions.allowed_actions(WUHUA, project) == ["update"]
+    assert permissions.allowed_actions(KUNMING, project) == ["review", "return"]
+    assert permissions.allowed_actions(QUJING, project) == []
+    assert permissions.allowed_actions(PROVINCE, project) == ["return"]
 
 
 def test_unknown_project(library: GraphStore):
     with pytest.raises(NotFoundError):
-        lib.decide(library, PROVINCE, "prj-missing", "approve")
+        projects.decide(library, PROVINCE, "prj-missing", "approve")
 
 
 def test_duplicate_name_in_one_county(library: GraphStore):
@@ -486,9 +492,9 @@ def test_import_is_all_or_nothing_and_idempotent(library: GraphStore, tmp_path: 
     _, result = import_file(library, "project-library", path, options=options)
     assert result.nodes_created == 2  # the project and its audit entry
     pid = project_id_for("530102", "导入项目")
-    project = lib.get_project(library, pid)
+    project = projects.get_project(library, pid)
     assert (project.stage, project.get("chain_leader"), project.review_status) == ("signed", True, "declared")
-    assert lib.audit_trail(library, pid)[0].user == "导入:good.xlsx"
+    assert projects.audit_trail(library, pid)[0].user == "导入:good.xlsx"
     _, again = import_file(library, "project-library", path, options=options)
     assert not again.changed
 

@@ -1,0 +1,206 @@
+"""`chainkg` commands over the analyses: gaps, recommend, leaders, scenario, plan and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from api import services
+from api.cli_common import (
+    friendly_errors,
+    industry_arg,
+    json_flag,
+    make_table,
+    opened_store,
+    out,
+    prefecture_opt,
+    print_json,
+)
+from api.i18n import GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
+from api.present import gaps_json, leaders_json, recommendation_json, scenario_json
+from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
+
+
+@click.command()
+@industry_arg
+@prefecture_opt
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "docx"]),
+    default=None,
+    help="Output format (default: from the file's extension).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@friendly_errors
+def plan(industry: str, prefecture: str | None, fmt: str | None, output: Path) -> None:
+    """Draft an industry's 1+1+1+1 plan (chain, promotion, talent, policies) as Markdown, HTML or Word."""
+    fmt = fmt or {".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}.get(output.suffix.lower())
+    if fmt is None:
+        raise click.UsageError("give --format md|html|docx or an output file ending in .md, .html or .docx")
+    with opened_store() as store:
+        chosen = industry_id(store, industry)
+        data = services.assess(store, chosen, prefecture_id(store, prefecture)).plan_document(fmt)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    out.print(f"wrote {output} ({fmt})", highlight=False)
+
+
+@click.group()
+def export() -> None:
+    """Export lists for Excel."""
+
+
+@export.command("targets")
+@industry_arg
+@prefecture_opt
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--top", "-k", type=click.IntRange(1, 500), default=20, show_default=True)
+@friendly_errors
+def export_targets(industry: str, prefecture: str | None, output: Path, top: int) -> None:
+    """The industry's target-enterprise list (with reasons) and leader set as an .xlsx workbook."""
+    with opened_store() as store:
+        chosen = industry_id(store, industry)
+        data = services.assess(store, chosen, prefecture_id(store, prefecture)).plan_document("xlsx", top=top)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    out.print(f"wrote {output}", highlight=False)
+
+
+def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str:
+    names = [f["name"] if isinstance(f, dict) else f.name for f in firms]
+    return "、".join(names[:limit]) + (f" 等{len(names)}家" if len(names) > limit else "")
+
+
+@click.command()
+@industry_arg
+@prefecture_opt
+@json_flag
+@friendly_errors
+def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
+    """Strong, weak and missing links of an industry's chain in Yunnan (or one prefecture)."""
+    with opened_store() as store:
+        chosen = industry_id(store, industry)
+        assessment = services.assess(store, chosen, prefecture_id(store, prefecture))
+        view, result = assessment.view, assessment.gaps
+    if as_json:
+        print_json(gaps_json(result))
+        return
+    where = view.nodes[result.prefecture]["name"] if result.prefecture else "云南省"
+    table = make_table(
+        f"{result.industry_name}（{where}）产业链完整度 {result.completeness}/100  "
+        f"强 {result.count('strong')} · 弱 {result.count('weak')} · 缺失 {result.count('missing')}",
+        ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业"),
+        caption=f"规则版本 {result.config_version}",
+    )
+    for node in result.nodes:
+        table.add_row(
+            f"{node.priority:.2f}",
+            f"{node.name} ({node.id})",
+            STAGE_ZH.get(node.stage, node.stage),
+            STATUS_ZH[node.status],
+            f"{node.criticality:.2f}",
+            GAP_TYPE_ZH.get(node.gap_type, node.gap_type),
+            node.action or "-",
+            _firms(node.local_firms) or "-",
+        )
+    out.print(table)
+
+
+@click.command()
+@industry_arg
+@click.option("--node", "-n", default=None, help="One chain node (id or name); default: all gaps.")
+@click.option("--top", "-k", "top", type=click.IntRange(1, 500), default=10, show_default=True)
+@prefecture_opt
+@json_flag
+@friendly_errors
+def recommend(industry: str, node: str | None, top: int, prefecture: str | None, as_json: bool) -> None:
+    """Target enterprises for the gaps of an industry (or one node), with the reasons of each score."""
+    with opened_store() as store:
+        chosen = industry_id(store, industry)
+        node_id = chain_node_id(store, node, chosen) if node else None
+        assessment = services.assess(store, chosen, prefecture_id(store, prefecture))
+        view, recs = assessment.view, assessment.recommend(node=node_id, top=top)
+    if as_json:
+        print_json([recommendation_json(r) for r in recs])
+        return
+    title = f"{view.nodes[chosen]['name']} 招商目标企业" + (
+        f" · {recs[0].node_name}" if node_id and recs else ""
+    )
+    table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由"))
+    for rank, rec in enumerate(recs, start=1):
+        reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value > 0)
+        table.add_row(str(rank), rec.name, rec.node_name, rec.action or "-", f"{rec.score:.2f}", reasons)
+    out.print(table)
+    if not recs:
+        out.print("没有可推荐的外部企业（该环节在滇已强，或数据中没有经营该环节的企业）。")
+
+
+@click.command()
+@industry_arg
+@click.option(
+    "--k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Size of the leader set."
+)
+@prefecture_opt
+@json_flag
+@friendly_errors
+def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> None:
+    """The k chain leaders (链主) that together close the most weighted gaps, and headquarters targets."""
+    with opened_store() as store:
+        chosen = industry_id(store, industry)
+        assessment = services.assess(store, chosen, prefecture_id(store, prefecture))
+        view, result, hq = assessment.view, assessment.leader_set(k=k), assessment.headquarters()
+    if as_json:
+        print_json(leaders_json(result, hq))
+        return
+    table = make_table(
+        f"{view.nodes[chosen]['name']} 链主企业组合（k={k}）",
+        ("#", "企业", "新增覆盖环节", "边际增益"),
+        caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}",
+    )
+    for rank, pick in enumerate(result.picks, start=1):
+        table.add_row(
+            str(rank),
+            pick.name,
+            "、".join(view.nodes[n]["name"] for n in pick.new_gaps),
+            f"{pick.marginal_gain:.2f}",
+        )
+    out.print(table)
+    hq_table = make_table("总部经济目标企业", ("企业", "建议总部类型", "理由"))
+    for target in hq:
+        hq_table.add_row(target.name, "、".join(target.hq_types), "；".join(target.reasons))
+    out.print(hq_table)
+
+
+@click.command()
+@industry_arg
+@click.option(
+    "--add", "adds", multiple=True, required=True, help="An enterprise that lands (id or name); repeatable."
+)
+@prefecture_opt
+@json_flag
+@friendly_errors
+def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_json: bool) -> None:
+    """What if these enterprises land in a prefecture: statuses and completeness before and after."""
+    with opened_store() as store:
+        chosen = industry_id(store, industry)
+        firms = [enterprise_id(store, a) for a in adds]
+        # the whole graph: an arriving firm may work on other chains too
+        result = services.what_if_result(
+            store, chosen, firms, prefecture_id(store, prefecture), whole_graph=True
+        )
+    if as_json:
+        print_json(scenario_json(result))
+        return
+    out.print(
+        f"完整度 {result.before.completeness} → {result.after.completeness}；"
+        f"强 {result.before.strong}→{result.after.strong}，弱 {result.before.weak}→{result.after.weak}，"
+        f"缺失 {result.before.missing}→{result.after.missing}",
+        highlight=False,
+    )
+    for change in result.changed_nodes:
+        out.print(f"  {change.name}: {STATUS_ZH[change.before]} → {STATUS_ZH[change.after]}", highlight=False)
+    if not result.changed_nodes:
+        out.print("  没有环节的状态发生变化。")

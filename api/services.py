@@ -1,0 +1,247 @@
+"""The use cases of chainkg, each computed once per request: the JSON routes, the pages, the CLI
+and the renderers all call these and shape (or print) what they return.
+
+An `Assessment` holds one industry's view and its gap assessment (for Yunnan or one prefecture),
+computed on first use and then shared by everything one request shows: the summary, the gap
+list, the targets, the leader set and the chain graph.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import networkx as nx
+
+from analysis.gaps import ChainGaps, chain_gaps
+from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
+from analysis.plans import IndustryPlan, industry_plan
+from analysis.recommend import Recommendation, recommend_targets
+from analysis.regions import YUNNAN, enterprises_in, located_in, region_descendants
+from analysis.scenario import ScenarioResult
+from analysis.scenario import scenario as run_scenario
+from api.present import (
+    chain_graph_json,
+    chain_node_json,
+    enterprise_brief_json,
+    enterprise_json,
+    gaps_json,
+    industry_json,
+    leaders_json,
+    recommendation_json,
+    scenario_json,
+)
+from graph.errors import NotFoundError
+from graph.lookup import chain_node_id, industry_id, resolve
+from graph.store import GraphStore, Node
+from graph.view import chain_node_ids
+
+
+class Assessment:
+    """One industry's view and gaps (for Yunnan, or one prefecture), each computed at most once."""
+
+    def __init__(self, store: GraphStore, industry: str, prefecture: str | None = None) -> None:
+        self.store, self.industry, self.prefecture = store, industry, prefecture
+
+    @cached_property
+    def view(self) -> nx.MultiDiGraph:
+        return self.store.graph(self.industry)
+
+    @cached_property
+    def gaps(self) -> ChainGaps:
+        return chain_gaps(self.view, self.industry, prefecture=self.prefecture)
+
+    @cached_property
+    def yunnan_gaps(self) -> ChainGaps:
+        """The province-wide gaps (headquarters targets are a provincial matter)."""
+        return self.gaps if self.prefecture is None else chain_gaps(self.view, self.industry)
+
+    def summary(self) -> dict[str, Any]:
+        node = self.store.get_node(self.industry)
+        return industry_json(node.props if node else {}, self.gaps)
+
+    def gaps_json(self) -> dict[str, Any]:
+        return gaps_json(self.gaps)
+
+    def recommend(self, *, node: str | None = None, top: int = 10) -> tuple[Recommendation, ...]:
+        return recommend_targets(
+            self.view, self.industry, node=node, top=top, prefecture=self.prefecture, gaps=self.gaps
+        )
+
+    def recommendations(self, *, node: str | None = None, top: int = 10) -> list[dict[str, Any]]:
+        return [recommendation_json(r) for r in self.recommend(node=node, top=top)]
+
+    def leader_set(self, *, k: int = 5) -> LeaderSet:
+        return best_leader_set(self.view, self.industry, k=k, prefecture=self.prefecture, gaps=self.gaps)
+
+    def headquarters(self) -> tuple[HeadquartersTarget, ...]:
+        return tuple(headquarters_targets(self.view, self.industry, gaps=self.yunnan_gaps))
+
+    def leaders(self, *, k: int = 5) -> dict[str, Any]:
+        return leaders_json(self.leader_set(k=k), self.headquarters())
+
+    def chain_graph(self, *, with_enterprises: bool = False) -> dict[str, Any]:
+        return chain_graph_json(self.view, self.gaps, with_enterprises=with_enterprises)
+
+    def plan(self, *, top: int = 20) -> IndustryPlan:
+        return industry_plan(self.view, self.industry, prefecture=self.prefecture, top=top)
+
+    def plan_document(self, fmt: str, *, top: int = 20) -> bytes:
+        """The drafted plan as one file's bytes (md, html, docx; xlsx: the target list)."""
+        from api.render import render_plan  # matplotlib and python-docx load only when asked
+
+        return render_plan(self.plan(top=top), fmt, view=self.view, gaps=self.gaps)
+
+
+def assess(store: GraphStore, industry: str, prefecture: str | None = None) -> Assessment:
+    """The industry's assessment (for Yunnan, or one prefecture); nothing is computed until used."""
+    return Assessment(store, industry, prefecture)
+
+
+def industries_in_order(store: GraphStore) -> list[Node]:
+    """The industries in the order of measure 3 (their `order`), then by id."""
+    return sorted(store.find_nodes("Industry"), key=lambda n: (n.props.get("order", 99), n.id))
+
+
+def overview(store: GraphStore) -> list[dict[str, Any]]:
+    """Every industry with completeness, status counts and quota, in the order of measure 3."""
+    return [assess(store, node.id).summary() for node in industries_in_order(store)]
+
+
+def recommendations(
+    store: GraphStore, industry: str, *, node: str | None = None, top: int = 10, prefecture: str | None = None
+) -> list[dict[str, Any]]:
+    return assess(store, industry, prefecture).recommendations(node=node, top=top)
+
+
+def leaders(store: GraphStore, industry: str, *, k: int = 5, prefecture: str | None = None) -> dict[str, Any]:
+    return assess(store, industry, prefecture).leaders(k=k)
+
+
+def chain_graph(
+    store: GraphStore, industry: str, *, prefecture: str | None = None, with_enterprises: bool = False
+) -> dict[str, Any]:
+    return assess(store, industry, prefecture).chain_graph(with_enterprises=with_enterprises)
+
+
+def what_if_result(
+    store: GraphStore, industry: str, firms: list[str], prefecture: str | None, *, whole_graph: bool = False
+) -> ScenarioResult:
+    """The scenario's statuses before and after. `whole_graph` (the CLI) lets a firm of any chain
+    land; the web app takes the firms of the industry's own view."""
+    view = store.graph() if whole_graph else store.graph(industry)
+    return run_scenario(view, industry, firms, prefecture=prefecture)
+
+
+def what_if(store: GraphStore, industry: str, firms: list[str], prefecture: str | None) -> dict[str, Any]:
+    return scenario_json(what_if_result(store, industry, firms, prefecture))
+
+
+def prefectures(store: GraphStore) -> list[dict[str, object]]:
+    """Yunnan's prefecture-level regions, by code."""
+    return [
+        {"id": n.id, "name": n.name, "name_en": n.props.get("name_en"), "level": n.props.get("level")}
+        for n in store.find_nodes("Region")
+        if n.id.startswith("53")
+        and n.id != YUNNAN
+        and (n.props.get("level") == "prefecture" or n.id.endswith("00"))
+    ]
+
+
+def node_industry(store: GraphStore, node: str, industry: str | None) -> str:
+    """The industry to assess `node` in: the one asked for (it must use the node), else the first
+    industry whose chain uses it."""
+    found = store.get_node(node)
+    uses = list((found.props.get("industries") if found else None) or [])
+    if industry is not None:
+        chosen = industry_id(store, industry)
+        chain_node_id(store, node, chosen)  # 404 unless the industry's chain has the node
+        return chosen
+    if uses:
+        return str(uses[0])
+    for ind in store.find_nodes("Industry"):
+        try:
+            chain_node_id(store, node, ind.id)
+            return ind.id
+        except NotFoundError:
+            continue
+    raise NotFoundError("industry of chain node", node)
+
+
+def chain_node(
+    store: GraphStore, node: str, industry: str | None = None, *, prefecture: str | None = None, top: int = 10
+) -> dict[str, Any]:
+    assessment = assess(store, node_industry(store, node, industry), prefecture)
+    recs = assessment.recommend(node=node, top=top)
+    return chain_node_json(assessment.view, assessment.gaps, node, recs)
+
+
+def _match_rank(data: dict[str, Any], node_id: str, wanted: str) -> int | None:
+    """0 for an exact id/name/alias match, 1 for a partial one, None for no match."""
+    names = [node_id, str(data.get("name") or ""), str(data.get("name_en") or "")]
+    names += [str(a) for a in data.get("aliases") or []]
+    folded = [n.casefold() for n in names if n]
+    if wanted in folded:
+        return 0
+    if any(wanted in n for n in folded):
+        return 1
+    return None
+
+
+def search(
+    store: GraphStore,
+    *,
+    q: str | None = None,
+    tier: str | None = None,
+    node: str | None = None,
+    prefecture: str | None = None,
+    industry: str | None = None,
+    in_yunnan: bool | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Enterprises matching every filter given, exact name matches first, then by id.
+
+    `tier` is a ranking-list id or name, `node` a chain node, `prefecture` a region id (its
+    counties included), `industry` an industry id: unknown ones raise NotFoundError.
+    """
+    view = store.graph()
+    yunnan = enterprises_in(view, YUNNAN)
+    wanted = " ".join((q or "").split()).casefold()
+    tier_id = resolve("ranking list", tier, store.find_nodes("RankingList")).id if tier else None
+    node_id = chain_node_id(store, node) if node else None
+    in_region = located_in(view, region_descendants(view, prefecture)) if prefecture else None
+    industry_nodes = chain_node_ids(view, industry_id(store, industry)) if industry else None
+    hits: list[tuple[int, str]] = []
+    for firm, data in view.nodes(data=True):
+        if data.get("label") != "Enterprise":
+            continue
+        rank = _match_rank(data, firm, wanted) if wanted else 0
+        if rank is None:
+            continue
+        if in_yunnan is not None and (firm in yunnan) != in_yunnan:
+            continue
+        if in_region is not None and firm not in in_region:
+            continue
+        out = [(t, d) for _, t, d in view.out_edges(firm, data=True)]
+        if tier_id and not any(d.get("type") == "RANKED_IN" and t == tier_id for t, d in out):
+            continue
+        operated = {t for t, d in out if d.get("type") == "OPERATES_IN"}
+        if node_id and node_id not in operated:
+            continue
+        if industry_nodes is not None and not operated & industry_nodes:
+            continue
+        hits.append((rank, firm))
+    hits.sort()
+    page = hits[offset : offset + limit]
+    return {
+        "total": len(hits),
+        "limit": limit,
+        "offset": offset,
+        "items": [enterprise_brief_json(view, firm, yunnan) for _, firm in page],
+    }
+
+
+def profile(store: GraphStore, enterprise: str) -> dict[str, Any]:
+    view = store.graph()
+    return enterprise_json(view, enterprise, enterprises_in(view, YUNNAN))

@@ -1,0 +1,119 @@
+"""What every page shares: the templates, the page's language, links, rendering, the error page,
+and the project pages' sign-in helpers. Routers render through this module and never import
+each other."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api import auth
+from api.i18n import LANG_COOKIE, LANGS, labels, texts
+from api.models import ErrorPublic
+from api.present import STATUS_COLOURS
+from graph.project_rules import STAGES
+from graph.store import GraphStore, Node
+from workflow import fields, model
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "no token, or a token that matches no user"},
+    403: {"model": ErrorPublic, "description": "your role or region does not allow this"},
+    409: {
+        "model": ErrorPublic,
+        "description": "the project changed since you read it, or its state forbids this",
+    },
+}
+
+
+def page_lang(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return str(asked)
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGS else "zh"
+
+
+def url_with(request: Request, **changes: Any) -> str:
+    """This page's URL with some query parameters changed (None removes one).
+
+    Leading slashes of the path collapse to one: a request for //evil.example/x must not yield
+    a link to another site (a scheme-relative URL).
+    """
+    params = {k: v for k, v in request.query_params.multi_items() if k not in changes}
+    query = list(params.items()) + [(k, v) for k, v in changes.items() if v is not None]
+    path = "/" + request.url.path.lstrip("/\\")
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = page_lang(request)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "t": texts(lang),
+            "url_with": lambda **c: url_with(request, **c),
+            "other_lang": "en" if lang == "zh" else "zh",
+            "status_colours": STATUS_COLOURS,
+            **context,
+        },
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def error_page(request: Request, error: ErrorPublic) -> Response:
+    return render(request, "error.html", status_code=error.status, error=error)
+
+
+def safe_next(target: str | None) -> str:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and len(target) < 500
+    ):
+        return target
+    return "/projects"
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def page_user(request: Request, store: GraphStore) -> Node | None:
+    return auth.session_user(request, store)
+
+
+def page_context(request: Request, user: Node) -> dict[str, Any]:
+    session = request.cookies.get(auth.SESSION_COOKIE, "")
+    return {
+        "L": labels(page_lang(request)),
+        "me": user.props,
+        "csrf": auth.csrf_token(auth.app_secret(request), session),
+        "FIELD_ZH": fields.FIELD_ZH,
+        "STAGE_ZH": model.STAGE_ZH,
+        "REVIEW_ZH": model.REVIEW_ZH,
+        "ACTION_ZH": model.ACTION_ZH,
+        "ROLE_ZH": model.ROLE_ZH,
+        "STAGES": STAGES,
+    }
+
+
+def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
+    session = request.cookies.get(auth.SESSION_COOKIE, "")
+    if not auth.csrf_ok(auth.app_secret(request), session, str(form.get("csrf", ""))[:100]):
+        raise HTTPException(403, "表单已过期，请刷新页面后重试 (stale form: CSRF check failed)")

@@ -1,0 +1,92 @@
+"""What the project library is made of: the actor who acts, a project as stored, an audit entry,
+and the vocabulary of roles, review states and decisions with their Chinese labels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graph.project_rules import STAGES
+
+PROVINCE = "530000"
+
+ROLES: tuple[str, ...] = ("county", "prefecture", "province")
+ROLE_ZH = {"county": "县（市、区）", "prefecture": "州（市）", "province": "省级"}
+
+STAGE_ZH = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "production": "投产"}
+STAGE_DATE = {stage: f"date_{stage}" for stage in STAGES}
+
+REVIEW_STATES: tuple[str, ...] = ("declared", "prefecture_reviewed", "province_approved", "returned")
+REVIEW_ZH = {
+    "declared": "县级已申报",
+    "prefecture_reviewed": "州市已审核",
+    "province_approved": "省级已审定",
+    "returned": "已退回",
+}
+DECISIONS: tuple[str, ...] = ("review", "approve", "return", "resubmit")
+ACTION_ZH = {
+    "declare": "申报",
+    "update": "修改",
+    "review": "州市审核通过",
+    "approve": "省级审定通过",
+    "return": "退回",
+    "resubmit": "重新申报",
+    "import": "导入",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user name, a role (county / prefecture / province) and the region code."""
+
+    name: str
+    role: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project as stored: id and properties (see FIELD_ZH for their meaning)."""
+
+    id: str
+    props: Mapping[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+    @property
+    def county(self) -> str:
+        return str(self.props.get("county", ""))
+
+    @property
+    def prefecture(self) -> str:
+        return str(self.props.get("prefecture", ""))
+
+    @property
+    def review_status(self) -> str:
+        return str(self.props.get("review_status", "declared"))
+
+    @property
+    def stage(self) -> str:
+        return str(self.props.get("stage", "lead"))
+
+    @property
+    def version(self) -> int:
+        return int(self.props.get("version", 0))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change of a project: who, when, what (each field from -> to)."""
+
+    id: str
+    project: str
+    version: int
+    at: str
+    user: str
+    role: str
+    region: str
+    action: str
+    changes: tuple[Mapping[str, Any], ...]
+    reason: str = ""

@@ -1,0 +1,485 @@
+"""The project library (measures 7 and 8): projects a county declares, its prefecture reviews and
+the province approves, followed from lead to production, every change one transaction with its
+audit entry.
+
+Each write builds one `ChangeSet` holding the project node, its edges and an `AuditEntry` (who,
+when, each field from -> to), so a change and its audit entry are committed together or not at
+all. Who may act is `workflow.permissions`; what a field may hold is `workflow.fields`.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from graph.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from graph.project_rules import APPROVED, is_major
+from graph.store import ChangeSet, Edge, EdgeKey, GraphStore, Node
+from workflow.clock import now_in_china, today_in_china
+from workflow.fields import (
+    BOOL_FIELDS,
+    DATE_FIELDS,
+    FIELD_ZH,
+    MONEY_FIELDS,
+    TEXT_MAX,
+    approval_problems,
+    check_chain_nodes,
+    clean_fields,
+    merge_fields,
+    review_reset_causes,
+    risk_gaps,
+    same_answer,
+)
+from workflow.model import ACTION_ZH, DECISIONS, REVIEW_ZH, Actor, AuditEntry, Project
+from workflow.permissions import can_read, check_permission, check_role, region_parent, resolve_county
+
+# Threads of one server take turns at read-check-write, so they never conflict with each other;
+# a write by another process in between is caught by the store (ChangeSet.expect on the version).
+_WRITE_LOCK = threading.Lock()
+WRITE_ATTEMPTS = 3  # plans of an unpinned write, when other processes keep getting in first
+
+
+def _project_edges(props: Mapping[str, Any]) -> list[Edge]:
+    pid = str(props["id"])
+    edges = [Edge(pid, "LOCATED_IN", str(props["county"])), Edge(pid, "IN_INDUSTRY", str(props["industry"]))]
+    if props.get("investor"):
+        edges.append(Edge(pid, "INVESTED_BY", str(props["investor"])))
+    edges += [Edge(pid, "TARGETS", str(n)) for n in props.get("chain_nodes") or []]
+    return edges
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    skip = {"version", "updated_at", "updated_by", "id", "created_at", "created_by"}
+    keys = [k for k in dict.fromkeys([*FIELD_ZH, *before, *after]) if k not in skip]
+    return [
+        {"field": k, "from": before.get(k), "to": after.get(k)}
+        for k in keys
+        if (before.get(k) in (None, "", [])) != (after.get(k) in (None, "", []))
+        or before.get(k) != after.get(k)
+        if not (before.get(k) in (None, "", [], False) and after.get(k) in (None, "", [], False))
+    ]
+
+
+def new_audit_id() -> str:
+    """A fresh id: never derived from the version, so two writers can never share an entry."""
+    return f"audit-{uuid.uuid4().hex}"
+
+
+def project_changes(
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    actor: Actor,
+    action: str,
+    *,
+    reason: str = "",
+    at: str | None = None,
+) -> ChangeSet:
+    """One transaction: the project node, its edges (stale ones deleted) and the audit entry,
+    written only if the stored version is still the one `before` was read at (absent for a new
+    project); otherwise the store raises ConflictError."""
+    pid = str(after["id"])
+    props = _present(after)
+    new_edges = _project_edges(props)
+    stale: list[EdgeKey] = []
+    if before is not None:
+        keep = {e.ident for e in new_edges}
+        stale = [e.ident for e in _project_edges(before) if e.ident not in keep]
+    entry_props = {
+        "project": pid,
+        "version": int(after["version"]),
+        "at": at or now_in_china(),
+        "user": actor.name,
+        "role": actor.role,
+        "region": actor.region,
+        "action": action,
+        "changes": _diff(before or {}, props),
+        "reason": reason or None,
+    }
+    entry = Node(new_audit_id(), "AuditEntry", entry_props)
+    return ChangeSet(
+        nodes=(Node(pid, "Project", props), entry),
+        edges=(*new_edges, Edge(entry.id, "ABOUT", pid)),
+        delete_edges=tuple(stale),
+        expect=((pid, "version", before.get("version") if before is not None else None),),
+    )
+
+
+def _present(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if v is not None and v != []}
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise ValidationError("; ".join(problems), problems)
+
+
+def new_project_id() -> str:
+    return f"prj-{uuid.uuid4().hex[:12]}"
+
+
+def plan_declare(
+    store: GraphStore,
+    actor: Actor | None,
+    data: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    project_id: str | None = None,
+    action: str = "declare",
+    at: str | None = None,
+) -> tuple[dict[str, Any], ChangeSet]:
+    """Check a new project and build its ChangeSet (nothing is written). `actor` None means an
+    import, which skips the role check but nothing else.
+
+    Who may declare is settled first: a refused actor gets PermissionDenied whatever else is
+    wrong with the fields (only an unknown county, which decides the region, comes before)."""
+    today = today or today_in_china()
+    if actor is not None and actor.role == "county" and not data.get("county"):
+        data = {**data, "county": actor.region}
+    if actor is not None:
+        check_role(actor, "declare")
+        if data.get("county") not in (None, ""):
+            county_node = resolve_county(store, str(data["county"])[:200])
+            check_permission(actor, "declare", county_node.id, region_parent(store, county_node.id) or "")
+    missing = [
+        f"{f}: 必填 (required)"
+        for f in ("name", "county", "industry", "investment_yi")
+        if data.get(f) in (None, "")
+    ]
+    cleaned, problems = clean_fields(store, data, today=today)
+    problems = [
+        p for p in problems if not any(p.startswith(m.split(":")[0] + ":") for m in missing)
+    ] + missing
+    _raise(problems)
+    county = str(cleaned["county"])
+    prefecture = region_parent(store, county) or ""
+    who = actor or Actor("import", "county", county)
+    nodes, node_problems = check_chain_nodes(
+        store, str(cleaned["industry"]), cleaned.get("chain_nodes") or []
+    )
+    cleaned["chain_nodes"] = nodes
+    pid = project_id or new_project_id()
+    # every yes/no answer is stored, "no" included, so a later form that sends "no" is no change
+    base = {
+        "id": pid,
+        "stage": "lead",
+        "prefecture": prefecture,
+        "review_status": "declared",
+        **dict.fromkeys(BOOL_FIELDS, False),
+    }
+    merged, merge_problems = merge_fields({}, {**base, **cleaned}, today=today, reason="")
+    merged["stage"] = merged.get("stage") or "lead"
+    duplicate = [
+        p.id
+        for p in store.find_nodes("Project", where={"county": county, "name": merged.get("name") or ""})
+        if p.id != pid
+    ]
+    if duplicate:
+        merge_problems.append(f"name: 本县已有同名项目 {duplicate[0]} (a project of this name exists)")
+    _raise(node_problems + merge_problems)
+    stamp = at or now_in_china()
+    merged.update(
+        {
+            "version": 1,
+            "created_at": stamp,
+            "created_by": who.name,
+            "updated_at": stamp,
+            "updated_by": who.name,
+        }
+    )
+    return merged, project_changes(None, merged, who, action, at=stamp)
+
+
+Plan = Callable[[], tuple["Project", ChangeSet | None]]
+
+
+def _commit(store: GraphStore, plan: Plan, *, pinned: bool) -> Project:
+    """Run `plan` (read, check, build the ChangeSet) and apply what it returns; None is no change.
+
+    The ChangeSet expects the version it was planned from, so a write by another process in
+    between makes the store raise ConflictError. A caller who pinned the version it read gets
+    that conflict; otherwise the write is planned again on the new state, so both writes and
+    both audit entries are kept (a few times at most).
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        with _WRITE_LOCK:
+            project, changes = plan()
+            if changes is None:
+                return project
+            try:
+                store.apply(changes)
+            except ConflictError as exc:
+                if pinned or attempt == WRITE_ATTEMPTS:
+                    raise ConflictError(
+                        "项目已被他人修改，请刷新后再操作 (the project changed meanwhile; reload it)"
+                    ) from exc
+                continue
+        return project
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def declare(
+    store: GraphStore, actor: Actor, data: Mapping[str, Any], *, today: date | None = None
+) -> Project:
+    """Declare a new project (county users, for their own county) and write it with its audit entry.
+
+    Raises:
+        PermissionDenied: the actor is not the project's county.
+        ValidationError: a field is missing or wrong; each problem names the field.
+    """
+
+    def plan() -> tuple[Project, ChangeSet]:
+        merged, changes = plan_declare(store, actor, data, today=today)
+        return Project(str(merged["id"]), merged), changes
+
+    return _commit(store, plan, pinned=True)
+
+
+def get_project(store: GraphStore, project_id: str) -> Project:
+    """Raises NotFoundError for an unknown id."""
+    node = store.get_node(project_id)
+    if node is None or node.label != "Project":
+        raise NotFoundError("project", project_id)
+    return Project(node.id, dict(node.props))
+
+
+def update(
+    store: GraphStore,
+    actor: Actor,
+    project_id: str,
+    data: Mapping[str, Any],
+    *,
+    reason: str = "",
+    version: int | None = None,
+    today: date | None = None,
+) -> Project:
+    """Change a project's fields (the county's own projects): stage, dates, funds, checklist...
+
+    A stage may skip ahead (the signing date is required from 签约 on); going back needs `reason`.
+    On a reviewed or approved project, a change `review_reset_causes` names (a declared fact, a
+    recorded signing date, the stage going back) sends it back to `declared`; forward progress
+    keeps an approval, but only while the project still passes `approval_problems`.
+
+    Raises:
+        PermissionDenied (also for moving the project to another county), ValidationError,
+        NotFoundError; ConflictError when `version` is given and the project changed since.
+    """
+    today = today or today_in_china()
+
+    def plan() -> tuple[Project, ChangeSet | None]:
+        current = get_project(store, project_id)
+        check_permission(actor, "update", current.county, current.prefecture)
+        if data.get("county") not in (None, ""):
+            moved_to = resolve_county(store, str(data["county"])[:200]).id
+            if moved_to != current.county:
+                raise PermissionDenied(
+                    f"county: 项目不能改到其他县（{moved_to}），请由该县另行申报 (a project cannot move county)"
+                )
+        if version is not None and version != current.version:
+            raise ConflictError(
+                f"项目已被他人修改（当前版本 {current.version}，提交的是 {version}），请刷新后再改"
+            )
+        cleaned, problems = clean_fields(store, data, today=today)
+        _raise(problems)
+        for flag in BOOL_FIELDS:
+            if flag in cleaned and same_answer(flag, cleaned[flag], current.get(flag)):
+                del cleaned[flag]  # "no" where nothing was stored is no change
+        industry = str(cleaned.get("industry") or current.get("industry"))
+        if "chain_nodes" in cleaned or "industry" in cleaned:
+            wanted = cleaned.get("chain_nodes", list(current.get("chain_nodes") or []))
+            nodes, node_problems = check_chain_nodes(store, industry, wanted)
+            _raise(node_problems)
+            cleaned["chain_nodes"] = nodes
+        merged, merge_problems = merge_fields(current.props, cleaned, today=today, reason=reason)
+        _raise(merge_problems)
+        if "name" in cleaned and cleaned["name"] != current.get("name"):
+            clash = [
+                p.id
+                for p in store.find_nodes(
+                    "Project", where={"county": merged["county"], "name": merged["name"]}
+                )
+                if p.id != project_id
+            ]
+            _raise([f"name: 本县已有同名项目 {clash[0]}"] if clash else [])
+        if current.review_status in ("prefecture_reviewed", APPROVED):
+            if review_reset_causes(current.props, merged):
+                merged["review_status"] = "declared"
+            elif current.review_status == APPROVED:
+                _raise(approval_problems(merged))  # progress may not leave an approval standing on a gap
+        if _present(merged) == _present(current.props):
+            return current, None  # nothing changed: no write, no audit entry
+        stamp = now_in_china()
+        merged.update({"version": current.version + 1, "updated_at": stamp, "updated_by": actor.name})
+        return Project(project_id, merged), project_changes(
+            current.props, merged, actor, "update", reason=reason, at=stamp
+        )
+
+    return _commit(store, plan, pinned=version is not None)
+
+
+def decide(
+    store: GraphStore,
+    actor: Actor,
+    project_id: str,
+    decision: str,
+    *,
+    reason: str = "",
+    version: int | None = None,
+) -> Project:
+    """Move a project through review: `review` (prefecture), `approve` (province), `return` (with
+    a reason; prefecture or province), `resubmit` (county, after a return).
+
+    Approving needs `approval_problems` empty (the measure-8 checklist of a signed major project).
+
+    Raises:
+        PermissionDenied, NotFoundError, ValidationError (no reason for a return, an incomplete
+        checklist), ConflictError (the project is not in a state that allows the decision, or
+        `version` is given and the project changed since).
+    """
+    if decision not in DECISIONS:
+        raise ValidationError(
+            f"decision: must be one of {', '.join(DECISIONS)}",
+            [f"decision: must be one of {', '.join(DECISIONS)}"],
+        )
+
+    def plan() -> tuple[Project, ChangeSet]:
+        current = get_project(store, project_id)
+        check_permission(actor, decision, current.county, current.prefecture)
+        if version is not None and version != current.version:
+            raise ConflictError(f"项目已被他人修改（当前版本 {current.version}），请刷新后再操作")
+        state = current.review_status
+        allowed_from = {
+            "review": ("declared",),
+            "approve": ("prefecture_reviewed",),
+            "return": ("declared", "prefecture_reviewed") + ((APPROVED,) if actor.role == "province" else ()),
+            "resubmit": ("returned",),
+        }[decision]
+        if state not in allowed_from:
+            raise ConflictError(f"项目当前为“{REVIEW_ZH.get(state, state)}”，不能{ACTION_ZH[decision]}")
+        if decision == "return" and not reason.strip():
+            _raise(["reason: 退回须说明原因 (a return needs a reason)"])
+        if len(reason) > TEXT_MAX["notes"]:
+            _raise([f"reason: 不能超过 {TEXT_MAX['notes']} 个字"])
+        if decision == "approve":
+            _raise(approval_problems(current.props))
+        new_state = {
+            "review": "prefecture_reviewed",
+            "approve": APPROVED,
+            "return": "returned",
+            "resubmit": "declared",
+        }[decision]
+        stamp = now_in_china()
+        merged = {
+            **current.props,
+            "review_status": new_state,
+            "version": current.version + 1,
+            "updated_at": stamp,
+            "updated_by": actor.name,
+            "return_reason": reason.strip() if decision == "return" else None,
+        }
+        if new_state == APPROVED:
+            merged["approved_at"] = stamp
+        changes = project_changes(current.props, merged, actor, decision, reason=reason.strip(), at=stamp)
+        return Project(project_id, merged), changes
+
+    return _commit(store, plan, pinned=version is not None)
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+def list_projects(
+    store: GraphStore,
+    actor: Actor,
+    *,
+    review_status: str | None = None,
+    industry: str | None = None,
+    region: str | None = None,
+) -> list[Project]:
+    """The projects `actor` may read, newest first, optionally filtered."""
+    where: dict[str, Any] = {}
+    if review_status:
+        where["review_status"] = review_status
+    if industry:
+        where["industry"] = industry
+    found = [Project(n.id, dict(n.props)) for n in store.find_nodes("Project", where=where)]
+    if region:
+        found = [p for p in found if region in (p.county, p.prefecture)]
+    visible = [p for p in found if can_read(actor, p)]
+    return sorted(visible, key=lambda p: (str(p.get("updated_at") or ""), p.id), reverse=True)
+
+
+def audit_trail(store: GraphStore, project_id: str) -> list[AuditEntry]:
+    """The project's audit entries, oldest first."""
+    entries = [store.get_node(e.source) for e in store.find_edges(type="ABOUT", target=project_id)]
+    found = [
+        AuditEntry(
+            id=n.id,
+            project=project_id,
+            version=int(n.props.get("version", 0)),
+            at=str(n.props.get("at", "")),
+            user=str(n.props.get("user", "")),
+            role=str(n.props.get("role", "")),
+            region=str(n.props.get("region", "")),
+            action=str(n.props.get("action", "")),
+            changes=tuple(n.props.get("changes") or ()),
+            reason=str(n.props.get("reason") or ""),
+        )
+        for n in entries
+        if n is not None
+    ]
+    return sorted(found, key=lambda a: (a.version, a.at))
+
+
+def project_json(project: Project, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A project as the API returns it (names of linked nodes added when given)."""
+    names = names or {}
+    data = {
+        k: project.props.get(k)
+        for k in (
+            "name",
+            "county",
+            "prefecture",
+            "industry",
+            "investor",
+            "investor_name",
+            *MONEY_FIELDS,
+            "stage",
+            *DATE_FIELDS,
+            *BOOL_FIELDS,
+            "hq_type",
+            "risk_preferential_terms",
+            "risk_preferential_approved_by",
+            "notes",
+            "review_status",
+            "return_reason",
+            "version",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "updated_by",
+            "approved_at",
+        )
+    }
+    data["chain_nodes"] = list(project.props.get("chain_nodes") or [])
+    for flag in BOOL_FIELDS:
+        data[flag] = bool(data.get(flag))
+    data["id"] = project.id
+    data["major"] = is_major(project.props)
+    data["risk_missing"] = risk_gaps(project.props)
+    for key in ("county", "prefecture", "industry", "investor"):
+        value = data.get(key)
+        if isinstance(value, str) and value in names:
+            data[f"{key}_name"] = names[value]
+    return data
+
+
+def names_of(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node_id in set(ids):
+        node = store.get_node(node_id) if node_id else None
+        if node is not None:
+            found[node_id] = node.name
+    return found
