@@ -19,6 +19,7 @@ from graph.errors import NotFoundError
 from graph.view import chain_node_ids
 
 STRONG, WEAK, MISSING = "strong", "weak", "missing"
+VERIFY = "verify"  # how a missing link with thin evidence is shown (待核实); never a status itself
 STATUS_RANK = {MISSING: 0, WEAK: 1, STRONG: 2}
 # Which rule decided a status (NodeAssessment.rule).
 BY_FIRMS, BY_SHARE, BY_QUOTIENT, BY_OUTPUT, BY_REVIEW, BY_NOTHING = (
@@ -78,6 +79,11 @@ class NodeAssessment:
         """A missing link the graph knows nothing about: shown as 待核实, not as a confident gap."""
         return self.status == MISSING and self.evidence is not None and self.evidence.level == prod.THIN
 
+    @property
+    def shown_status(self) -> str:
+        """The status as pages, plans and maps show it: `verify` (待核实) for a thin missing link."""
+        return VERIFY if self.to_verify else self.status
+
 
 @dataclass(frozen=True)
 class ChainGaps:
@@ -101,6 +107,9 @@ class ChainGaps:
         return tuple(n for n in self.nodes if n.is_gap)
 
     def count(self, status: str) -> int:
+        """Links with `status`; `verify` counts the missing links shown as 待核实."""
+        if status == VERIFY:
+            return sum(1 for n in self.nodes if n.to_verify)
         return sum(1 for n in self.nodes if n.status == status)
 
 

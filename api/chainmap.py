@@ -55,22 +55,22 @@ def _hover(node: dict[str, Any], lang: str) -> str:
         return "\n".join(
             [
                 node.get("name_en") or node["name"],
-                f"{node['name']} · {node['stage']} · {texts('en').value('status', node['status'])}",
+                f"{node['name']} · {node['stage']} · {texts('en').value('status', node['shown_status'])}",
                 f"criticality {node['criticality']:.2f} · priority {node['priority']:.2f}",
                 f"Yunnan firms: {', '.join(firms[:6]) or 'none'}",
                 f"firms elsewhere: {node['candidate_count']}",
             ]
         )
-    return "\n".join(
-        [
-            node["name"],
-            f"{STAGE_ZH.get(node['stage'], node['stage'])} · 状态：{STATUS_ZH[node['status']]}"
-            + (f" · {node['action']}" if node["action"] else ""),
-            f"关键度 {node['criticality']:.2f} · 优先级 {node['priority']:.2f}",
-            f"在滇企业：{shown}",
-            f"省外候选企业：{node['candidate_count']}家",
-        ]
-    )
+    lines = [
+        node["name"],
+        f"{STAGE_ZH.get(node['stage'], node['stage'])} · 状态：{STATUS_ZH[node['shown_status']]}"
+        + (f" · {node['action']}" if node["action"] else ""),
+        f"关键度 {node['criticality']:.2f} · 优先级 {node['priority']:.2f}",
+        f"判定：{node['reason']}" if node.get("reason") else "",
+        f"在滇企业：{shown}",
+        f"省外候选企业：{node['candidate_count']}家",
+    ]
+    return "\n".join(line for line in lines if line)
 
 
 def chain_network(graph: dict[str, Any], *, lang: str = "zh") -> dict[str, Any]:
@@ -99,9 +99,9 @@ def chain_network(graph: dict[str, Any], *, lang: str = "zh") -> dict[str, Any]:
             label=label,
             title=_hover(node, lang),
             color={
-                "background": STATUS_COLOURS[node["status"]],
+                "background": STATUS_COLOURS[node["shown_status"]],
                 "border": "#1b1b1b" if node["status"] == "missing" and node["priority"] > 0 else "#ffffff",
-                "highlight": {"background": STATUS_COLOURS[node["status"]], "border": "#0d47a1"},
+                "highlight": {"background": STATUS_COLOURS[node["shown_status"]], "border": "#0d47a1"},
             },
             size=round(14 + 26 * float(node["criticality"]), 1),
             shape="dot" if node["stage"] != "support" else "diamond",
@@ -110,7 +110,7 @@ def chain_network(graph: dict[str, Any], *, lang: str = "zh") -> dict[str, Any]:
             fixed=True,
             widthConstraint={"maximum": 150},
             kind="chain",
-            status=node["status"],
+            status=node["shown_status"],
         )
     for edge in graph["edges"]:
         if edge["type"] == "FEEDS":

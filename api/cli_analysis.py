@@ -18,7 +18,7 @@ from api.cli_common import (
     prefecture_opt,
     print_json,
 )
-from api.i18n import GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
+from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
 from api.present import gaps_json, leaders_json, recommendation_json, scenario_json
 from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
 
@@ -91,8 +91,9 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
     where = view.nodes[result.prefecture]["name"] if result.prefecture else "云南省"
     table = make_table(
         f"{result.industry_name}（{where}）产业链完整度 {result.completeness}/100  "
-        f"强 {result.count('strong')} · 弱 {result.count('weak')} · 缺失 {result.count('missing')}",
-        ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业"),
+        f"强 {result.count('strong')} · 弱 {result.count('weak')} · 缺失 {result.count('missing')}"
+        f"（其中待核实 {result.count('verify')}）",
+        ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业", "判定依据", "证据"),
         caption=f"规则版本 {result.config_version}",
     )
     for node in result.nodes:
@@ -100,11 +101,13 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
             f"{node.priority:.2f}",
             f"{node.name} ({node.id})",
             STAGE_ZH.get(node.stage, node.stage),
-            STATUS_ZH[node.status],
+            STATUS_ZH[node.shown_status],
             f"{node.criticality:.2f}",
             GAP_TYPE_ZH.get(node.gap_type, node.gap_type),
             node.action or "-",
             _firms(node.local_firms) or "-",
+            node.reason,
+            EVIDENCE_ZH[node.evidence.level] if node.evidence else "-",
         )
     out.print(table)
 

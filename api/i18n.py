@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-STATUS_ZH = {"strong": "强", "weak": "弱", "missing": "缺失"}
+STATUS_ZH = {"strong": "强", "weak": "弱", "missing": "缺失", "verify": "待核实"}
+EVIDENCE_ZH = {"solid": "充分", "partial": "部分", "thin": "薄弱"}
 STAGE_ZH = {"upstream": "上游", "midstream": "中游", "downstream": "下游", "support": "支撑"}
 GAP_TYPE_ZH = {**STAGE_ZH, "technology": "技术"}
 
@@ -42,6 +43,9 @@ _EN = {
     "action": "Action",
     "local_firms": "Firms in Yunnan",
     "candidates": "Firms elsewhere",
+    "basis": "Deciding rule",
+    "evidence_col": "Evidence",
+    "verify": "to verify",
     "filter": "Filter…",
     "targets": "Top targets and why",
     "enterprise": "Enterprise",
@@ -151,6 +155,9 @@ _ZH = {
     "action": "行动",
     "local_firms": "在滇企业",
     "candidates": "省外企业",
+    "basis": "判定依据",
+    "evidence_col": "证据",
+    "verify": "待核实",
     "filter": "筛选…",
     "targets": "重点招商目标及理由",
     "enterprise": "企业",
@@ -233,7 +240,8 @@ _ZH = {
     "loading": "正在绘制图谱…",
 }
 _EN_VALUES = {
-    "status": {"strong": "strong", "weak": "weak", "missing": "missing"},
+    "status": {"strong": "strong", "weak": "weak", "missing": "missing", "verify": "to verify"},
+    "evidence": {"solid": "solid", "partial": "partial", "thin": "thin"},
     "stage": {
         "upstream": "upstream",
         "midstream": "midstream",
@@ -268,6 +276,7 @@ _EN_VALUES = {
 }
 _ZH_VALUES = {
     "status": STATUS_ZH,
+    "evidence": EVIDENCE_ZH,
     "stage": STAGE_ZH,
     "gap_type": GAP_TYPE_ZH,
     "action": {"补链": "补链", "强链": "强链", "延链": "延链", "": ""},

@@ -15,7 +15,7 @@ from analysis.recommend import Recommendation
 from analysis.scenario import ScenarioResult
 
 # one palette for statuses: the web map, the pages and the Word image
-STATUS_COLOURS = {"strong": "#2e7d32", "weak": "#f0a202", "missing": "#c62828"}
+STATUS_COLOURS = {"strong": "#2e7d32", "weak": "#f0a202", "missing": "#c62828", "verify": "#8d8d8d"}
 
 
 def gaps_json(gaps: ChainGaps) -> dict[str, Any]:
@@ -25,13 +25,20 @@ def gaps_json(gaps: ChainGaps) -> dict[str, Any]:
         "prefecture": gaps.prefecture,
         "completeness": gaps.completeness,
         "config_version": gaps.config_version,
-        "counts": {s: gaps.count(s) for s in ("strong", "weak", "missing")},
+        "counts": {s: gaps.count(s) for s in ("strong", "weak", "missing", "verify")},
         "nodes": [
             {
                 "id": n.id,
                 "name": n.name,
                 "stage": n.stage,
                 "status": n.status,
+                "shown_status": n.shown_status,
+                "to_verify": n.to_verify,
+                "rule": n.rule,
+                "reason": n.reason,
+                "evidence": asdict(n.evidence) if n.evidence else None,
+                "share": n.share,
+                "location_quotient": n.location_quotient,
                 "criticality": n.criticality,
                 "priority": n.priority,
                 "betweenness": n.betweenness,
@@ -283,6 +290,9 @@ def chain_graph_json(
             "stage": n.stage,
             "level": view.nodes[n.id].get("level"),
             "status": n.status,
+            "shown_status": n.shown_status,
+            "reason": n.reason,
+            "evidence": n.evidence.level if n.evidence else None,
             "criticality": n.criticality,
             "priority": n.priority,
             "action": n.action,

@@ -13,7 +13,7 @@ import networkx as nx
 
 from analysis.gaps import ChainGaps
 from analysis.plans import IndustryPlan
-from api.i18n import GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
+from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
 from api.present import STATUS_COLOURS, stage_columns
 
 CJK_FONT_NAMES = (
@@ -50,11 +50,12 @@ def gap_rows(plan: IndustryPlan) -> list[list[str]]:
             str(i),
             g.name,
             STAGE_ZH.get(g.stage, g.stage),
-            STATUS_ZH[g.status],
+            STATUS_ZH[g.shown_status],
             GAP_TYPE_ZH.get(g.gap_type, g.gap_type),
             g.action,
             f"{g.criticality:.2f}",
             "、".join(f.name for f in g.local_firms) or "无",
+            g.reason + (f"（证据{EVIDENCE_ZH[g.evidence.level]}）" if g.evidence else ""),
         ]
         for i, g in enumerate(plan.gaps, start=1)
     ]
@@ -116,7 +117,7 @@ def _node_names(plan: IndustryPlan, ids: Iterable[str]) -> list[str]:
 
 SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("chain", ("环节阶段", "环节数", "强", "弱", "缺失"), "chain_rows"),
-    ("gaps", ("序号", "环节", "阶段", "状态", "类型", "行动", "关键度", "在滇企业"), "gap_rows"),
+    ("gaps", ("序号", "环节", "阶段", "状态", "类型", "行动", "关键度", "在滇企业", "判定依据"), "gap_rows"),
     ("targets", ("序号", "目标企业", "对应环节", "行动", "得分", "榜单", "推荐理由"), "target_rows"),
     ("leaders", ("序号", "链主企业", "新增覆盖环节", "边际增益"), "leader_rows"),
     ("headquarters", ("企业", "建议总部类型", "理由"), "hq_rows"),
@@ -314,7 +315,7 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
         flow,
         positions,
         ax=ax,
-        node_color=[STATUS_COLOURS[by_id[n].status] for n in flow],
+        node_color=[STATUS_COLOURS[by_id[n].shown_status] for n in flow],
         node_size=[180 + 900 * by_id[n].criticality for n in flow],
         alpha=0.9,
     )

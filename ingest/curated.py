@@ -7,7 +7,7 @@ is wrong; `python -m ingest.curated [DATA_DIR]` prints them (the check data edit
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -565,6 +565,17 @@ def signal_edge(col: _Collector, row: Row) -> None:
     }
     key = f"{date}:{kind}:{row.get('node_id')}"
     col.add_edge(row.where, row.get("enterprise_id"), "SIGNALLED", row.get("region_id"), props, key=key)
+
+
+def fact_edges(
+    rows: Iterable[Row], make_edge: Callable[[_Collector, Row], None]
+) -> tuple[list[Edge], list[str]]:
+    """The edges `make_edge` (production_edge, signal_edge) makes of `rows` outside a dataset
+    build, with every problem found (a file a bureau imports gets the dataset's checks)."""
+    col = _Collector()
+    for row in rows:
+        make_edge(col, row)
+    return list(col.edges.values()), col.problems
 
 
 def _load_evidence(col: _Collector, root: Path) -> None:
