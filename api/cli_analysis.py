@@ -93,9 +93,10 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
         f"{result.industry_name}（{where}）产业链完整度 {result.completeness}/100  "
         f"强 {result.count('strong')} · 弱 {result.count('weak')} · 缺失 {result.count('missing')}"
         f"（其中待核实 {result.count('verify')}）",
-        ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业", "判定依据", "证据"),
+        ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业", "判定依据（证据）"),
         caption=f"规则版本 {result.config_version}",
     )
+    table.columns[1].min_width = 12  # a link's name stays whole on an 80-column terminal
     for node in result.nodes:
         table.add_row(
             f"{node.priority:.2f}",
@@ -106,8 +107,7 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
             GAP_TYPE_ZH.get(node.gap_type, node.gap_type),
             node.action or "-",
             _firms(node.local_firms) or "-",
-            node.reason,
-            EVIDENCE_ZH[node.evidence.level] if node.evidence else "-",
+            f"{node.reason}（{EVIDENCE_ZH[node.evidence.level]}）" if node.evidence else node.reason,
         )
     out.print(table)
 
