@@ -83,6 +83,7 @@ class Feasibility:
     part: ScorePart
     warnings: tuple[str, ...]
     blocking: bool  # a warning that rules the firm out of a 10亿 project (no mainland, distress, type)
+    flags: frozenset[str] = frozenset()  # the penalties applied, by their rules.yaml names
 
 
 @dataclass(frozen=True)
@@ -198,32 +199,29 @@ def group_feasibility(view: nx.MultiDiGraph, group: Iterable[str], rules: Rules)
     asean = sites & spec["asean_countries"]
     tags = _tags(view, firms)
     foreign = any(view.nodes[f].get("ownership") == "foreign" for f in firms)
-    fraction, why, warnings = 0.0, [], []
-    points = -0.0
+    light = tags & {"platform", "asset-light"}
+    flagged = {
+        "no_mainland": (not mainland, "在中国大陆无工厂、子公司或中国总部"),
+        "foreign_far": (foreign and not (west or asean), "外资企业在中国西部和南亚东南亚均无布局"),
+        "distressed": ("distressed" in tags, "企业处于ST、重整或破产等困境"),
+        "type_mismatch": (
+            bool(light),
+            f"{'平台企业' if 'platform' in light else '轻资产服务企业'}，不能承担10亿元以上产业项目",
+        ),
+    }
+    flags = frozenset(k for k, (holds, _) in flagged.items() if holds)
+    warnings = [text for k, (holds, text) in flagged.items() if holds]
+    fraction, why = 0.0, []
     if mainland:
         fraction += spec["mainland"]
         why.append(f"在中国大陆有布局（{_names(view, mainland)}）")
-    else:
-        points -= penalty["no_mainland"]
-        warnings.append("在中国大陆无工厂、子公司或中国总部")
     if west or asean:
         fraction += spec["west_or_asean"]
         why.append(f"在西部或南亚东南亚有布局（{_names(view, west | asean)}）")
-    elif foreign:
-        points -= penalty["foreign_far"]
-        warnings.append("外资企业在中国西部和南亚东南亚均无布局")
-    if "distressed" in tags:
-        points -= penalty["distressed"]
-        warnings.append("企业处于ST、重整或破产等困境")
-    light = tags & {"platform", "asset-light"}
-    if light:
-        points -= penalty["type_mismatch"]
-        kind = "平台企业" if "platform" in light else "轻资产服务企业"
-        warnings.append(f"{kind}，不能承担10亿元以上产业项目")
-    value = round(_points(rules, "feasibility", fraction) + points, 2)
+    value = round(_points(rules, "feasibility", fraction) - sum(penalty[k] for k in flags), 2)
     reason = "；".join(why + warnings) or "未见可核实的布局"
-    blocking = not mainland or "distressed" in tags or bool(light)
-    return Feasibility(ScorePart("feasibility", value, reason), tuple(warnings), blocking)
+    blocking = bool(flags - {"foreign_far"})
+    return Feasibility(ScorePart("feasibility", value, reason), tuple(warnings), blocking, flags)
 
 
 def _months(date: str) -> int:
