@@ -567,6 +567,15 @@ def signal_edge(col: _Collector, row: Row) -> None:
     col.add_edge(row.where, row.get("enterprise_id"), "SIGNALLED", row.get("region_id"), props, key=key)
 
 
+def signal_edges(rows: Iterable[Row]) -> tuple[list[Edge], list[str]]:
+    """SIGNALLED edges from intent-signal rows and the problems found: the checks `chainkg build`
+    runs on data/signals, for a bureau's own file (`chainkg import signals FILE.csv`)."""
+    col = _Collector()
+    for row in rows:
+        signal_edge(col, row)
+    return list(col.edges.values()), col.problems
+
+
 def _load_evidence(col: _Collector, root: Path) -> None:
     """Production figures, the review findings on each link, regions' GDP and intent signals."""
     for path in sorted((root / "production").glob("*.csv")):

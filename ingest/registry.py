@@ -14,12 +14,12 @@ from typing import Any
 from graph.errors import NotFoundError
 from graph.store import GraphStore
 from ingest.importer import ImportContext, ImportPlan, edition_from, finish
-from ingest.sources import ashare, chain_table, projects
+from ingest.sources import ashare, chain_table, projects, signals
 from ingest.sources.rankings import china500, fortune_global500, private500
 
 SOURCES: dict[str, Any] = {
     source.INFO.id: source
-    for source in (fortune_global500, china500, private500, ashare, chain_table, projects)
+    for source in (fortune_global500, china500, private500, ashare, chain_table, projects, signals)
 }
 
 
