@@ -15,7 +15,7 @@ from analysis.recommend import (
     EXPAND,
     NEW,
     TRACK_NAMES,
-    group_feasibility,
+    firm_feasibility,
     is_target,
     target_context,
     track_of,
@@ -109,7 +109,7 @@ def leader_candidates(
     track: dict[str, str] = {}
     for node in weights:
         for firm, _ in ctx.operators[node]:
-            if is_target(ctx, firm, node) and not ctx.feasibility[ctx.root[firm]].blocking:
+            if is_target(ctx, firm, node) and not ctx.feasibility[firm].blocking:
                 covers.setdefault(ctx.root[firm], set()).add(node)
                 track[ctx.root[firm]] = track_of(ctx, firm)
     found = [
@@ -220,7 +220,7 @@ def headquarters_targets(
         group = group_members(view, firm)
         if group & hq_in_yunnan:
             continue
-        feasible = group_feasibility(view, group, rules)
+        feasible = firm_feasibility(view, firm, rules, group)
         if feasible.blocking:
             continue
         tags = set(view.nodes[firm].get("tags") or ())

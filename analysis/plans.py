@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from analysis.enterprises import LIST_NAMES, ancestors, group_members, memberships, name_of
+from analysis.enterprises import LIST_NAMES, ancestors, memberships, name_of
 from analysis.gaps import ChainGaps, NodeAssessment, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
-from analysis.recommend import EXPAND, NEW, TRACK_NAMES, Recommendation, group_feasibility, target_lists
+from analysis.recommend import EXPAND, NEW, TRACK_NAMES, Recommendation, firm_feasibility, target_lists
 from analysis.regions import YUNNAN, region_descendants
 from analysis.rules import Rules, load_rules
 from graph.view import chain_node_ids
@@ -144,7 +144,7 @@ class IndustryPlan:
 def _qualifies(view: nx.MultiDiGraph, firm: str, rules: Rules) -> bool:
     """A 500-list group or one with >= 100亿元 revenue, unless it cannot carry an industrial
     project (no mainland footprint, distress, an online platform or asset-light firm)."""
-    if group_feasibility(view, group_members(view, firm), rules).blocking:
+    if firm_feasibility(view, firm, rules).blocking:
         return False
     for entity in (firm, *ancestors(view, firm)):
         if any(m.list in QUALIFYING_LISTS for m in memberships(view, entity)):

@@ -101,8 +101,8 @@ class TargetContext:
     members: Mapping[str, frozenset[str]]
     strong_groups: Mapping[str, frozenset[str]]
     yunnan_groups: frozenset[str]
-    feasibility: Mapping[str, Feasibility]
-    signals: Mapping[str, ScorePart]
+    feasibility: Mapping[str, Feasibility]  # by candidate firm
+    signals: Mapping[str, ScorePart]  # by group
 
 
 def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> TargetContext:
@@ -121,7 +121,7 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
     for assessed in gaps.gaps:
         for firm, _ in ops[assessed.id]:
             gap_cover.setdefault(firm, []).append(assessed.id)
-    candidates = {root[f] for pairs in ops.values() for f, _ in pairs if f not in yunnan_firms}
+    candidates = {f for pairs in ops.values() for f, _ in pairs if f not in yunnan_firms}
     return TargetContext(
         view=view,
         gaps=gaps,
@@ -133,8 +133,10 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
         members=members,
         strong_groups=strong,
         yunnan_groups=frozenset(root[f] for f in yunnan_firms),
-        feasibility={g: group_feasibility(view, members[g], rules) for g in candidates},
-        signals={g: signal_part(view, members[g], rules, yunnan_regions) for g in candidates},
+        feasibility={f: firm_feasibility(view, f, rules, members[root[f]]) for f in candidates},
+        signals={
+            g: signal_part(view, members[g], rules, yunnan_regions) for g in {root[f] for f in candidates}
+        },
     )
 
 
@@ -172,8 +174,12 @@ def _names(view: nx.MultiDiGraph, regions: Iterable[str], most: int = 3) -> str:
     return "、".join(name_of(view, r) for r in ordered[:most]) + ("等" if len(ordered) > most else "")
 
 
-def group_feasibility(view: nx.MultiDiGraph, group: Iterable[str], rules: Rules) -> Feasibility:
-    """How realistic an investment in Yunnan is for the group `group` (all its entities).
+def firm_feasibility(
+    view: nx.MultiDiGraph, firm: str, rules: Rules, group: Iterable[str] | None = None
+) -> Feasibility:
+    """How realistic an investment in Yunnan is for `firm`: the footprint of its whole group
+    (`group`, by default every entity of it), the type and health of the firm and the groups
+    above it (a distressed or asset-light sister company says nothing about the firm).
 
     Points: weights.feasibility x (mainland when an entity has a site in mainland China, plus
     west_or_asean when one has a site in western China or South/Southeast Asia), less a penalty
@@ -185,20 +191,21 @@ def group_feasibility(view: nx.MultiDiGraph, group: Iterable[str], rules: Rules)
         >>> g = nx.MultiDiGraph()
         >>> g.add_node("f", ownership="foreign", tags=["asset-light"])
         >>> _ = g.add_edge("f", "310000", type="HAS_SITE", kind="branch")
-        >>> f = group_feasibility(g, {"f"}, load_rules())
-        >>> f.part.value, f.blocking  # 20 x 0.4 - 15 (foreign, far) - 30 (asset-light)
-        (-37.0, True)
+        >>> f = firm_feasibility(g, "f", load_rules())
+        >>> f.part.value, f.blocking  # 20 x 0.4 - 25 (foreign, far) - 30 (asset-light)
+        (-47.0, True)
     """
     spec = rules.feasibility
     penalty = spec["penalties"]
-    firms = set(group)
+    firms = set(group_members(view, firm) if group is None else group)
     sites = _sites(view, firms)
     provinces = {_province(r) for r in sites if r.isdigit()}
     mainland = {p for p in provinces if p not in spec["not_mainland"]}
     west = mainland & spec["western_provinces"]
     asean = sites & spec["asean_countries"]
-    tags = _tags(view, firms)
-    foreign = any(view.nodes[f].get("ownership") == "foreign" for f in firms)
+    lineage = (firm, *ancestors(view, firm))
+    tags = _tags(view, lineage)
+    foreign = any(view.nodes[f].get("ownership") == "foreign" for f in lineage)
     light = tags & {"platform", "asset-light"}
     flagged = {
         "no_mainland": (not mainland, "在中国大陆无工厂、子公司或中国总部"),
@@ -402,7 +409,7 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         _ties(ctx, firm),
         _presence(ctx, firm),
         _resource(ctx, firm, node.id),
-        ctx.feasibility[ctx.root[firm]].part,
+        ctx.feasibility[firm].part,
         ctx.signals[ctx.root[firm]],
     )
     return Recommendation(
@@ -415,7 +422,7 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         parts=parts,
         config_version=ctx.rules.version,
         track=track_of(ctx, firm),
-        warnings=ctx.feasibility[ctx.root[firm]].warnings,
+        warnings=ctx.feasibility[firm].warnings,
     )
 
 

@@ -159,8 +159,8 @@ def test_feasibility_part_and_warnings():
     # near: Shanghai branch (mainland 0.4) + Vietnam plant (0.6) -> 20; no warning
     assert parts(recs["near"])["feasibility"] == 20.0 and recs["near"].warnings == ()
     assert recs["near"].score == 66.67
-    # far: no mainland site -30, foreign with nothing in the west or Southeast Asia -15
-    assert parts(recs["far"])["feasibility"] == -45.0
+    # far: no mainland site -30, foreign with nothing in the west or Southeast Asia -25
+    assert parts(recs["far"])["feasibility"] == -55.0
     assert recs["far"].warnings == (
         "在中国大陆无工厂、子公司或中国总部",
         "外资企业在中国西部和南亚东南亚均无布局",
@@ -213,3 +213,13 @@ def test_signal_part_decays_with_age_and_distance():
     later = replace(later, signals={**later.signals, "reference_date": "2027-12"})
     (n3,) = [r for r in recommend_targets(view, INDUSTRY, node="c", rules=later) if r.enterprise_id == "n3"]
     assert parts(n3)["signals"] == 5.77
+
+
+def test_a_distressed_or_asset_light_sister_says_nothing_about_the_firm():
+    view = canonical_view()
+    view.nodes["y1"]["tags"] = ["distressed", "asset-light"]  # n6's Yunnan subsidiary
+    (n6,) = [r for r in recommend_targets(view, INDUSTRY, node="b") if r.enterprise_id == "n6"]
+    assert (n6.score, n6.warnings) == (64.67, ())
+    view.nodes["n6"]["tags"] = ["distressed"]  # the group itself: 20 - 40
+    (n6,) = [r for r in recommend_targets(view, INDUSTRY, node="b") if r.enterprise_id == "n6"]
+    assert (parts(n6)["feasibility"], n6.warnings) == (-20.0, ("企业处于ST、重整或破产等困境",))
