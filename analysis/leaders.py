@@ -9,9 +9,17 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from analysis.enterprises import group_members, group_root, memberships, name_of
+from analysis.enterprises import group_members, memberships, name_of
 from analysis.gaps import ChainGaps, chain_gaps, operators
-from analysis.recommend import is_target, target_context
+from analysis.recommend import (
+    EXPAND,
+    NEW,
+    TRACK_NAMES,
+    firm_feasibility,
+    is_target,
+    target_context,
+    track_of,
+)
 from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
 
@@ -27,6 +35,7 @@ class LeaderCandidate:
     covers: tuple[str, ...]
     weight: float
     tiers: tuple[str, ...]
+    track: str = NEW
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class LeaderPick:
     covers: tuple[str, ...]
     new_gaps: tuple[str, ...]
     marginal_gain: float
+    track: str = NEW
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,15 @@ class LeaderSet:
     gain: float
     total_gap_weight: float
     config_version: str
+
+    def count(self, track: str) -> int:
+        """How many picks are on the 增资扩产 (`expand`) or 新引进 (`new`) list."""
+        return sum(1 for p in self.picks if p.track == track)
+
+    @property
+    def tracks_text(self) -> str:
+        """e.g. 其中增资扩产1家、新引进2家"""
+        return f"其中{TRACK_NAMES[EXPAND]}{self.count(EXPAND)}家、{TRACK_NAMES[NEW]}{self.count(NEW)}家"
 
 
 @dataclass(frozen=True)
@@ -79,16 +98,20 @@ def leader_candidates(
 ) -> tuple[LeaderCandidate, ...]:
     """Every group with a firm outside Yunnan on at least one gap its group is not already strong
     on in Yunnan, with the gaps its firms cover together, heaviest first. A chain leader is a
-    group: its id and name are the group's (the top of SUBSIDIARY_OF)."""
+    group: its id and name are the group's (the top of SUBSIDIARY_OF), on the 增资扩产 list when
+    it already has an entity in Yunnan. A group that cannot carry a 10亿 project (no mainland
+    footprint, distress, a platform or asset-light firm) is no chain-leader candidate."""
     rules = rules or load_rules()
     gaps = gaps or chain_gaps(view, industry, prefecture=prefecture, rules=rules)
     ctx = target_context(view, gaps, rules)
     weights = gap_weights(gaps, rules)
     covers: dict[str, set[str]] = {}
+    track: dict[str, str] = {}
     for node in weights:
-        for firm, _ in operators(view, node):
-            if is_target(ctx, firm, node):
-                covers.setdefault(group_root(view, firm), set()).add(node)
+        for firm, _ in ctx.operators[node]:
+            if is_target(ctx, firm, node) and not ctx.feasibility[firm].blocking:
+                covers.setdefault(ctx.root[firm], set()).add(node)
+                track[ctx.root[firm]] = track_of(ctx, firm)
     found = [
         LeaderCandidate(
             enterprise_id=group,
@@ -96,6 +119,7 @@ def leader_candidates(
             covers=tuple(sorted(nodes)),
             weight=round(sum(weights[n] for n in nodes), 4),
             tiers=tuple(m.label for m in memberships(view, group)),
+            track=track[group],
         )
         for group, nodes in covers.items()
     ]
@@ -143,7 +167,7 @@ def best_leader_set(
             break
         new = tuple(sorted(set(best.covers) - covered))
         covered |= set(best.covers)
-        picks.append(LeaderPick(best.enterprise_id, best.name, best.covers, new, best_gain))
+        picks.append(LeaderPick(best.enterprise_id, best.name, best.covers, new, best_gain, best.track))
         remaining.remove(best)
     return LeaderSet(
         industry=industry,
@@ -166,7 +190,11 @@ def headquarters_targets(
 ) -> tuple[HeadquartersTarget, ...]:
     """Groups on the Fortune Global 500, China 500 or private 500 that work on the industry's
     chain and have no headquarters-level entity in Yunnan yet, with the kinds of headquarters
-    that suit them (measure 2)."""
+    that suit them (measure 2): kinds such a firm sets up in a province like Yunnan. A foreign
+    group's China headquarters stays in Shanghai or Beijing, so a foreign group is a target only
+    for a regional headquarters for South and Southeast Asia (it works there) or a logistics,
+    procurement or settlement headquarters on an export chain where it already has sites in the
+    west or in South and Southeast Asia; a group that cannot carry a 10亿 project is none."""
     rules = rules or load_rules()
     gaps = gaps or chain_gaps(view, industry, rules=rules)
     top = rules.headquarters_top if top is None else top
@@ -192,20 +220,25 @@ def headquarters_targets(
         group = group_members(view, firm)
         if group & hq_in_yunnan:
             continue
+        feasible = firm_feasibility(view, firm, rules, group)
+        if feasible.blocking:
+            continue
         tags = set(view.nodes[firm].get("tags") or ())
         node_tags = {t for n in nodes for t in view.nodes[n].get("tags") or ()}
+        foreign = view.nodes[firm].get("ownership") == "foreign"
         kinds, reasons = [], [f"入选{lists[0].label}"]
         if "south-southeast-asia" in tags:
             kinds.append("面向南亚东南亚的区域总部")
             reasons.append("已有南亚东南亚业务，可以云南为辐射中心")
-        if view.nodes[firm].get("ownership") == "foreign":
-            kinds.append("中国区总部")
-        if "technology" in node_tags:
+        if "technology" in node_tags and not foreign:
             kinds.append("研发总部")
-        if "export" in node_tags or industry in ("modern-logistics", "export-oriented"):
+        exporting = "export" in node_tags or industry in ("modern-logistics", "export-oriented")
+        if exporting and (not foreign or "foreign_far" not in feasible.flags):
             kinds.append("物流、采购或结算总部")
-        if not kinds:
+        if not kinds and not foreign:
             kinds.append("区域总部或销售总部")
+        if not kinds:
+            continue
         covered = sorted(nodes & gap_ids)
         if covered:
             reasons.append(f"覆盖{len(covered)}个薄弱或缺失环节")

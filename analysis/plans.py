@@ -14,7 +14,7 @@ import networkx as nx
 from analysis.enterprises import LIST_NAMES, ancestors, memberships, name_of
 from analysis.gaps import ChainGaps, NodeAssessment, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
-from analysis.recommend import Recommendation, recommend_targets
+from analysis.recommend import EXPAND, NEW, TRACK_NAMES, Recommendation, firm_feasibility, target_lists
 from analysis.regions import YUNNAN, region_descendants
 from analysis.rules import Rules, load_rules
 from graph.view import chain_node_ids
@@ -47,6 +47,8 @@ class PlanTarget:
     tiers: tuple[str, ...]
     reasons: tuple[str, ...]
     qualifies_for_quota: bool
+    track: str = NEW
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class QuotaLine:
     qualifying_targets: int
     coverage: float | None
     text: str
+    by_track: dict[str, tuple[int, int]] | None = None  # track -> (targets, qualifying)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ class IndustryPlan:
     counts: dict[str, int]
     stages: tuple[StageSummary, ...]
     gaps: tuple[NodeAssessment, ...]
-    targets: tuple[PlanTarget, ...]
+    expand: tuple[PlanTarget, ...]
+    new: tuple[PlanTarget, ...]
     leaders: LeaderSet
     headquarters: tuple[HeadquartersTarget, ...]
     quota: QuotaLine
@@ -131,8 +135,17 @@ class IndustryPlan:
     def scope(self) -> str:
         return self.prefecture_name or "云南省"
 
+    @property
+    def targets(self) -> tuple[PlanTarget, ...]:
+        """Both lists: 增资扩产 first, then 新引进, each ranked from 1."""
+        return (*self.expand, *self.new)
 
-def _qualifies(view: nx.MultiDiGraph, firm: str) -> bool:
+
+def _qualifies(view: nx.MultiDiGraph, firm: str, rules: Rules) -> bool:
+    """A 500-list group or one with >= 100亿元 revenue, unless it cannot carry an industrial
+    project (no mainland footprint, distress, an online platform or asset-light firm)."""
+    if firm_feasibility(view, firm, rules).blocking:
+        return False
     for entity in (firm, *ancestors(view, firm)):
         if any(m.list in QUALIFYING_LISTS for m in memberships(view, entity)):
             return True
@@ -142,7 +155,7 @@ def _qualifies(view: nx.MultiDiGraph, firm: str) -> bool:
     return False
 
 
-def _target(view: nx.MultiDiGraph, rank: int, rec: Recommendation) -> PlanTarget:
+def _target(view: nx.MultiDiGraph, rank: int, rec: Recommendation, rules: Rules) -> PlanTarget:
     tiers = tuple(m.label for m in memberships(view, rec.enterprise_id) if m.list in LIST_NAMES)
     return PlanTarget(
         rank=rank,
@@ -154,28 +167,42 @@ def _target(view: nx.MultiDiGraph, rank: int, rec: Recommendation) -> PlanTarget
         score=rec.score,
         tiers=tiers,
         reasons=tuple(p.reason for p in rec.parts if p.value > 0),
-        qualifies_for_quota=_qualifies(view, rec.enterprise_id),
+        qualifies_for_quota=_qualifies(view, rec.enterprise_id, rules),
+        track=rec.track,
+        warnings=rec.warnings,
     )
 
 
 def quota_line(quota: int | None, targets: tuple[PlanTarget, ...]) -> QuotaLine:
-    """The measure-1 line: the quota, and how much of it the target list could fill if each
-    qualifying target (a 500-list group or one with >= 100亿元 revenue) lands one project.
+    """The measure-1 line: the quota, and how much of both target lists (增资扩产 and 新引进) could
+    fill it if each qualifying target (a 500-list group or one with >= 100亿元 revenue that can
+    carry an industrial project) lands one project.
 
     >>> quota_line(8, ()).text
-    '年度目标：引进10亿元以上产业项目8个；目标企业0家，其中有能力承担10亿元以上项目的0家，按每家落地1个项目测算可完成年度目标的0%。'
+    '年度目标：引进10亿元以上产业项目8个；目标企业0家（增资扩产0家、新引进0家），其中有能力承担10亿元以上项目的0家（增资扩产0家、新引进0家），按每家落地1个项目测算可完成年度目标的0%。'
     """
-    qualifying = sum(1 for t in targets if t.qualifies_for_quota)
+    by_track = {
+        track: (
+            sum(1 for t in targets if t.track == track),
+            sum(1 for t in targets if t.track == track and t.qualifies_for_quota),
+        )
+        for track in (EXPAND, NEW)
+    }
+    qualifying = sum(q for _, q in by_track.values())
+
+    def split(index: int) -> str:
+        return "、".join(f"{TRACK_NAMES[t]}{by_track[t][index]}家" for t in (EXPAND, NEW))
+
+    listed = (
+        f"目标企业{len(targets)}家（{split(0)}），其中有能力承担10亿元以上项目的{qualifying}家（{split(1)}）"
+    )
     if quota:
         coverage: float | None = round(min(1.0, qualifying / quota), 3)
-        text = (
-            f"年度目标：引进10亿元以上产业项目{quota}个；目标企业{len(targets)}家，其中有能力承担10亿元以上项目的"
-            f"{qualifying}家，按每家落地1个项目测算可完成年度目标的{coverage:.0%}。"
-        )
+        text = f"年度目标：引进10亿元以上产业项目{quota}个；{listed}，按每家落地1个项目测算可完成年度目标的{coverage:.0%}。"
     else:
         coverage = None
-        text = f"措施第一条未对本产业设年度项目数；目标企业{len(targets)}家，其中有能力承担10亿元以上项目的{qualifying}家。"
-    return QuotaLine(quota, len(targets), qualifying, coverage, text)
+        text = f"措施第一条未对本产业设年度项目数；{listed}。"
+    return QuotaLine(quota, len(targets), qualifying, coverage, text, by_track)
 
 
 def talent_needs(view: nx.MultiDiGraph, gaps: ChainGaps) -> tuple[TalentNeed, ...]:
@@ -262,8 +289,9 @@ def industry_plan(
     """
     rules = rules or load_rules()
     gaps = chain_gaps(view, industry, prefecture=prefecture, rules=rules)
-    recs = recommend_targets(view, industry, top=top, prefecture=prefecture, rules=rules, gaps=gaps)
-    targets = tuple(_target(view, i, rec) for i, rec in enumerate(recs, start=1))
+    lists = target_lists(view, industry, top=top, prefecture=prefecture, rules=rules, gaps=gaps)
+    expand = tuple(_target(view, i, rec, rules) for i, rec in enumerate(lists.expand, start=1))
+    new = tuple(_target(view, i, rec, rules) for i, rec in enumerate(lists.new, start=1))
     attrs = view.nodes[industry]
     stages = tuple(
         StageSummary(
@@ -287,10 +315,11 @@ def industry_plan(
         counts={s: gaps.count(s) for s in ("strong", "weak", "missing")},
         stages=stages,
         gaps=gaps.gaps,
-        targets=targets,
+        expand=expand,
+        new=new,
         leaders=best_leader_set(view, industry, k=k, prefecture=prefecture, rules=rules, gaps=gaps),
         headquarters=headquarters_targets(view, industry, rules=rules, gaps=gaps),
-        quota=quota_line(attrs.get("yearly_project_quota"), targets),
+        quota=quota_line(attrs.get("yearly_project_quota"), (*expand, *new)),
         talent=talent_needs(view, gaps),
         policies=support_policies(view, industry),
         config_version=rules.version,

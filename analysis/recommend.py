@@ -3,24 +3,37 @@ each part with its value and a one-line reason in Chinese a planner can check.
 
 Parts: fit to the node (role), scale and tier (500 lists, revenue), chain-leader pull (gaps of
 the industry the firm covers), ties to firms already in Yunnan (以商招商), existing presence in
-Yunnan, resource fit (green hydropower, gateway to South and Southeast Asia, local resources).
+Yunnan, resource fit (green hydropower, gateway to South and Southeast Asia, local resources),
+feasibility (a footprint in mainland China and in the west or South/Southeast Asia, less
+penalties for distress and for platforms or asset-light firms) and intent signals (dated events,
+decaying). Two lists: 增资扩产 (groups already in Yunnan) and 新引进 (new investors).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
 
 from analysis.enterprises import ancestors, group_members, group_root, memberships, name_of, ties
 from analysis.gaps import ChainGaps, NodeAssessment, chain_gaps, operators
-from analysis.regions import YUNNAN, enterprises_in
+from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
 from graph.errors import NotFoundError
 
 ROLE_NAMES = {"leader": "龙头", "major": "骨干", "player": "参与者"}
 STRONG_ROLES = ("leader", "major")
+EXPAND, NEW = "expand", "new"
+TRACK_NAMES = {EXPAND: "增资扩产", NEW: "新引进"}
+SIGNAL_NAMES = {
+    "investment": "投资",
+    "expansion": "扩产",
+    "fundraising": "募资",
+    "land": "拿地",
+    "visit": "考察洽谈",
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,10 @@ class ScorePart:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """A target enterprise for one chain node, with the parts its score is the sum of."""
+    """A target enterprise for one chain node, with the parts its score is the sum of.
+
+    `track` is `expand` (增资扩产: its group is already in Yunnan) or `new` (新引进); `warnings`
+    say in Chinese what makes the firm an unlikely investor (empty when nothing does)."""
 
     enterprise_id: str
     name: str
@@ -44,40 +60,89 @@ class Recommendation:
     score: float
     parts: tuple[ScorePart, ...]
     config_version: str
+    track: str = NEW
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TargetLists:
+    """The two target lists: 增资扩产 (groups already in Yunnan) and 新引进 (new investors)."""
+
+    expand: tuple[Recommendation, ...]
+    new: tuple[Recommendation, ...]
+
+    def ranked(self) -> tuple[Recommendation, ...]:
+        """Both lists as one, best first."""
+        return tuple(_ranked([*self.expand, *self.new]))
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """What a group's footprint says about its investing in Yunnan: the part and the warnings."""
+
+    part: ScorePart
+    warnings: tuple[str, ...]
+    blocking: bool  # a warning that rules the firm out of a 10亿 project (no mainland, distress, type)
+    flags: frozenset[str] = frozenset()  # the penalties applied, by their rules.yaml names
 
 
 @dataclass(frozen=True)
 class TargetContext:
-    """What every scoring of one chain shares, computed once."""
+    """What every scoring of one chain shares, computed once: firms on each link, each firm's
+    group, the groups already strong on each link in Yunnan, each group's feasibility and signals."""
 
     view: nx.MultiDiGraph
     gaps: ChainGaps
     rules: Rules
     yunnan_firms: frozenset[str]
     gap_cover: dict[str, tuple[str, ...]]
+    operators: Mapping[str, tuple[tuple[str, dict], ...]]
+    root: Mapping[str, str]
+    members: Mapping[str, frozenset[str]]
+    strong_groups: Mapping[str, frozenset[str]]
+    yunnan_groups: frozenset[str]
+    feasibility: Mapping[str, Feasibility]  # by candidate firm
+    signals: Mapping[str, ScorePart]  # by group
 
 
 def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> TargetContext:
+    yunnan_regions = frozenset(region_descendants(view, YUNNAN))
+    yunnan_firms = frozenset(located_in(view, set(yunnan_regions)))
+    ops = {n.id: tuple(operators(view, n.id)) for n in gaps.nodes}
+    root: dict[str, str] = {}
+    for firm in {f for pairs in ops.values() for f, _ in pairs} | yunnan_firms:
+        root[firm] = group_root(view, firm)
+    members = {r: frozenset(group_members(view, r)) for r in set(root.values())}
+    strong = {
+        node: frozenset(root[f] for f, d in pairs if f in yunnan_firms and d.get("role") in STRONG_ROLES)
+        for node, pairs in ops.items()
+    }
     gap_cover: dict[str, list[str]] = {}
     for assessed in gaps.gaps:
-        for firm, _ in operators(view, assessed.id):
+        for firm, _ in ops[assessed.id]:
             gap_cover.setdefault(firm, []).append(assessed.id)
+    candidates = {f for pairs in ops.values() for f, _ in pairs if f not in yunnan_firms}
     return TargetContext(
         view=view,
         gaps=gaps,
         rules=rules,
-        yunnan_firms=frozenset(enterprises_in(view, YUNNAN)),
+        yunnan_firms=yunnan_firms,
         gap_cover={k: tuple(v) for k, v in gap_cover.items()},
+        operators=ops,
+        root=root,
+        members=members,
+        strong_groups=strong,
+        yunnan_groups=frozenset(root[f] for f in yunnan_firms),
+        feasibility={f: firm_feasibility(view, f, rules, members[root[f]]) for f in candidates},
+        signals={
+            g: signal_part(view, members[g], rules, yunnan_regions) for g in {root[f] for f in candidates}
+        },
     )
 
 
 def strong_locally(ctx: TargetContext, firm: str, node: str) -> bool:
     """Whether `firm`'s group already holds `node` in Yunnan as a leader or major firm."""
-    group = group_members(ctx.view, firm)
-    return any(
-        other in group and other in ctx.yunnan_firms and data.get("role") in STRONG_ROLES
-        for other, data in operators(ctx.view, node)
-    )
+    return ctx.root[firm] in ctx.strong_groups[node]
 
 
 def is_target(ctx: TargetContext, firm: str, node: str) -> bool:
@@ -85,6 +150,143 @@ def is_target(ctx: TargetContext, firm: str, node: str) -> bool:
     already strong on the node in Yunnan. A prefecture's analysis changes which links are gaps,
     not who is a target: moving a firm between prefectures is not 招大引强."""
     return firm not in ctx.yunnan_firms and not strong_locally(ctx, firm, node)
+
+
+def track_of(ctx: TargetContext, firm: str) -> str:
+    """`expand` when the firm's group already has an entity in Yunnan, else `new`."""
+    return EXPAND if ctx.root[firm] in ctx.yunnan_groups else NEW
+
+
+def _province(region: str) -> str:
+    return f"{region[:2]}0000" if len(region) == 6 and region.isdigit() else region
+
+
+def _tags(view: nx.MultiDiGraph, firms: Iterable[str]) -> set[str]:
+    return {t for f in firms for t in view.nodes[f].get("tags") or ()}
+
+
+def _sites(view: nx.MultiDiGraph, firms: Iterable[str]) -> set[str]:
+    return {t for f in firms for _, t, d in view.out_edges(f, data=True) if d.get("type") == "HAS_SITE"}
+
+
+def _names(view: nx.MultiDiGraph, regions: Iterable[str], most: int = 3) -> str:
+    ordered = sorted(regions)
+    return "、".join(name_of(view, r) for r in ordered[:most]) + ("等" if len(ordered) > most else "")
+
+
+def firm_feasibility(
+    view: nx.MultiDiGraph, firm: str, rules: Rules, group: Iterable[str] | None = None
+) -> Feasibility:
+    """How realistic an investment in Yunnan is for `firm`: the footprint of its whole group
+    (`group`, by default every entity of it), the type and health of the firm and the groups
+    above it (a distressed or asset-light sister company says nothing about the firm).
+
+    Points: weights.feasibility x (mainland when an entity has a site in mainland China, plus
+    west_or_asean when one has a site in western China or South/Southeast Asia), less a penalty
+    for each warning: no mainland footprint, a foreign group far from the west, distress, an
+    online platform or asset-light firm.
+
+    Examples:
+        >>> from analysis.rules import load_rules
+        >>> g = nx.MultiDiGraph()
+        >>> g.add_node("f", ownership="foreign", tags=["asset-light"])
+        >>> _ = g.add_edge("f", "310000", type="HAS_SITE", kind="branch")
+        >>> f = firm_feasibility(g, "f", load_rules())
+        >>> f.part.value, f.blocking  # 20 x 0.4 - 25 (foreign, far) - 30 (asset-light)
+        (-47.0, True)
+    """
+    spec = rules.feasibility
+    penalty = spec["penalties"]
+    firms = set(group_members(view, firm) if group is None else group)
+    sites = _sites(view, firms)
+    provinces = {_province(r) for r in sites if r.isdigit()}
+    mainland = {p for p in provinces if p not in spec["not_mainland"]}
+    west = mainland & spec["western_provinces"]
+    asean = sites & spec["asean_countries"]
+    lineage = (firm, *ancestors(view, firm))
+    tags = _tags(view, lineage)
+    foreign = any(view.nodes[f].get("ownership") == "foreign" for f in lineage)
+    light = tags & {"platform", "asset-light"}
+    flagged = {
+        "no_mainland": (not mainland, "在中国大陆无工厂、子公司或中国总部"),
+        "foreign_far": (foreign and not (west or asean), "外资企业在中国西部和南亚东南亚均无布局"),
+        "distressed": ("distressed" in tags, "企业处于ST、重整或破产等困境"),
+        "type_mismatch": (
+            bool(light),
+            f"{'平台企业' if 'platform' in light else '轻资产服务企业'}，不能承担10亿元以上产业项目",
+        ),
+    }
+    flags = frozenset(k for k, (holds, _) in flagged.items() if holds)
+    warnings = [text for k, (holds, text) in flagged.items() if holds]
+    fraction, why = 0.0, []
+    if mainland:
+        fraction += spec["mainland"]
+        why.append(f"在中国大陆有布局（{_names(view, mainland)}）")
+    if west or asean:
+        fraction += spec["west_or_asean"]
+        why.append(f"在西部或南亚东南亚有布局（{_names(view, west | asean)}）")
+    value = round(_points(rules, "feasibility", fraction) - sum(penalty[k] for k in flags), 2)
+    reason = "；".join(why + warnings) or "未见可核实的布局"
+    blocking = bool(flags - {"foreign_far"})
+    return Feasibility(ScorePart("feasibility", value, reason), tuple(warnings), blocking, flags)
+
+
+def _months(date: str) -> int:
+    return int(date[:4]) * 12 + int(date[5:7])
+
+
+def signal_part(
+    view: nx.MultiDiGraph, group: Iterable[str], rules: Rules, yunnan: frozenset[str]
+) -> ScorePart:
+    """The intent-signal part of a group: each dated signal of its entities counts its kind's
+    weight x its region's weight x 0.5 ^ (age in months / half-life); the part is
+    weights.signals x min(1, sum / full_at). The reason names the strongest signal.
+
+    Examples:
+        >>> from analysis.rules import load_rules
+        >>> g = nx.MultiDiGraph()
+        >>> _ = g.add_edge("f", "510000", type="SIGNALLED", kind="expansion", date="2025-12",
+        ...                summary="成都扩产", source="公告")
+        >>> signal_part(g, {"f"}, load_rules(), frozenset()).value  # 15 x 1.0 x 0.7 x 0.5
+        5.25
+    """
+    spec = rules.signals
+    now = _months(spec["reference_date"])
+    western = rules.feasibility["western_provinces"]
+    found: list[tuple[float, str, dict]] = []
+    for firm in sorted(set(group)):
+        for _, region, data in view.out_edges(firm, data=True):
+            if data.get("type") != "SIGNALLED":
+                continue
+            date = str(data.get("date", ""))
+            if len(date) < 7:
+                continue
+            if region in yunnan:
+                where = "yunnan"
+            elif _province(str(region)) in western:
+                where = "west"
+            elif region in rules.feasibility["asean_countries"]:
+                where = "asean"
+            else:
+                where = "elsewhere"
+            age = max(0, now - _months(date))
+            weight = (
+                spec["kind"].get(str(data.get("kind")), 0.0)
+                * spec["region"][where]
+                * 0.5 ** (age / spec["half_life_months"])
+            )
+            found.append((weight, str(region), data))
+    if not found:
+        return ScorePart("signals", 0.0, "未见近期投资、扩产、募资、拿地或考察信号")
+    total = sum(w for w, _, _ in found)
+    weight, region, data = max(found, key=lambda f: (f[0], str(f[2].get("date"))))
+    kind = SIGNAL_NAMES.get(str(data.get("kind")), str(data.get("kind")))
+    summary = str(data.get("summary", ""))
+    reason = (
+        f"{data.get('date')}在{name_of(view, region)}{kind}：{summary[:40]}"
+        f"（{data.get('source', '')}）" + (f"等{len(found)}条信号" if len(found) > 1 else "")
+    )
+    return ScorePart("signals", _points(rules, "signals", total / spec["full_at"]), reason)
 
 
 def _points(rules: Rules, factor: str, fraction: float) -> float:
@@ -137,7 +339,7 @@ def _pull(ctx: TargetContext, firm: str) -> ScorePart:
 
 def _ties(ctx: TargetContext, firm: str) -> ScorePart:
     partners = {
-        k: v for k, v in ties(ctx.view, group_members(ctx.view, firm)).items() if k in ctx.yunnan_firms
+        k: v for k, v in ties(ctx.view, set(ctx.members[ctx.root[firm]])).items() if k in ctx.yunnan_firms
     }
     if not partners:
         return ScorePart("ties", 0.0, "未发现与在滇企业的供应或合作关系")
@@ -164,13 +366,19 @@ def _by_relevance(ctx: TargetContext, firms: set[str]) -> list[str]:
 
 
 def _presence(ctx: TargetContext, firm: str) -> ScorePart:
-    here = _by_relevance(ctx, group_members(ctx.view, firm) & ctx.yunnan_firms)
+    here = _by_relevance(ctx, set(ctx.members[ctx.root[firm]] & ctx.yunnan_firms))
     if not here:
         return ScorePart("presence", 0.0, "在云南尚无布局，属新进入")
-    names = "、".join(name_of(ctx.view, f) for f in here[:2])
+    names = "、".join(f"{name_of(ctx.view, f)}·{_where(ctx, f)}" for f in here[:2])
     return ScorePart(
         "presence", _points(ctx.rules, "presence", 1.0), f"集团已在云南布局（{names}），可增资扩产"
     )
+
+
+def _where(ctx: TargetContext, firm: str) -> str:
+    """The Yunnan places of a firm's sites (prefecture or county names)."""
+    yunnan = {r for r in _sites(ctx.view, {firm}) if r.startswith("53") and r != YUNNAN}
+    return _names(ctx.view, yunnan, 2) if yunnan else "云南"
 
 
 def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
@@ -201,6 +409,8 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         _ties(ctx, firm),
         _presence(ctx, firm),
         _resource(ctx, firm, node.id),
+        ctx.feasibility[firm].part,
+        ctx.signals[ctx.root[firm]],
     )
     return Recommendation(
         enterprise_id=firm,
@@ -211,12 +421,14 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         score=round(sum(p.value for p in parts), 2),
         parts=parts,
         config_version=ctx.rules.version,
+        track=track_of(ctx, firm),
+        warnings=ctx.feasibility[firm].warnings,
     )
 
 
 def _node_targets(ctx: TargetContext, node: NodeAssessment) -> list[Recommendation]:
     found = []
-    for firm, data in operators(ctx.view, node.id):
+    for firm, data in ctx.operators[node.id]:
         if not is_target(ctx, firm, node.id):
             continue
         found.append(_score(ctx, firm, node, str(data.get("role", "player"))))
@@ -227,7 +439,7 @@ def _ranked(recs: list[Recommendation]) -> list[Recommendation]:
     return sorted(recs, key=lambda r: (-r.score, r.enterprise_id, r.node_id))
 
 
-def recommend_targets(
+def target_lists(
     view: nx.MultiDiGraph,
     industry: str,
     *,
@@ -236,8 +448,10 @@ def recommend_targets(
     prefecture: str | None = None,
     rules: Rules | None = None,
     gaps: ChainGaps | None = None,
-) -> tuple[Recommendation, ...]:
-    """Target enterprises for one chain node, or for all the industry's gaps, best first.
+) -> TargetLists:
+    """The two target lists for one chain node, or for all the industry's gaps, each best first
+    and at most `top` long: 增资扩产 (`expand`: the firm's group already has an entity in Yunnan)
+    and 新引进 (`new`).
 
     For one `node`, every firm operating on it elsewhere, ranked. For the whole industry, each
     group once (its best-scoring firm), with the gap it scores best on. Firms located in Yunnan
@@ -252,20 +466,48 @@ def recommend_targets(
     ctx = target_context(view, gaps, rules)
     limit = rules.top if top is None else top
     if node is not None:
-        if node not in {n.id for n in gaps.nodes}:
+        if node not in ctx.operators:
             raise NotFoundError(
                 "chain node", node, [n.id for n in gaps.nodes if node in n.id or n.id in node][:5]
             )
-        return tuple(_ranked(_node_targets(ctx, gaps.node(node)))[:limit])
-    # one row per group: a planner pursues 中铝集团 once, through whichever of its firms scores best
-    best: dict[str, Recommendation] = {}
-    for assessed in gaps.gaps:
-        for rec in _node_targets(ctx, assessed):
-            group = group_root(ctx.view, rec.enterprise_id)
-            current = best.get(group)
-            if current is None or (rec.score, assessed.priority) > (
-                current.score,
-                gaps.node(current.node_id).priority,
-            ):
-                best[group] = rec
-    return tuple(_ranked(list(best.values()))[:limit])
+        found = _node_targets(ctx, gaps.node(node))
+    else:
+        # one row per group: a planner pursues 中铝集团 once, through whichever of its firms scores best
+        priority = {n.id: n.priority for n in gaps.nodes}
+        best: dict[str, Recommendation] = {}
+        for assessed in gaps.gaps:
+            for rec in _node_targets(ctx, assessed):
+                group = ctx.root[rec.enterprise_id]
+                current = best.get(group)
+                if current is None or (rec.score, assessed.priority) > (
+                    current.score,
+                    priority[current.node_id],
+                ):
+                    best[group] = rec
+        found = list(best.values())
+    ranked = _ranked(found)
+    return TargetLists(
+        expand=tuple(r for r in ranked if r.track == EXPAND)[:limit],
+        new=tuple(r for r in ranked if r.track == NEW)[:limit],
+    )
+
+
+def recommend_targets(
+    view: nx.MultiDiGraph,
+    industry: str,
+    *,
+    node: str | None = None,
+    top: int | None = None,
+    prefecture: str | None = None,
+    rules: Rules | None = None,
+    gaps: ChainGaps | None = None,
+) -> tuple[Recommendation, ...]:
+    """Both target lists (see `target_lists`) as one ranking, best first, at most `top` long.
+
+    Raises:
+        NotFoundError: an unknown industry, node or prefecture.
+    """
+    rules = rules or load_rules()
+    limit = rules.top if top is None else top
+    lists = target_lists(view, industry, node=node, top=limit, prefecture=prefecture, rules=rules, gaps=gaps)
+    return lists.ranked()[:limit]

@@ -43,6 +43,8 @@ class Rules:
     leaders_k: int = 5
     headquarters_top: int = 10
     headquarters_score: Mapping[str, float] = field(default_factory=dict)
+    feasibility: Mapping[str, Any] = field(default_factory=dict)
+    signals: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_weights(self, **weights: float) -> Rules:
@@ -88,6 +90,8 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             leaders_k=int(leaders.get("k", 5)),
             headquarters_top=int(leaders.get("headquarters_top", 10)),
             headquarters_score={k: float(v) for k, v in leaders["headquarters_score"].items()},
+            feasibility=_feasibility(data["feasibility"]),
+            signals=_signals(data["signals"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"{where}: missing or bad setting {exc}") from exc
@@ -99,6 +103,30 @@ def _production(section: Mapping[str, Any]) -> dict[str, Any]:
         "max_year_gap": int(section["max_year_gap"]),
         "yunnan": {k: float(v) for k, v in section["yunnan"].items()},
         "prefecture": {k: float(v) for k, v in section["prefecture"].items()},
+    }
+
+
+def _feasibility(section: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "mainland": float(section["mainland"]),
+        "west_or_asean": float(section["west_or_asean"]),
+        "western_provinces": frozenset(str(r) for r in section["western_provinces"]),
+        "asean_countries": frozenset(str(r) for r in section["asean_countries"]),
+        "not_mainland": frozenset(str(r) for r in section["not_mainland"]),
+        "penalties": {k: float(v) for k, v in section["penalties"].items()},
+    }
+
+
+def _signals(section: Mapping[str, Any]) -> dict[str, Any]:
+    date = str(section["reference_date"])
+    if len(date) < 7:
+        raise ValueError(f"signals.reference_date {date!r} is not YYYY-MM or YYYY-MM-DD")
+    return {
+        "reference_date": date,
+        "half_life_months": float(section["half_life_months"]),
+        "full_at": float(section["full_at"]),
+        "kind": {k: float(v) for k, v in section["kind"].items()},
+        "region": {k: float(v) for k, v in section["region"].items()},
     }
 
 

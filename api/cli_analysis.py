@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from analysis.recommend import EXPAND, NEW, TRACK_NAMES
 from api import services
 from api.cli_common import (
     friendly_errors,
@@ -19,7 +20,7 @@ from api.cli_common import (
     print_json,
 )
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
-from api.present import gaps_json, leaders_json, recommendation_json, scenario_json
+from api.present import gaps_json, leaders_json, scenario_json, target_lists_json
 from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
 
 
@@ -127,17 +128,25 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
         assessment = services.assess(store, chosen, prefecture_id(store, prefecture))
         view, recs = assessment.view, assessment.recommend(node=node_id, top=top)
     if as_json:
-        print_json([recommendation_json(r) for r in recs])
+        print_json(target_lists_json(recs))
         return
-    title = f"{view.nodes[chosen]['name']} 招商目标企业" + (
-        f" · {recs[0].node_name}" if node_id and recs else ""
-    )
-    table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由"))
-    for rank, rec in enumerate(recs, start=1):
-        reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value > 0)
-        table.add_row(str(rank), rec.name, rec.node_name, rec.action or "-", f"{rec.score:.2f}", reasons)
-    out.print(table)
-    if not recs:
+    node_name = f" · {view.nodes[node_id]['name']}" if node_id else ""
+    for track, rows in ((EXPAND, recs.expand), (NEW, recs.new)):
+        title = f"{view.nodes[chosen]['name']} 招商目标企业 · {TRACK_NAMES[track]}{node_name}"
+        table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由", "提示"))
+        for rank, rec in enumerate(rows, start=1):
+            reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value != 0)
+            table.add_row(
+                str(rank),
+                rec.name,
+                rec.node_name,
+                rec.action or "-",
+                f"{rec.score:.2f}",
+                reasons,
+                "；".join(rec.warnings) or "-",
+            )
+        out.print(table)
+    if not recs.expand and not recs.new:
         out.print("没有可推荐的外部企业（该环节在滇已强，或数据中没有经营该环节的企业）。")
 
 
@@ -161,12 +170,12 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
     table = make_table(
         f"{view.nodes[chosen]['name']} 链主企业组合（k={k}）",
         ("#", "企业", "新增覆盖环节", "边际增益"),
-        caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}",
+        caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}；{result.tracks_text}",
     )
     for rank, pick in enumerate(result.picks, start=1):
         table.add_row(
             str(rank),
-            pick.name,
+            f"{pick.name}（{TRACK_NAMES[pick.track]}）",
             "、".join(view.nodes[n]["name"] for n in pick.new_gaps),
             f"{pick.marginal_gain:.2f}",
         )

@@ -114,6 +114,15 @@ class RecommendationPublic(BaseModel):
     score: float = Field(description="the sum of the parts")
     parts: list[ScorePartPublic]
     config_version: str
+    track: str = Field(description="expand (增资扩产: the group is already in Yunnan) or new (新引进)")
+    warnings: list[str] = Field(description="what makes the firm an unlikely investor; empty when nothing")
+
+
+class TargetListsPublic(BaseModel):
+    """The two target lists, each best first."""
+
+    expand: list[RecommendationPublic] = Field(description="增资扩产: groups already in Yunnan")
+    new: list[RecommendationPublic] = Field(description="新引进: new investors")
 
 
 class LeaderPickPublic(BaseModel):
@@ -122,6 +131,7 @@ class LeaderPickPublic(BaseModel):
     covers: list[str]
     new_gaps: list[str]
     marginal_gain: float
+    track: str
 
 
 class HeadquartersTargetPublic(BaseModel):
@@ -140,6 +150,7 @@ class LeadersPublic(BaseModel):
     gain: float
     total_gap_weight: float
     headquarters_targets: list[HeadquartersTargetPublic]
+    counts: dict[str, int] = Field(description="picks on each list: expand (增资扩产) and new (新引进)")
     config_version: str
 
 
@@ -314,5 +325,5 @@ class ChainNodePublic(BaseModel):
     downstream: list[LinkPublic]
     assessment: GapNodePublic
     candidates: list[CandidatePublic] = Field(description="firms outside the region that work on it")
-    recommendations: list[RecommendationPublic]
+    recommendations: TargetListsPublic
     source: str | None = None

@@ -11,7 +11,7 @@ import networkx as nx
 from analysis.enterprises import group_root, memberships, parent_of, ties
 from analysis.gaps import ACTION_EN, ChainGaps, operators
 from analysis.leaders import HeadquartersTarget, LeaderSet
-from analysis.recommend import Recommendation
+from analysis.recommend import EXPAND, NEW, Recommendation, TargetLists
 from analysis.scenario import ScenarioResult
 
 # one palette for statuses: the web map, the pages and the Word image
@@ -66,6 +66,16 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
         "score": rec.score,
         "parts": [asdict(p) for p in rec.parts],
         "config_version": rec.config_version,
+        "track": rec.track,
+        "warnings": list(rec.warnings),
+    }
+
+
+def target_lists_json(lists: TargetLists) -> dict[str, list[dict[str, Any]]]:
+    """{"expand": [...], "new": [...]}: 增资扩产 and 新引进, each best first."""
+    return {
+        "expand": [recommendation_json(r) for r in lists.expand],
+        "new": [recommendation_json(r) for r in lists.new],
     }
 
 
@@ -78,6 +88,7 @@ def leaders_json(leaders: LeaderSet, headquarters: tuple[HeadquartersTarget, ...
         "gain": leaders.gain,
         "total_gap_weight": leaders.total_gap_weight,
         "headquarters_targets": [asdict(t) for t in headquarters],
+        "counts": {EXPAND: leaders.count(EXPAND), NEW: leaders.count(NEW)},
         "config_version": leaders.config_version,
     }
 
@@ -203,7 +214,7 @@ def chain_node_json(
     view: nx.MultiDiGraph,
     gaps: ChainGaps,
     node_id: str,
-    recommendations: tuple[Recommendation, ...],
+    recommendations: TargetLists,
 ) -> dict[str, Any]:
     """A chain node in the context of one industry: its assessment, its Yunnan firms, the firms
     elsewhere that work on it (candidates) and the ranked targets for it."""
@@ -235,7 +246,7 @@ def chain_node_json(
             }
             for firm in assessed.candidates
         ],
-        "recommendations": [recommendation_json(r) for r in recommendations],
+        "recommendations": target_lists_json(recommendations),
         "source": attrs.get("source"),
     }
 

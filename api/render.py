@@ -12,7 +12,8 @@ from pathlib import Path
 import networkx as nx
 
 from analysis.gaps import ChainGaps
-from analysis.plans import IndustryPlan
+from analysis.plans import IndustryPlan, PlanTarget
+from analysis.recommend import EXPAND, NEW, TRACK_NAMES
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
 from api.present import STATUS_COLOURS, stage_columns
 
@@ -61,7 +62,7 @@ def gap_rows(plan: IndustryPlan) -> list[list[str]]:
     ]
 
 
-def target_rows(plan: IndustryPlan) -> list[list[str]]:
+def _target_rows(targets: Iterable[PlanTarget]) -> list[list[str]]:
     return [
         [
             str(t.rank),
@@ -71,14 +72,29 @@ def target_rows(plan: IndustryPlan) -> list[list[str]]:
             f"{t.score:.1f}",
             "、".join(t.tiers) or "—",
             "；".join(t.reasons),
+            "；".join(t.warnings) or "—",
         ]
-        for t in plan.targets
+        for t in targets
     ]
+
+
+def expand_rows(plan: IndustryPlan) -> list[list[str]]:
+    return _target_rows(plan.expand)
+
+
+def new_rows(plan: IndustryPlan) -> list[list[str]]:
+    return _target_rows(plan.new)
 
 
 def leader_rows(plan: IndustryPlan) -> list[list[str]]:
     return [
-        [str(i), p.name, "、".join(_node_names(plan, p.new_gaps)), f"{p.marginal_gain:.2f}"]
+        [
+            str(i),
+            p.name,
+            TRACK_NAMES[p.track],
+            "、".join(_node_names(plan, p.new_gaps)),
+            f"{p.marginal_gain:.2f}",
+        ]
         for i, p in enumerate(plan.leaders.picks, start=1)
     ]
 
@@ -115,11 +131,13 @@ def _node_names(plan: IndustryPlan, ids: Iterable[str]) -> list[str]:
     return [names.get(i, i) for i in ids]
 
 
+TARGET_HEADER = ("序号", "目标企业", "对应环节", "行动", "得分", "榜单", "推荐理由", "提示")
 SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("chain", ("环节阶段", "环节数", "强", "弱", "缺失"), "chain_rows"),
     ("gaps", ("序号", "环节", "阶段", "状态", "类型", "行动", "关键度", "在滇企业", "判定依据"), "gap_rows"),
-    ("targets", ("序号", "目标企业", "对应环节", "行动", "得分", "榜单", "推荐理由"), "target_rows"),
-    ("leaders", ("序号", "链主企业", "新增覆盖环节", "边际增益"), "leader_rows"),
+    ("expand", TARGET_HEADER, "expand_rows"),
+    ("new", TARGET_HEADER, "new_rows"),
+    ("leaders", ("序号", "链主企业", "类别", "新增覆盖环节", "边际增益"), "leader_rows"),
     ("headquarters", ("企业", "建议总部类型", "理由"), "hq_rows"),
     ("talent", ("环节", "状态", "所需技能与岗位", "省内培养机构", "省外培养机构"), "talent_rows"),
     ("policies", ("政策", "发布机关", "文号", "日期", "支持对象", "支持措施"), "policy_rows"),
@@ -143,7 +161,7 @@ def outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]
     )
     leaders = (
         f"按贪心覆盖选出 {len(p.leaders.picks)} 家链主企业，合计覆盖缺口权重 {p.leaders.gain:.2f}"
-        f"（全部缺口 {p.leaders.total_gap_weight:.2f}）。"
+        f"（全部缺口 {p.leaders.total_gap_weight:.2f}），{p.leaders.tracks_text}。"
     )
     return [
         (
@@ -167,9 +185,17 @@ def outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]
         (1, "二、产业招商方案", p.quota.text, None),
         (
             2,
-            "目标企业清单",
-            "得分为六项之和：环节匹配、规模与榜单、链主带动、以商招商、在滇布局、资源匹配。",
-            "targets",
+            "目标企业清单（增资扩产）",
+            "集团已在云南布局的企业，可增资扩产。得分为八项之和：环节匹配、规模与榜单、链主带动、以商招商、"
+            "在滇布局、资源匹配、可行性（在中国大陆及西部、南亚东南亚的布局，扣除困境、平台或轻资产等不匹配）、"
+            "投资意向（近期投资、扩产、募资、拿地、考察信号，随时间衰减）。",
+            "expand",
+        ),
+        (
+            2,
+            "目标企业清单（新引进）",
+            "尚未在云南布局的企业，得分构成同上；“提示”列为须注意的可行性问题。",
+            "new",
         ),
         (2, "链主企业组合", leaders, "leaders"),
         (
@@ -379,34 +405,38 @@ def plan_docx(plan: IndustryPlan, path: Path | io.BytesIO, map_png: bytes | None
 
 
 def targets_xlsx(plan: IndustryPlan, path: Path | io.BytesIO) -> None:
-    """The target list (and leader set) as an Excel workbook with Chinese headers."""
+    """The two target lists (增资扩产, 新引进; a sheet each) and the leader set as an Excel workbook
+    with Chinese headers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = "目标企业"
-    sheet.append([plan_title(plan)])
-    sheet.append([plan.quota.text])
-    header, rows = _table(plan, "targets")
-    sheet.append([*header, "企业ID", "环节ID", "计入年度目标"])
-    for target, row in zip(plan.targets, rows, strict=True):
-        sheet.append(
-            [
-                *row[:4],
-                target.score,
-                *row[5:],
-                target.enterprise_id,
-                target.node_id,
-                "是" if target.qualifies_for_quota else "否",
-            ]
-        )
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFGHIJ", (6, 28, 20, 8, 8, 24, 80, 18, 22, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=4):
-        row[6].alignment = Alignment(wrap_text=True, vertical="top")
+    first = book.active
+    for track, targets in ((EXPAND, plan.expand), (NEW, plan.new)):
+        sheet = first if track == EXPAND else book.create_sheet()
+        sheet.title = f"目标企业-{TRACK_NAMES[track]}"
+        sheet.append([plan_title(plan)])
+        sheet.append([plan.quota.text])
+        header, rows = _table(plan, track)
+        sheet.append([*header, "企业ID", "环节ID", "计入年度目标"])
+        for target, row in zip(targets, rows, strict=True):
+            sheet.append(
+                [
+                    *row[:4],
+                    target.score,
+                    *row[5:],
+                    target.enterprise_id,
+                    target.node_id,
+                    "是" if target.qualifies_for_quota else "否",
+                ]
+            )
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+        for column, width in zip("ABCDEFGHIJK", (6, 28, 20, 8, 8, 24, 80, 30, 18, 22, 10), strict=True):
+            sheet.column_dimensions[column].width = width
+        for row in sheet.iter_rows(min_row=4):
+            row[6].alignment = Alignment(wrap_text=True, vertical="top")
+            row[7].alignment = Alignment(wrap_text=True, vertical="top")
     leaders = book.create_sheet("链主企业组合")
     header, rows = _table(plan, "leaders")
     leaders.append(list(header))

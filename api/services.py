@@ -16,7 +16,7 @@ import networkx as nx
 from analysis.gaps import ChainGaps, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
 from analysis.plans import IndustryPlan, industry_plan
-from analysis.recommend import Recommendation, recommend_targets
+from analysis.recommend import TargetLists, target_lists
 from analysis.regions import YUNNAN, enterprises_in, located_in, region_descendants
 from analysis.scenario import ScenarioResult
 from analysis.scenario import scenario as run_scenario
@@ -28,8 +28,8 @@ from api.present import (
     gaps_json,
     industry_json,
     leaders_json,
-    recommendation_json,
     scenario_json,
+    target_lists_json,
 )
 from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, industry_id, resolve
@@ -63,13 +63,14 @@ class Assessment:
     def gaps_json(self) -> dict[str, Any]:
         return gaps_json(self.gaps)
 
-    def recommend(self, *, node: str | None = None, top: int = 10) -> tuple[Recommendation, ...]:
-        return recommend_targets(
+    def recommend(self, *, node: str | None = None, top: int = 10) -> TargetLists:
+        """The two target lists (增资扩产, 新引进), each at most `top` long."""
+        return target_lists(
             self.view, self.industry, node=node, top=top, prefecture=self.prefecture, gaps=self.gaps
         )
 
-    def recommendations(self, *, node: str | None = None, top: int = 10) -> list[dict[str, Any]]:
-        return [recommendation_json(r) for r in self.recommend(node=node, top=top)]
+    def recommendations(self, *, node: str | None = None, top: int = 10) -> dict[str, list[dict[str, Any]]]:
+        return target_lists_json(self.recommend(node=node, top=top))
 
     def leader_set(self, *, k: int = 5) -> LeaderSet:
         return best_leader_set(self.view, self.industry, k=k, prefecture=self.prefecture, gaps=self.gaps)
@@ -110,7 +111,7 @@ def overview(store: GraphStore) -> list[dict[str, Any]]:
 
 def recommendations(
     store: GraphStore, industry: str, *, node: str | None = None, top: int = 10, prefecture: str | None = None
-) -> list[dict[str, Any]]:
+) -> dict[str, list[dict[str, Any]]]:
     return assess(store, industry, prefecture).recommendations(node=node, top=top)
 
 

@@ -14,12 +14,21 @@ from typing import Any
 from graph.errors import NotFoundError
 from graph.store import GraphStore
 from ingest.importer import ImportContext, ImportPlan, edition_from, finish
-from ingest.sources import ashare, chain_table, production, projects
+from ingest.sources import ashare, chain_table, production, projects, signals
 from ingest.sources.rankings import china500, fortune_global500, private500
 
 SOURCES: dict[str, Any] = {
     source.INFO.id: source
-    for source in (fortune_global500, china500, private500, ashare, chain_table, projects, production)
+    for source in (
+        fortune_global500,
+        china500,
+        private500,
+        ashare,
+        chain_table,
+        projects,
+        production,
+        signals,
+    )
 }
 
 

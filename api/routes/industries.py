@@ -21,9 +21,9 @@ from api.models import (
     GapsPublic,
     IndustryPublic,
     LeadersPublic,
-    RecommendationPublic,
     ScenarioCreate,
     ScenarioPublic,
+    TargetListsPublic,
 )
 
 router = APIRouter(prefix="/api/industries", tags=["industries"])
@@ -55,8 +55,8 @@ def get_gaps(store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep) 
 
 @router.get(
     "/{industry}/recommendations",
-    response_model=list[RecommendationPublic],
-    summary="Target enterprises for the gaps (or one node), each score with its parts",
+    response_model=TargetListsPublic,
+    summary="The two target lists for the gaps (or one node): expand (增资扩产) and new (新引进)",
 )
 def get_recommendations(
     store: StoreDep,
@@ -64,7 +64,7 @@ def get_recommendations(
     prefecture: PrefectureDep,
     node: Annotated[str | None, Query(max_length=NAME_MAX, description="one chain node, id or name")] = None,
     top: Annotated[int, Query(ge=1, le=TOP_MAX)] = 10,
-) -> list[dict[str, Any]]:
+) -> dict[str, list[dict[str, Any]]]:
     node_id = chain_node_id(store, node, industry) if node else None
     return services.recommendations(store, industry, node=node_id, top=top, prefecture=prefecture)
 

@@ -13,6 +13,8 @@ each relation means:
       产品小类: {edge: PART_OF, reverse: true}
       下游产品: {edge: FEEDS}
     # companies: company: company_code, node: product_name, match: code|name, role: player
+    # companies may also map the vendor's product words to chain links (many-to-one, with a
+    # confidence each): links: ashare_products_to_links.csv (beside the mapping), min_weight: 0.05
     source: 供应商名称与版本     # provenance written on every node and edge
     as_of: "2021"
     confidence: medium
@@ -24,13 +26,14 @@ always gives the same node).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from graph.errors import ValidationError
-from graph.schema import ROLES
+from graph.schema import CONFIDENCES, ROLES
 from graph.store import Edge, Node
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo, stable_id
 from ingest.resolve import fold
@@ -77,7 +80,73 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
         raise ValidationError(f"{path}: match must be code or name")
     if data.get("role", "player") not in ROLES:
         raise ValidationError(f"{path}: role must be one of {', '.join(ROLES)}")
+    if data.get("links") and kind != "companies":
+        raise ValidationError(f"{path}: links (product words to chain links) go with kind: companies")
+    try:
+        float(data.get("min_weight", 0))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{path}: min_weight must be a number") from exc
     return data
+
+
+LINK_COLUMNS = ("product", "match", "node_id", "confidence", "note", "source", "as_of")
+
+
+@dataclass(frozen=True)
+class ProductLinks:
+    """A vendor's product words mapped to chain links: exact words, and words a product name
+    contains (the longest contained word wins; an exact word beats any contained one)."""
+
+    exact: Mapping[str, tuple[str, str]]
+    contains: Mapping[str, tuple[str, str]]
+    longest: int
+
+    def link(self, product: str) -> tuple[str, str, str] | None:
+        """(chain node id, confidence, how) for a product name, or None when no word fits.
+
+        >>> links = ProductLinks({"氧化铝": ("al-alumina", "high")}, {"铝土": ("al-bauxite", "high"),
+        ...     "铝土矿": ("al-bauxite-mine", "medium")}, 3)
+        >>> links.link("氧化铝"), links.link("高品位铝土矿石")
+        (('al-alumina', 'high', 'exact'), ('al-bauxite-mine', 'medium', 'contains'))
+        """
+        if product in self.exact:
+            return (*self.exact[product], "exact")
+        for size in range(min(self.longest, len(product)), 0, -1):
+            found = sorted(
+                product[i : i + size]
+                for i in range(len(product) - size + 1)
+                if product[i : i + size] in self.contains
+            )
+            if found:
+                return (*self.contains[found[0]], "contains")
+        return None
+
+
+def load_product_links(path: Path, chain_nodes: frozenset[str]) -> ProductLinks:
+    """The product-word mapping at `path`, checked whole.
+
+    Raises:
+        ValidationError: every bad row (match, unknown chain link, confidence, a word twice), named.
+    """
+    problems: list[str] = []
+    tables: dict[str, dict[str, tuple[str, str]]] = {"exact": {}, "contains": {}}
+    for row in read_table(path, LINK_COLUMNS):
+        word, match, node, confidence = (row.get(c) for c in ("product", "match", "node_id", "confidence"))
+        if match not in tables:
+            problems.append(f"{row.where}: column match: {match!r} is not exact or contains")
+        elif not word:
+            problems.append(f"{row.where}: column product: empty")
+        elif node not in chain_nodes:
+            problems.append(f"{row.where}: column node_id: no chain link {node!r} in the graph")
+        elif confidence not in CONFIDENCES:
+            problems.append(f"{row.where}: column confidence: {confidence!r} is not high, medium or low")
+        elif word in tables[match]:
+            problems.append(f"{row.where}: column product: {word!r} ({match}) is mapped twice")
+        else:
+            tables[match][word] = (node, confidence)
+    if problems:
+        raise ValidationError(f"{path}: {len(problems)} bad row(s); first: {problems[0]}", problems)
+    return ProductLinks(tables["exact"], tables["contains"], max(map(len, tables["contains"]), default=0))
 
 
 def _node_id(ctx: ImportContext, name: str) -> str:
@@ -111,7 +180,12 @@ def plan(
     if spec["kind"] == "relations":
         _relations(result, ctx, path, spec, provenance)
     else:
-        _companies(result, ctx, path, spec, provenance)
+        links = (
+            load_product_links(Path(str(mapping)).parent / str(spec["links"]), ctx.chain_node_ids)
+            if spec.get("links")
+            else None
+        )
+        _companies(result, ctx, path, spec, provenance, links)
     return result
 
 
@@ -163,8 +237,18 @@ def _relations(
 
 
 def _companies(
-    result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[str, Any], provenance: dict[str, Any]
+    result: ImportPlan,
+    ctx: ImportContext,
+    path: Path,
+    spec: dict[str, Any],
+    provenance: dict[str, Any],
+    links: ProductLinks | None = None,
 ) -> None:
+    """Company -> vendor product node for every row; with `links`, also company -> chain link
+    for each product word the mapping knows (weight >= min_weight), with the vendor as source and
+    the mapping's confidence; a firm's several products on one link make one edge (the heaviest)."""
+    min_weight = float(spec.get("min_weight", 0))
+    linked: dict[tuple[str, str], float] = {}
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
     rows = read_table(path, columns)
     result.rows_read = len(rows)
@@ -198,4 +282,24 @@ def _companies(
                 continue
         if (firm, node) not in ctx.operations:  # an operation the graph already has stays as it is
             result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))
+        found = links.link(node_name) if links else None
+        weight = float(props.get("weight", 1.0))
+        if found and weight >= min_weight and (firm, found[0]) not in ctx.operations:
+            link, confidence, how = found
+            if weight > linked.get((firm, link), -1.0):
+                linked[(firm, link)] = weight
+                result.add_edge(
+                    Edge(
+                        firm,
+                        "OPERATES_IN",
+                        link,
+                        "",
+                        {**props, "confidence": confidence, "product": node_name, "product_match": how},
+                    )
+                )
         result.outcomes.append(RowOutcome(row.line, company, "matched", firm, match.method, match.confidence))
+    if links:
+        result.notes.append(
+            f"{len(linked)} company-link operations from the product mapping "
+            f"({len({f for f, _ in linked})} firms, {len({n for _, n in linked})} chain links)"
+        )

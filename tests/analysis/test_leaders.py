@@ -27,6 +27,29 @@ def test_candidates():
     }
 
 
+def test_candidates_say_their_list_and_unfeasible_groups_drop_out():
+    view = canonical_view()
+    tracks = {c.enterprise_id: c.track for c in leader_candidates(view, INDUSTRY)}
+    assert tracks == {"n1": "new", "n2": "new", "n3": "new", "n4": "expand", "n6": "expand"}
+    view.nodes["n2"]["tags"] = ["distressed"]
+    assert "n2" not in {c.enterprise_id for c in leader_candidates(view, INDUSTRY)}
+    # without n2: n1 (b, d), then n3 and n4 tie on c (n3 by id); e stays open
+    result = best_leader_set(view, INDUSTRY, k=5)
+    assert [(p.enterprise_id, p.track) for p in result.picks] == [("n1", "new"), ("n3", "new")]
+    assert (result.count("expand"), result.count("new")) == (0, 2)
+    assert result.tracks_text == "其中增资扩产0家、新引进2家"
+
+
+def test_a_foreign_group_is_no_china_headquarters_target_in_yunnan():
+    view = canonical_view()
+    view.nodes["n1"]["ownership"] = "foreign"
+    # n1 works on b and d (no export, no technology link) and not in South/Southeast Asia
+    assert [t.enterprise_id for t in headquarters_targets(view, INDUSTRY)] == ["n2"]
+    view.nodes["n1"]["tags"] = ["south-southeast-asia"]
+    (n1,) = [t for t in headquarters_targets(view, INDUSTRY) if t.enterprise_id == "n1"]
+    assert n1.hq_types == ("面向南亚东南亚的区域总部",)
+
+
 def test_greedy_set_covers_the_most_weight():
     # n1 and n2 tie at 2.6 (n1 by id); then n2 adds e (1.2) while n6 adds nothing (b is covered).
     result = best_leader_set(canonical_view(), INDUSTRY, k=2)

@@ -46,8 +46,15 @@ def test_sections(view):
         ("x", "补链"),
         ("c", "强链"),
     ]
-    assert [t.enterprise_id for t in plan.targets] == ["n1", "n2", "n4", "n6", "n3"]
-    assert plan.targets[0].tiers == ("世界500强（2024）",)
+    # 增资扩产 (groups with an entity in Yunnan) first, then 新引进, each ranked from 1
+    assert [(t.track, t.rank, t.enterprise_id) for t in plan.targets] == [
+        ("expand", 1, "n4"),
+        ("expand", 2, "n6"),
+        ("new", 1, "n1"),
+        ("new", 2, "n2"),
+        ("new", 3, "n3"),
+    ]
+    assert plan.new[0].tiers == ("世界500强（2024）",)
     assert [p.enterprise_id for p in plan.leaders.picks] == ["n1", "n2", "n3"]
     assert [h.enterprise_id for h in plan.headquarters] == ["n1", "n2"]
     assert plan.config_version and plan.data_as_of == "2024"
@@ -58,6 +65,11 @@ def test_quota_line(view):
     # qualifying: n1 (Fortune), n2 (private 500), n3 (100 亿元 revenue); quota 5 -> 3/5
     assert (plan.quota.yearly_quota, plan.quota.targets, plan.quota.qualifying_targets) == (5, 5, 3)
     assert plan.quota.coverage == 0.6
+    assert plan.quota.by_track == {"expand": (2, 0), "new": (3, 3)}
+    assert (
+        "目标企业5家（增资扩产2家、新引进3家），其中有能力承担10亿元以上项目的3家（增资扩产0家、新引进3家）"
+        in plan.quota.text
+    )
     assert "60%" in plan.quota.text
     assert quota_line(None, plan.targets).coverage is None
 
@@ -79,3 +91,12 @@ def test_prefecture_plan(view):
     plan = industry_plan(view, INDUSTRY, prefecture="530300")
     assert plan.scope == "曲靖市"
     assert plan.counts["strong"] == 0
+
+
+def test_platforms_do_not_count_towards_the_quota(view):
+    view.nodes["n2"]["tags"] = ["platform"]
+    plan = industry_plan(view, INDUSTRY)
+    # n2 is still listed, with its warning, but cannot carry a 10亿 project: 2 of 5
+    (n2,) = [t for t in plan.targets if t.enterprise_id == "n2"]
+    assert n2.warnings == ("平台企业，不能承担10亿元以上产业项目",)
+    assert (n2.qualifies_for_quota, plan.quota.qualifying_targets) == (False, 2)

@@ -1,11 +1,16 @@
 """Recommendations on the canonical chain; scores worked out by hand from rules.yaml
-(weights fit 30, scale 20, pull 20, ties 10, presence 10, resource 10)."""
+(weights fit 30, scale 20, pull 20, ties 10, presence 10, resource 10, feasibility 20,
+signals 15). Every n-firm has its HQ in Beijing (mainland: feasibility 0.4 x 20 = 8); n4 and n6
+have a Yunnan subsidiary, a site in the west too (0.4 + 0.6 -> 20) and are on the 增资扩产 list."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import networkx as nx
 import pytest
 
-from analysis.recommend import recommend_targets
+from analysis.recommend import recommend_targets, target_lists
 from analysis.rules import load_rules
 from graph.errors import NotFoundError
 from tests.canonical import INDUSTRY, canonical_view
@@ -17,10 +22,10 @@ def parts(rec):
 
 def test_ranking_for_one_node():
     recs = recommend_targets(canonical_view(), INDUSTRY, node="b")
-    # n1: leader 30 + Fortune 500 20 + pull 2/3 gaps 13.33 + energy-intensive 10 = 73.33
-    # n2: player 9 + private 500 14 + pull 13.33 + ties to y1 1/2 -> 5 + 10 = 51.33
-    # n6: major 18 + pull 1/3 6.67 + presence through y1 10 + 10 = 44.67
-    assert [(r.enterprise_id, r.score) for r in recs] == [("n1", 73.33), ("n2", 51.33), ("n6", 44.67)]
+    # n1: leader 30 + Fortune 500 20 + pull 2/3 gaps 13.33 + energy-intensive 10 + mainland 8 = 81.33
+    # n6: major 18 + pull 1/3 6.67 + presence through y1 10 + 10 + mainland and west 20 = 64.67
+    # n2: player 9 + private 500 14 + pull 13.33 + ties to y1 1/2 -> 5 + 10 + 8 = 59.33
+    assert [(r.enterprise_id, r.score) for r in recs] == [("n1", 81.33), ("n6", 64.67), ("n2", 59.33)]
     assert parts(recs[0]) == {
         "fit": 30.0,
         "scale": 20.0,
@@ -28,11 +33,15 @@ def test_ranking_for_one_node():
         "ties": 0.0,
         "presence": 0.0,
         "resource": 10.0,
+        "feasibility": 8.0,
+        "signals": 0.0,
     }
-    assert parts(recs[1])["ties"] == 5.0
+    assert parts(recs[2])["ties"] == 5.0
     assert all(r.action == "补链" for r in recs)
+    assert [r.track for r in recs] == ["new", "expand", "new"]
+    assert all(r.warnings == () for r in recs)
     assert "世界500强" in recs[0].parts[1].reason
-    assert "滇甲公司" in recs[2].parts[4].reason
+    assert "滇甲公司·昆明市" in recs[1].parts[4].reason
 
 
 def test_firm_strong_in_yunnan_is_not_recommended_for_that_node():
@@ -43,20 +52,20 @@ def test_firm_strong_in_yunnan_is_not_recommended_for_that_node():
 
 def test_local_firms_are_not_targets_but_their_groups_are():
     recs = recommend_targets(canonical_view(), INDUSTRY, node="c")
-    # n4 (parent of the local player y2): leader 30 + pull 6.67 + presence 10 = 46.67
-    # n3: major 18 + revenue 100 亿元 = log10(100)/log10(10000) = 0.5 -> 10 + pull 6.67 = 34.67
-    assert [(r.enterprise_id, r.score) for r in recs] == [("n4", 46.67), ("n3", 34.67)]
+    # n4 (parent of the local player y2): leader 30 + pull 6.67 + presence 10 + feasibility 20 = 66.67
+    # n3: major 18 + revenue 100 亿元 = log10(100)/log10(10000) = 0.5 -> 10 + pull 6.67 + 8 = 42.67
+    assert [(r.enterprise_id, r.score) for r in recs] == [("n4", 66.67), ("n3", 42.67)]
 
 
 def test_industry_wide_each_firm_once_at_its_best_gap():
     recs = recommend_targets(canonical_view(), INDUSTRY)
-    # n2 scores more on e (leader 30 + 14 + 13.33 + 5 + export 5 = 67.33) than on b.
+    # n2 scores more on e (leader 30 + 14 + 13.33 + 5 + export 5 + 8 = 75.33) than on b.
     assert [(r.enterprise_id, r.node_id, r.score) for r in recs] == [
-        ("n1", "b", 73.33),
-        ("n2", "e", 67.33),
-        ("n4", "c", 46.67),
-        ("n6", "b", 44.67),
-        ("n3", "c", 34.67),
+        ("n1", "b", 81.33),
+        ("n2", "e", 75.33),
+        ("n4", "c", 66.67),
+        ("n6", "b", 64.67),
+        ("n3", "c", 42.67),
     ]
     assert recommend_targets(canonical_view(), INDUSTRY, top=2)[1].enterprise_id == "n2"
 
@@ -64,16 +73,25 @@ def test_industry_wide_each_firm_once_at_its_best_gap():
 def test_scores_are_sums_of_parts():
     for rec in recommend_targets(canonical_view(), INDUSTRY, top=100):
         assert rec.score == pytest.approx(sum(p.value for p in rec.parts), abs=0.011)
-        assert [p.factor for p in rec.parts] == ["fit", "scale", "pull", "ties", "presence", "resource"]
+        assert [p.factor for p in rec.parts] == [
+            "fit",
+            "scale",
+            "pull",
+            "ties",
+            "presence",
+            "resource",
+            "feasibility",
+            "signals",
+        ]
         assert all(p.reason for p in rec.parts)
 
 
 def test_weights_change_the_ranking():
     rules = load_rules().with_weights(ties=100)
     recs = recommend_targets(canonical_view(), INDUSTRY, node="b", rules=rules)
-    # ties now worth 100 x 0.5 = 50 for n2: 9 + 14 + 13.33 + 50 + 10 = 96.33
+    # ties now worth 100 x 0.5 = 50 for n2: 9 + 14 + 13.33 + 50 + 10 + 8 = 104.33
     assert recs[0].enterprise_id == "n2"
-    assert recs[0].score == 96.33
+    assert recs[0].score == 104.33
     assert recs[0].config_version.endswith("+custom")
 
 
@@ -105,3 +123,103 @@ def test_with_a_prefecture_firms_elsewhere_in_yunnan_are_not_targets():
     assert [r.enterprise_id for r in recommend_targets(view, INDUSTRY, node="a", prefecture="530300")] == [
         "n5"
     ]
+
+
+def test_two_lists_expand_and_new():
+    lists = target_lists(canonical_view(), INDUSTRY)
+    # n4 (y2 in Qujing) and n6 (y1 in Kunming) already have entities in Yunnan
+    assert [(r.enterprise_id, r.score) for r in lists.expand] == [("n4", 66.67), ("n6", 64.67)]
+    assert [r.enterprise_id for r in lists.new] == ["n1", "n2", "n3"]
+    assert all(r.track == "expand" for r in lists.expand) and all(r.track == "new" for r in lists.new)
+    assert [r.enterprise_id for r in target_lists(canonical_view(), INDUSTRY, top=1).new] == ["n1"]
+
+
+def _with_unlikely_firms() -> nx.MultiDiGraph:
+    """The canonical chain plus four firms leading b, each unlikely in its own way but one."""
+    view = canonical_view()
+    for region, name in (("US", "美国"), ("VN", "越南"), ("310000", "上海市"), ("510000", "四川省")):
+        view.add_node(region, label="Region", name=name)
+    firms = {
+        "far": ("远方外企", "foreign", [], [("US", "hq")]),
+        "near": ("近邻外企", "foreign", [], [("US", "hq"), ("310000", "branch"), ("VN", "plant")]),
+        "plat": ("平台公司", "private", ["platform"], [("110000", "hq")]),
+        "sick": ("困境公司", "private", ["distressed"], [("510000", "hq")]),
+    }
+    for firm, (name, ownership, tags, sites) in firms.items():
+        view.add_node(firm, label="Enterprise", name=name, ownership=ownership, tags=tags)
+        view.add_edge(firm, "b", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+        for region, kind in sites:
+            view.add_edge(firm, region, key=kind, type="HAS_SITE", kind=kind)
+    return view
+
+
+def test_feasibility_part_and_warnings():
+    recs = {r.enterprise_id: r for r in recommend_targets(_with_unlikely_firms(), INDUSTRY, node="b")}
+    # each: leader 30 + pull 1/3 6.67 + energy-intensive 10 = 46.67 before feasibility
+    # near: Shanghai branch (mainland 0.4) + Vietnam plant (0.6) -> 20; no warning
+    assert parts(recs["near"])["feasibility"] == 20.0 and recs["near"].warnings == ()
+    assert recs["near"].score == 66.67
+    # far: no mainland site -30, foreign with nothing in the west or Southeast Asia -25
+    assert parts(recs["far"])["feasibility"] == -55.0
+    assert recs["far"].warnings == (
+        "在中国大陆无工厂、子公司或中国总部",
+        "外资企业在中国西部和南亚东南亚均无布局",
+    )
+    # plat: Beijing 8 - platform 30 = -22
+    assert parts(recs["plat"])["feasibility"] == -22.0
+    assert recs["plat"].warnings == ("平台企业，不能承担10亿元以上产业项目",)
+    # sick: Sichuan HQ is mainland and western: 20 - distressed 40 = -20
+    assert parts(recs["sick"])["feasibility"] == -20.0
+    assert recs["sick"].warnings == ("企业处于ST、重整或破产等困境",)
+    # the realistic ones lead: n1 81.33, near 66.67, n6 64.67, n2 59.33; the rest below
+    assert [r.enterprise_id for r in recommend_targets(_with_unlikely_firms(), INDUSTRY, node="b")] == [
+        "n1",
+        "near",
+        "n6",
+        "n2",
+        "sick",
+        "plat",
+        "far",
+    ]
+
+
+def test_signal_part_decays_with_age_and_distance():
+    view = canonical_view()
+    view.add_node("510000", label="Region", name="四川省")
+    signals = [
+        # kind x region x 0.5 ^ (age / 12 months), reference date 2026-12
+        ("510000", "expansion", "2025-12", "成都扩产"),  # 1.0 x 0.7 (west) x 0.5 = 0.35
+        ("530100", "visit", "2026-12-03", "来昆考察"),  # 0.4 x 1.0 (Yunnan) x 1 = 0.4
+        ("110000", "investment", "2022-12", "北京投资"),  # 1.0 x 0.3 x 0.5^4 = 0.01875
+    ]
+    for region, kind, date, summary in signals:
+        view.add_edge(
+            "n3",
+            region,
+            key=f"{date}:{kind}:",
+            type="SIGNALLED",
+            kind=kind,
+            date=date,
+            summary=summary,
+            source="公告",
+        )
+    (n3,) = [r for r in recommend_targets(view, INDUSTRY, node="c") if r.enterprise_id == "n3"]
+    # 15 x 0.76875 = 11.53; 42.67 before
+    assert parts(n3)["signals"] == 11.53
+    assert n3.score == 54.2
+    assert n3.parts[-1].reason.startswith("2026-12-03在昆明市考察洽谈：来昆考察（公告）等3条信号")
+    # a year later each signal counts half: 15 x 0.384375 = 5.77
+    later = load_rules()
+    later = replace(later, signals={**later.signals, "reference_date": "2027-12"})
+    (n3,) = [r for r in recommend_targets(view, INDUSTRY, node="c", rules=later) if r.enterprise_id == "n3"]
+    assert parts(n3)["signals"] == 5.77
+
+
+def test_a_distressed_or_asset_light_sister_says_nothing_about_the_firm():
+    view = canonical_view()
+    view.nodes["y1"]["tags"] = ["distressed", "asset-light"]  # n6's Yunnan subsidiary
+    (n6,) = [r for r in recommend_targets(view, INDUSTRY, node="b") if r.enterprise_id == "n6"]
+    assert (n6.score, n6.warnings) == (64.67, ())
+    view.nodes["n6"]["tags"] = ["distressed"]  # the group itself: 20 - 40
+    (n6,) = [r for r in recommend_targets(view, INDUSTRY, node="b") if r.enterprise_id == "n6"]
+    assert (parts(n6)["feasibility"], n6.warnings) == (-20.0, ("企业处于ST、重整或破产等困境",))

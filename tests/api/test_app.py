@@ -65,25 +65,31 @@ def test_gaps_of_one_prefecture_by_code_or_name(client):
 
 
 def test_recommendations_industry_wide_and_for_one_node(client):
-    recs = get(client, f"/api/industries/{INDUSTRY}/recommendations")
-    assert [(r["enterprise_id"], r["node_id"], r["score"]) for r in recs] == [
-        ("n1", "b", 73.33),
-        ("n2", "e", 67.33),
-        ("n4", "c", 46.67),
-        ("n6", "b", 44.67),
-        ("n3", "c", 34.67),
+    lists = get(client, f"/api/industries/{INDUSTRY}/recommendations")
+    # the scores of tests/analysis/test_recommend.py
+    assert [(r["enterprise_id"], r["node_id"], r["score"]) for r in lists["expand"]] == [
+        ("n4", "c", 66.67),
+        ("n6", "b", 64.67),
     ]
-    for rec in recs:
+    assert [(r["enterprise_id"], r["node_id"], r["score"]) for r in lists["new"]] == [
+        ("n1", "b", 81.33),
+        ("n2", "e", 75.33),
+        ("n3", "c", 42.67),
+    ]
+    for rec in lists["expand"] + lists["new"]:
         assert rec["score"] == pytest.approx(sum(p["value"] for p in rec["parts"]), abs=0.011)
-        assert [p["factor"] for p in rec["parts"]] == ["fit", "scale", "pull", "ties", "presence", "resource"]
-    on_b = get(client, f"/api/industries/{INDUSTRY}/recommendations", node="中间品", top=2)
-    assert [(r["enterprise_id"], r["score"]) for r in on_b] == [("n1", 73.33), ("n2", 51.33)]
-    assert "世界500强" in on_b[0]["parts"][1]["reason"]
+        assert [p["factor"] for p in rec["parts"]][-2:] == ["feasibility", "signals"]
+        assert rec["warnings"] == []
+    on_b = get(client, f"/api/industries/{INDUSTRY}/recommendations", node="中间品", top=1)
+    assert [(r["enterprise_id"], r["score"]) for r in on_b["new"]] == [("n1", 81.33)]
+    assert [(r["enterprise_id"], r["track"]) for r in on_b["expand"]] == [("n6", "expand")]
+    assert "世界500强" in on_b["new"][0]["parts"][1]["reason"]
 
 
 def test_leaders_and_headquarters_targets(client):
     result = get(client, f"/api/industries/{INDUSTRY}/leaders", k=2)
     assert [p["enterprise_id"] for p in result["set"]] == ["n1", "n2"]
+    assert result["counts"] == {"expand": 0, "new": 2}
     assert result["k"] == 2
     assert [(t["enterprise_id"], t["score"]) for t in result["headquarters_targets"]] == [
         ("n1", 1.2),
@@ -158,7 +164,8 @@ def test_chain_node_with_firms_and_targets(client):
     b = get(client, "/api/nodes/b", industry=INDUSTRY)
     assert b["assessment"]["status"] == "missing" and b["industry"]["id"] == INDUSTRY
     assert [c["id"] for c in b["candidates"]] == ["n1", "n2", "n6"]
-    assert [r["enterprise_id"] for r in b["recommendations"]] == ["n1", "n2", "n6"]
+    assert [r["enterprise_id"] for r in b["recommendations"]["new"]] == ["n1", "n2"]
+    assert [r["enterprise_id"] for r in b["recommendations"]["expand"]] == ["n6"]
     assert [u["id"] for u in b["upstream"]] == ["a"] and [d["id"] for d in b["downstream"]] == ["c"]
     a = get(client, "/api/nodes/原料")
     assert [f["id"] for f in a["assessment"]["local_enterprises"]] == ["y1", "y3"]
@@ -220,6 +227,7 @@ def test_industry_page_gap_table_targets_and_leaders(client):
     gap_rows = re.findall(r'<tr class="row-\w+">\s*<td>[\d.]+</td>\s*<td><a href="/nodes/(\w+)', html)
     assert gap_rows == ["b", "d", "e", "x", "c", "a"]
     assert "全国一号" in html and "世界500强" in html  # top target n1 with its reasons
+    assert 'id="targets-expand"' in html and 'id="targets-new"' in html and "增资扩产" in html
     assert 'id="leaders"' in html and 'id="hq"' in html and 'id="downloads"' in html
     links = re.findall(r'href="([^"#]+)"', html)
     assert all(link.startswith("/") for link in links), links  # nothing outside the app

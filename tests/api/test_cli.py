@@ -81,9 +81,21 @@ def test_gaps_json_shape_and_chinese_name(built: Path):
 
 
 def test_recommend_leaders_scenario_json(built: Path):
-    recs = json.loads(run(["recommend", "green-silicon", "--json"], built).stdout)
+    lists = json.loads(run(["recommend", "green-silicon", "--json"], built).stdout)
+    assert set(lists) == {"expand", "new"}
+    recs = lists["expand"] + lists["new"]
     assert [(r["enterprise_id"], r["node_id"]) for r in recs] == [("tongwei", "si-cell")]
-    assert set(recs[0]) >= {"enterprise_id", "name", "node_id", "action", "score", "parts"}
+    assert set(recs[0]) >= {
+        "enterprise_id",
+        "name",
+        "node_id",
+        "action",
+        "score",
+        "parts",
+        "track",
+        "warnings",
+    }
+    assert recs[0]["warnings"] == []
     assert recs[0]["score"] == pytest.approx(sum(p["value"] for p in recs[0]["parts"]), abs=0.011)
     leaders = json.loads(run(["leaders", "green-silicon", "--k", "2", "--json"], built).stdout)
     assert [p["enterprise_id"] for p in leaders["set"]] == ["tongwei"]

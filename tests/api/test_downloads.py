@@ -37,7 +37,8 @@ def test_targets_workbook(client):
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(client.get("/industries/demo/targets.xlsx").content))
-    assert book["目标企业"]["B4"].value == "全国一号"
+    assert book["目标企业-新引进"]["B4"].value == "全国一号"
+    assert book["目标企业-增资扩产"]["B4"].value == "集团四号"
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ def test_markdown(plan):
     text = plan_markdown(plan)
     for heading in HEADINGS:
         assert f"# {heading}" in text
-    assert "| 1 | 全国一号 | 中间品 | 补链 | 73.3 | 世界500强（2024） |" in text
+    assert "| 1 | 全国一号 | 中间品 | 补链 | 81.3 | 世界500强（2024） |" in text
+    assert "| 1 | 集团四号 | 部件 | 强链 | 66.7 | — |" in text
     assert "60%" in text
 
 
@@ -54,14 +55,9 @@ def test_docx_opens_with_python_docx(plan, png, tmp_path: Path):
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == "云南省示例产业产业“1+1+1+1”招商方案（草案）"
     assert all(h in headings for h in HEADINGS)
-    targets = next(t for t in doc.tables if t.rows[0].cells[1].text == "目标企业")
-    assert [r.cells[1].text for r in targets.rows[1:]] == [
-        "全国一号",
-        "民营二号",
-        "集团四号",
-        "集团六号",
-        "中型三号",
-    ]
+    expand, new = [t for t in doc.tables if t.rows[0].cells[1].text == "目标企业"]
+    assert [r.cells[1].text for r in expand.rows[1:]] == ["集团四号", "集团六号"]
+    assert [r.cells[1].text for r in new.rows[1:]] == ["全国一号", "民营二号", "中型三号"]
     assert len(doc.inline_shapes) == 1
 
 
@@ -71,14 +67,9 @@ def test_xlsx_opens_with_openpyxl(plan, tmp_path: Path):
     path = tmp_path / "targets.xlsx"
     targets_xlsx(plan, path)
     book = load_workbook(path)
-    sheet = book["目标企业"]
-    assert sheet["A3"].value == "序号" and sheet["B3"].value == "目标企业"
-    assert [sheet.cell(row=r, column=2).value for r in range(4, 9)] == [
-        "全国一号",
-        "民营二号",
-        "集团四号",
-        "集团六号",
-        "中型三号",
-    ]
-    assert sheet["E4"].value == 73.33
-    assert book.sheetnames == ["目标企业", "链主企业组合", "说明"]
+    sheet = book["目标企业-新引进"]
+    assert sheet["A3"].value == "序号" and sheet["B3"].value == "目标企业" and sheet["H3"].value == "提示"
+    assert [sheet.cell(row=r, column=2).value for r in range(4, 7)] == ["全国一号", "民营二号", "中型三号"]
+    assert sheet["E4"].value == 81.33
+    assert [c.value for c in book["目标企业-增资扩产"]["B"][3:]] == ["集团四号", "集团六号"]
+    assert book.sheetnames == ["目标企业-增资扩产", "目标企业-新引进", "链主企业组合", "说明"]

@@ -237,3 +237,74 @@ def test_a_company_table_leaves_the_graphs_own_operations_as_they_are(tiny, tmp_
     assert plan.count("matched") == 1 and not written.changed
     (edge,) = tiny.find_edges(source="tongwei", type="OPERATES_IN", target="si-cell")
     assert (edge.props["role"], edge.props["origin"]) == ("leader", "dataset")
+
+
+def test_signals_import_checks_like_the_dataset_and_writes_once(tiny, tmp_path):
+    header = "enterprise_id,date,kind,region_id,node_id,amount_100m_cny,summary,source,as_of,confidence\n"
+    good = "tongwei,2026-10,expansion,530000,si-cell,12,通威来滇扩产,某州市招商局接待记录,2026-10,low\n"
+    bad = "nobody,2026,rumour,999999,zz,lots,,,,\n"
+    with pytest.raises(ValidationError) as caught:
+        import_file(tiny, "signals", write(tmp_path, "s.csv", header + good + bad))
+    problems = "\n".join(caught.value.problems)
+    for needle in (
+        "s.csv:3: kind 'rumour'",
+        "s.csv:3: date '2026' is not YYYY-MM",
+        "s.csv:3: amount_100m_cny 'lots'",
+        "s.csv:3: missing summary",
+        "s.csv:3: column enterprise_id: no enterprise 'nobody'",
+        "s.csv:3: column region_id: no region '999999'",
+        "s.csv:3: column node_id: no chain node 'zz'",
+    ):
+        assert needle in problems
+    assert not tiny.find_edges(type="SIGNALLED")  # nothing half loaded
+    path = write(tmp_path, "s.csv", header + good)
+    plan, written = import_file(tiny, "signals", path)
+    assert plan.count("matched") == 1 and written.edges_created == 1
+    (edge,) = tiny.find_edges(source="tongwei", type="SIGNALLED")
+    assert (edge.target, edge.key, edge.props["amount_100m_cny"], edge.props["origin"]) == (
+        "530000",
+        "2026-10:expansion:si-cell",
+        12.0,
+        "import:signals",
+    )
+    assert not import_file(tiny, "signals", path)[1].changed
+
+
+def test_company_products_become_operations_on_chain_links_through_the_word_mapping(tiny, tmp_path):
+    write(
+        tmp_path,
+        "links.csv",
+        "product,match,node_id,confidence,note,source,as_of\n"
+        "单晶硅片,exact,si-wafer,high,,映射,2026-12\n"
+        "硅片,contains,si-wafer,medium,,映射,2026-12\n"
+        "工业硅,contains,industrial-silicon,medium,,映射,2026-12\n",
+    )
+    mapping = write(
+        tmp_path,
+        "c.yaml",
+        "kind: companies\ncompany: code\nnode: product\nweight: w\nsource: 某供应商产业链库\n"
+        "as_of: '2021'\nconfidence: low\nlinks: links.csv\nmin_weight: 0.05\n",
+    )
+    table = write(
+        tmp_path,
+        "c.jsonl",
+        '{"code": "600438.SH", "product": "N型硅片产品", "w": 0.3}\n'  # contains 硅片 -> si-wafer, medium
+        '{"code": "600438.SH", "product": "单晶硅片", "w": 0.4}\n'  # exact -> si-wafer, high: heavier, kept
+        '{"code": "600438.SH", "product": "工业硅粉", "w": 0.01}\n'  # below min_weight: no link
+        '{"code": "600438.SH", "product": "饲料", "w": 0.5}\n',  # no word: the vendor node only
+    )
+    plan, _ = import_file(tiny, "chain-table", table, mapping=mapping)
+    (edge,) = tiny.find_edges(source="tongwei", type="OPERATES_IN", target="si-wafer")
+    assert (edge.props["confidence"], edge.props["source"], edge.props["product"], edge.props["weight"]) == (
+        "high",
+        "某供应商产业链库",
+        "单晶硅片",
+        0.4,
+    )
+    assert not tiny.find_edges(source="tongwei", type="OPERATES_IN", target="industrial-silicon")
+    assert plan.notes[-1].startswith("1 company-link operations")
+    write(
+        tmp_path, "links.csv", "product,match,node_id,confidence,note,source,as_of\n硅,fuzzy,x,high,,m,2026\n"
+    )
+    with pytest.raises(ValidationError, match=r"links\.csv: 1 bad row"):
+        import_file(tiny, "chain-table", table, mapping=mapping)
