@@ -17,7 +17,7 @@ import yaml
 from graph import schema
 from graph.errors import ValidationError
 from graph.store import ChangeSet, Edge, Node
-from ingest.tables import AS_OF, Row, read_csv
+from ingest.tables import Row, is_as_of, read_csv
 
 ORIGIN = "dataset"
 PROVENANCE = schema.PROVENANCE_KEYS
@@ -120,7 +120,7 @@ def _provenance(col: _Collector, where: str, record: Mapping[str, Any]) -> dict[
         if not text:
             col.problem(where, f"missing {key}")
         out[key] = text
-    if out["as_of"] and not AS_OF.match(out["as_of"]):
+    if out["as_of"] and not is_as_of(out["as_of"]):
         col.problem(where, f"as_of {out['as_of']!r} is not a year, YYYY-MM or YYYY-MM-DD")
     if out["confidence"] and out["confidence"] not in schema.CONFIDENCES:
         col.problem(where, f"confidence {out['confidence']!r} is not one of high, medium, low")
@@ -550,7 +550,7 @@ def signal_edge(col: _Collector, row: Row) -> None:
     """A SIGNALLED edge from one intent-signal row (enterprise -> region), keyed date:kind:node."""
     kind = _choice(col, row.where, "kind", row.get("kind"), schema.SIGNAL_KINDS)
     date = row.get("date")
-    if not AS_OF.match(date) or len(date) < 7:
+    if not is_as_of(date) or len(date) < 7:
         col.problem(row.where, f"date {date!r} is not YYYY-MM or YYYY-MM-DD")
     amount = _number(col, row.where, "amount_100m_cny", row.get("amount_100m_cny"))
     if not row.get("summary"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,23 @@ from pathlib import Path
 
 from graph.errors import ValidationError
 
-AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def is_as_of(text: str) -> bool:
+    """Whether `text` is a year, YYYY-MM or a real calendar date YYYY-MM-DD.
+
+    >>> [is_as_of(t) for t in ("2024", "2024-06", "2024-02-29", "2023-02-29", "2026-13", "24")]
+    [True, True, True, False, False, False]
+    """
+    if not AS_OF.match(text):
+        return False
+    if len(text) == 10:
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
