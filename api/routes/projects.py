@@ -266,9 +266,10 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
     name, password = str(form.get("username", ""))[:60].strip(), str(form.get("password", ""))[:200]
     target = safe_next(str(form.get("next", "")))
     throttle = auth.login_throttle(request)
-    wait = throttle.locked_for(name)
+    client = request.client.host if request.client else "unknown"
+    wait = await run_in_threadpool(throttle.begin, name, client)
     if wait:
-        message = labels(page_lang(request))["login_throttled"].format(minutes=max(1, round(wait / 60)))
+        message = labels(page_lang(request))["login_throttled"].format(seconds=int(wait) + 1)
         refused = render(
             request,
             "login.html",
@@ -283,7 +284,6 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
         return refused
     user = await run_in_threadpool(users.authenticate, store, name, password)
     if user is None:
-        throttle.failed(name)
         return render(
             request,
             "login.html",
@@ -294,7 +294,7 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
             throttled="",
             username=name,
         )
-    throttle.succeeded(name)
+    await run_in_threadpool(throttle.succeeded, name, client)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         auth.SESSION_COOKIE,
