@@ -129,8 +129,8 @@ def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | N
     if not value or len(value) > 1000 or "." not in value:
         return None
     body, _, mac = value.partition(".")
-    expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, mac):
+    expected = _b64(hmac.new(secret, body.encode("utf-8", "replace"), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace")):
         return None
     try:
         payload = json.loads(_unb64(body))
@@ -149,12 +149,13 @@ def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | N
 
 
 def csrf_token(secret: bytes, session: str) -> str:
-    return hmac.new(secret, b"csrf:" + session.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, b"csrf:" + session.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def csrf_ok(secret: bytes, session: str, given: str) -> bool:
     """Whether a form's token belongs to this session (compared in constant time)."""
-    return bool(session) and hmac.compare_digest(csrf_token(secret, session).encode(), given.encode())
+    expected = csrf_token(secret, session).encode()
+    return bool(session) and hmac.compare_digest(expected, given.encode("utf-8", "replace"))
 
 
 class LoginThrottle:
@@ -295,7 +296,15 @@ def require_user(request: Request, store: StoreDep) -> Node:
     Raises:
         HTTPException: 401 without a token or with one that matches no user.
     """
-    header = request.headers.get("authorization", "")
+    return bearer_user(store, request.headers.get("authorization", ""))
+
+
+def bearer_user(store: GraphStore, header: str) -> Node:
+    """The user of an `Authorization` header's bearer token.
+
+    Raises:
+        HTTPException: 401 without a token or with one that matches no user (or an expired one).
+    """
     if not header:
         raise HTTPException(
             401,

@@ -5,6 +5,7 @@ version or wrong state 409 (graph's errors become statuses in `api.main.error_bo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -351,6 +352,12 @@ def projects_page(
     )
 
 
+def form_version(text: str) -> int | None:
+    """The version a page form carries: ASCII digits only ("²" passes `isdigit`, and Python
+    refuses to parse 5,000 digits), anything else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else None
+
+
 def _form_data(form: Mapping[str, Any], *, with_bools: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for key in fields.INPUT_FIELDS:
@@ -468,7 +475,7 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
                 project_id,
                 data,
                 reason=str(form.get("reason", ""))[:2000],
-                version=int(version) if version.isdigit() else None,
+                version=form_version(version),
             )
         )
     except ValidationError as exc:
@@ -501,7 +508,7 @@ async def project_decision(request: Request, store: StoreDep, project_id: Projec
                 project_id,
                 decision,
                 reason=str(form.get("reason", ""))[:2000],
-                version=int(version) if version.isdigit() else None,
+                version=form_version(version),
             )
         )
     except ValidationError as exc:

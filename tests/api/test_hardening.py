@@ -75,3 +75,46 @@ def test_cli_export_of_targets_neutralises_formulas(evil_client: TestClient, tmp
     )
     assert done.returncode == 0, done.stderr
     assert load_workbook(out)["目标企业"]["B4"].value.startswith("'=")
+
+
+def test_an_anonymous_big_body_is_refused_before_it_is_read(client: TestClient):
+    big = client.post(
+        "/api/projects", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+    )
+    assert big.status_code == 413  # over CHAINKG_MAX_BODY_BYTES, whoever sends it
+    anonymous = client.post("/api/projects", json={"name": "x"})
+    assert anonymous.status_code == 401 and anonymous.json()["message"].startswith("请提供访问令牌")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(30):
+            yield b" " * 100_000
+
+    streamed = client.post(
+        "/api/industries/demo/scenario", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+
+
+@pytest.mark.parametrize("cookie", ["é.é", "ü" * 50 + "." + "x"])
+def test_a_non_ascii_session_cookie_is_no_session(client: TestClient, cookie: str):
+    client.cookies.clear()
+    raw = ("chainkg_session=" + cookie).encode("utf-8")  # what a hostile client can put on the wire
+    response = client.get("/projects", headers={"cookie": raw}, follow_redirects=False)  # type: ignore[dict-item]
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+@pytest.mark.parametrize("version", ["²", "5" * 5000, "-1", "1e3"])
+def test_page_forms_take_any_version_text_without_a_server_error(version: str):
+    from api.routes.projects import form_version
+
+    assert form_version(version) is None
+    assert form_version("12") == 12
+
+
+def test_pages_carry_security_headers_and_unknown_hosts_are_refused(client: TestClient):
+    page = client.get("/login")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    rebound = client.get("/health", headers={"host": "attacker.example"})
+    assert rebound.status_code == 400
