@@ -118,3 +118,80 @@ def test_pages_carry_security_headers_and_unknown_hosts_are_refused(client: Test
     assert page.headers["cache-control"] == "no-store"
     rebound = client.get("/health", headers={"host": "attacker.example"})
     assert rebound.status_code == 400
+
+
+def test_the_cli_prints_stored_markup_and_escape_sequences_literally(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.project_library import TODAY, WUHUA, a_project, library_changes
+    from workflow import projects
+
+    db = tmp_path / "kg.db"
+    store = SqliteStore(db)
+    store.apply(library_changes())
+    project = projects.declare(store, WUHUA, a_project(), today=TODAY)
+    hostile = "[/bold]坏[link=http://evil.example]链接[/link]\x1b]8;;http://x\x07终端\x1b[2J"
+    store.upsert_nodes(
+        [Node(project.id, "Project", {**project.props, "name": hostile})]
+    )  # stored before the fix
+    store.close()
+    env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite", "COLUMNS": "300"}
+    for args in (["projects", "list"], ["projects", "show", project.id]):
+        done = subprocess.run(
+            [sys.executable, "-m", "api", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert "[/bold]坏[link=http://evil.example]链接[/link]" in done.stdout
+        assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+
+
+def test_users_can_be_disabled_and_removed_and_replace_without_password_ends_the_password(tmp_path: Path):
+    from graph.errors import NotFoundError
+    from tests.project_library import library_changes
+    from workflow import users
+
+    store = SqliteStore(tmp_path / "kg.db")
+    store.apply(library_changes())
+    _, token = users.create_user(store, "sheng", "province", "530000", password="long enough 1")
+    users.create_user(store, "sheng", "province", "530000", replace=True)  # --replace --no-password
+    assert users.authenticate(store, "sheng", "long enough 1") is None
+    _, token = users.create_user(store, "sheng", "province", "530000", password="long enough 2", replace=True)
+    assert users.user_by_token(store, token) is not None
+    users.disable_user(store, "sheng")
+    assert (
+        users.user_by_token(store, token) is None
+        and users.authenticate(store, "sheng", "long enough 2") is None
+    )
+    users.remove_user(store, "sheng")
+    assert store.get_node(users.user_id("sheng")) is None
+    with pytest.raises(NotFoundError):
+        users.remove_user(store, "sheng")
+    store.close()
+
+
+def test_tokens_expire(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.project_library import library_changes
+    from workflow import users
+
+    store = SqliteStore(tmp_path / "kg.db")
+    store.apply(library_changes())
+    _, token = users.create_user(store, "sheng", "province", "530000")
+    assert users.user_by_token(store, token) is not None
+    later = users.time.time() + 91 * 86400  # CHAINKG_TOKEN_DAYS is 90
+    monkeypatch.setattr(users.time, "time", lambda: later)
+    assert users.user_by_token(store, token) is None
+    store.close()
+
+
+def test_a_user_name_with_a_trailing_newline_is_refused(tmp_path: Path):
+    from graph.errors import ValidationError
+    from tests.project_library import library_changes
+    from workflow import users
+
+    store = SqliteStore(tmp_path / "kg.db")
+    store.apply(library_changes())
+    with pytest.raises(ValidationError, match="name"):
+        users.create_user(store, "sheng\n", "province", "530000")
+    store.close()
