@@ -14,9 +14,9 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,9 +36,11 @@ SECRET_MIN_LENGTH = 32
 PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "please-change", "dev", "test"}
 SESSION_COOKIE = "chainkg_session"
 SESSION_SECONDS = 12 * 3600
-LOGIN_MAX_FAILURES = 5  # failed logins for one user name within LOGIN_WINDOW_SECONDS ...
-LOGIN_WINDOW_SECONDS = 10 * 60
-LOGIN_LOCKOUT_SECONDS = 10 * 60  # ... refuse that name for this long
+LOGIN_USER_FREE = 3  # failed sign-ins of one user name before each next one waits 1 s, 2 s, 4 s ...
+LOGIN_USER_MAX_DELAY = 60.0  # ... at most this: a stranger's guesses cannot lock the owner out
+LOGIN_CLIENT_FREE = 10  # the same for one client address, whatever the names it tries ...
+LOGIN_CLIENT_MAX_DELAY = 15 * 60.0
+LOGIN_FORGET_SECONDS = 3600.0  # failures older than this are forgotten
 
 
 class WeakSecret(ChainKGError):
@@ -127,8 +129,8 @@ def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | N
     if not value or len(value) > 1000 or "." not in value:
         return None
     body, _, mac = value.partition(".")
-    expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, mac):
+    expected = _b64(hmac.new(secret, body.encode("utf-8", "replace"), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace")):
         return None
     try:
         payload = json.loads(_unb64(body))
@@ -147,90 +149,137 @@ def read_session(store: GraphStore, secret: bytes, value: str, *, now: float | N
 
 
 def csrf_token(secret: bytes, session: str) -> str:
-    return hmac.new(secret, b"csrf:" + session.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, b"csrf:" + session.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def csrf_ok(secret: bytes, session: str, given: str) -> bool:
     """Whether a form's token belongs to this session (compared in constant time)."""
-    return bool(session) and hmac.compare_digest(csrf_token(secret, session).encode(), given.encode())
+    expected = csrf_token(secret, session).encode()
+    return bool(session) and hmac.compare_digest(expected, given.encode("utf-8", "replace"))
 
 
 class LoginThrottle:
-    """In-process guard against password guessing: after LOGIN_MAX_FAILURES failed logins for one
-    user name within LOGIN_WINDOW_SECONDS, that name is refused for LOGIN_LOCKOUT_SECONDS
-    without its password being checked. Per server process: enough against one guesser at a
-    web form; several servers behind a balancer each count on their own."""
+    """Guard against password guessing, shared by every server process on the same store: each
+    attempt is reserved before the password hash runs (counted as a failure until it succeeds),
+    in one transaction of a small SQLite file beside the store, so parallel guesses cannot all
+    slip past the check. Per user name and per client address, failures beyond a few free ones
+    make the next attempt wait a growing delay (1 s, 2 s, 4 s ...), capped low for a user name
+    (a stranger cannot keep its owner out for long) and higher for a client; a quiet hour
+    forgets them."""
+
+    FILE = "login-attempts.db"
 
     def __init__(
         self,
+        folder: Path | None = None,
         *,
-        max_failures: int = LOGIN_MAX_FAILURES,
-        window: float = LOGIN_WINDOW_SECONDS,
-        lockout: float = LOGIN_LOCKOUT_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        user_free: int = LOGIN_USER_FREE,
+        user_cap: float = LOGIN_USER_MAX_DELAY,
+        client_free: int = LOGIN_CLIENT_FREE,
+        client_cap: float = LOGIN_CLIENT_MAX_DELAY,
+        forget: float = LOGIN_FORGET_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.max_failures, self.window, self.lockout, self.clock = max_failures, window, lockout, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
+        self.limits = {"user": (user_free, user_cap), "client": (client_free, client_cap)}
+        self.forget, self.clock = forget, clock
+        target = ":memory:"
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = str(folder / self.FILE)
+            os.close(os.open(target, os.O_CREAT | os.O_RDWR, 0o600))
+        self._conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=30)
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS attempts "
+            "(key TEXT PRIMARY KEY, failures INTEGER NOT NULL, next_at REAL NOT NULL, last_at REAL NOT NULL)"
+        )
         self._lock = threading.Lock()
 
     @staticmethod
-    def _key(name: str) -> str:
-        return name.strip().casefold()[:60]
+    def keys(name: str, client: str) -> tuple[str, str]:
+        return f"user:{name.strip().casefold()[:60]}", f"client:{client[:100]}"
 
-    def locked_for(self, name: str) -> float:
-        """Seconds until `name` may try again (0: it may try now)."""
-        with self._lock:
-            left = self._locked_until.get(self._key(name), 0.0) - self.clock()
-            return max(0.0, left)
+    def delay(self, kind: str, failures: int) -> float:
+        """Seconds to wait after `failures` recent failures of a user name or a client."""
+        free, cap = self.limits[kind]
+        return 0.0 if failures < free else float(min(cap, 2 ** (failures - free)))
 
-    def failed(self, name: str) -> None:
+    def begin(self, name: str, client: str) -> float:
+        """Reserve an attempt to sign in as `name` from `client`: 0 when it may go ahead (it then
+        counts as a failure until `succeeded`), else the seconds to wait, nothing counted."""
         now = self.clock()
-        key = self._key(name)
+        keys = self.keys(name, client)
         with self._lock:
-            recent = self._failures.setdefault(key, deque())
-            recent.append(now)
-            while recent and recent[0] <= now - self.window:
-                recent.popleft()
-            if len(recent) >= self.max_failures:
-                self._locked_until[key] = now + self.lockout
-                recent.clear()
-            if len(self._failures) > 10_000:  # names nobody retried: keep memory bounded
-                self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > now - self.window}
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = {
+                    key: (failures, next_at)
+                    for key, failures, next_at in self._conn.execute(
+                        "SELECT key, failures, next_at FROM attempts WHERE key IN (?, ?) AND last_at > ?",
+                        (*keys, now - self.forget),
+                    )
+                }
+                wait = max((next_at - now for _, next_at in rows.values()), default=0.0)
+                if wait <= 0:
+                    for key in keys:
+                        failures = rows.get(key, (0, 0.0))[0] + 1
+                        self._conn.execute(
+                            "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?)",
+                            (key, failures, now + self.delay(key.split(":")[0], failures), now),
+                        )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return max(0.0, wait)
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, client: str) -> None:
+        """The reserved attempt was right: forget the name's failures, and this one of the client's."""
+        user_key, client_key = self.keys(name, client)
         with self._lock:
-            self._failures.pop(self._key(name), None)
+            self._conn.execute("DELETE FROM attempts WHERE key = ?", (user_key,))
+            self._conn.execute(
+                "UPDATE attempts SET failures = max(0, failures - 1) WHERE key = ?", (client_key,)
+            )
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 # -- FastAPI ----------------------------------------------------------------------------------
 
 
+def _store_folder(store: object) -> Path | None:
+    """Where the secret and the login attempts are kept: beside the embedded store, or in the
+    data folder for Neo4j (so servers on one host share them); None for an in-memory store."""
+    path = getattr(store, "path", None)
+    if path is None:
+        return Settings().db.parent
+    return None if str(path) == ":memory:" else Path(path).parent
+
+
 @asynccontextmanager
 async def auth_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the session secret at start-up (a weak CHAINKG_SECRET stops the server here)."""
-    store = getattr(app.state, "store", None)
-    path = getattr(store, "path", None)
-    folder = Path(path).parent if path is not None and str(path) != ":memory:" else None
+    folder = _store_folder(getattr(app.state, "store", None))
     app.state.secret = load_secret(folder)
-    app.state.login_throttle = LoginThrottle()
-    yield
+    app.state.login_throttle = LoginThrottle(folder)
+    try:
+        yield
+    finally:
+        app.state.login_throttle.close()
 
 
 def app_secret(request: Request) -> bytes:
     secret = getattr(request.app.state, "secret", None)
     if secret is None:  # an app built without the projects router's lifespan
-        store = request.app.state.store
-        path = getattr(store, "path", None)
-        secret = load_secret(Path(path).parent if path is not None and str(path) != ":memory:" else None)
-        request.app.state.secret = secret
+        secret = request.app.state.secret = load_secret(_store_folder(request.app.state.store))
     return secret  # type: ignore[no-any-return]
 
 
 def login_throttle(request: Request) -> LoginThrottle:
     throttle = getattr(request.app.state, "login_throttle", None)
     if throttle is None:  # an app built without the projects router's lifespan
-        throttle = request.app.state.login_throttle = LoginThrottle()
+        throttle = request.app.state.login_throttle = LoginThrottle(_store_folder(request.app.state.store))
     return throttle  # type: ignore[no-any-return]
 
 
@@ -247,7 +296,15 @@ def require_user(request: Request, store: StoreDep) -> Node:
     Raises:
         HTTPException: 401 without a token or with one that matches no user.
     """
-    header = request.headers.get("authorization", "")
+    return bearer_user(store, request.headers.get("authorization", ""))
+
+
+def bearer_user(store: GraphStore, header: str) -> Node:
+    """The user of an `Authorization` header's bearer token.
+
+    Raises:
+        HTTPException: 401 without a token or with one that matches no user (or an expired one).
+    """
     if not header:
         raise HTTPException(
             401,

@@ -14,16 +14,20 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from graph.errors import ChainKGError, ValidationError
 from graph.settings import open_store
 from graph.store import GraphStore
+from graph.text import strip_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# markup off: stored text ("[/bold]", "[link=...]") is printed as it is, never interpreted
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
@@ -42,13 +46,15 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ValidationError as exc:
             for problem in exc.problems[:50]:
-                err.print(f"[red]error:[/red] {problem}", markup=True, highlight=False)
+                err.print(
+                    f"[red]error:[/red] {escape(strip_controls(str(problem)))}", markup=True, highlight=False
+                )
             if len(exc.problems) > 50:
                 err.print(f"... and {len(exc.problems) - 50} more", highlight=False)
             err.print(f"{len(exc.problems)} problem(s); nothing was written.", highlight=False)
             sys.exit(2)
         except ChainKGError as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            err.print(f"[red]error:[/red] {escape(strip_controls(str(exc)))}", markup=True, highlight=False)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -63,9 +69,22 @@ def opened_store() -> Iterator[GraphStore]:
         store.close()
 
 
+class PlainTable(Table):
+    """A table whose text cells are shown literally: no markup, no control characters (an
+    escape sequence in a stored name must not reach the terminal)."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(*(plain(r) if isinstance(r, str) else r for r in renderables), **options)
+
+
+def plain(text: str) -> Text:
+    """Stored text for the terminal: literal, without control characters."""
+    return Text(strip_controls(text))
+
+
 def make_table(title: str, columns: tuple[str, ...] | list[str], caption: str | None = None) -> Table:
     """A terminal table whose cells wrap rather than cut names short."""
-    table = Table(title=title, caption=caption)
+    table = PlainTable(title=title, caption=caption)
     for column in columns:
         table.add_column(column, overflow="fold")
     return table

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import err, friendly_errors, make_table, opened_store, out, print_json
+from api.cli_common import err, friendly_errors, make_table, opened_store, out, plain, print_json
 from workflow import clock, model
 from workflow import projects as library
 
@@ -67,6 +67,30 @@ def user_add(
     err.print(f"user {name}: {role} · {node.props.get('region_name')} ({region})", highlight=False)
     err.print("API token (shown once; send as `Authorization: Bearer <token>`):", highlight=False)
     click.echo(token)
+
+
+@user.command("disable")
+@click.argument("name")
+@friendly_errors
+def user_disable(name: str) -> None:
+    """Stop a user signing in or using its token (its sessions end); `add --replace` enables it again."""
+    from workflow.users import disable_user
+
+    with opened_store() as store:
+        disable_user(store, name)
+    err.print(plain(f"user {name}: disabled"), highlight=False)
+
+
+@user.command("remove")
+@click.argument("name")
+@friendly_errors
+def user_remove(name: str) -> None:
+    """Delete a user (the audit trail keeps its name)."""
+    from workflow.users import remove_user
+
+    with opened_store() as store:
+        remove_user(store, name)
+    err.print(plain(f"user {name}: removed"), highlight=False)
 
 
 @user.command("list")
@@ -144,14 +168,18 @@ def projects_show(project_id: str, as_json: bool) -> None:
         print_json({"project": project, "audit": [a.__dict__ for a in trail]})
         return
     out.print(
-        f"{project['name']} ({project['id']}): {model.REVIEW_ZH[project['review_status']]}, "
-        f"{model.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元",
+        plain(
+            f"{project['name']} ({project['id']}): {model.REVIEW_ZH[project['review_status']]}, "
+            f"{model.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元"
+        ),
         highlight=False,
     )
     for a in trail:
         changes = "; ".join(f"{c['field']}: {c.get('from')} → {c.get('to')}" for c in a.changes)
         out.print(
-            f"  v{a.version} {a.at} {a.user} {model.ACTION_ZH.get(a.action, a.action)} {changes} {a.reason}",
+            plain(
+                f"  v{a.version} {a.at} {a.user} {model.ACTION_ZH.get(a.action, a.action)} {changes} {a.reason}"
+            ),
             highlight=False,
         )
 

@@ -379,7 +379,7 @@ L_ZH = {
     "headquarters": "总部",
     "template": "下载项目申报表模板（Excel）",
     "filter": "筛选",
-    "login_throttled": "该用户登录失败次数过多，请 {minutes} 分钟后再试",
+    "login_throttled": "登录失败次数过多，请 {seconds} 秒后再试",
 }
 L_EN = {
     "projects": "Project library",
@@ -425,7 +425,7 @@ L_EN = {
     "headquarters": "headquarters",
     "template": "Download the declaration template (Excel)",
     "filter": "Filter",
-    "login_throttled": "Too many failed sign-ins for this user name; try again in {minutes} minutes",
+    "login_throttled": "Too many failed sign-ins; try again in {seconds} seconds",
 }
 
 

@@ -17,8 +17,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api import chainmap
+from api.guard import RequestGuard
 from api.models import ErrorPublic
 from api.routes import downloads, enterprises, health, industries, nodes, pages, regions
 from api.web import error_page
@@ -127,6 +129,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    settings = settings or Settings()
+    app.add_middleware(RequestGuard, limit=settings.max_body_bytes, store_of=lambda: app.state.store)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_list())
     for exc_type in (ChainKGError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_type, error_response)
     app.mount("/static/vendor/vis-network", StaticFiles(directory=chainmap.VIS_DIR), name="vis-network")

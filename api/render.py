@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from analysis.plans import IndustryPlan, PlanTarget
 from analysis.recommend import EXPAND, NEW, TRACK_NAMES
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
 from api.present import STATUS_COLOURS, stage_columns
+from graph.text import sheet_row, strip_controls
 
 CJK_FONT_NAMES = (
     "Noto Sans CJK SC",
@@ -145,15 +147,24 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 
 
 def _table(plan: IndustryPlan, section: str) -> tuple[tuple[str, ...], list[list[str]]]:
+    """A section's header and rows, stored text stripped of control characters (which Word and
+    Excel files cannot hold: one imported name must never make every export fail)."""
     for name, header, rows in SECTIONS:
         if name == section:
-            return header, globals()[rows](plan)
+            return header, [[strip_controls(c) for c in row] for row in globals()[rows](plan)]
     raise KeyError(section)
 
 
 def outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]:
     """The document as (heading level, heading, paragraph, table section) in order: the one
     structure every renderer walks, so the formats never disagree."""
+    return [
+        (level, strip_controls(heading), strip_controls(text) if text else text, section)
+        for level, heading, text, section in _outline(plan)
+    ]
+
+
+def _outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]:
     p = plan
     intro = (
         f"牵头部门：{p.lead_department}。产业链完整度 {p.completeness}/100，共 {sum(p.counts.values())} 个环节，"
@@ -219,22 +230,31 @@ def outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]
 # -- Markdown -----------------------------------------------------------------------------------------
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#|~!])")
+
+
+def _md_text(text: str) -> str:
+    """Stored text as literal Markdown: its markup characters (links, images, HTML, emphasis,
+    table bars) backslash-escaped, line breaks as spaces.
+
+    >>> _md_text("[点我](javascript:x) <b>|")
+    '\\[点我\\]\\(javascript:x\\) \\<b\\>\\|'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
 
 
 def plan_markdown(plan: IndustryPlan) -> str:
     lines: list[str] = []
     for level, heading, paragraph, section in outline(plan):
-        lines += ["#" * level + " " + heading, ""]
+        lines += ["#" * level + " " + _md_text(heading), ""]
         if paragraph:
-            lines += [paragraph, ""]
+            lines += [_md_text(paragraph), ""]
         if section:
             header, rows = _table(plan, section)
             if rows:
                 lines.append("| " + " | ".join(header) + " |")
                 lines.append("|" + "---|" * len(header))
-                lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+                lines += ["| " + " | ".join(_md_text(c) for c in row) + " |" for row in rows]
             else:
                 lines.append("（暂无）")
             lines.append("")
@@ -415,20 +435,22 @@ def targets_xlsx(plan: IndustryPlan, path: Path | io.BytesIO) -> None:
     for track, targets in ((EXPAND, plan.expand), (NEW, plan.new)):
         sheet = first if track == EXPAND else book.create_sheet()
         sheet.title = f"目标企业-{TRACK_NAMES[track]}"
-        sheet.append([plan_title(plan)])
-        sheet.append([plan.quota.text])
+        sheet.append(sheet_row([plan_title(plan)]))
+        sheet.append(sheet_row([plan.quota.text]))
         header, rows = _table(plan, track)
         sheet.append([*header, "企业ID", "环节ID", "计入年度目标"])
         for target, row in zip(targets, rows, strict=True):
             sheet.append(
-                [
-                    *row[:4],
-                    target.score,
-                    *row[5:],
-                    target.enterprise_id,
-                    target.node_id,
-                    "是" if target.qualifies_for_quota else "否",
-                ]
+                sheet_row(
+                    [
+                        *row[:4],
+                        target.score,
+                        *row[5:],
+                        target.enterprise_id,
+                        target.node_id,
+                        "是" if target.qualifies_for_quota else "否",
+                    ]
+                )
             )
         for cell in sheet[3]:
             cell.font = Font(bold=True)
@@ -441,11 +463,11 @@ def targets_xlsx(plan: IndustryPlan, path: Path | io.BytesIO) -> None:
     header, rows = _table(plan, "leaders")
     leaders.append(list(header))
     for row in rows:
-        leaders.append(row)
+        leaders.append(sheet_row(row))
     info = book.create_sheet("说明")
-    info.append(["规则版本", plan.config_version])
-    info.append(["数据截至", plan.data_as_of])
-    info.append(["范围", plan.scope])
+    info.append(sheet_row(["规则版本", plan.config_version]))
+    info.append(sheet_row(["数据截至", plan.data_as_of]))
+    info.append(sheet_row(["范围", plan.scope]))
     if isinstance(path, Path):
         path.parent.mkdir(parents=True, exist_ok=True)
     book.save(str(path) if isinstance(path, Path) else path)

@@ -21,6 +21,7 @@ from analysis.tracking import (
     progress_report,
     quota_progress,
 )
+from graph.text import sheet_row, strip_controls
 
 
 @dataclass(frozen=True)
@@ -143,15 +144,15 @@ def tracking_xlsx(report: TrackingReport) -> bytes:
     book.remove(book.active)  # type: ignore[arg-type]
     for title, header, rows, note in _sections(report):
         sheet = book.create_sheet(title)
-        sheet.append([f"{report.year}年 {title}"])
+        sheet.append(sheet_row([f"{report.year}年 {title}"]))
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(header)
+        sheet.append(sheet_row(header))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append(sheet_row(row))
         sheet.append([])
-        sheet.append([note])
+        sheet.append(sheet_row([note]))
         for column, _ in enumerate(header, start=1):
             sheet.column_dimensions[chr(64 + column)].width = 18 if column > 1 else 22
     buffer = io.BytesIO()
@@ -174,12 +175,12 @@ def tracking_docx(report: TrackingReport) -> bytes:
         table = document.add_table(rows=1, cols=len(header))
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.text = str(text)
+            cell.text = strip_controls(str(text))
         for row in rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, row, strict=True):
-                cell.text = f"{value:g}" if isinstance(value, float) else str(value)
-        document.add_paragraph(note)
+                cell.text = f"{value:g}" if isinstance(value, float) else strip_controls(str(value))
+        document.add_paragraph(strip_controls(note))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -28,6 +28,12 @@ CONSTRAINT_NODE_ID = (
 CONSTRAINT_META_ID = (
     f"CREATE CONSTRAINT chainkg_meta_id IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.id IS UNIQUE"
 )
+# One project of a name in a county, whoever writes (the write path checks it first, with a clear
+# message; this is the backstop). Property uniqueness over two keys is in Community edition.
+CONSTRAINT_PROJECT_NAME = (
+    "CREATE CONSTRAINT chainkg_project_county_name IF NOT EXISTS "
+    "FOR (n:Project) REQUIRE (n.county, n.name) IS UNIQUE"
+)
 ENSURE_META = f"MERGE (m:{META_LABEL} {{id: $meta_id}}) ON CREATE SET m.writes = 0"
 
 
@@ -42,6 +48,7 @@ def setup_statements() -> list[str]:
     return [
         CONSTRAINT_NODE_ID,
         CONSTRAINT_META_ID,
+        CONSTRAINT_PROJECT_NAME,
         *(name_index(label) for label in sorted(schema.NODE_LABELS)),
     ]
 

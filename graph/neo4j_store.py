@@ -39,6 +39,7 @@ from graph.store import (
     canonical_props,
     check_changes,
     check_expectations,
+    check_unique,
     zero_counts,
 )
 from graph.view import build_view, industry_view
@@ -252,6 +253,7 @@ class Neo4jStore(StoreConveniences):
             changes.expect,
             lambda ids: {r["id"]: json.loads(r["props"]) for r in tx.run(cypher.EXISTING_NODES, ids=ids)},
         )
+        check_unique(changes.unique, lambda label, where: self._ids_where(tx, label, where))
         check_changes(changes, lambda ids: self._labels_of(tx, ids))
         counts = zero_counts()
         for batch in _batches(list(changes.nodes)):
@@ -388,6 +390,11 @@ class Neo4jStore(StoreConveniences):
             for n in nodes
             if all(n.props.get(k) == v for k, v in where.items())  # None matches an absent property
         ]
+
+    def _ids_where(self, tx: ManagedTransaction, label: str, where: dict[str, str]) -> list[str]:
+        """Inside a write: ids of `label` nodes holding the (string) values in `where`."""
+        nodes = [self._node(r) for r in tx.run(cypher.find_nodes(label, True), where=where)]
+        return [n.id for n in nodes if all(n.props.get(k) == v for k, v in where.items())]
 
     def find_edges(
         self, source: str | None = None, type: str | None = None, target: str | None = None

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     neo4j_database: str = Field("neo4j", alias="NEO4J_DATABASE")
     # signs the pages' login cookies; None: a random secret kept beside the embedded store
     secret: str | None = Field(None, alias="CHAINKG_SECRET")
+    # host names the web app answers to (DNS rebinding): comma-separated, "*" for any
+    allowed_hosts: str = Field("localhost,127.0.0.1,::1,testserver", alias="CHAINKG_ALLOWED_HOSTS")
+    # the largest request body the web app reads, in bytes
+    max_body_bytes: int = Field(1_000_000, ge=1024, alias="CHAINKG_MAX_BODY_BYTES")
+    # days an API token works after it is issued (chainkg user add / --replace)
+    token_days: int = Field(90, ge=1, alias="CHAINKG_TOKEN_DAYS")
+
+    def host_list(self) -> list[str]:
+        return [h.strip().strip("[]") for h in self.allowed_hosts.split(",") if h.strip()]
 
     @model_validator(mode="after")
     def _default_db(self) -> Settings:

@@ -29,6 +29,7 @@ from graph.store import (
     canonical_props,
     check_changes,
     check_expectations,
+    check_unique,
     zero_counts,
 )
 from graph.view import build_view, industry_view
@@ -95,6 +96,9 @@ class SqliteStore(StoreConveniences):
                 raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
             try:
                 check_expectations(changes.expect, self._props_of)
+                check_unique(
+                    changes.unique, lambda label, where: [n.id for n in self.find_nodes(label, where)]
+                )
                 check_changes(changes, self._labels_of)
                 counts = self._write(changes, progress)
                 conn.execute("COMMIT")

@@ -53,6 +53,8 @@ EdgeKey = tuple[str, str, str, str]
 
 
 Expectation = tuple[str, str, Any]  # (node id, property, the value it must have; None: absent)
+# (label, ((property, value), ...), node id): no node of that label but this one may hold all the values
+Uniqueness = tuple[str, tuple[tuple[str, Any], ...], str]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ChangeSet:
     `expect` holds preconditions checked inside the transaction before anything is written
     (optimistic locking across processes): each (node id, property, value) must hold, a missing
     node or property counting as None; otherwise the store raises ConflictError and writes nothing.
+    `unique` does the same for uniqueness (one project of a name in a county, whoever writes).
     """
 
     nodes: tuple[Node, ...] = ()
@@ -69,6 +72,7 @@ class ChangeSet:
     delete_nodes: tuple[str, ...] = ()
     delete_edges: tuple[EdgeKey, ...] = ()
     expect: tuple[Expectation, ...] = ()
+    unique: tuple[Uniqueness, ...] = ()
 
     def __len__(self) -> int:
         return len(self.nodes) + len(self.edges) + len(self.delete_nodes) + len(self.delete_edges)
@@ -240,3 +244,18 @@ def check_expectations(
             raise ConflictError(
                 f"node {node_id!r} changed since it was read: {key} is {actual!r}, expected {value!r}"
             )
+
+
+def check_unique(unique: Iterable[Uniqueness], find_ids: Callable[[str, dict[str, Any]], list[str]]) -> None:
+    """Check a ChangeSet's uniqueness rules inside the write transaction (like `check_expectations`).
+
+    `find_ids(label, where)` returns the ids of stored nodes of `label` holding every value in `where`.
+
+    Raises:
+        ConflictError: naming the node that already holds the values.
+    """
+    for label, values, own_id in unique:
+        others = [i for i in find_ids(label, dict(values)) if i != own_id]
+        if others:
+            held = ", ".join(f"{k}={v!r}" for k, v in values)
+            raise ConflictError(f"{label} {others[0]} already has {held}")

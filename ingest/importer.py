@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import ValidationError
-from graph.store import ChangeSet, Edge, GraphStore, Node
+from graph.store import ChangeSet, Edge, GraphStore, Node, Uniqueness
 from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise
 from ingest.tables import Row, read_csv
@@ -63,6 +63,7 @@ class ImportPlan:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    unique: list[Uniqueness] = field(default_factory=list)  # checked inside the write (ChangeSet.unique)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -80,7 +81,9 @@ class ImportPlan:
 
     @property
     def changes(self) -> ChangeSet:
-        return ChangeSet(nodes=tuple(self.nodes.values()), edges=tuple(self.edges.values()))
+        return ChangeSet(
+            nodes=tuple(self.nodes.values()), edges=tuple(self.edges.values()), unique=tuple(self.unique)
+        )
 
     def summary(self) -> dict[str, Any]:
         return {

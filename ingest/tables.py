@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import ValidationError
+from graph.text import strip_controls
 
 AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -100,7 +101,7 @@ def _rows_from_cells(
                 f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)"
             )
             continue
-        rows.append(Row(path, line, dict(zip(header, cells, strict=True))))
+        rows.append(Row(path, line, {h: strip_controls(c) for h, c in zip(header, cells, strict=True)}))
     if problems:
         raise ValidationError(problems[0], problems)
     return rows
@@ -132,6 +133,8 @@ def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise ValidationError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     sheet = book.worksheets[0]
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # read-only mode trusts the file's dimension tag, which may understate the rows
     values = [
         (
             number,
@@ -150,8 +153,16 @@ def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     while header and not header[-1].strip():
         header = header[:-1]
     width = len(header)
+    # a row's trailing empty cells may be absent from the file: pad them; content beyond the
+    # header is a shifted row
     body = (
-        (n, cells[:width] if not any(c.strip() for c in cells[width:]) else cells) for n, cells in values[1:]
+        (
+            n,
+            (cells + [""] * (width - len(cells)))[:width]
+            if not any(c.strip() for c in cells[width:])
+            else cells,
+        )
+        for n, cells in values[1:]
     )
     yield from _rows_from_cells(path, [h.strip() for h in header], body, columns)
 
@@ -176,7 +187,9 @@ def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
         if missing:
             problems.append(f"{path}:{line}: missing field(s) {', '.join(missing)}")
             continue
-        rows.append(Row(path, line, {k: "" if v is None else str(v) for k, v in data.items()}))
+        rows.append(
+            Row(path, line, {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()})
+        )
     if problems:
         raise ValidationError(problems[0], problems)
     yield from rows

@@ -13,6 +13,7 @@ from graph.errors import NotFoundError, ValidationError
 from graph.lookup import resolve
 from graph.project_rules import SIGNED, STAGES, is_major, stage_index
 from graph.store import GraphStore
+from graph.text import control_problem
 from graph.view import chain_node_ids
 from workflow.model import STAGE_DATE, STAGE_ZH
 from workflow.permissions import resolve_county
@@ -192,7 +193,10 @@ def clean_fields(
         if key in TEXT_FIELDS:
             text = "" if empty else str(raw).strip()
             limit = TEXT_MAX.get(key, TEXT_DEFAULT_MAX)
-            if len(text) > limit:
+            control = control_problem(key, text, multiline=key == "notes")
+            if control:
+                problems.append(control)
+            elif len(text) > limit:
                 problems.append(f"{key}: 不能超过 {limit} 个字 (at most {limit} characters)")
             cleaned[key] = text or None
         elif key in BOOL_FIELDS:

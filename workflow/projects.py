@@ -18,6 +18,7 @@ from typing import Any
 from graph.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from graph.project_rules import APPROVED, is_major
 from graph.store import ChangeSet, Edge, EdgeKey, GraphStore, Node
+from graph.text import control_problem
 from workflow.clock import now_in_china, today_in_china
 from workflow.fields import (
     BOOL_FIELDS,
@@ -79,7 +80,12 @@ def project_changes(
 ) -> ChangeSet:
     """One transaction: the project node, its edges (stale ones deleted) and the audit entry,
     written only if the stored version is still the one `before` was read at (absent for a new
-    project); otherwise the store raises ConflictError."""
+    project); otherwise the store raises ConflictError.
+
+    Raises:
+        ValidationError: the reason holds a control character.
+    """
+    _raise([p for p in [control_problem("reason", reason, multiline=True)] if p])
     pid = str(after["id"])
     props = _present(after)
     new_edges = _project_edges(props)
@@ -104,6 +110,10 @@ def project_changes(
         edges=(*new_edges, Edge(entry.id, "ABOUT", pid)),
         delete_edges=tuple(stale),
         expect=((pid, "version", before.get("version") if before is not None else None),),
+        # checked inside the write: two servers, or an import racing the API, cannot both add the name
+        unique=(("Project", (("county", str(props["county"])), ("name", str(props["name"]))), pid),)
+        if props.get("name") and props.get("county")
+        else (),
     )
 
 
@@ -234,7 +244,8 @@ def declare(
         merged, changes = plan_declare(store, actor, data, today=today)
         return Project(str(merged["id"]), merged), changes
 
-    return _commit(store, plan, pinned=True)
+    # not pinned: a name another process took meanwhile is found when the write is planned again
+    return _commit(store, plan, pinned=False)
 
 
 def get_project(store: GraphStore, project_id: str) -> Project:

@@ -10,16 +10,18 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from typing import Any
 
-from graph.errors import ConflictError, ValidationError
-from graph.store import GraphStore, Node
+from graph.errors import ConflictError, NotFoundError, ValidationError
+from graph.settings import Settings
+from graph.store import ChangeSet, GraphStore, Node
 from workflow.clock import now_in_china
 from workflow.model import Actor
 from workflow.permissions import check_region_for_role
 
-PBKDF2_ITERATIONS = 240_000
-NAME_PATTERN = r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$"
+PBKDF2_ITERATIONS = 600_000  # OWASP 2023 for PBKDF2-HMAC-SHA256
+NAME_PATTERN = r"[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}"  # the whole name (fullmatch: no trailing newline)
 
 
 def hash_password(password: str, *, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
@@ -77,7 +79,7 @@ def create_user(
         ValidationError: a bad name, role, region or a password under 8 characters.
         ConflictError: the user exists and `replace` is not set.
     """
-    if not re.match(NAME_PATTERN, name):
+    if not re.fullmatch(NAME_PATTERN, name):
         raise ValidationError(f"name: {name!r} must be 2-40 letters, digits, Chinese characters, _ . -")
     region_node = check_region_for_role(store, role, region)
     if password is not None and len(password) < 8:
@@ -96,13 +98,12 @@ def create_user(
         "region": region,
         "region_name": region_node.name,
         "token_sha256": token_hash(token),
+        "token_expires": time.time() + Settings().token_days * 86400,
         "session": session_of(existing) + 1,
         "created_at": (existing.props.get("created_at") if existing else None) or now_in_china(),
     }
-    if password is not None:
+    if password is not None:  # with `replace` and no password, the old page password ends too
         props["password_hash"] = hash_password(password)
-    elif existing and existing.props.get("password_hash"):
-        props["password_hash"] = existing.props["password_hash"]
     node = Node(user_id(name), "User", props)
     store.upsert_nodes([node])
     return node, token
@@ -115,6 +116,35 @@ def session_of(user: Node | None) -> int:
         return 0
 
 
+def disable_user(store: GraphStore, name: str) -> Node:
+    """Stop a user from signing in or using its token (kept for the audit trail's names);
+    `create_user(..., replace=True)` enables it again with new credentials.
+
+    Raises:
+        NotFoundError: no such user.
+    """
+    current = store.get_node(user_id(name))
+    if current is None or current.label != "User":
+        raise NotFoundError("user", name)
+    props = {**current.props, "disabled": True, "session": session_of(current) + 1, "token_sha256": ""}
+    props.pop("password_hash", None)
+    node = Node(current.id, "User", props)
+    store.upsert_nodes([node])
+    return node
+
+
+def remove_user(store: GraphStore, name: str) -> None:
+    """Delete a user (its audit entries keep its name).
+
+    Raises:
+        NotFoundError: no such user.
+    """
+    current = store.get_node(user_id(name))
+    if current is None or current.label != "User":
+        raise NotFoundError("user", name)
+    store.apply(ChangeSet(delete_nodes=(current.id,)))
+
+
 def end_sessions(store: GraphStore, user: Node) -> None:
     """Sign the user out everywhere: every page cookie issued before stops working."""
     current = store.get_node(user.id) or user
@@ -125,12 +155,20 @@ def user_by_token(store: GraphStore, token: str) -> Node | None:
     if not token or len(token) > 200:
         return None
     found = store.find_nodes("User", where={"token_sha256": token_hash(token)})
-    return found[0] if len(found) == 1 else None
+    if len(found) != 1 or found[0].props.get("disabled"):
+        return None
+    expires = found[0].props.get("token_expires")
+    return found[0] if isinstance(expires, int | float) and expires > time.time() else None
 
 
 def authenticate(store: GraphStore, name: str, password: str) -> Node | None:
     node = store.get_node(user_id(name[:60]))
-    if node is None or node.label != "User" or not node.props.get("password_hash"):
+    if (
+        node is None
+        or node.label != "User"
+        or not node.props.get("password_hash")
+        or node.props.get("disabled")
+    ):
         hash_password(password[:200])  # same work either way: no user-name oracle by timing
         return None
     return node if verify_password(password[:200], str(node.props["password_hash"])) else None

@@ -5,6 +5,7 @@ version or wrong state 409 (graph's errors become statuses in `api.main.error_bo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -266,9 +267,10 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
     name, password = str(form.get("username", ""))[:60].strip(), str(form.get("password", ""))[:200]
     target = safe_next(str(form.get("next", "")))
     throttle = auth.login_throttle(request)
-    wait = throttle.locked_for(name)
+    client = request.client.host if request.client else "unknown"
+    wait = await run_in_threadpool(throttle.begin, name, client)
     if wait:
-        message = labels(page_lang(request))["login_throttled"].format(minutes=max(1, round(wait / 60)))
+        message = labels(page_lang(request))["login_throttled"].format(seconds=int(wait) + 1)
         refused = render(
             request,
             "login.html",
@@ -283,7 +285,6 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
         return refused
     user = await run_in_threadpool(users.authenticate, store, name, password)
     if user is None:
-        throttle.failed(name)
         return render(
             request,
             "login.html",
@@ -294,7 +295,7 @@ async def login_submit(request: Request, store: StoreDep) -> Response:
             throttled="",
             username=name,
         )
-    throttle.succeeded(name)
+    await run_in_threadpool(throttle.succeeded, name, client)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         auth.SESSION_COOKIE,
@@ -349,6 +350,12 @@ def projects_page(
         can_declare=actor.role == "county",
         **page_context(request, user),
     )
+
+
+def form_version(text: str) -> int | None:
+    """The version a page form carries: ASCII digits only ("²" passes `isdigit`, and Python
+    refuses to parse 5,000 digits), anything else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else None
 
 
 def _form_data(form: Mapping[str, Any], *, with_bools: bool) -> dict[str, Any]:
@@ -468,7 +475,7 @@ async def project_edit(request: Request, store: StoreDep, project_id: ProjectId)
                 project_id,
                 data,
                 reason=str(form.get("reason", ""))[:2000],
-                version=int(version) if version.isdigit() else None,
+                version=form_version(version),
             )
         )
     except ValidationError as exc:
@@ -501,7 +508,7 @@ async def project_decision(request: Request, store: StoreDep, project_id: Projec
                 project_id,
                 decision,
                 reason=str(form.get("reason", ""))[:2000],
-                version=int(version) if version.isdigit() else None,
+                version=form_version(version),
             )
         )
     except ValidationError as exc:

@@ -120,6 +120,7 @@ def plan(
             result.add_node(node)
         for edge in changes.edges:
             result.add_edge(edge)
+        result.unique += changes.unique
         result.outcomes.append(RowOutcome(row.line, name, "new", pid, "project", "high"))
     return result
 

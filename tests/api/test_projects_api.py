@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -646,37 +647,50 @@ def test_signing_out_ends_the_session_and_needs_the_csrf_token(client: TestClien
     client.cookies.clear()
 
 
-def test_repeated_failed_logins_lock_the_name_for_ten_minutes(
+def test_failed_logins_make_the_next_attempt_wait_a_growing_delay_not_a_lockout(
     db: Path, tokens: dict[str, str], monkeypatch_module: Any
 ):
     with TestClient(create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))) as fresh:
-        clock = [1000.0]
+        clock = [time.time() + 2 * auth.LOGIN_FORGET_SECONDS]  # earlier tests' failures forgotten
         fresh.app.state.login_throttle.clock = lambda: clock[0]
-        for _ in range(5):
+        for _ in range(3):  # three free failures; the third makes the next attempt wait 1 s
             assert login(fresh, "panlong", "wrong password").status_code == 401
-        locked = login(fresh, "panlong")  # the right password, but too late
-        assert (
-            locked.status_code == 429
-            and "10 分钟" in locked.text
-            and auth.SESSION_COOKIE not in fresh.cookies
-        )
-        assert login(fresh, "qujing").status_code == 303  # other names are not affected
-        clock[0] += 10 * 60 + 1
-        assert login(fresh, "panlong").status_code == 303
+        waiting = login(fresh, "panlong")  # the right password, but too soon
+        assert waiting.status_code == 429 and waiting.headers["retry-after"] == "2"
+        assert "2 秒" in waiting.text and auth.SESSION_COOKIE not in fresh.cookies
+        clock[0] += 1
+        assert login(fresh, "panlong", "wrong password").status_code == 401  # now 2 s
+        clock[0] += 2
+        assert login(fresh, "panlong").status_code == 303  # not locked out: the owner gets in
         fresh.cookies.clear()
 
 
-def test_failures_spread_over_more_than_ten_minutes_do_not_lock():
-    clock = [0.0]
-    throttle = auth.LoginThrottle(clock=lambda: clock[0])
-    for _ in range(4):
-        throttle.failed("wuhua")
-    clock[0] += 601  # the first four fall out of the window
-    throttle.failed("wuhua")
-    assert throttle.locked_for("wuhua") == 0
-    for _ in range(4):
-        throttle.failed("WUHUA ")  # the same name
-    assert throttle.locked_for("wuhua") == 600
+def test_login_attempts_are_reserved_atomically_and_shared_between_processes(tmp_path: Path):
+    import threading
+
+    first, second = (auth.LoginThrottle(tmp_path, clock=lambda: 5000.0) for _ in "ab")  # two servers
+    allowed: list[float] = []
+    gate = threading.Barrier(20)
+
+    def guess(throttle: auth.LoginThrottle) -> None:
+        gate.wait()
+        allowed.append(throttle.begin("sheng", "10.0.0.9"))
+
+    threads = [threading.Thread(target=guess, args=(t,)) for t in [first, second] * 10]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(allowed)[:4] == [0.0, 0.0, 0.0, 1.0]  # three went ahead, then everyone waits
+    assert first.begin("sheng", "10.0.0.10") > 0  # the user name waits, from any client
+    first.succeeded("sheng", "10.0.0.9")  # (an attempt that went ahead and was right)
+    assert second.begin("sheng", "10.0.0.10") == 0.0
+    for name in ("a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"):
+        assert first.begin(name, "10.0.0.66") == 0.0  # one client tries many names ...
+    assert first.begin("a10", "10.0.0.66") == 0.0
+    assert second.begin("a11", "10.0.0.66") == 1.0  # ... and waits from the eleventh
+    first.close()
+    second.close()
 
 
 @pytest.mark.parametrize("content", ["", "00", "ab" * 16, "not hex"])

@@ -71,6 +71,8 @@ def test_constraints_exist_after_open_and_opening_twice_is_fine(neo4j):
         ["id"],
     )
     assert "chainkg_meta_id" in constraints
+    project_name = constraints["chainkg_project_county_name"]  # one project of a name in a county
+    assert (project_name["labelsOrTypes"], project_name["properties"]) == (["Project"], ["county", "name"])
     indexes = {i["name"] for i in run(neo4j, cypher.SHOW_INDEXES)}
     assert {"chainkg_enterprise_name", "chainkg_chainnode_name", "chainkg_industry_name"} <= indexes
     # the server itself refuses a second node with an id, whatever its schema label
