@@ -10,6 +10,7 @@ below holds each command's one-line help for the listing, checked against the co
 from __future__ import annotations
 
 import importlib
+from typing import cast
 
 import click
 
@@ -122,5 +123,5 @@ def cli() -> None:
 
 
 def main() -> None:
-    assert isinstance(cli, click.Group)  # click's typing loses the class a custom group gives
-    cli(prog_name="chainkg")
+    group = cast(click.Group, cli)  # click's typing loses the class a custom group gives
+    group(prog_name="chainkg")
