@@ -10,9 +10,9 @@ below holds each command's one-line help for the listing, checked against the co
 from __future__ import annotations
 
 import importlib
-from typing import cast
 
 import click
+from click.utils import make_default_short_help
 
 # name -> (module, attribute, one-line help as `chainkg --help` lists it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -108,7 +108,7 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(n) for n in names)
-        rows = [(n, click.utils.make_default_short_help(COMMANDS[n][2], limit)) for n in names]
+        rows = [(n, make_default_short_help(COMMANDS[n][2], limit)) for n in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -123,5 +123,4 @@ def cli() -> None:
 
 
 def main() -> None:
-    group = cast(click.Group, cli)  # click's typing loses the class a custom group gives
-    group(prog_name="chainkg")
+    cli(prog_name="chainkg")
