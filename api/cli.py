@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 # name -> (module, attribute, one-line help as `chainkg --help` lists it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -108,7 +107,8 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(n) for n in names)
-        rows = [(n, make_default_short_help(COMMANDS[n][2], limit)) for n in names]
+        # a stand-in command shortens the help the way the real one would
+        rows = [(n, click.Command(n, help=COMMANDS[n][2]).get_short_help_str(limit)) for n in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
