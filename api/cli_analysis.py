@@ -199,9 +199,9 @@ def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_js
     with opened_store() as store:
         chosen = industry_id(store, industry)
         firms = [enterprise_id(store, a) for a in adds]
-        # the whole graph: an arriving firm may work on other chains too
+        # an arriving firm may work on other chains too
         result = services.what_if_result(
-            store, chosen, firms, prefecture_id(store, prefecture), whole_graph=True
+            store, chosen, firms, prefecture_id(store, prefecture), any_firm=True
         )
     if as_json:
         print_json(scenario_json(result))

@@ -34,7 +34,7 @@ from api.present import (
 from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, industry_id, resolve
 from graph.store import GraphStore, Node
-from graph.view import chain_node_ids
+from graph.view import build_view, chain_node_ids
 
 
 class Assessment:
@@ -126,11 +126,18 @@ def chain_graph(
 
 
 def what_if_result(
-    store: GraphStore, industry: str, firms: list[str], prefecture: str | None, *, whole_graph: bool = False
+    store: GraphStore, industry: str, firms: list[str], prefecture: str | None, *, any_firm: bool = False
 ) -> ScenarioResult:
-    """The scenario's statuses before and after. `whole_graph` (the CLI) lets a firm of any chain
-    land; the web app takes the firms of the industry's own view."""
-    view = store.graph() if whole_graph else store.graph(industry)
+    """The scenario's statuses before and after, on the industry's own view. `any_firm` (the CLI)
+    lets a firm of any chain land: a firm outside the view is added with its edges into the view
+    (only those can bear on this chain), never by reading the whole graph."""
+    view = store.graph(industry)
+    if any_firm:
+        for firm in firms:
+            node = store.get_node(firm)
+            if firm not in view and node is not None:
+                edges = [e for e in store.find_edges(source=firm) if e.target in view]
+                view = nx.compose(view, build_view([node], edges))
     return run_scenario(view, industry, firms, prefecture=prefecture)
 
 

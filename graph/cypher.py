@@ -190,3 +190,45 @@ COUNT_TYPES = f"""
 MATCH (:{NODE_LABEL})-[r]->(:{NODE_LABEL})
 RETURN type(r) AS name, count(*) AS count
 """
+
+# -- one industry's surroundings (the same set as the embedded store's `_around`) ------------------
+
+# The industry's chain: every node PART_OF it at any depth.
+CHAIN_OF = f"""
+MATCH (c:{NODE_LABEL})-[:PART_OF*1..]->(:{NODE_LABEL} {{id: $industry}})
+RETURN DISTINCT c.id AS id
+"""
+# Whatever points at one of `$ids`, and whether it is an enterprise.
+POINTING_AT = f"""
+UNWIND $ids AS id
+MATCH (x:{NODE_LABEL})-->(:{NODE_LABEL} {{id: id}})
+RETURN DISTINCT x.id AS id, x:Enterprise AS firm
+"""
+# The whole groups of the enterprises `$ids`: up SUBSIDIARY_OF, then down from every firm found.
+GROUPS_OF = f"""
+UNWIND $ids AS id
+MATCH (:{NODE_LABEL} {{id: id}})-[:SUBSIDIARY_OF*0..]->(u:{NODE_LABEL})
+MATCH (u)<-[:SUBSIDIARY_OF*0..]-(d:{NODE_LABEL})
+RETURN DISTINCT d.id AS id
+"""
+# The SUPPLIES partners of `$ids`, both ways.
+PARTNERS_OF = f"""
+UNWIND $ids AS id
+MATCH (:{NODE_LABEL} {{id: id}})-[:SUPPLIES]-(p:{NODE_LABEL})
+RETURN DISTINCT p.id AS id
+"""
+EVERY_REGION_AND_LIST = f"""
+MATCH (n:{NODE_LABEL}) WHERE n:Region OR n:RankingList
+RETURN n.id AS id
+"""
+NODES_BY_ID = f"""
+UNWIND $ids AS id
+MATCH (n:{NODE_LABEL} {{id: id}})
+RETURN {_NODE_RETURN}
+"""
+# Every edge leaving one of `$ids` (the caller keeps those whose target is in the set too).
+EDGES_FROM = f"""
+UNWIND $ids AS id
+MATCH (s:{NODE_LABEL} {{id: id}})-[r]->(t:{NODE_LABEL})
+RETURN s.id AS source, type(r) AS type, t.id AS target, r.key AS key, r.{PROPS} AS props
+"""

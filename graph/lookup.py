@@ -86,7 +86,11 @@ def prefecture_id(store: GraphStore, text: str | None) -> str | None:
 
 
 def enterprise_id(store: GraphStore, text: str) -> str:
-    """An enterprise by id, name, English name or alias."""
+    """An enterprise by id, name, English name or alias. An id is looked up by itself, without
+    reading every enterprise (a register holds a million)."""
+    found = store.get_node(text.strip())
+    if found is not None and found.label == "Enterprise":
+        return found.id
     return resolve("enterprise", text, store.find_nodes("Enterprise")).id
 
 

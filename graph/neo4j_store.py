@@ -179,6 +179,7 @@ class Neo4jStore(StoreConveniences):
         self._password_given = password is not None
         self._lock = threading.RLock()
         self._view: nx.MultiDiGraph | None = None
+        self._industry_views: dict[str, nx.MultiDiGraph] = {}
         self._view_version: int | None = None
         self._closed = False
         scheme = uri.partition("://")[0]
@@ -415,19 +416,46 @@ class Neo4jStore(StoreConveniences):
         return int(records[0]["writes"] or 0) if records else 0
 
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
+        """The whole graph, or one industry's part of it read with indexed Cypher queries (its
+        surroundings, `_around`), then trimmed by `industry_view`; cached until the next write."""
         with self._lock:
             # The counter is read before the data: a write landing in between makes the next
             # call rebuild, never a stale view cached under a newer count.
             version = self._write_count()
-            if self._view is None or self._view_version != version:
-                nodes = [self._node(r) for r in self._read(cypher.ALL_NODES)]
-                edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
-                self._view = build_view(nodes, edges)
+            if self._view_version != version:
+                self._view = None
+                self._industry_views = {}
                 self._view_version = version
-            view = self._view
-        if industry is None:
-            return view.copy()
-        return industry_view(view, industry)
+            if industry is None:
+                if self._view is None:
+                    nodes = [self._node(r) for r in self._read(cypher.ALL_NODES)]
+                    edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
+                    self._view = build_view(nodes, edges)
+                return self._view.copy()
+            if self._view is not None:
+                return industry_view(self._view, industry)
+            if industry not in self._industry_views:
+                self._industry_views[industry] = industry_view(build_view(*self._around(industry)), industry)
+            return self._industry_views[industry].copy()
+
+    def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
+        """The nodes and edges among everything an analysis of `industry` could reach, the same
+        set as the embedded store's: its chain, whatever points at the chain or the industry, the
+        whole groups of the firms among those, their SUPPLIES partners, every region and list."""
+        around = {industry, *(r["id"] for r in self._read(cypher.CHAIN_OF, industry=industry))}
+        pointing = self._read(cypher.POINTING_AT, ids=sorted(around))
+        around |= {r["id"] for r in pointing}
+        firms = sorted(r["id"] for r in pointing if r["firm"])
+        around |= {r["id"] for r in self._read(cypher.GROUPS_OF, ids=firms)}
+        around |= {r["id"] for r in self._read(cypher.PARTNERS_OF, ids=sorted(around))}
+        around |= {r["id"] for r in self._read(cypher.EVERY_REGION_AND_LIST)}
+        ids = sorted(around)
+        nodes = sorted((self._node(r) for r in self._read(cypher.NODES_BY_ID, ids=ids)), key=lambda n: n.id)
+        edges = sorted(
+            (self._edge(r) for r in self._read(cypher.EDGES_FROM, ids=ids) if r["target"] in around),
+            key=lambda e: e.ident,
+        )
+        return nodes, edges
 
     def close(self) -> None:
         with self._lock:

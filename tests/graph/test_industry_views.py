@@ -56,3 +56,18 @@ def test_a_write_refreshes_the_industry_views(db, tmp_path):
         assert store.graph("tobacco").nodes["tobacco"]["lead_department"] == "测试"
     finally:
         store.close()
+
+
+def test_neo4j_reads_one_industry_with_cypher_as_its_part_of_the_whole(db):
+    from tests.conftest import neo4j_store_or_skip
+
+    store = neo4j_store_or_skip()
+    try:
+        build(store)
+        whole = db[1]
+        for industry in ("green-silicon", "biomedicine", "tobacco"):
+            alone = store.graph(industry)
+            assert store._view is None, "the whole graph must not have been read"
+            assert as_sets(alone) == as_sets(industry_view(whole, industry))
+    finally:
+        store.close()

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Benchmark (not a test): chainkg on a province-sized enterprise register.
+
+For each size, a fresh embedded store gets the bundled data (`chainkg build`), then a synthetic
+register from scripts/gen_register.py (`import ashare-basic` for the firms, `import chain-table`
+for their links), then one industry's `gaps`, `recommend`, `leaders` and `scenario`. Every step
+is the real command in its own process, timed, with its peak memory (the process's max RSS).
+Each figure is also printed as a ratio to the same step on the bundled data alone, measured in
+the same run (for the two imports, the ratio is to building the bundled data).
+
+    python scripts/bench_scale.py                       # 2k firms: a quick check
+    python scripts/bench_scale.py --sizes 100k,300k,1m  # the figures in the README
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from gen_register import generate, size  # noqa: E402
+
+INDUSTRY = "green-silicon"
+LANDING = "longi"  # a firm of the bundled data outside Yunnan, on the green-silicon chain
+MAPPING = ROOT / "data/mappings/ashare_chain_companies.yaml"
+STEPS = ("build", "import firms", "import links", "gaps", "recommend", "leaders", "scenario")
+
+
+@dataclass(frozen=True)
+class Figure:
+    seconds: float
+    peak_mb: float
+    ok: bool
+
+    def text(self) -> str:
+        return f"{self.seconds:.2f} s, {self.peak_mb:.0f} MB" + ("" if self.ok else " FAILED")
+
+
+def run(args: list[str], db: Path, timeout: float) -> Figure:
+    """One `chainkg` command in its own process: wall time and peak RSS (from wait4)."""
+    env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite", "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.02)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    ok = proc.returncode == 0
+    if not ok and proc.stderr is not None:
+        print(
+            f"  {' '.join(args)}: exit {proc.returncode}: {proc.stderr.read().decode()[-300:]}",
+            file=sys.stderr,
+        )
+    return Figure(seconds, usage.ru_maxrss / 1024, ok)
+
+
+def measure(folder: Path, firms: int, timeout: float) -> dict[str, Figure]:
+    """Every step on a fresh store with `firms` synthetic firms (0: the bundled data alone)."""
+    db = folder / f"bench-{firms}.db"
+    figures = {"build": run(["build"], db, timeout)}
+    if firms:
+        firms_csv, links = generate(folder / f"register-{firms}", firms)
+        figures["import firms"] = run(["import", "ashare-basic", str(firms_csv)], db, timeout)
+        figures["import links"] = run(
+            ["import", "chain-table", str(links), "--mapping", str(MAPPING)], db, timeout
+        )
+    for step, args in (
+        ("gaps", ["gaps", INDUSTRY, "--json"]),
+        ("recommend", ["recommend", INDUSTRY, "--json"]),
+        ("leaders", ["leaders", INDUSTRY, "--json"]),
+        ("scenario", ["scenario", INDUSTRY, "--add", LANDING, "--json"]),
+    ):
+        figures[step] = run(args, db, timeout)
+    store_mb = db.stat().st_size / 2**20
+    db.unlink()
+    for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    figures["store"] = Figure(0.0, store_mb, True)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="2k", help="comma-separated firm counts: 100k,300k,1m (default 2k)"
+    )
+    parser.add_argument("--timeout", type=float, default=900, help="seconds before a step is stopped")
+    parser.add_argument("--dir", type=Path, default=None, help="where the stores and registers go")
+    args = parser.parse_args(argv)
+    sizes = [size(s) for s in args.sizes.split(",") if s.strip()]
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        base = measure(Path(tmp), 0, args.timeout)
+        print(f"bundled data: store {base['store'].peak_mb:.0f} MB")
+        for step in STEPS:
+            if step in base:
+                print(f"  {step:<13} {base[step].text()}")
+        for firms in sizes:
+            figures = measure(Path(tmp), firms, args.timeout)
+            print(
+                f"{firms:,} firms: store {figures['store'].peak_mb:.0f} MB (x{figures['store'].peak_mb / base['store'].peak_mb:.0f})"
+            )
+            for step in STEPS:
+                ref = base["build"] if step.startswith("import") else base[step]
+                fig = figures[step]
+                print(
+                    f"  {step:<13} {fig.text():<24} x{fig.seconds / ref.seconds:6.1f} time, "
+                    f"x{fig.peak_mb / ref.peak_mb:5.1f} memory"
+                )
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
