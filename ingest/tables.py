@@ -6,9 +6,9 @@ CSV in UTF-8 (with or without BOM) or GBK/GB18030, Excel `.xlsx` (first sheet) a
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
-import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
