@@ -234,7 +234,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#|~!])")
 
 
 def _md_text(text: str) -> str:
-    """Stored text as literal Markdown: its markup characters (links, images, HTML, emphasis,
+    r"""Stored text as literal Markdown: its markup characters (links, images, HTML, emphasis,
     table bars) backslash-escaped, line breaks as spaces.
 
     >>> _md_text("[点我](javascript:x) <b>|")
