@@ -117,7 +117,7 @@ def test_a_trip_is_recorded_with_the_target_and_moves_it_to_visited(library: Gra
         "outcome": "达成投资意向",
         "next_step": "6月来滇考察",
     }
-    after, activity = targets.record_activity(library, KUNMING, target.id, trip, today=TODAY)
+    after, _ = targets.record_activity(library, KUNMING, target.id, trip, today=TODAY)
     assert (after.stage, after.version, after.get("activities")) == ("visited", 2, 1)
     stored = [a.props for a in targets.activities_of(library, target.id)]
     assert [(a["kind"], a["date"], a["region"], a["people"]) for a in stored] == [
