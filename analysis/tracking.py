@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import networkx as nx
@@ -230,6 +231,15 @@ class PeriodRow:
     production: int
     funds_added_yi: float
     projects: tuple[str, ...]
+    # the target-enterprise library's movement: firms added, activities by kind, conversions
+    targets_added: int = 0
+    contacts: int = 0
+    visits: int = 0
+    trips: int = 0
+    targets_converted: int = 0
+
+
+TARGET_MOVEMENT: tuple[str, ...] = ("targets_added", "contacts", "visits", "trips", "targets_converted")
 
 
 @dataclass(frozen=True)
@@ -252,7 +262,8 @@ def _period_of(day: str | None, period: str) -> str | None:
 
 def progress_report(view: nx.MultiDiGraph, year: int, period: str = "month") -> ProgressReport:
     """Per month (or quarter) of `year`: approved projects signed, started and in production
-    then, and funds in place added then (measure 6's monthly tracking and quarterly meeting).
+    then, funds in place added then (measure 6's monthly tracking and quarterly meeting), and the
+    target library's movement: firms added, contacts, visits and trips made, targets converted.
 
     Raises:
         ValueError: `period` is neither month nor quarter.
@@ -271,7 +282,15 @@ def progress_report(view: nx.MultiDiGraph, year: int, period: str = "month") -> 
         else [f"{year}Q{q}" for q in range(1, 5)]
     )
     buckets: dict[str, dict[str, Any]] = {
-        label: {"signed": [], "major": 0, "started": 0, "production": 0, "funds": 0.0} for label in labels
+        label: {
+            "signed": [],
+            "major": 0,
+            "started": 0,
+            "production": 0,
+            "funds": 0.0,
+            **dict.fromkeys(TARGET_MOVEMENT, 0),
+        }
+        for label in labels
     }
     for project in project_facts(view):
         if not project.approved:
@@ -288,6 +307,20 @@ def progress_report(view: nx.MultiDiGraph, year: int, period: str = "month") -> 
             at = _period_of(day, period)
             if at in buckets:
                 buckets[at]["funds"] += amount
+    for _, d in view.nodes(data=True):
+        dated: list[tuple[str, str]] = []
+        if d.get("label") == "Target":
+            dated = [
+                ("targets_added", str(d.get("created_at") or "")),
+                ("targets_converted", str(d.get("converted_at") or "")),
+            ]
+        elif d.get("label") == "Activity":
+            kind = {"contact": "contacts", "visit": "visits", "trip": "trips"}.get(str(d.get("kind")))
+            dated = [(kind, str(d.get("date") or ""))] if kind else []
+        for key, day in dated:
+            at = _period_of(day[:10], period)
+            if at in buckets:
+                buckets[at][key] += 1
     rows = tuple(
         PeriodRow(
             period=label,
@@ -298,6 +331,7 @@ def progress_report(view: nx.MultiDiGraph, year: int, period: str = "month") -> 
             production=b["production"],
             funds_added_yi=round(b["funds"], 4),
             projects=tuple(p.id for p in b["signed"]),
+            **{key: b[key] for key in TARGET_MOVEMENT},
         )
         for label, b in buckets.items()
     )
@@ -306,12 +340,25 @@ def progress_report(view: nx.MultiDiGraph, year: int, period: str = "month") -> 
 
 # -- measures 9-10 ----------------------------------------------------------------------------
 
-BULLETIN_INDICATORS: tuple[tuple[str, str], ...] = (
-    ("signed_count", "签约项目数"),
-    ("signed_investment_yi", "签约投资额（亿元）"),
-    ("major_count", "10亿元以上重大项目数"),
-    ("funds_in_place_yi", "到位资金（亿元）"),
+# (indicator, label, weight): the bulletin's formula; each indicator earns weight x value / the
+# best prefecture's value, so the leader on every indicator scores 100.
+BULLETIN_FORMULA: tuple[tuple[str, str, float], ...] = (
+    ("signed_count", "签约项目数", 20.0),
+    ("major_count", "10亿元以上重大项目数", 25.0),
+    ("funds_in_place_yi", "到位资金（亿元）", 20.0),
+    ("leader_hq_count", "链主企业和总部项目数", 15.0),
+    ("trips", "外出招商次数", 20.0),
 )
+BULLETIN_INDICATORS: tuple[tuple[str, str], ...] = tuple((k, label) for k, label, _ in BULLETIN_FORMULA)
+# equal scores are ordered by these, in turn; the previous year's score comes last
+TIE_BREAKERS: tuple[str, ...] = (
+    "major_count",
+    "funds_in_place_yi",
+    "signed_count",
+    "trips",
+    "leader_hq_count",
+)
+INDICATOR_ZH = {k: label for k, label, _ in BULLETIN_FORMULA} | {"signed_investment_yi": "签约投资额（亿元）"}
 
 
 @dataclass(frozen=True)
@@ -325,21 +372,132 @@ class BulletinRow:
     score: float
     rank: int
     parts: tuple[tuple[str, float, str], ...]  # (indicator, points, sentence)
+    leader_hq_count: int = 0
+    trips: int = 0
+    previous: tuple[tuple[str, float], ...] = ()  # the same indicators a year earlier, to the same day
+    previous_score: float = 0.0
+    tie_note: str = ""  # why this row is below (or level with) an equal score above it
+    narrative: str = ""
+
+    def value(self, indicator: str) -> float:
+        return float(getattr(self, indicator))
+
+    def change(self, indicator: str) -> float:
+        return round(self.value(indicator) - dict(self.previous).get(indicator, 0.0), 4)
 
 
 @dataclass(frozen=True)
 class Bulletin:
     year: int
     rows: tuple[BulletinRow, ...]
+    as_of: str = ""  # YYYY-MM-DD: counted up to this day, and the previous year up to the same day
+    elapsed_percent: float = 100.0  # share of the year gone by on `as_of`
     method: str = (
-        "四项指标各占25分：签约项目数、签约投资额、10亿元以上重大项目数、到位资金；每项得分 = 25 × 本州市数值 ÷ "
-        "各州市最高值。只计省级审定的项目，签约按签约年份、到位资金按当年登记的增加额统计。"
+        "综合得分满分100分：签约项目数20分、10亿元以上重大项目数25分、到位资金20分、链主企业和总部项目数15分、"
+        "外出招商次数20分；每项得分 = 权重 × 本州市数值 ÷ 各州市最高值（最高值为0时各州市均得0分）。只计省级审定的项目，"
+        "签约按签约日期、到位资金按登记增加额、外出招商按目标企业库记录的出行日期统计。得分相同时依次比较"
+        "10亿元以上重大项目数、到位资金、签约项目数、外出招商次数、链主企业和总部项目数、上年同期得分，仍相同则并列。"
     )
 
 
-def prefecture_bulletin(view: nx.MultiDiGraph, year: int) -> Bulletin:
-    """Every Yunnan prefecture ranked by a 100-point score over four indicators for `year`:
-    signings, signed investment, major projects (>= 10亿元) and funds in place added.
+def _cut(day: str | None, year: int, as_of: date | None) -> bool:
+    """Whether `day` falls in `year`, up to the month and day of `as_of` when given."""
+    if not day or not day.startswith(f"{year}-"):
+        return False
+    return as_of is None or day[5:10] <= as_of.isoformat()[5:10]
+
+
+def _indicator_values(
+    view: nx.MultiDiGraph, prefectures: Mapping[str, str], year: int, as_of: date | None
+) -> dict[str, dict[str, float]]:
+    values = {
+        p: dict.fromkeys([*(k for k, _, _ in BULLETIN_FORMULA), "signed_investment_yi"], 0.0)
+        for p in prefectures
+    }
+    for project in project_facts(view):
+        if not project.approved or project.prefecture not in values:
+            continue
+        row = values[project.prefecture]
+        if project.signed and _cut(project.date_signed, year, as_of):
+            row["signed_count"] += 1
+            row["signed_investment_yi"] += project.investment_yi
+            row["major_count"] += int(project.major)
+            row["leader_hq_count"] += int(project.chain_leader or project.headquarters)
+        added = sum(a for day, a in funds_added(view, project.id) if _cut(day, year, as_of))
+        row["funds_in_place_yi"] += max(0.0, added)
+    for _, d in view.nodes(data=True):
+        if d.get("label") == "Activity" and d.get("kind") == "trip" and d.get("region") in values:
+            if _cut(str(d.get("date") or ""), year, as_of):
+                values[str(d["region"])]["trips"] += 1
+    return values
+
+
+def _scores(
+    values: Mapping[str, Mapping[str, float]],
+) -> dict[str, tuple[float, tuple[tuple[str, float, str], ...]]]:
+    best = {k: max((v[k] for v in values.values()), default=0.0) for k, _, _ in BULLETIN_FORMULA}
+    scored = {}
+    for code, v in values.items():
+        earned = []
+        for key, label, weight in BULLETIN_FORMULA:
+            points = round(weight * v[key] / best[key], 2) if best[key] > 0 else 0.0
+            earned.append(
+                (key, points, f"{label} {v[key]:g}，最高 {best[key]:g}，得 {points:g} 分（满分{weight:g}）")
+            )
+        scored[code] = (round(sum(p for _, p, _ in earned), 2), tuple(earned))
+    return scored
+
+
+def _tie_note(
+    above: tuple[str, float, Mapping[str, float], float],
+    row: tuple[str, float, Mapping[str, float], float],
+    names: Mapping[str, str],
+) -> str:
+    """Why `row` follows `above` when their scores are equal ('' when they are not)."""
+    if above[1] != row[1]:
+        return ""
+    for key in TIE_BREAKERS:
+        if above[2][key] != row[2][key]:
+            return f"与{names[above[0]]}同分，{INDICATOR_ZH[key]}较少（{row[2][key]:g} 对 {above[2][key]:g}），列其后"
+    if above[3] != row[3]:
+        return (
+            f"与{names[above[0]]}同分且各项指标相同，上年同期得分较低（{row[3]:g} 对 {above[3]:g}），列其后"
+        )
+    return f"与{names[above[0]]}得分及各项指标均相同，并列"
+
+
+def _narrative(
+    name: str,
+    v: Mapping[str, float],
+    before: Mapping[str, float],
+    rank: int,
+    total: int,
+    score: float,
+    period: str,
+) -> str:
+    def delta(key: str, unit: str) -> str:
+        change = round(v[key] - before[key], 4)
+        return (
+            "与上年同期持平"
+            if change == 0
+            else f"较上年同期{'增加' if change > 0 else '减少'}{abs(change):g}{unit}"
+        )
+
+    text = (
+        f"{name}{period}签约项目{v['signed_count']:g}个（{delta('signed_count', '个')}），签约投资额{v['signed_investment_yi']:g}亿元，"
+        f"其中10亿元以上重大项目{v['major_count']:g}个（{delta('major_count', '个')}）；到位资金{v['funds_in_place_yi']:g}亿元"
+        f"（{delta('funds_in_place_yi', '亿元')}）；链主企业和总部项目{v['leader_hq_count']:g}个；外出招商{v['trips']:g}次"
+        f"（{delta('trips', '次')}）。综合得分{score:g}分，居全省第{rank}位（共{total}个州市）。"
+    )
+    if not any(v[k] for k, _, _ in BULLETIN_FORMULA):
+        text += "本期尚无计入通报的招商成果，需加快推进。"
+    return text
+
+
+def prefecture_bulletin(view: nx.MultiDiGraph, year: int, as_of: date | None = None) -> Bulletin:
+    """Every Yunnan prefecture ranked by the 100-point formula `BULLETIN_FORMULA` for `year` (up
+    to the day of `as_of` when given), with the same figures a year earlier to the same day, equal
+    scores ordered by `TIE_BREAKERS` and explained, and a short narrative per prefecture.
 
     A project's funds added in `year` count at 0 when they net to less (funds recorded as
     withdrawn or corrected down): a correction in one project never cancels another project's
@@ -350,40 +508,43 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int) -> Bulletin:
     ...     g.add_node(code, label="Region", level="prefecture", name=name)
     >>> g.add_node("p", label="Project", prefecture="530300", investment_yi=20, stage="signed",
     ...            date_signed="2024-02-10", review_status="province_approved")
+    >>> g.add_node("t", label="Activity", kind="trip", region="530100", date="2024-03-01")
     >>> [(r.name, r.score, r.rank) for r in prefecture_bulletin(g, 2024).rows]
-    [('曲靖市', 75.0, 1), ('昆明市', 0.0, 2)]
+    [('曲靖市', 45.0, 1), ('昆明市', 20.0, 2)]
     """
     prefectures = {
         n: str(d.get("name", n))
         for n, d in view.nodes(data=True)
         if d.get("label") == "Region" and d.get("level") == "prefecture" and str(n).startswith("53")
     }
-    values: dict[str, dict[str, float]] = {
-        p: dict.fromkeys((k for k, _ in BULLETIN_INDICATORS), 0.0) for p in prefectures
-    }
-    for project in project_facts(view):
-        if not project.approved or project.prefecture not in values:
-            continue
-        row = values[project.prefecture]
-        if project.signed_in(year):
-            row["signed_count"] += 1
-            row["signed_investment_yi"] += project.investment_yi
-            row["major_count"] += int(project.major)
-        added = sum(a for day, a in funds_added(view, project.id) if day.startswith(f"{year}-"))
-        row["funds_in_place_yi"] += max(0.0, added)
-    best = {k: max((v[k] for v in values.values()), default=0.0) for k, _ in BULLETIN_INDICATORS}
-    scored: list[tuple[str, float, tuple[tuple[str, float, str], ...]]] = []
-    for code, v in values.items():
-        earned = []
-        for key, label in BULLETIN_INDICATORS:
-            points = round(25 * v[key] / best[key], 2) if best[key] > 0 else 0.0
-            earned.append((key, points, f"{label} {v[key]:g}，最高 {best[key]:g}，得 {points:g} 分"))
-        scored.append((code, round(sum(p for _, p, _ in earned), 2), tuple(earned)))
-    scored.sort(key=lambda s: (-s[1], s[0]))
+    values = _indicator_values(view, prefectures, year, as_of)
+    before = _indicator_values(view, prefectures, year - 1, as_of)
+    scores, previous_scores = _scores(values), _scores(before)
+    order = sorted(
+        prefectures,
+        key=lambda c: (-scores[c][0], *(-values[c][k] for k in TIE_BREAKERS), -previous_scores[c][0], c),
+    )
+    if as_of is None:
+        period, elapsed = f"{year}年", 100.0
+    else:
+        start = date(as_of.year, 1, 1)
+        days = (date(as_of.year + 1, 1, 1) - start).days
+        period, elapsed = (
+            f"{year}年1月1日至{as_of.month}月{as_of.day}日",
+            round(100 * ((as_of - start).days + 1) / days, 1),
+        )
     rows: list[BulletinRow] = []
-    for position, (code, score, parts) in enumerate(scored, start=1):
-        rank = rows[-1].rank if rows and rows[-1].score == score else position
-        v = values[code]
+    for position, code in enumerate(order, start=1):
+        v, score = values[code], scores[code][0]
+        note = ""
+        if rows:
+            prev = rows[-1].prefecture
+            note = _tie_note(
+                (prev, scores[prev][0], values[prev], previous_scores[prev][0]),
+                (code, score, v, previous_scores[code][0]),
+                prefectures,
+            )
+        rank = rows[-1].rank if note.endswith("并列") else position
         rows.append(
             BulletinRow(
                 prefecture=code,
@@ -394,7 +555,15 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int) -> Bulletin:
                 funds_in_place_yi=round(v["funds_in_place_yi"], 4),
                 score=score,
                 rank=rank,
-                parts=parts,
+                parts=scores[code][1],
+                leader_hq_count=int(v["leader_hq_count"]),
+                trips=int(v["trips"]),
+                previous=tuple((k, round(before[code][k], 4)) for k in (*INDICATOR_ZH,)),
+                previous_score=previous_scores[code][0],
+                tie_note=note,
+                narrative=_narrative(prefectures[code], v, before[code], rank, len(order), score, period),
             )
         )
-    return Bulletin(year=year, rows=tuple(rows))
+    return Bulletin(
+        year=year, rows=tuple(rows), as_of=as_of.isoformat() if as_of else "", elapsed_percent=elapsed
+    )

@@ -140,8 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(downloads.router, include_in_schema=False)  # files, rendered on demand
-    from api.routes import projects, tracking  # the project library (issue 8)
+    from api.routes import projects, targets, tracking  # the project and target libraries (issues 8, 17)
 
     app.include_router(projects.router)
+    app.include_router(targets.router)
     app.include_router(tracking.router)
     return app

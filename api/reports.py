@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 import networkx as nx
 
 from analysis.tracking import (
     BULLETIN_INDICATORS,
+    TARGET_MOVEMENT,
     Bulletin,
     LeaderHeadquartersCounts,
     ProgressReport,
@@ -36,14 +38,15 @@ class TrackingReport:
     bulletin: Bulletin
 
 
-def tracking_report(view: nx.MultiDiGraph, year: int) -> TrackingReport:
+def tracking_report(view: nx.MultiDiGraph, year: int, as_of: date | None = None) -> TrackingReport:
+    """The year's report; the bulletin counts to `as_of` (and the year before to the same day)."""
     return TrackingReport(
         year=year,
         quota=quota_progress(view, year),
         counts=leader_headquarters_counts(view, year),
         monthly=progress_report(view, year, "month"),
         quarterly=progress_report(view, year, "quarter"),
-        bulletin=prefecture_bulletin(view, year),
+        bulletin=prefecture_bulletin(view, year, as_of),
     )
 
 
@@ -84,9 +87,22 @@ PROGRESS_HEADER = [
     "开工项目数",
     "投产项目数",
     "新增到位资金（亿元）",
+    "新增目标企业",
+    "联络",
+    "来访拜访",
+    "外出招商",
+    "目标企业转为项目",
 ]
 QUOTA_HEADER = ["产业", "年度目标（个）", "已完成（个）", "投资额（亿元）", "完成情况"]
-BULLETIN_HEADER = ["排名", "州（市）", *(label for _, label in BULLETIN_INDICATORS), "综合得分"]
+BULLETIN_HEADER = [
+    "排名",
+    "州（市）",
+    "签约投资额（亿元）",
+    *(label for _, label in BULLETIN_INDICATORS),
+    "综合得分",
+    "上年同期得分",
+    "同分说明",
+]
 
 
 def _progress_rows(report: ProgressReport) -> list[list[Any]]:
@@ -99,6 +115,7 @@ def _progress_rows(report: ProgressReport) -> list[list[Any]]:
             r.started,
             r.production,
             r.funds_added_yi,
+            *(getattr(r, key) for key in TARGET_MOVEMENT),
         ]
         for r in report.rows
     ]
@@ -106,15 +123,36 @@ def _progress_rows(report: ProgressReport) -> list[list[Any]]:
 
 def _bulletin_rows(bulletin: Bulletin) -> list[list[Any]]:
     return [
-        [r.rank, r.name, r.signed_count, r.signed_investment_yi, r.major_count, r.funds_in_place_yi, r.score]
+        [
+            r.rank,
+            r.name,
+            r.signed_investment_yi,
+            *(r.value(key) for key, _ in BULLETIN_INDICATORS),
+            r.score,
+            r.previous_score,
+            r.tie_note,
+        ]
         for r in bulletin.rows
     ]
+
+
+def _period_note(report: TrackingReport) -> str:
+    bulletin = report.bulletin
+    if not bulletin.as_of:
+        return f"{bulletin.year}年全年，与上年全年比较。"
+    return f"统计至{bulletin.as_of}，全年时间已过{bulletin.elapsed_percent:g}%，与上年同期比较。"
 
 
 def _sections(report: TrackingReport) -> list[tuple[str, list[str], list[list[Any]], str]]:
     counts = report.counts
     return [
         ("州市通报", BULLETIN_HEADER, _bulletin_rows(report.bulletin), report.bulletin.method),
+        (
+            "通报要点",
+            ["州（市）", "情况"],
+            [[r.name, r.narrative] for r in report.bulletin.rows],
+            _period_note(report),
+        ),
         ("产业项目目标", QUOTA_HEADER, _quota_rows(report), report.quota.explanation),
         (
             "链主与总部",
@@ -129,7 +167,7 @@ def _sections(report: TrackingReport) -> list[tuple[str, list[str], list[list[An
             "月度进展",
             PROGRESS_HEADER,
             _progress_rows(report.monthly),
-            "按月统计省级审定项目的签约、开工、投产和资金到位。",
+            "按月统计省级审定项目的签约、开工、投产和资金到位，以及目标企业库的新增、联络、拜访、外出招商和转为项目。",
         ),
         ("季度调度", PROGRESS_HEADER, _progress_rows(report.quarterly), "按季度汇总，供季度调度会使用。"),
     ]

@@ -21,6 +21,8 @@ NODE_LABELS: frozenset[str] = frozenset(
         "Park",
         "User",
         "AuditEntry",
+        "Target",
+        "Activity",
     }
 )
 
@@ -43,6 +45,8 @@ EDGE_TYPES: frozenset[str] = frozenset(
         "PRODUCES",
         "ASSESSED",
         "SIGNALLED",
+        "PURSUES",
+        "FROM_TARGET",
     }
 )
 
@@ -70,6 +74,16 @@ PATTERNS: frozenset[tuple[str, str, str]] = frozenset(
         ("Region", "PRODUCES", "ChainNode"),
         ("Region", "ASSESSED", "ChainNode"),
         ("Enterprise", "SIGNALLED", "Region"),
+        # the target-enterprise library (measure 7): a target pursues a firm for a prefecture,
+        # on a link of an industry; activities and audit entries are about it; a project
+        # declared from it keeps the link
+        ("Target", "PURSUES", "Enterprise"),
+        ("Target", "LOCATED_IN", "Region"),
+        ("Target", "IN_INDUSTRY", "Industry"),
+        ("Target", "TARGETS", "ChainNode"),
+        ("Activity", "ABOUT", "Target"),
+        ("AuditEntry", "ABOUT", "Target"),
+        ("Project", "FROM_TARGET", "Target"),
     }
 )
 

@@ -316,7 +316,7 @@ def approval_problems(props: Mapping[str, Any]) -> list[str]:
     if not (is_major(props) and stage_index(str(props.get("stage") or "")) >= SIGNED):
         return []
     return [
-        f"{f}: 已签约的10亿元以上项目须完成风险防控事项“{FIELD_ZH[f]}” (measure 8 checklist)"
+        f"{f}: 已签约的10亿元以上项目须先完成风险防控事项“{FIELD_ZH[f]}”（措施8），才能审核通过"
         for f in risk_gaps(props)
     ]
 

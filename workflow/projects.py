@@ -373,7 +373,7 @@ def decide(
             _raise(["reason: 退回须说明原因 (a return needs a reason)"])
         if len(reason) > TEXT_MAX["notes"]:
             _raise([f"reason: 不能超过 {TEXT_MAX['notes']} 个字"])
-        if decision == "approve":
+        if decision in ("review", "approve"):  # the prefecture is held to the checklist too
             _raise(approval_problems(current.props))
         new_state = {
             "review": "prefecture_reviewed",

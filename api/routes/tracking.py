@@ -26,7 +26,11 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def report_for(store: GraphStore, year: int | None) -> TrackingReport:
-    return tracking_report(store.graph(), year or today_in_china().year)
+    """This year's report counts to today and compares with the same day a year earlier; a past
+    year's counts the whole year."""
+    today = today_in_china()
+    year = year or today.year
+    return tracking_report(store.graph(), year, today if year == today.year else None)
 
 
 @router.get(

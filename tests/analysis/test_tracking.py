@@ -14,6 +14,8 @@ p5 0 -> 4 on 2023-12-31.
 
 from __future__ import annotations
 
+from datetime import date
+
 import networkx as nx
 import pytest
 
@@ -160,20 +162,86 @@ def test_prefecture_bulletin_scores_and_ranks():
         1,
         10.0,
     )
-    # 昆明 = 25*2/2 + 25*20/30 + 25*1/1 + 25*5/10 = 25 + 16.67 + 25 + 12.5 = 79.17
-    # 曲靖 = 25*1/2 + 25*30/30 + 25 + 25*10/10 = 12.5 + 25 + 25 + 25 = 87.5
-    assert (km.score, qj.score) == (79.17, 87.5)
-    assert [(r.name, r.rank) for r in bulletin.rows] == [("曲靖市", 1), ("昆明市", 2), ("保山市", 3)]
+    # leader/HQ projects signed in 2024: 昆明 p1 (leader) + p2 (hq) = 2, 曲靖 p3 = 1; no trips
+    assert (km.leader_hq_count, qj.leader_hq_count, km.trips) == (2, 1, 0)
+    # 昆明 = 20*2/2 + 25*1/1 + 20*5/10 + 15*2/2 + 0 = 20 + 25 + 10 + 15 = 70
+    # 曲靖 = 20*1/2 + 25*1/1 + 20*10/10 + 15*1/2 + 0 = 10 + 25 + 20 + 7.5 = 62.5
+    assert (km.score, qj.score) == (70.0, 62.5)
+    assert [(r.name, r.rank) for r in bulletin.rows] == [("昆明市", 1), ("曲靖市", 2), ("保山市", 3)]
     assert rows["530500"].score == 0.0
-    assert km.parts[1] == ("signed_investment_yi", 16.67, "签约投资额（亿元） 20，最高 30，得 16.67 分")
+    assert km.parts[2] == ("funds_in_place_yi", 10.0, "到位资金（亿元） 5，最高 10，得 10 分（满分20）")
+    # a year earlier 曲靖 had p5 signed (15亿元, 2023-12-30) with 4 of funds: the year-on-year change
+    assert (qj.change("signed_count"), qj.change("funds_in_place_yi"), qj.previous_score) == (0.0, 6.0, 65.0)
+    assert qj.narrative.startswith("曲靖市2024年签约项目1个（与上年同期持平），签约投资额30亿元，")
+    assert "到位资金10亿元（较上年同期增加6亿元）" in qj.narrative and qj.narrative.endswith(
+        "居全省第2位（共3个州市）。"
+    )
 
 
-def test_tied_prefectures_share_a_rank():
+def test_equal_scores_are_ordered_by_the_tie_breakers_and_explained():
+    g = nx.MultiDiGraph()
+    for code, name in (("530100", "昆明市"), ("530300", "曲靖市"), ("530500", "保山市")):
+        g.add_node(code, label="Region", level="prefecture", name=name)
+    # 曲靖 signs one 5亿元 project (20 points), 昆明 makes one trip (20 points): equal scores;
+    # the first tie-breaker that differs is the signing count
+    g.add_node("p", label="Project", prefecture="530300", investment_yi=5, stage="signed",
+               date_signed="2024-02-10", review_status=APPROVED)  # fmt: skip
+    g.add_node("t", label="Activity", kind="trip", region="530100", date="2024-03-01")
+    rows = prefecture_bulletin(g, 2024).rows
+    assert [(r.name, r.score, r.rank) for r in rows] == [
+        ("曲靖市", 20.0, 1),
+        ("昆明市", 20.0, 2),
+        ("保山市", 0.0, 3),
+    ]
+    assert rows[1].tie_note == "与曲靖市同分，签约项目数较少（0 对 1），列其后"
+    assert rows[2].tie_note == ""
+
+
+def test_the_bulletin_to_a_day_compares_with_the_same_day_a_year_earlier():
+    g = library()
+    bulletin = prefecture_bulletin(g, 2024, as_of=date(2024, 3, 31))
+    rows = {r.prefecture: r for r in bulletin.rows}
+    # to 31 March: 昆明 signed p1 (02-10) and p2 (03-01), funds 3 (03-05); 曲靖 nothing yet
+    assert (rows["530100"].signed_count, rows["530100"].funds_in_place_yi, rows["530300"].signed_count) == (
+        2,
+        3.0,
+        0,
+    )
+    assert bulletin.elapsed_percent == 24.9  # 91 of 366 days
+    assert rows["530100"].narrative.startswith("昆明市2024年1月1日至3月31日签约项目2个（较上年同期增加2个）")
+
+
+def test_progress_shows_the_target_libraries_movement():
+    g = library()
+    g.add_node(
+        "tg", label="Target", created_at="2024-02-03T09:00:00+08:00", converted_at="2024-05-09T09:00:00+08:00"
+    )
+    for aid, kind, day in (
+        ("a1", "contact", "2024-02-05"),
+        ("a2", "trip", "2024-04-01"),
+        ("a3", "visit", "2024-04-20"),
+    ):
+        g.add_node(aid, label="Activity", kind=kind, date=day, region="530100")
+    quarters = {r.period: r for r in progress_report(g, 2024, "quarter").rows}
+    movement = [
+        (q, r.targets_added, r.contacts, r.visits, r.trips, r.targets_converted) for q, r in quarters.items()
+    ]
+    assert movement == [
+        ("2024Q1", 1, 1, 0, 0, 0),
+        ("2024Q2", 0, 0, 1, 1, 1),
+        ("2024Q3", 0, 0, 0, 0, 0),
+        ("2024Q4", 0, 0, 0, 0, 0),
+    ]
+
+
+def test_prefectures_equal_on_everything_share_a_rank_and_say_so():
     g = library()
     for node, data in list(g.nodes(data=True)):
         if data.get("label") == "Project":
             g.remove_node(node)
-    assert [r.rank for r in prefecture_bulletin(g, 2024).rows] == [1, 1, 1]
+    rows = prefecture_bulletin(g, 2024).rows
+    assert [r.rank for r in rows] == [1, 1, 1]
+    assert rows[1].tie_note == "与昆明市得分及各项指标均相同，并列"
 
 
 def test_bulletin_funds_of_a_project_count_at_least_zero():
@@ -203,4 +271,4 @@ def test_bulletin_funds_of_a_project_count_at_least_zero():
     rows = {r.prefecture: r for r in prefecture_bulletin(g, 2024).rows}
     # 昆明: p1 adds 3 + 2 = 5, p2 nets -3 -> counts 0: 5 (not 2); 保山: p7 nets -4 -> 0 (not -4)
     assert (rows["530100"].funds_in_place_yi, rows["530500"].funds_in_place_yi) == (5.0, 0.0)
-    assert (rows["530100"].score, rows["530500"].score) == (79.17, 0.0)  # as without the corrections
+    assert (rows["530100"].score, rows["530500"].score) == (70.0, 0.0)  # as without the corrections

@@ -384,7 +384,7 @@ def test_tracking_page_and_downloads(client: TestClient, tokens: dict[str, str])
     xlsx = client.get("/tracking/report.xlsx?year=2024")
     assert xlsx.status_code == 200
     book = load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["州市通报", "产业项目目标", "链主与总部", "月度进展", "季度调度"]
+    assert book.sheetnames == ["州市通报", "通报要点", "产业项目目标", "链主与总部", "月度进展", "季度调度"]
     assert [c.value for c in book["州市通报"][2]][:2] == ["排名", "州（市）"]
     docx = client.get("/tracking/report.docx?year=2024")
     assert docx.status_code == 200

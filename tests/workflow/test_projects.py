@@ -101,7 +101,7 @@ def test_review_then_approve_with_an_audit_entry_for_each_step(library: GraphSto
     ],
 )
 def test_forbidden_writes_change_nothing(library: GraphStore, actor: model.Actor, action: str):
-    project = declared(library)
+    project = declared(library, **CHECKLIST)
     if action == "approve":
         projects.decide(library, KUNMING, project.id, "review")
     before = snapshot(library)
@@ -159,7 +159,7 @@ def test_stage_back_needs_a_reason_and_clears_the_later_dates(library: GraphStor
 
 
 def test_stage_forward_fills_todays_date_and_keeps_review(library: GraphStore):
-    project = declared(library)
+    project = declared(library, **CHECKLIST)
     projects.decide(library, KUNMING, project.id, "review")
     moved = projects.update(
         library, WUHUA, project.id, {"stage": "started", "funds_in_place_yi": 4}, today=TODAY
@@ -391,17 +391,18 @@ def test_review_states(library: GraphStore):
     returned = projects.decide(library, KUNMING, project.id, "return", reason="缺少签约协议")
     assert (returned.review_status, returned.get("return_reason")) == ("returned", "缺少签约协议")
     assert projects.decide(library, WUHUA, project.id, "resubmit").review_status == "declared"
-    projects.decide(library, KUNMING, project.id, "review")
-    # a signed major project needs the measure-8 checklist before approval
+    # a signed major project needs the measure-8 checklist before the prefecture passes it
+    before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
-        projects.decide(library, PROVINCE, project.id, "approve")
+        projects.decide(library, KUNMING, project.id, "review")
     assert {p.split(":")[0] for p in caught.value.problems} == {
         "risk_collective_decision",
         "risk_prior_assessment",
         "risk_legality_review",
     }
+    assert "经集体决策" in caught.value.problems[0] and "措施8" in caught.value.problems[0]
+    assert snapshot(library) == before
     ticked = projects.update(library, WUHUA, project.id, CHECKLIST, today=TODAY)
-    # the checklist answers are declared facts: the prefecture reviews them before the province approves
     assert ticked.review_status == "declared"
     with pytest.raises(ConflictError):
         projects.decide(library, PROVINCE, project.id, "approve")
