@@ -32,7 +32,7 @@ from graph.store import (
     check_unique,
     zero_counts,
 )
-from graph.view import build_view, industry_view
+from graph.view import build_view, industry_view, trim_to_industry
 
 BATCH_SIZE = 1000
 
@@ -302,7 +302,9 @@ class SqliteStore(StoreConveniences):
             if self._view is not None:
                 return industry_view(self._view, industry)
             if industry not in self._industry_views:
-                self._industry_views[industry] = industry_view(build_view(*self._around(industry)), industry)
+                self._industry_views[industry] = trim_to_industry(
+                    build_view(*self._around(industry)), industry
+                )
             return self._industry_views[industry].copy()
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
