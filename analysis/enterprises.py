@@ -34,8 +34,10 @@ def name_of(view: nx.MultiDiGraph, node: str) -> str:
 
 
 def parent_of(view: nx.MultiDiGraph, enterprise: str) -> str | None:
-    for _, target, data in view.out_edges(enterprise, data=True):
-        if data.get("type") == "SUBSIDIARY_OF":
+    if enterprise not in view:
+        return None
+    for target, keys in view.succ[enterprise].items():
+        if any(data.get("type") == "SUBSIDIARY_OF" for data in keys.values()):
             return str(target)
     return None
 

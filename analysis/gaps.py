@@ -131,10 +131,16 @@ def feeds_graph(view: nx.MultiDiGraph, nodes: Iterable[str]) -> nx.DiGraph:
     members = set(nodes)
     flow = nx.DiGraph()
     flow.add_nodes_from(sorted(members))
-    for source, target, data in view.edges(data=True):
-        if data.get("type") == "FEEDS" and source in members and target in members:
-            flow.add_edge(source, target)
+    # the members' own out-edges, in the view's order (betweenness sums in that order)
+    for source in sorted(members & set(view), key=_position(view).__getitem__):
+        for target, keys in view.succ[source].items():
+            if target in members and any(d.get("type") == "FEEDS" for d in keys.values()):
+                flow.add_edge(source, target)
     return flow
+
+
+def _position(view: nx.MultiDiGraph) -> dict[str, int]:
+    return {node: i for i, node in enumerate(view)}
 
 
 def operators(view: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:

@@ -180,6 +180,11 @@ def best_leader_set(
     )
 
 
+def _ranked(view: nx.MultiDiGraph, firm: str) -> bool:
+    """Whether `firm` is on any ranking list (a cheap test before reading its memberships)."""
+    return any(d.get("type") == "RANKED_IN" for keys in view.succ[firm].values() for d in keys.values())
+
+
 def headquarters_targets(
     view: nx.MultiDiGraph,
     industry: str,
@@ -201,10 +206,13 @@ def headquarters_targets(
     yunnan = region_descendants(view, YUNNAN)
     in_yunnan = located_in(view, yunnan)
     hq_in_yunnan = {
-        s
-        for s, t, d in view.edges(data=True)
-        if d.get("type") == "HAS_SITE" and d.get("kind") == "hq" and t in yunnan
+        source
+        for region in yunnan
+        if region in view
+        for source, keys in view.pred[region].items()
+        if any(d.get("type") == "HAS_SITE" and d.get("kind") == "hq" for d in keys.values())
     }
+
     gap_ids = {n.id for n in gaps.gaps}
     nodes_of: dict[str, set[str]] = {}
     for assessed in gaps.nodes:
@@ -212,7 +220,7 @@ def headquarters_targets(
             nodes_of.setdefault(firm, set()).add(assessed.id)
     found = []
     for firm, nodes in nodes_of.items():
-        if firm in in_yunnan:
+        if firm in in_yunnan or not _ranked(view, firm):
             continue
         lists = [m for m in memberships(view, firm) if m.list in HQ_LISTS]
         if not lists:

@@ -66,6 +66,8 @@ class Evidence:
 def figures(view: nx.MultiDiGraph, node: str, regions: Iterable[str]) -> list[Figure]:
     """The PRODUCES figures on `node` of each of `regions`, newest year first, then by region."""
     wanted = set(regions)
+    into = view.pred[node] if node in view else {}
+    # the regions' own edges into the node (not every firm operating on it)
     found = [
         Figure(
             region=src,
@@ -77,8 +79,9 @@ def figures(view: nx.MultiDiGraph, node: str, regions: Iterable[str]) -> list[Fi
             as_of=str(data.get("as_of", "")),
             confidence=str(data.get("confidence", "low")),
         )
-        for src, _, data in view.in_edges(node, data=True)
-        if data.get("type") == "PRODUCES" and src in wanted
+        for src in sorted(wanted & into.keys())
+        for data in into[src].values()
+        if data.get("type") == "PRODUCES"
     ]
     return sorted(found, key=lambda f: (-f.year, f.region, f.metric, f.unit))
 
@@ -160,8 +163,10 @@ def _quotient(view: nx.MultiDiGraph, region: str, share: float, year: int, max_g
 
 def finding(view: nx.MultiDiGraph, node: str, region: str) -> Mapping[str, Any] | None:
     """The review finding (ASSESSED edge) of `region` on `node`, with its attributes, if any."""
-    for src, _, data in view.in_edges(node, data=True):
-        if data.get("type") == "ASSESSED" and src == region:
+    if node not in view or region not in view.pred[node]:
+        return None
+    for data in view.pred[node][region].values():
+        if data.get("type") == "ASSESSED":
             return data
     return None
 

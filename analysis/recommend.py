@@ -12,8 +12,9 @@ decaying). Two lists: 增资扩产 (groups already in Yunnan) and 新引进 (new
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import networkx as nx
 
@@ -23,6 +24,7 @@ from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
 from graph.errors import NotFoundError
 
+V = TypeVar("V")
 ROLE_NAMES = {"leader": "龙头", "major": "骨干", "player": "参与者"}
 STRONG_ROLES = ("leader", "major")
 EXPAND, NEW = "expand", "new"
@@ -105,23 +107,52 @@ class TargetContext:
     signals: Mapping[str, ScorePart]  # by group
 
 
+class OnDemand(Mapping[str, V]):
+    """A mapping whose value for a key is computed the first time it is asked for, then kept:
+    a chain's context names every firm that could be scored, but only the firms on the gaps
+    (or the one node asked about) are, so only theirs are worked out."""
+
+    def __init__(self, keys: Iterable[str], compute: Callable[[str], V]) -> None:
+        self._keys = frozenset(keys)
+        self._compute = compute
+        self._known: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        if key not in self._known:
+            if key not in self._keys:
+                raise KeyError(key)
+            self._known[key] = self._compute(key)
+        return self._known[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._keys))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> TargetContext:
     yunnan_regions = frozenset(region_descendants(view, YUNNAN))
     yunnan_firms = frozenset(located_in(view, set(yunnan_regions)))
     ops = {n.id: tuple(operators(view, n.id)) for n in gaps.nodes}
-    root: dict[str, str] = {}
-    for firm in {f for pairs in ops.values() for f, _ in pairs} | yunnan_firms:
-        root[firm] = group_root(view, firm)
-    members = {r: frozenset(group_members(view, r)) for r in set(root.values())}
+    operating = {f for pairs in ops.values() for f, _ in pairs}
+    root: OnDemand[str] = OnDemand(operating | yunnan_firms, lambda firm: group_root(view, firm))
     strong = {
         node: frozenset(root[f] for f, d in pairs if f in yunnan_firms and d.get("role") in STRONG_ROLES)
         for node, pairs in ops.items()
     }
+    yunnan_groups = frozenset(root[f] for f in yunnan_firms)
+    # a group's members and signals are asked for by its root, which is a firm of the view
+    groups = frozenset(n for n, d in view.nodes(data="label") if d == "Enterprise")
+    members: OnDemand[frozenset[str]] = OnDemand(groups, lambda group: frozenset(group_members(view, group)))
     gap_cover: dict[str, list[str]] = {}
     for assessed in gaps.gaps:
         for firm, _ in ops[assessed.id]:
             gap_cover.setdefault(firm, []).append(assessed.id)
-    candidates = {f for pairs in ops.values() for f, _ in pairs if f not in yunnan_firms}
+    candidates = operating - yunnan_firms
     return TargetContext(
         view=view,
         gaps=gaps,
@@ -132,11 +163,9 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
         root=root,
         members=members,
         strong_groups=strong,
-        yunnan_groups=frozenset(root[f] for f in yunnan_firms),
-        feasibility={f: firm_feasibility(view, f, rules, members[root[f]]) for f in candidates},
-        signals={
-            g: signal_part(view, members[g], rules, yunnan_regions) for g in {root[f] for f in candidates}
-        },
+        yunnan_groups=yunnan_groups,
+        feasibility=OnDemand(candidates, lambda f: firm_feasibility(view, f, rules, members[root[f]])),
+        signals=OnDemand(groups, lambda group: signal_part(view, members[group], rules, yunnan_regions)),
     )
 
 

@@ -49,11 +49,14 @@ def present_in(view: nx.MultiDiGraph, enterprise: str, regions: set[str]) -> boo
 
 
 def located_in(view: nx.MultiDiGraph, regions: set[str]) -> set[str]:
-    """Enterprises with an HQ or a site in one of `regions`."""
+    """Enterprises with an HQ or a site in one of `regions`: read off the regions' incoming
+    edges (networkx's own adjacency index), so the cost is the firms there, not the graph."""
     return {
         source
-        for source, target, data in view.edges(data=True)
-        if data.get("type") == "HAS_SITE" and target in regions
+        for region in regions
+        if region in view
+        for source, keys in view.pred[region].items()
+        if any(data.get("type") == "HAS_SITE" for data in keys.values())
     }
 
 

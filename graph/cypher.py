@@ -80,15 +80,21 @@ RETURN {_NODE_RETURN}
 
 def upsert_nodes(label: str) -> str:
     """MERGE rows `{id, properties}` as nodes of `label`, replacing their properties and
-    dropping any other schema label (a node whose label was corrected)."""
+    dropping any other schema label (a node whose label was corrected), only where they
+    changed; returns how many were created and how many updated (change detection inside the
+    write: no read before it)."""
     schema.check_label(label)
     others = sorted(schema.NODE_LABELS - {label})
     remove = "REMOVE n:" + ":".join(others) if others else ""
     return f"""
 UNWIND $rows AS row
 MERGE (n:{NODE_LABEL} {{id: row.id}})
-SET n = row.properties, n:{label}
-{remove}
+WITH n, row, n.{PROPS} AS old
+FOREACH (_ IN CASE WHEN old IS NULL OR old <> row.properties.{PROPS} OR NOT n:{label} THEN [1] ELSE [] END |
+  SET n = row.properties, n:{label}
+  {remove})
+RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,
+       count(CASE WHEN old IS NOT NULL AND old <> row.properties.{PROPS} THEN 1 END) AS updated
 """
 
 
@@ -110,25 +116,20 @@ RETURN count(*) AS nodes
 # -- edge writes ----------------------------------------------------------------------------
 
 
-def existing_edges(edge_type: str) -> str:
-    """The `_props` of those rows `{source, target, key}` that exist as `edge_type` edges."""
-    schema.check_edge_type(edge_type)
-    return f"""
-UNWIND $rows AS row
-MATCH (s:{NODE_LABEL} {{id: row.source}})-[r:{edge_type} {{key: row.key}}]->(t:{NODE_LABEL} {{id: row.target}})
-RETURN row.source AS source, row.target AS target, row.key AS key, r.{PROPS} AS props
-"""
-
-
 def upsert_edges(edge_type: str) -> str:
     """MERGE rows `{source, target, key, properties}` as `edge_type` edges, replacing their
-    properties. Both ends must exist (checked before, against the schema)."""
+    properties where they changed; returns how many were created and how many updated. Both
+    ends must exist (checked before, against the schema)."""
     schema.check_edge_type(edge_type)
     return f"""
 UNWIND $rows AS row
 MATCH (s:{NODE_LABEL} {{id: row.source}}), (t:{NODE_LABEL} {{id: row.target}})
 MERGE (s)-[r:{edge_type} {{key: row.key}}]->(t)
-SET r = row.properties
+WITH r, row, r.{PROPS} AS old
+FOREACH (_ IN CASE WHEN old IS NULL OR old <> row.properties.{PROPS} THEN [1] ELSE [] END |
+  SET r = row.properties)
+RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,
+       count(CASE WHEN old IS NOT NULL AND old <> row.properties.{PROPS} THEN 1 END) AS updated
 """
 
 

@@ -42,7 +42,7 @@ from graph.store import (
     check_unique,
     zero_counts,
 )
-from graph.view import build_view, industry_view
+from graph.view import build_view, industry_view, trim_to_industry
 
 BATCH_SIZE = 1000
 # Property names the layout uses itself; props with these names live only in the JSON copy.
@@ -258,27 +258,14 @@ class Neo4jStore(StoreConveniences):
         check_changes(changes, lambda ids: self._labels_of(tx, ids))
         counts = zero_counts()
         for batch in _batches(list(changes.nodes)):
-            existing = {
-                r["id"]: (r["label"], r["props"])
-                for r in tx.run(cypher.EXISTING_NODES, ids=[n.id for n in batch])
-            }
-            changed: list[Node] = []
-            for node in batch:
-                props = canonical_props(node.props)
-                old = existing.get(node.id)
-                if old is None:
-                    counts["nodes_created"] += 1
-                elif old != (node.label, props):
-                    counts["nodes_updated"] += 1
-                else:
-                    continue
-                changed.append(node)
-            for label, nodes in _grouped(changed, lambda n: n.label).items():
+            for label, nodes in _grouped(batch, lambda n: n.label).items():
                 rows = [
                     {"id": n.id, "properties": property_map(n.props, canonical_props(n.props), id=n.id)}
                     for n in nodes
                 ]
-                tx.run(cypher.upsert_nodes(label), rows=rows).consume()
+                record = tx.run(cypher.upsert_nodes(label), rows=rows).single()
+                counts["nodes_created"] += record["created"] if record else 0
+                counts["nodes_updated"] += record["updated"] if record else 0
             if progress:
                 progress(len(batch))
         for edge_batch in _batches(list(changes.edges)):
@@ -310,34 +297,19 @@ class Neo4jStore(StoreConveniences):
         return counts
 
     def _upsert_edges(self, tx: ManagedTransaction, edge_type: str, edges: list[Edge]) -> tuple[int, int]:
-        """Write the edges of one type that are new or changed; return (created, updated)."""
-        keys = [{"source": e.source, "target": e.target, "key": e.key} for e in edges]
-        existing = {
-            (r["source"], r["target"], r["key"]): r["props"]
-            for r in tx.run(cypher.existing_edges(edge_type), rows=keys)
-        }
-        created = updated = 0
-        rows = []
-        for edge in edges:
-            props = canonical_props(edge.props)
-            old = existing.get((edge.source, edge.target, edge.key))
-            if old is None:
-                created += 1
-            elif old != props:
-                updated += 1
-            else:
-                continue
-            rows.append(
-                {
-                    "source": edge.source,
-                    "target": edge.target,
-                    "key": edge.key,
-                    "properties": property_map(edge.props, props, key=edge.key),
-                }
-            )
-        if rows:
-            tx.run(cypher.upsert_edges(edge_type), rows=rows).consume()
-        return created, updated
+        """Upsert the edges of one type (the statement tells which it created or changed);
+        return (created, updated)."""
+        rows = [
+            {
+                "source": edge.source,
+                "target": edge.target,
+                "key": edge.key,
+                "properties": property_map(edge.props, canonical_props(edge.props), key=edge.key),
+            }
+            for edge in edges
+        ]
+        record = tx.run(cypher.upsert_edges(edge_type), rows=rows).single()
+        return (record["created"], record["updated"]) if record else (0, 0)
 
     @staticmethod
     def _labels_of(tx: ManagedTransaction, ids: set[str]) -> dict[str, str]:
@@ -435,7 +407,9 @@ class Neo4jStore(StoreConveniences):
             if self._view is not None:
                 return industry_view(self._view, industry)
             if industry not in self._industry_views:
-                self._industry_views[industry] = industry_view(build_view(*self._around(industry)), industry)
+                self._industry_views[industry] = trim_to_industry(
+                    build_view(*self._around(industry)), industry
+                )
             return self._industry_views[industry].copy()
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:

@@ -32,7 +32,7 @@ from graph.store import (
     check_unique,
     zero_counts,
 )
-from graph.view import build_view, industry_view
+from graph.view import build_view, industry_view, trim_to_industry
 
 BATCH_SIZE = 1000
 
@@ -113,44 +113,30 @@ class SqliteStore(StoreConveniences):
     def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
         conn = self._conn
         counts = zero_counts()
+        # change detection inside the write: an upsert that touches only rows that differ;
+        # inserted rows take rowids past the batch's starting maximum, so they count as created
         for batch in _batches(list(changes.nodes)):
-            existing = self._existing_nodes([n.id for n in batch])
-            rows = []
-            for node in batch:
-                props = canonical_props(node.props)
-                old = existing.get(node.id)
-                if old is None:
-                    counts["nodes_created"] += 1
-                elif old != (node.label, props):
-                    counts["nodes_updated"] += 1
-                else:
-                    continue
-                rows.append((node.id, node.label, props))
-            conn.executemany(
+            created, changed = self._upsert(
+                "nodes",
                 "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET label = excluded.label, props = excluded.props",
-                rows,
+                "ON CONFLICT(id) DO UPDATE SET label = excluded.label, props = excluded.props "
+                "WHERE nodes.label IS NOT excluded.label OR nodes.props IS NOT excluded.props",
+                [(n.id, n.label, canonical_props(n.props)) for n in batch],
             )
+            counts["nodes_created"] += created
+            counts["nodes_updated"] += changed - created
             if progress:
                 progress(len(batch))
         for edge_batch in _batches(list(changes.edges)):
-            existing_edges = self._existing_edges([e.ident for e in edge_batch])
-            edge_rows = []
-            for edge in edge_batch:
-                props = canonical_props(edge.props)
-                old_props = existing_edges.get(edge.ident)
-                if old_props is None:
-                    counts["edges_created"] += 1
-                elif old_props != props:
-                    counts["edges_updated"] += 1
-                else:
-                    continue
-                edge_rows.append((*edge.ident, props))
-            conn.executemany(
+            created, changed = self._upsert(
+                "edges",
                 "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props",
-                edge_rows,
+                "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props "
+                "WHERE edges.props IS NOT excluded.props",
+                [(*e.ident, canonical_props(e.props)) for e in edge_batch],
             )
+            counts["edges_created"] += created
+            counts["edges_updated"] += changed - created
             if progress:
                 progress(len(edge_batch))
         for key_batch in _batches(list(changes.delete_edges)):
@@ -175,6 +161,16 @@ class SqliteStore(StoreConveniences):
                 progress(len(id_batch))
         return counts
 
+    def _upsert(self, table: str, sql: str, rows: list[tuple[str, ...]]) -> tuple[int, int]:
+        """Run an upsert over `rows`; return (rows created, rows created or changed)."""
+        conn = self._conn
+        top = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+        before = conn.total_changes
+        conn.executemany(sql, rows)
+        changed = conn.total_changes - before
+        created = conn.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (top,)).fetchone()[0]
+        return created, changed
+
     def _existing_nodes(self, ids: list[str]) -> dict[str, tuple[str, str]]:
         if not ids:
             return {}
@@ -184,18 +180,6 @@ class SqliteStore(StoreConveniences):
 
     def _props_of(self, ids: list[str]) -> dict[str, Mapping[str, Any]]:
         return {node_id: json.loads(props) for node_id, (_, props) in self._existing_nodes(ids).items()}
-
-    def _existing_edges(
-        self, idents: list[tuple[str, str, str, str]]
-    ) -> dict[tuple[str, str, str, str], str]:
-        # one primary-key probe per edge: faster in SQLite than any IN (VALUES ...) form
-        found: dict[tuple[str, str, str, str], str] = {}
-        probe = "SELECT props FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?"
-        for ident in idents:
-            row = self._conn.execute(probe, ident).fetchone()
-            if row is not None:
-                found[ident] = row[0]
-        return found
 
     def _labels_of(self, ids: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -302,7 +286,9 @@ class SqliteStore(StoreConveniences):
             if self._view is not None:
                 return industry_view(self._view, industry)
             if industry not in self._industry_views:
-                self._industry_views[industry] = industry_view(build_view(*self._around(industry)), industry)
+                self._industry_views[industry] = trim_to_industry(
+                    build_view(*self._around(industry)), industry
+                )
             return self._industry_views[industry].copy()
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:

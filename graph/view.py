@@ -83,6 +83,19 @@ def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     """The part of the graph the analyses of one industry need: the industry, its chain nodes,
     the enterprises operating on them with their whole groups and their ties, all regions and
     ranking lists, and the projects, policies and institutions attached to the chain."""
+    return nx.MultiDiGraph(view.subgraph(industry_nodes(view, industry)))
+
+
+def trim_to_industry(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
+    """`view` itself cut down to `industry_view`'s nodes, in place: for a store's read of an
+    industry's surroundings, which is nearly all kept (no copy of what stays)."""
+    keep = industry_nodes(view, industry)
+    view.remove_nodes_from([n for n in view if n not in keep])
+    return view
+
+
+def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
+    """The nodes of `industry_view`."""
     chain = chain_node_ids(view, industry)
     keep: set[str] = {industry} | chain
     enterprises: set[str] = set()
@@ -100,5 +113,5 @@ def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     partners = {t for f in groups for _, t, d in view.out_edges(f, data=True) if d.get("type") == "SUPPLIES"}
     partners |= {s for f in groups for s, _, d in view.in_edges(f, data=True) if d.get("type") == "SUPPLIES"}
     keep |= groups | partners
-    keep |= {n for n, d in view.nodes(data=True) if d.get("label") in {"Region", "RankingList"}}
-    return nx.MultiDiGraph(view.subgraph(keep))
+    keep |= {n for n, d in view.nodes(data="label") if d in {"Region", "RankingList"}}
+    return keep
