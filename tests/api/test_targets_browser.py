@@ -77,7 +77,9 @@ def test_targets_trip_conversion_review_and_bulletin_in_the_browser(server: str,
     page.goto(server + "/industries/demo")
     firms = list(
         dict.fromkeys(
-            page.locator("table.targets a.add-target").evaluate_all("els => els.map(e => e.dataset.enterprise)")
+            page.locator("table.targets a.add-target").evaluate_all(
+                "els => els.map(e => e.dataset.enterprise)"
+            )
         )
     )
     assert len(firms) >= 3
