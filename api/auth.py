@@ -2,8 +2,9 @@
 
 The JSON API takes `Authorization: Bearer <token>`; the pages take
 a session cookie signed with HMAC-SHA256 under the app secret: `CHAINKG_SECRET`, or else a random
-secret created once and kept (mode 600) beside the embedded store. A weak CHAINKG_SECRET stops
-the server. Signing out bumps the counter, which ends every cookie issued before.
+secret created once and kept (mode 600) beside the embedded store. A weak CHAINKG_SECRET (short, a
+placeholder, a character or a pattern repeated, little variety: `secret_weakness`) stops the
+server. Signing out bumps the counter, which ends every cookie issued before.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 import sqlite3
@@ -33,7 +35,26 @@ from workflow.users import session_of, user_by_token, user_id
 SECRET_ENV = "CHAINKG_SECRET"
 SECRET_FILE = "chainkg.secret"
 SECRET_MIN_LENGTH = 32
-PLACEHOLDERS = {"changeme", "change-me", "secret", "placeholder", "please-change", "dev", "test"}
+SECRET_MIN_BITS = 88  # by character frequencies: 32 random hex digits score 92-130, 32 base64 124-160
+# words that mark a value copied from an example (changeme, your-secret-key, django-insecure-...)
+PLACEHOLDER_WORDS = (
+    "changeme",
+    "change-me",
+    "change_me",
+    "changethis",
+    "placeholder",
+    "your-secret",
+    "yoursecret",
+    "secret-key",
+    "secretkey",
+    "secret_key",
+    "insecure",
+    "example",
+    "replace-me",
+    "replaceme",
+    "password",
+    "default",
+)
 SESSION_COOKIE = "chainkg_session"
 SESSION_SECONDS = 12 * 3600
 LOGIN_USER_FREE = 3  # failed sign-ins of one user name before each next one waits 1 s, 2 s, 4 s ...
@@ -62,11 +83,7 @@ def load_secret(store_dir: Path | None = None) -> bytes:
     settings = Settings()
     configured = settings.secret
     if configured is not None:
-        if configured.strip().casefold() in PLACEHOLDERS or len(configured) < SECRET_MIN_LENGTH:
-            raise WeakSecret(
-                f"{SECRET_ENV} must be a random string of at least {SECRET_MIN_LENGTH} characters "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'); refusing to start"
-            )
+        check_secret(configured)
         return configured.encode("utf-8")
     folder = store_dir or settings.db.parent
     path = folder / SECRET_FILE
@@ -93,6 +110,50 @@ def load_secret(store_dir: Path | None = None) -> bytes:
     if kept is None:
         raise WeakSecret(f"{path} does not hold a usable secret; remove it and start again")
     return kept
+
+
+def check_secret(configured: str | None) -> None:
+    """Refuse a weak CHAINKG_SECRET (None: none is set, and the kept random one is used).
+
+    Raises:
+        WeakSecret: saying what is wrong with it and how to make a good one.
+    """
+    weakness = secret_weakness(configured) if configured is not None else ""
+    if weakness:
+        raise WeakSecret(
+            f"{SECRET_ENV} is {weakness}: it must be a random string of at least "
+            f"{SECRET_MIN_LENGTH} characters (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'); refusing to start"
+        )
+
+
+def secret_weakness(value: str) -> str:
+    """Why `value` is too weak to sign sessions with, or "" when it will do: shorter than
+    SECRET_MIN_LENGTH, a known placeholder (or one repeated: changemechangeme...), one character
+    repeated, a short pattern repeated, or too few different characters (fewer than 8, or under
+    SECRET_MIN_BITS by their frequencies).
+
+    >>> secret_weakness("a" * 40), secret_weakness("0123456789" * 4)
+    ('one character repeated', 'a pattern of 10 characters repeated')
+    >>> secret_weakness("3f9c1e" + "0" * 30), secret_weakness("x7Rk2pQ9vLm4Tz8bNc1WdY6sHf3Jg5Ae")
+    ('too little variety (7 different characters in 36: under 88 bits)', '')
+    """
+    text = value.strip()
+    folded = text.casefold()
+    if len(text) < SECRET_MIN_LENGTH:
+        return f"too short ({len(text)} characters, at least {SECRET_MIN_LENGTH})"
+    if any(word in folded for word in PLACEHOLDER_WORDS):
+        return "a placeholder, not a secret"
+    if len(set(text)) == 1:
+        return "one character repeated"
+    period = next((p for p in range(1, len(text) // 2 + 1) if text == (text[:p] * len(text))[: len(text)]), 0)
+    if period:
+        return f"a pattern of {period} characters repeated"
+    counts = [text.count(ch) for ch in set(text)]
+    bits = -sum(c * math.log2(c / len(text)) for c in counts)
+    if len(counts) < 8 or bits < SECRET_MIN_BITS:
+        return f"too little variety ({len(counts)} different characters in {len(text)}: under {SECRET_MIN_BITS} bits)"
+    return ""
 
 
 def _kept_secret(path: Path) -> bytes | None:

@@ -220,11 +220,13 @@ def import_(
         out.print(f"  review line {outcome.line}: {outcome.name} — {outcome.detail}", highlight=False)
     for problem in plan.problems[:50]:
         out.print(f"  rejected: {problem}", highlight=False)
+    for warning in plan.warnings:
+        out.print(f"warning: {warning}", highlight=False)
     if dry_run:
         out.print("dry run: nothing written", highlight=False)
     elif result is not None:
         out.print(
-            "nothing changed (already imported)"
+            "nothing changed" + ("" if plan.warnings else " (already imported)")
             if not result.changed
             else f"written: nodes +{result.nodes_created} ~{result.nodes_updated}, "
             f"edges +{result.edges_created} ~{result.edges_updated}",

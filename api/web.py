@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -117,3 +117,35 @@ def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
     session = request.cookies.get(auth.SESSION_COOKIE, "")
     if not auth.csrf_ok(auth.app_secret(request), session, str(form.get("csrf", ""))[:100]):
         raise HTTPException(403, "表单已过期，请刷新页面后重试 (stale form: CSRF check failed)")
+
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def refuse_cross_site(request: Request) -> None:
+    """Every page form, the sign-in among them (login CSRF: another site signing a browser in
+    under the attacker's account), must come from this site: a browser's `Sec-Fetch-Site`, else
+    its `Origin` (else `Referer`) must name the host the request went to (or a proxy's
+    `X-Forwarded-Host`, which another site's form cannot set). A client that sends none of them
+    is no browser, and goes on to the forms' own checks. The JSON API takes bearer tokens only,
+    which a browser never adds by itself, and is left alone.
+
+    Raises:
+        HTTPException: 403 for a form posted from another site.
+    """
+    if request.method not in UNSAFE_METHODS or request.url.path.startswith("/api/"):
+        return
+    fetch_site = request.headers.get("sec-fetch-site", "")
+    origin = request.headers.get("origin") or request.headers.get("referer") or ""
+    if fetch_site in ("same-origin", "none") or (not fetch_site and not origin):
+        return
+    if not fetch_site and origin != "null":
+        hosts = {request.headers.get("host", ""), *request.headers.getlist("x-forwarded-host")}
+        asked = {h.strip().casefold() for value in hosts for h in value.split(",") if h.strip()}
+        try:
+            netloc = urlsplit(origin).netloc.casefold()
+        except ValueError:
+            netloc = ""
+        if netloc and netloc in asked:
+            return
+    raise HTTPException(403, "拒绝来自其他网站的表单提交 (cross-site form post refused: Origin check failed)")

@@ -7,6 +7,7 @@ next write, by this process or another (SQLite's `data_version` tells us about t
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -69,6 +70,12 @@ class SqliteStore(StoreConveniences):
         self.path = Path(path)
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # it holds password and token hashes: private (600) from creation; SQLite gives the
+            # -wal and -shm files the database file's mode
+            try:
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except OSError:  # it exists (or cannot be made: connect says why)
+                pass
         try:
             self._conn = sqlite3.connect(
                 str(self.path), isolation_level=None, check_same_thread=False, timeout=30

@@ -19,7 +19,7 @@ from typing import Any
 from graph.errors import ValidationError
 from graph.store import ChangeSet, Edge, GraphStore, Node, Uniqueness
 from ingest.curated import ORIGIN, bundled_data_dir
-from ingest.resolve import EnterpriseIndex, Match, fold, normalise
+from ingest.resolve import EnterpriseIndex, Match, fold, normalise, stock_key
 from ingest.tables import Row, read_csv
 
 
@@ -64,6 +64,7 @@ class ImportPlan:
     edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     unique: list[Uniqueness] = field(default_factory=list)  # checked inside the write (ChangeSet.unique)
+    warnings: list[str] = field(default_factory=list)  # shown with the report; nothing is refused for them
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -97,6 +98,7 @@ class ImportPlan:
             "rejected": self.count("rejected"),
             "nodes": len(self.nodes),
             "edges": len(self.edges),
+            "warnings": list(self.warnings),
         }
 
 
@@ -116,6 +118,9 @@ class ImportContext:
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
     under_review: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     store: GraphStore | None = None  # the store being imported into (the project source reads it)
+    # the names (name, name_en) and stock code of each enterprise in the graph, by id: an import
+    # never overwrites a firm whose id it happens to compute for another one
+    enterprises: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
     def name_for(self, listed: str) -> str | None:
         """The Chinese name the alias table gives a firm listed under `listed` (an English name)."""
@@ -146,6 +151,13 @@ class ImportContext:
                     by_name.setdefault(str(region_name), region.id)
         return cls(
             store=store,
+            enterprises={
+                n.id: (
+                    tuple(str(n.props[k]) for k in ("name", "name_en") if n.props.get(k)),
+                    str(n.props.get("stock_code") or ""),
+                )
+                for n in enterprises
+            },
             index=EnterpriseIndex.build(enterprises, listed),
             regions_by_name=by_name,
             region_ids=frozenset(r.id for r in regions),
@@ -186,9 +198,21 @@ def read_alias_tables(folder: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+ID_HEX_DIGITS = 16  # 64 bits: among 10 million names a collision has odds of about 3 in a million
+
+
 def stable_id(prefix: str, name: str) -> str:
-    """A deterministic id for a firm or product first seen in an import (same name, same id)."""
-    return f"{prefix}-{hashlib.sha1(normalise(name).encode('utf-8')).hexdigest()[:10]}"
+    """A deterministic id for a firm or product first seen in an import (same name, same id).
+
+    >>> stable_id("ent", "云南合成企业1239210有限公司") != stable_id("ent", "云南合成企业1805334有限公司")
+    True
+    """
+    return key_id(prefix, normalise(name))
+
+
+def key_id(prefix: str, key: str) -> str:
+    """`stable_id` of a name already normalised."""
+    return f"{prefix}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:ID_HEX_DIGITS]}"
 
 
 def edition_from(path: Path, given: str | None) -> str | None:
@@ -230,6 +254,8 @@ def resolve_enterprise(
         detail = "possible duplicate of " + ", ".join(doubt) + " (still to review)" if doubt else ""
     else:
         enterprise_id = stable_id("ent", name)
+        if enterprise_id in match.candidates:  # a firm kept apart whose name normalises the same
+            enterprise_id = key_id("ent", "=" + fold(name))  # (滨化集团 and the listed 滨化集团股份)
         status = "uncertain" if match.method == "uncertain" else "new"
         detail = "possible duplicate of " + ", ".join(match.candidates) if match.candidates else ""
     if enterprise_id in seen:
@@ -238,6 +264,10 @@ def resolve_enterprise(
     seen[enterprise_id] = row.line
     if not match.merges:
         props = {**new_props(), **provenance}
+        other = _other_firm(ctx, enterprise_id, (name, *names, str(props.get("name") or "")), code)
+        if other:
+            plan.reject(row, None, f"id {enterprise_id} already belongs to {other}: not overwritten", name)
+            return None
         if match.candidates:
             props["possible_duplicate_of"] = list(match.candidates)
         plan.add_node(
@@ -251,8 +281,27 @@ def resolve_enterprise(
     return enterprise_id
 
 
+def _other_firm(ctx: ImportContext, enterprise_id: str, names: tuple[str, ...], code: str | None) -> str:
+    """'' when no enterprise in the graph has `enterprise_id`, or it is this row's firm (a name in
+    common and no other stock code); else that firm's name (and code), for the refusal."""
+    if enterprise_id not in ctx.enterprises:
+        return ""
+    known, known_code = ctx.enterprises[enterprise_id]
+    same_name = {fold(n) for n in known} & {fold(n) for n in names if n}
+    other_code = bool(code and known_code and stock_key(code) != stock_key(known_code))
+    if same_name and not other_code:
+        return ""
+    return "another firm, " + " / ".join(known or ("(no name)",)) + (f" ({known_code})" if known_code else "")
+
+
 def finish(plan: ImportPlan, *, skip_invalid: bool, dry_run: bool) -> None:
-    """Raise for rejected rows unless they may be skipped (or this is only a dry run)."""
+    """Raise for rejected rows unless they may be skipped (or this is only a dry run); warn when
+    the file held no data rows (a sheet that is empty, or whose rows the reader did not see)."""
+    if plan.rows_read == 0:
+        plan.warnings.append(
+            f"{plan.path}: 0 data rows read: nothing to import (is the first sheet the data, "
+            "with a header row and rows under it?)"
+        )
     if plan.problems and not skip_invalid and not dry_run:
         count = len(plan.problems)
         raise ValidationError(

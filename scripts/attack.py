@@ -2,8 +2,10 @@
 
     python scripts/attack.py [--seconds 120]
 
-Builds a throwaway store (the canonical test chain, two users, a firm renamed to a formula
-with control characters), serves it with uvicorn on 127.0.0.1, runs each attack once and
+Builds a throwaway store (the canonical test chain, three users, one with a password hashed at
+the old 240k iterations, a firm renamed to a formula with control characters, a firm sitting on
+the id an import computes for another name), serves it with uvicorn on 127.0.0.1, runs each
+attack once (the import attacks through `chainkg import` on the same store) and
 prints one line per case and the summary `attack: N tried, N refused`. Bounded: at most
 MAX_REQUESTS requests and `--seconds` of wall time; the server is stopped at the end. Exit
 status 1 when any attack got through.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import socket
@@ -31,6 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 MAX_REQUESTS = 400
 PASSWORD = "correct horse 42"
 EVIL_FIRM = '=HYPERLINK("http://evil.example","点我")\x0b\x01'
+SQUATTED = "云南冒名企业有限公司"
+RANKING_HEADER = ["rank", "name", "province", "revenue_wan_cny"]
+PRIVATE = ("china-private-500", "--edition", "2026")
 
 
 class Budget:
@@ -50,6 +56,7 @@ def build_store(db: Path) -> str:
     """The store under attack; returns the county user's API token."""
     from graph.sqlite_store import SqliteStore
     from graph.store import Node
+    from ingest.importer import stable_id
     from tests.project_library import library_changes
     from workflow import users
 
@@ -59,6 +66,11 @@ def build_store(db: Path) -> str:
         (firm,) = store.find_nodes("Enterprise", where={"name": "全国一号"})
         store.upsert_nodes([Node(firm.id, "Enterprise", {**firm.props, "name": EVIL_FIRM})])
         users.create_user(store, "sheng", "province", "530000", password=PASSWORD)
+        old, _ = users.create_user(store, "laoyonghu", "prefecture", "530100", password=PASSWORD)
+        weak = users.hash_password(PASSWORD, iterations=240_000)  # hashed before the 600k setting
+        store.upsert_nodes([Node(old.id, "User", {**old.props, "password_hash": weak})])
+        # a firm holding the id an import computes for another name (as a 40-bit collision left it)
+        store.upsert_nodes([Node(stable_id("ent", SQUATTED), "Enterprise", {"name": "另一家公司"})])
         return users.create_user(store, "wuhua", "county", "530102", password=PASSWORD)[1]
     finally:
         store.close()
@@ -91,13 +103,48 @@ def serve(db: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the app did not start within 60 s")
 
 
+def cli_import(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`chainkg import ARGS` on the store under attack."""
+    return subprocess.run(
+        [sys.executable, "-m", "api", "import", *args],
+        env={**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def ranking_xlsx(
+    path: Path, rows: list[list[object]], *, dimension: str | None = None, header: list[str] = RANKING_HEADER
+) -> Path:
+    """A ranking workbook; with `dimension`, its dimension tag rewritten to understate the rows."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in [header, *rows]:
+        book.active.append(row)
+    book.save(path)
+    if dimension:
+        honest = path.with_suffix(".honest.xlsx")
+        path.rename(honest)
+        with zipfile.ZipFile(honest) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = re.sub(rb'<dimension ref="[^"]+"', f'<dimension ref="{dimension}"'.encode(), data)
+                dst.writestr(item, data)
+    return path
+
+
 def login(client: httpx.Client, name: str, password: str) -> httpx.Response:
     client.cookies.clear()
     return client.post("/login", data={"username": name, "password": password, "next": "/projects"})
 
 
 def cases(
-    client: httpx.Client, base: str, token: str, budget: Budget
+    client: httpx.Client, base: str, token: str, budget: Budget, db: Path
 ) -> list[tuple[str, Callable[[], bool]]]:
     """(what is tried, a check that returns True when the app refused it)."""
     bearer = {"Authorization": f"Bearer {token}"}
@@ -173,6 +220,100 @@ def cases(
 
         return attempt
 
+    def cross_site_login(headers: dict[str, str]) -> Callable[[], bool]:
+        def attempt() -> bool:
+            client.cookies.clear()
+            budget.spend()
+            data = {"username": "sheng", "password": PASSWORD, "next": "/projects"}
+            response = client.post("/login", data=data, headers=headers)
+            signed_in = "chainkg_session" in response.cookies
+            client.cookies.clear()
+            return response.status_code == 403 and not signed_in
+
+        return attempt
+
+    def store_files_private() -> bool:
+        names = [db.name, f"{db.name}-wal", f"{db.name}-shm", "login-attempts.db"]
+        found = [db.parent / n for n in names if (db.parent / n).exists()]
+        return len(found) == len(names) and all(f.stat().st_mode & 0o077 == 0 for f in found)
+
+    def weak_secret() -> bool:
+        from api.auth import WeakSecret
+        from api.main import create_app
+        from graph.settings import Settings
+
+        held = True
+        for value in ("a" * 64, "ab" * 24, "changeme" * 5, "9f" + "0" * 60 + "1a"):
+            os.environ["CHAINKG_SECRET"] = value
+            try:
+                create_app(Settings(CHAINKG_DB=db, CHAINKG_BACKEND="sqlite"))
+                held = False
+            except WeakSecret:
+                pass
+            finally:
+                os.environ.pop("CHAINKG_SECRET", None)
+        return held
+
+    def old_hash_upgraded() -> bool:
+        from graph.sqlite_store import SqliteStore
+
+        if login(client, "laoyonghu", PASSWORD).status_code != 303:
+            return False
+        client.cookies.clear()
+        budget.spend()
+        store = SqliteStore(db)
+        try:
+            user = store.get_node("user:laoyonghu")
+        finally:
+            store.close()
+        return user is not None and str(user.props["password_hash"]).startswith("pbkdf2_sha256$600000$")
+
+    def understated_dimension(folder: Path) -> bool:
+        rows: list[list[object]] = [[i, f"云南维度企业{i}有限公司", "云南省", 100 * i] for i in range(1, 4)]
+        path = ranking_xlsx(folder / "lying.xlsx", rows, dimension="A1:D1")
+        done = cli_import(db, *PRIVATE, str(path), "--dry-run", "--json")
+        return done.returncode == 0 and json.loads(done.stdout)["rows_read"] == 3
+
+    def zero_rows_warn(folder: Path) -> bool:
+        header = ["ts_code", "symbol", "name", "fullname", "enname", "area", "industry"]
+        path = ranking_xlsx(folder / "empty.xlsx", [], header=header)
+        shown = cli_import(db, "ashare-basic", str(path))
+        report = json.loads(cli_import(db, "ashare-basic", str(path), "--json").stdout or "{}")
+        warned = "warning: " in shown.stdout and "0 data rows read" in shown.stdout
+        return warned and "already imported" not in shown.stdout and len(report.get("warnings", [])) == 1
+
+    def collided_ids(folder: Path) -> bool:
+        path = folder / "collide.csv"
+        names = ("云南合成企业1239210有限公司", "云南合成企业1805334有限公司")  # one 40-bit id
+        path.write_text(
+            ",".join(RANKING_HEADER) + "\n" + "".join(f"{i},{n},云南省,500\n" for i, n in enumerate(names, 1))
+        )
+        done = cli_import(db, *PRIVATE, str(path), "--dry-run", "--json")
+        report = json.loads(done.stdout) if done.returncode == 0 else {}
+        return report.get("new") == 2 and report.get("nodes") == 2 and report.get("rejected") == 0
+
+    def squatted_id(folder: Path) -> bool:
+        from graph.sqlite_store import SqliteStore
+        from ingest.importer import stable_id
+
+        path = folder / "squat.csv"
+        path.write_text(",".join(RANKING_HEADER) + f"\n1,{SQUATTED},云南省,500\n")
+        done = cli_import(db, *PRIVATE, str(path))
+        store = SqliteStore(db)
+        try:
+            firm = store.get_node(stable_id("ent", SQUATTED))
+        finally:
+            store.close()
+        kept = firm is not None and firm.props.get("name") == "另一家公司"
+        return done.returncode != 0 and f"{path}:2" in done.stderr + done.stdout and kept
+
+    def in_folder(check: Callable[[Path], bool]) -> Callable[[], bool]:
+        def run() -> bool:
+            with tempfile.TemporaryDirectory(prefix="chainkg-attack-files-") as folder:
+                return check(Path(folder))
+
+        return run
+
     big = b"{" + b" " * 5_000_000 + b"}"
     return [
         ("31 parallel guesses at one password", parallel_guesses),
@@ -225,6 +366,19 @@ def cases(
             "a forged bearer token",
             lambda: get("/api/me", headers={"Authorization": "Bearer " + "A" * 43}).status_code == 401,
         ),
+        ("a sign-in posted from another site (Origin)", cross_site_login({"origin": "http://evil.example"})),
+        (
+            "a sign-in posted from another site (Sec-Fetch-Site)",
+            cross_site_login({"sec-fetch-site": "cross-site"}),
+        ),
+        ("a sign-in posted from a sandboxed frame (Origin: null)", cross_site_login({"origin": "null"})),
+        ("the store, its -wal and -shm and the sign-in attempts readable by others", store_files_private),
+        ("weak CHAINKG_SECRET values (repeated, a pattern, a placeholder, little variety)", weak_secret),
+        ("a password left at 240k PBKDF2 iterations after its owner signs in", old_hash_upgraded),
+        ("an xlsx whose dimension tag understates its rows", in_folder(understated_dimension)),
+        ("an import of zero rows passed off as nothing changed", in_folder(zero_rows_warn)),
+        ("two names whose 40-bit firm ids collided", in_folder(collided_ids)),
+        ("an import onto another firm's id", in_folder(squatted_id)),
     ]
 
 
@@ -242,7 +396,7 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=60) as client:
-                for what, check in cases(client, base, token, budget):
+                for what, check in cases(client, base, token, budget, db):
                     tried += 1
                     try:
                         held = check()

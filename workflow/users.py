@@ -171,4 +171,32 @@ def authenticate(store: GraphStore, name: str, password: str) -> Node | None:
     ):
         hash_password(password[:200])  # same work either way: no user-name oracle by timing
         return None
-    return node if verify_password(password[:200], str(node.props["password_hash"])) else None
+    stored = str(node.props["password_hash"])
+    if not verify_password(password[:200], stored):
+        return None
+    if hash_iterations(stored) < PBKDF2_ITERATIONS:  # hashed under an older, weaker setting
+        node = _rehashed(store, node, password[:200]) or node
+    return node
+
+
+def hash_iterations(stored: str) -> int:
+    """The PBKDF2 iterations of a stored hash (0 when it is not one).
+
+    >>> hash_iterations("pbkdf2_sha256$240000$c2FsdA==$ZGlnZXN0"), hash_iterations("junk")
+    (240000, 0)
+    """
+    parts = stored.split("$")
+    return int(parts[1]) if len(parts) == 4 and parts[1].isascii() and parts[1].isdigit() else 0
+
+
+def _rehashed(store: GraphStore, node: Node, password: str) -> Node | None:
+    """The user with its password hashed again at PBKDF2_ITERATIONS, written only if nothing of
+    the user changed meanwhile (else None: the next sign-in tries again)."""
+    props = {**node.props, "password_hash": hash_password(password)}
+    fresh = Node(node.id, "User", props)
+    held = ("password_hash", "session", "token_sha256", "disabled")
+    try:
+        store.apply(ChangeSet(nodes=(fresh,), expect=tuple((node.id, k, node.props.get(k)) for k in held)))
+    except ConflictError:
+        return None
+    return fresh
