@@ -57,6 +57,18 @@ CREATE INDEX IF NOT EXISTS edges_by_type ON edges(type);
 """
 
 
+def _make_private(path: Path) -> None:
+    """A store made before files were created private (600): tighten it and its -wal and -shm
+    files when this user owns them and others could read them."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = file.stat()
+            if info.st_uid == os.getuid() and info.st_mode & 0o077:
+                file.chmod(info.st_mode & 0o700)
+        except OSError:  # missing, or not ours to change: connect reports real problems
+            continue
+
+
 def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
     return batches(items, size)
 
@@ -75,7 +87,7 @@ class SqliteStore(StoreConveniences):
             try:
                 os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except OSError:  # it exists (or cannot be made: connect says why)
-                pass
+                _make_private(self.path)
         try:
             self._conn = sqlite3.connect(
                 str(self.path), isolation_level=None, check_same_thread=False, timeout=30

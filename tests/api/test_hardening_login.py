@@ -116,6 +116,25 @@ def test_the_store_its_wal_and_shm_and_the_sign_in_attempts_are_private(tmp_path
         assert stat.S_IMODE((tmp_path / auth.SECRET_FILE).stat().st_mode) == 0o600
 
 
+def test_a_store_made_world_readable_before_is_made_private_on_open(tmp_path: Path):
+    store = SqliteStore(tmp_path / "kg.db")
+    store.apply(library_changes())
+    store.close()
+    for name in ("kg.db", "kg.db-wal", "kg.db-shm"):
+        if (tmp_path / name).exists():
+            (tmp_path / name).chmod(0o644)  # as a store created before the fix was
+    store = SqliteStore(tmp_path / "kg.db")
+    try:
+        modes = {
+            name: stat.S_IMODE((tmp_path / name).stat().st_mode)
+            for name in ("kg.db", "kg.db-wal", "kg.db-shm")
+            if (tmp_path / name).exists()
+        }
+    finally:
+        store.close()
+    assert "kg.db" in modes and set(modes.values()) == {0o600}
+
+
 @pytest.mark.parametrize(
     ("value", "why"),
     [
