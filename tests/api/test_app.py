@@ -226,6 +226,16 @@ def test_industry_page_gap_table_targets_and_leaders(client):
     html = page(client, f"/industries/{INDUSTRY}")
     gap_rows = re.findall(r'<tr class="row-\w+">\s*<td>[\d.]+</td>\s*<td><a href="/nodes/(\w+)', html)
     assert gap_rows == ["b", "d", "e", "x", "c", "a"]
+    # b, d, e and x: no firm, figure or review in Yunnan: missing shown as 待核实, with why
+    shown = {
+        node: status
+        for status, node in re.findall(
+            r'<tr class="row-(\w+)">\s*<td>[\d.]+</td>\s*<td><a href="/nodes/(\w+)', html
+        )
+    }
+    assert shown == {"b": "verify", "d": "verify", "e": "verify", "x": "verify", "c": "weak", "a": "strong"}
+    assert html.count('<span class="badge status-verify">待核实</span>') == 4
+    assert "未掌握本地企业或产量数据" in html and "本地企业角色权重合计4，达到强链标准3" in html
     assert "全国一号" in html and "世界500强" in html  # top target n1 with its reasons
     assert 'id="targets-expand"' in html and 'id="targets-new"' in html and "增资扩产" in html
     assert 'id="leaders"' in html and 'id="hq"' in html and 'id="downloads"' in html
