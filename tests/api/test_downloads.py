@@ -26,6 +26,9 @@ def test_word_plan(client):
     assert "attachment" in response.headers["content-disposition"]
     doc = Document(io.BytesIO(response.content))
     assert any(p.text == "二、产业招商方案" for p in doc.paragraphs)
+    # the gap table shows thin missing links as 待核实, each with its deciding rule and evidence
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    assert cells.count("待核实") == 4 and "未掌握本地企业或产量数据（证据薄弱）" in cells
 
 
 def test_markdown_plan_for_a_prefecture(client):
