@@ -16,11 +16,12 @@ from typing import Any
 import networkx as nx
 
 from graph.project_rules import APPROVED, MAJOR_INVESTMENT_YI, SIGNED, STAGES
+from graph.schema import YUNNAN_REGION_ID
 
 MEASURE1_TOTAL = 100  # measure 1: >= 100 industrial projects of >= 10亿元 a year
 CHAIN_LEADER_TARGET = 20  # measure 2
 HEADQUARTERS_TARGET = 20  # measure 2
-YUNNAN = "530000"
+YUNNAN = YUNNAN_REGION_ID
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable
 
 from graph.errors import NotFoundError
+from graph.schema import YUNNAN_REGION_ID
 from graph.store import GraphStore, Node
 from graph.view import chain_node_ids
 
@@ -62,7 +63,7 @@ def resolve_yunnan_region(text: str, regions: Iterable[Node]) -> Node:
     Raises:
         NotFoundError: no Yunnan region matches.
     """
-    yunnan = [r for r in regions if r.id.startswith("53") and r.id != "530000"]
+    yunnan = [r for r in regions if r.id.startswith("53") and r.id != YUNNAN_REGION_ID]
     prefectures = [r for r in yunnan if r.props.get("level") == "prefecture"]
     try:
         return resolve("prefecture", text, prefectures)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.project_rules import STAGES
+from graph.schema import YUNNAN_REGION_ID
 
-PROVINCE = "530000"
+PROVINCE = YUNNAN_REGION_ID
 
 ROLES: tuple[str, ...] = ("county", "prefecture", "province")
 ROLE_ZH = {"county": "县（市、区）", "prefecture": "州（市）", "province": "省级"}

@@ -18,7 +18,7 @@ from api.deps import NAME_MAX, StoreDep, industry_id
 from api.web import AUTH_RESPONSES, check_csrf, login_redirect, page_context, page_user, render
 from graph.errors import ValidationError
 from graph.store import GraphStore, Node
-from workflow import permissions, projects, targets, users
+from workflow import model, permissions, projects, targets, users
 from workflow.model import Actor
 
 router = APIRouter(tags=["targets"], lifespan=auth.auth_lifespan, responses=AUTH_RESPONSES)
@@ -302,7 +302,7 @@ def _target_page(
     counties = [
         {"id": c.id, "name": c.name}
         for c in permissions.yunnan_counties(store)
-        if region == "530000" or permissions.region_parent(store, c.id) == region
+        if region == model.PROVINCE or permissions.region_parent(store, c.id) == region
     ]
     trail = targets.target_trail(store, target_id)
     return render(
