@@ -50,7 +50,7 @@ def decode_ring(encoded: str, offsets: list[int], scale: float = 1024) -> list[l
 def decode(data: dict[str, Any]) -> dict[str, Any]:
     """The echarts map file as plain GeoJSON, each prefecture's code as `id` and its name."""
     scale = data.get("UTF8Scale") or 1024
-    features = []
+    features: list[dict[str, Any]] = []
     for feature in data["features"]:
         geometry = feature["geometry"]
         offsets = geometry.get("encodeOffsets")
@@ -77,7 +77,7 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
                 "geometry": {"type": geometry["type"], "coordinates": coordinates},
             }
         )
-    features.sort(key=lambda f: f["id"])
+    features.sort(key=lambda f: str(f["id"]))
     return {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": features}
 
 
