@@ -47,6 +47,7 @@ MEASURE2_HEADQUARTERS = 20
 STAFF_PER_PROJECT = {"technology": 120, "service": 150}
 STAFF_PER_PROJECT_DEFAULT = 300
 KEY_TALENT_SHARE = 0.2
+GAP_ACTIONS = 10  # gap links that get their own task; the rest are one rolling task
 
 
 @dataclass(frozen=True)
@@ -474,7 +475,7 @@ def plan_actions(
     first = years[0]
     partners = promotion_unit if promotion_unit != lead_unit else "有关州（市）人民政府"
     items: list[ActionItem] = []
-    for index, gap in enumerate(plan_gaps):
+    for index, gap in enumerate(plan_gaps[:GAP_ACTIONS]):
         names = "、".join(dict.fromkeys(t.name for t in targets if t.node_id == gap.id))
         names = "、".join(names.split("、")[:3])
         if gap.to_verify:
@@ -490,6 +491,16 @@ def plan_actions(
             task = f"{gap.action}{gap.name}：" + (f"重点对接{names}" if names else "梳理目标企业并上门招商")
         items.append(
             ActionItem(task, lead_unit, partners, deadline(first, index, years, verify=gap.to_verify))
+        )
+    rest = plan_gaps[GAP_ACTIONS:]
+    if rest:
+        items.append(
+            ActionItem(
+                f"其余{len(rest)}个薄弱与缺失环节（见“薄弱与缺失环节”表）纳入目标企业库滚动对接，每半年评估一次",
+                lead_unit,
+                partners,
+                f"{years[-1]}年12月底前",
+            )
         )
     items += [
         ActionItem(

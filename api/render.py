@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from analysis.gaps import ChainGaps
+from analysis.localities import Park
 from analysis.plans import IndustryPlan, PlanTarget, PolicyItem
 from analysis.recommend import TRACK_NAMES
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
@@ -140,22 +141,29 @@ def overcapacity_rows(plan: IndustryPlan) -> list[list[str]]:
 
 
 def landing_rows(plan: IndustryPlan) -> list[list[str]]:
-    rows = []
+    """One row per park with the gap links it can take (a park serves many links), then the
+    links no park names; a link under an overcapacity notice is marked."""
+    by_park: dict[str, tuple[Park, list[str]]] = {}
+    homeless = []
     for landing in plan.landings:
-        link = landing.node_name + ("（国家产能调控）" if landing.overcapacity else "")
+        link = landing.node_name + ("（产能调控）" if landing.overcapacity else "")
         if not landing.parks:
-            rows.append([link, "暂无主导产业匹配的园区（待补充）", "—", "—", "—", "—"])
+            homeless.append(link)
         for park in landing.parks:
-            rows.append(
-                [
-                    link,
-                    f"{park.name}（{park.region_name}）",
-                    park.level_name,
-                    _figure(park.land_available_mu),
-                    _figure(park.power_price_cny_kwh, 3),
-                    _figure(park.energy_quota_tce),
-                ]
-            )
+            by_park.setdefault(park.id, (park, []))[1].append(link)
+    rows = [
+        [
+            f"{park.name}（{park.region_name}）",
+            park.level_name,
+            "、".join(links),
+            _figure(park.land_available_mu),
+            _figure(park.power_price_cny_kwh, 3),
+            _figure(park.energy_quota_tce),
+        ]
+        for park, links in by_park.values()
+    ]
+    if homeless:
+        rows.append(["暂无主导产业相符的园区（待补充）", "—", "、".join(homeless), "—", "—", "—"])
     return rows
 
 
@@ -264,15 +272,15 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "landing",
         (
-            "缺口环节",
             "落地园区（所在地）",
             "级别",
+            "可承接的缺口环节",
             "可用土地（亩）",
             "电价（元/千瓦时）",
             "能耗指标（吨标煤）",
         ),
         landing_rows,
-        (8, 16, 7, 5, 5, 5),
+        (10, 6, 22, 4.5, 4.5, 4.5),
     ),
     Section(
         "talent",
