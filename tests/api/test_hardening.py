@@ -40,8 +40,8 @@ def test_targets_workbook_holds_no_formula_and_no_control_character(evil_client:
     response = evil_client.get("/industries/demo/targets.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert book["目标企业"]["B4"].value == '\'=HYPERLINK("http://evil.example","点我")'
-    assert book["目标企业"]["B4"].data_type == "s"
+    assert book["目标企业-新引进"]["B4"].value == '\'=HYPERLINK("http://evil.example","点我")'
+    assert book["目标企业-新引进"]["B4"].data_type == "s"
     formulas = [c.coordinate for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
 
@@ -74,7 +74,7 @@ def test_cli_export_of_targets_neutralises_formulas(evil_client: TestClient, tmp
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert load_workbook(out)["目标企业"]["B4"].value.startswith("'=")
+    assert load_workbook(out)["目标企业-新引进"]["B4"].value.startswith("'=")
 
 
 def test_an_anonymous_big_body_is_refused_before_it_is_read(client: TestClient):

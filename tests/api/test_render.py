@@ -42,7 +42,10 @@ def test_markdown(plan):
     assert "占年度目标的3%" in text
     # no park data in the canonical chain: every gap link in one row, flagged for completion
     assert "| 落地园区（所在地） | 级别 | 可承接的缺口环节 | 可用土地（亩） |" in text
-    assert "| 暂无主导产业相符的园区（待补充） | — | 中间品、整机、出口产品、检测认证、部件 | — | — | — |" in text
+    assert (
+        "| 暂无主导产业相符的园区（待补充） | — | 中间品、整机、出口产品、检测认证、部件 | — | — | — |"
+        in text
+    )
     assert "## 六、重点任务与责任分工" in text and "### （一）产业链总体情况" in text
 
 
