@@ -96,6 +96,21 @@ def _with_parks(store: GraphStore, view: Any) -> tuple[Any, ...]:
     return parks(nx.compose(view, build_view(found, edges)))
 
 
+def local_lead(store: GraphStore, region: str, industry: str) -> dict[str, str | None]:
+    """Who leads `industry` in the prefecture of `region` (a prefecture or one of its counties):
+    its industry lead unit, else its investment-promotion bureau (None: not in the data)."""
+    regions = build_view(store.find_nodes("Region"), store.find_edges(type="PART_OF"))
+    prefecture = prefecture_of(regions, region) if region in regions else ""
+    if not prefecture:
+        return {"prefecture": None, "lead_unit": None, "promotion_unit": None}
+    units = prefecture_units(regions, prefecture)
+    return {
+        "prefecture": prefecture,
+        "lead_unit": units.lead_for(industry) or units.promotion,
+        "promotion_unit": units.promotion,
+    }
+
+
 def prefecture_dashboard(store: GraphStore, prefecture: str) -> dict[str, Any]:
     """One prefecture's own view: its units, its parks with their factor conditions, each
     industry's figures there with the unit that leads it, and its counties' firms and parks."""

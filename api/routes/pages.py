@@ -57,6 +57,7 @@ def industry_page(
         leaders=assessment.leaders(k=5),
         prefecture=prefecture,
         prefecture_name=view.nodes[prefecture].get("name") if prefecture else None,
+        local=regional.local_lead(store, prefecture, industry) if prefecture else None,
         names={n: str(d.get("name", n)) for n, d in view.nodes(data=True) if d.get("label") == "ChainNode"},
         **_pickers(store),
     )

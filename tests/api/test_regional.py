@@ -71,3 +71,13 @@ def test_the_matrix_has_every_industry_in_every_prefecture(store):
     silicon = next(r for r in matrix["industries"] if r["id"] == "green-silicon")
     assert silicon["cells"]["530300"]["parks"] == 2  # 曲靖经开区, 沾益工业园区
     assert all(0 <= c["completeness"] <= 100 for r in matrix["industries"] for c in r["cells"].values())
+
+
+def test_the_qujing_industry_page_shows_its_own_lead_unit_not_the_provinces(bundled_client):
+    page = bundled_client.get("/industries/green-silicon?prefecture=530300").text
+    assert '<dd id="local-lead">曲靖市工业和信息化局（省牵头：云南省工业和信息化厅）</dd>' in page
+    assert '<dd id="local-quota">由省分解下达（全省 5' in page
+    county = bundled_client.get(
+        "/industries/tobacco?prefecture=530303"
+    ).text  # 沾益区: its prefecture's bureau
+    assert '<dd id="local-lead">曲靖市投资促进局' in county
