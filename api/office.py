@@ -40,6 +40,7 @@ MARGINS_CM = {"top_margin": 3.7, "bottom_margin": 3.5, "left_margin": 2.8, "righ
 TEXT_WIDTH_CM = PAGE_WIDTH_CM - MARGINS_CM["left_margin"] - MARGINS_CM["right_margin"]
 BODY_PT, TITLE_PT, TABLE_PT, SMALL_TABLE_PT, FOOTER_PT = 16, 22, 10.5, 9, 14  # 三号, 二号, 五号, 小五, 四号
 LINE_PT = 28  # fixed line spacing of the body (22 lines a page)
+PAGE_FIGURE_WIDTH_IN = 9.0  # the chain image's width before Word scales it to the text width
 
 
 @dataclass(frozen=True)
@@ -362,9 +363,9 @@ def render_plan(plan: IndustryPlan, fmt: str, *, view: nx.MultiDiGraph, gaps: Ch
         return plan_markdown(plan).encode("utf-8")
     if fmt == "xlsx":
         return targets_xlsx(plan)
-    png = chain_map_png(view, gaps)
     if fmt == "html":
-        return plan_html(plan, png).encode("utf-8")
+        return plan_html(plan, chain_map_png(view, gaps)).encode("utf-8")
+    png = chain_map_png(view, gaps, page_width=PAGE_FIGURE_WIDTH_IN)
     if fmt == "pdf":
         return plan_pdf(plan, png)
     return plan_docx(plan, png)

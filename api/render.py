@@ -573,8 +573,10 @@ def chain_positions(flow: nx.DiGraph, stages: dict[str, str]) -> dict[str, tuple
     return positions
 
 
-def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
-    """The chain as a PNG: nodes coloured by status, sized by criticality, flow left to right."""
+def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps, *, page_width: float | None = None) -> bytes:
+    """The chain as a PNG: nodes coloured by status, sized by criticality, flow left to right.
+    `page_width` (inches) fixes the figure's width for a page (A4 portrait in Word and PDF): the
+    figure then grows in height instead, so the labels stay legible when the image is scaled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -592,7 +594,9 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
     height = max(
         5.0, 0.55 * max(sum(1 for p in positions.values() if p[0] == x) for x, _ in positions.values()) + 1.5
     )
-    fig, ax = plt.subplots(figsize=(min(width, 22), min(height, 16)), dpi=110)
+    if page_width is not None:
+        width, height = page_width, min(height * 1.15, page_width * 1.3)  # stays within a page
+    fig, ax = plt.subplots(figsize=(min(width, 22), min(height, 16)), dpi=110 if page_width is None else 160)
     nx.draw_networkx_edges(flow, positions, ax=ax, arrows=True, edge_color="#999999", width=0.8, arrowsize=8)
     by_id = {n.id: n for n in gaps.nodes}
     nx.draw_networkx_nodes(
