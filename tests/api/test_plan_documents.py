@@ -106,3 +106,19 @@ def test_cli_writes_a_pdf(
     text = subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
     assert scope in flat and "一、产业链现状" in flat and "六、重点任务与责任分工" in flat and "—2—" in flat
+
+
+def test_pdf_without_libreoffice_is_an_error_and_writes_nothing(bundled_db: Path, tmp_path: Path):
+    import os
+    import sys
+
+    output = tmp_path / "plan.pdf"
+    env = {**os.environ, "CHAINKG_DB": str(bundled_db), "PATH": str(Path(sys.executable).parent)}
+    done = subprocess.run(
+        [sys.executable, "-m", "api", "plan", "tobacco", "-o", str(output)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "PDF export needs LibreOffice (soffice)" in done.stderr
+    assert "Traceback" not in done.stderr and not output.exists()
