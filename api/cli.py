@@ -39,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plan": (
         "api.cli_analysis",
         "plan",
-        "Draft an industry's 1+1+1+1 plan (chain, promotion, talent, policies) as Markdown, HTML or Word.",
+        "Draft an industry's 1+1+1+1 plan (chain, promotion, talent, policies) as Markdown, HTML, Word or PDF.",
     ),
     "export": ("api.cli_analysis", "export", "Export lists for Excel."),
     "gaps": (

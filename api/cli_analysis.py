@@ -30,17 +30,20 @@ from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_i
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "docx"]),
+    type=click.Choice(["md", "html", "docx", "pdf"]),
     default=None,
-    help="Output format (default: from the file's extension).",
+    help="Output format (default: from the file's extension); pdf is made by LibreOffice on this machine.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @friendly_errors
 def plan(industry: str, prefecture: str | None, fmt: str | None, output: Path) -> None:
-    """Draft an industry's 1+1+1+1 plan (chain, promotion, talent, policies) as Markdown, HTML or Word."""
-    fmt = fmt or {".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}.get(output.suffix.lower())
+    """Draft an industry's 1+1+1+1 plan (chain, promotion, talent, policies) as Markdown, HTML, Word or PDF."""
+    suffixes = {".md": "md", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
+    fmt = fmt or suffixes.get(output.suffix.lower())
     if fmt is None:
-        raise click.UsageError("give --format md|html|docx or an output file ending in .md, .html or .docx")
+        raise click.UsageError(
+            "give --format md|html|docx|pdf or an output file ending in .md, .html, .docx or .pdf"
+        )
     with opened_store() as store:
         chosen = industry_id(store, industry)
         data = services.assess(store, chosen, prefecture_id(store, prefecture)).plan_document(fmt)

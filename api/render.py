@@ -1,5 +1,6 @@
-"""Renderers of a drafted plan, all in one place: Markdown, self-contained HTML, Word (.docx) with
-the chain map as an image, and the target list as Excel (.xlsx). All in Chinese.
+"""Renderers of a drafted plan: the outline and tables every format shares, Markdown,
+self-contained HTML and the chain map as an image; Word, PDF and Excel are written by
+`api.office` from the same outline. All in Chinese.
 """
 
 from __future__ import annotations
@@ -7,17 +8,18 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 
 from analysis.gaps import ChainGaps
-from analysis.plans import IndustryPlan, PlanTarget
-from analysis.recommend import EXPAND, NEW, TRACK_NAMES
+from analysis.localities import Park
+from analysis.plans import IndustryPlan, PlanTarget, PolicyItem
+from analysis.recommend import TRACK_NAMES
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
 from api.present import STATUS_COLOURS, stage_columns
-from graph.text import sheet_row, strip_controls
+from graph.text import strip_controls
 
 CJK_FONT_NAMES = (
     "Noto Sans CJK SC",
@@ -105,6 +107,66 @@ def hq_rows(plan: IndustryPlan) -> list[list[str]]:
     return [[t.name, "、".join(t.hq_types), "；".join(t.reasons)] for t in plan.headquarters]
 
 
+def _figure(value: float | None, digits: int = 0) -> str:
+    """A factor figure as the data states it; 待补充 where no source states it (never zero)."""
+    return "待补充" if value is None else f"{value:,.{digits}f}"
+
+
+def year_rows(plan: IndustryPlan) -> list[list[str]]:
+    return [
+        [
+            f"{y.year}年",
+            str(y.projects) if y.projects is not None else "由省分解下达",
+            f"{y.projects_from_lists:.2f}",
+            str(y.leaders) if y.leaders is not None else "—",
+            str(y.headquarters) if y.headquarters is not None else "—",
+        ]
+        for y in plan.year_targets
+    ]
+
+
+def overcapacity_rows(plan: IndustryPlan) -> list[list[str]]:
+    """One row per notice, naming every link of the chain it restrains (newest notice first)."""
+    links: dict[tuple[str, str, str], list[str]] = {}
+    summaries: dict[tuple[str, str, str], str] = {}
+    for flag in plan.overcapacity:
+        for notice in flag.notices:
+            key = (notice.notice, notice.issuer, notice.date)
+            links.setdefault(key, []).append(flag.node_name)
+            summaries.setdefault(key, notice.summary)
+    return [
+        ["、".join(names), notice, issuer, day, summaries[(notice, issuer, day)]]
+        for (notice, issuer, day), names in sorted(links.items(), key=lambda item: item[0][2], reverse=True)
+    ]
+
+
+def landing_rows(plan: IndustryPlan) -> list[list[str]]:
+    """One row per park with the gap links it can take (a park serves many links), then the
+    links no park names; a link under an overcapacity notice is marked."""
+    by_park: dict[str, tuple[Park, list[str]]] = {}
+    homeless = []
+    for landing in plan.landings:
+        link = landing.node_name + ("（产能调控）" if landing.overcapacity else "")
+        if not landing.parks:
+            homeless.append(link)
+        for park in landing.parks:
+            by_park.setdefault(park.id, (park, []))[1].append(link)
+    rows = [
+        [
+            f"{park.name}（{park.region_name}）",
+            park.level_name,
+            "、".join(links),
+            _figure(park.land_available_mu),
+            _figure(park.power_price_cny_kwh, 3),
+            _figure(park.energy_quota_tce),
+        ]
+        for park, links in by_park.values()
+    ]
+    if homeless:
+        rows.append(["暂无主导产业相符的园区（待补充）", "—", "、".join(homeless), "—", "—", "—"])
+    return rows
+
+
 def talent_rows(plan: IndustryPlan) -> list[list[str]]:
     def offers(items: Iterable[object]) -> str:
         return "；".join(f"{o.name}（{o.programme}）" for o in items) or "—"  # type: ignore[attr-defined]
@@ -113,6 +175,9 @@ def talent_rows(plan: IndustryPlan) -> list[list[str]]:
         [
             n.node_name,
             STATUS_ZH[n.status],
+            str(n.projects) if n.projects else "待核实后测算",
+            str(n.headcount) if n.headcount else "—",
+            str(n.key_talent) if n.key_talent else "—",
             "、".join(n.skills) or "待补充",
             offers(n.in_yunnan),
             offers(n.elsewhere),
@@ -121,10 +186,37 @@ def talent_rows(plan: IndustryPlan) -> list[list[str]]:
     ]
 
 
+VALIDITY_ZH = {"current": "现行有效", "expired": "已失效", "unchecked": "有效性待核实"}
+
+
+def _validity(policy: PolicyItem) -> str:
+    notes = [VALIDITY_ZH.get(policy.validity, policy.validity)]
+    if policy.valid_until and policy.validity == "expired":
+        notes[0] += f"（有效期至{policy.valid_until}）"
+    if "未核对" in policy.issuer:
+        notes.append("印发机关未核对原文")
+    return "；".join(notes)
+
+
 def policy_rows(plan: IndustryPlan) -> list[list[str]]:
     return [
         [p.name, p.issuer, p.doc_number or "—", p.date, "、".join(p.applies_to), "；".join(p.measures) or "—"]
         for p in plan.policies
+        if p.relied_on
+    ]
+
+
+def flagged_policy_rows(plan: IndustryPlan) -> list[list[str]]:
+    return [
+        [p.name, p.issuer, p.date, _validity(p), "不作为本方案依据；核实原文和现行接续政策后再用"]
+        for p in plan.policies
+        if not p.relied_on
+    ]
+
+
+def action_rows(plan: IndustryPlan) -> list[list[str]]:
+    return [
+        [str(i), a.task, a.lead_unit, a.partners, a.deadline] for i, a in enumerate(plan.actions, start=1)
     ]
 
 
@@ -134,66 +226,188 @@ def _node_names(plan: IndustryPlan, ids: Iterable[str]) -> list[str]:
 
 
 TARGET_HEADER = ("序号", "目标企业", "对应环节", "行动", "得分", "榜单", "推荐理由", "提示")
-SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("chain", ("环节阶段", "环节数", "强", "弱", "缺失"), "chain_rows"),
-    ("gaps", ("序号", "环节", "阶段", "状态", "类型", "行动", "关键度", "在滇企业", "判定依据"), "gap_rows"),
-    ("expand", TARGET_HEADER, "expand_rows"),
-    ("new", TARGET_HEADER, "new_rows"),
-    ("leaders", ("序号", "链主企业", "类别", "新增覆盖环节", "边际增益"), "leader_rows"),
-    ("headquarters", ("企业", "建议总部类型", "理由"), "hq_rows"),
-    ("talent", ("环节", "状态", "所需技能与岗位", "省内培养机构", "省外培养机构"), "talent_rows"),
-    ("policies", ("政策", "发布机关", "文号", "日期", "支持对象", "支持措施"), "policy_rows"),
+TARGET_WIDTHS = (3, 10, 8, 4, 4, 8, 26, 14)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A table of the plan: its header, its rows and the relative widths of its columns (Word
+    and PDF give each column its share of the page, so reasons are not a narrow strip)."""
+
+    name: str
+    header: tuple[str, ...]
+    rows: Callable[[IndustryPlan], list[list[str]]]
+    widths: tuple[float, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("chain", ("环节阶段", "环节数", "强", "弱", "缺失"), chain_rows, (6, 3, 3, 3, 3)),
+    Section(
+        "gaps",
+        ("序号", "环节", "阶段", "状态", "类型", "行动", "关键度", "在滇企业", "判定依据"),
+        gap_rows,
+        (3, 8, 3.5, 4, 5, 3.5, 4, 10, 22),
+    ),
+    Section(
+        "overcapacity", ("环节", "国家文件", "发文机关", "日期", "要求"), overcapacity_rows, (6, 14, 7, 6, 22)
+    ),
+    Section(
+        "years",
+        (
+            "年度",
+            "引进10亿元以上产业项目（个）",
+            "目标清单测算可带来（个）",
+            "引进链主企业（家）",
+            "引进优质总部（家）",
+        ),
+        year_rows,
+        (4, 7, 7, 6, 6),
+    ),
+    Section("expand", TARGET_HEADER, expand_rows, TARGET_WIDTHS),
+    Section("new", TARGET_HEADER, new_rows, TARGET_WIDTHS),
+    Section(
+        "leaders", ("序号", "链主企业", "类别", "新增覆盖环节", "边际增益"), leader_rows, (3, 12, 5, 22, 5)
+    ),
+    Section("headquarters", ("企业", "建议总部类型", "理由"), hq_rows, (10, 12, 26)),
+    Section(
+        "landing",
+        (
+            "落地园区（所在地）",
+            "级别",
+            "可承接的缺口环节",
+            "可用土地（亩）",
+            "电价（元/千瓦时）",
+            "能耗指标（吨标煤）",
+        ),
+        landing_rows,
+        (10, 6, 22, 4.5, 4.5, 4.5),
+    ),
+    Section(
+        "talent",
+        (
+            "环节",
+            "状态",
+            "测算项目（个）",
+            "用工需求（人）",
+            "其中专业技术人才（人）",
+            "所需技能与岗位",
+            "省内培养机构",
+            "省外培养机构",
+        ),
+        talent_rows,
+        (6, 3, 4, 4, 5, 14, 12, 10),
+    ),
+    Section(
+        "policies",
+        ("政策", "发布机关", "文号", "日期", "支持对象", "支持措施"),
+        policy_rows,
+        (12, 8, 7, 5, 8, 16),
+    ),
+    Section(
+        "flagged_policies",
+        ("政策", "发布机关", "日期", "问题", "处理"),
+        flagged_policy_rows,
+        (14, 10, 5, 9, 12),
+    ),
+    Section("actions", ("序号", "任务", "牵头单位", "配合单位", "完成时限"), action_rows, (3, 24, 9, 9, 8)),
 )
 
 
-def _table(plan: IndustryPlan, section: str) -> tuple[tuple[str, ...], list[list[str]]]:
+def section(name: str) -> Section:
+    for found in SECTIONS:
+        if found.name == name:
+            return found
+    raise KeyError(name)
+
+
+def _table(plan: IndustryPlan, name: str) -> tuple[tuple[str, ...], list[list[str]]]:
     """A section's header and rows, stored text stripped of control characters (which Word and
     Excel files cannot hold: one imported name must never make every export fail)."""
-    for name, header, rows in SECTIONS:
-        if name == section:
-            return header, [[strip_controls(c) for c in row] for row in globals()[rows](plan)]
-    raise KeyError(section)
+    found = section(name)
+    return found.header, [[strip_controls(c) for c in row] for row in found.rows(plan)]
 
 
 def outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]:
     """The document as (heading level, heading, paragraph, table section) in order: the one
-    structure every renderer walks, so the formats never disagree."""
+    structure every renderer walks, so the formats never disagree. Level 1 headings are
+    numbered 一、二、, level 2 （一）（二） (the order of official documents)."""
     return [
-        (level, strip_controls(heading), strip_controls(text) if text else text, section)
-        for level, heading, text, section in _outline(plan)
+        (level, strip_controls(heading), strip_controls(text) if text else text, table)
+        for level, heading, text, table in _numbered(_outline(plan))
     ]
+
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def _numbered(
+    items: list[tuple[int, str, str | None, str | None]],
+) -> list[tuple[int, str, str | None, str | None]]:
+    """Number the headings: level 1 一、, level 2 （一）, restarting under each level 1; the title
+    (level 0) and the closing note (level 9) are not numbered."""
+    out = []
+    first = second = 0
+    for level, heading, text, table in items:
+        if level == 1:
+            first, second = first + 1, 0
+            heading = f"{CHINESE_NUMERALS[first - 1]}、{heading}"
+        elif level == 2:
+            second += 1
+            heading = f"（{CHINESE_NUMERALS[second - 1]}）{heading}"
+        out.append((level, heading, text, table))
+    return out
 
 
 def _outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]:
     p = plan
     intro = (
-        f"牵头部门：{p.lead_department}。产业链完整度 {p.completeness}/100，共 {sum(p.counts.values())} 个环节，"
-        f"其中强 {p.counts['strong']} 个、弱 {p.counts['weak']} 个、缺失 {p.counts['missing']} 个。"
+        f"牵头单位：{p.lead_department}；配合单位：{p.promotion_unit}。产业链完整度 {p.completeness}/100，"
+        f"共 {sum(p.counts.values())} 个环节，其中强 {p.counts['strong']} 个、弱 {p.counts['weak']} 个、"
+        f"缺失 {p.counts['missing']} 个。"
     )
     leaders = (
         f"按贪心覆盖选出 {len(p.leaders.picks)} 家链主企业，合计覆盖缺口权重 {p.leaders.gain:.2f}"
         f"（全部缺口 {p.leaders.total_gap_weight:.2f}），{p.leaders.tracks_text}。"
     )
+    years = f"{p.years[0]}—{p.years[-1]}年" if p.years else "方案期内"
+    basis = "依据云政办函〔2022〕97号《云南省实施招大引强专项行动若干措施》第一至四条" + (
+        f"，结合{p.scope}要素禀赋（措施第四条）" if p.prefecture else ""
+    )
+    overcapacity = (
+        f"下列{len(p.overcapacity)}个环节受国家产能调控文件约束，方案只安排技术升级、产能置换和延链项目，不新增单纯产能。"
+        if p.overcapacity
+        else "本产业链暂无列入国家产能调控文件的环节。"
+    )
+    targets_note = (
+        "项目数为措施第一条本产业年度目标；链主企业、优质总部按措施第二条全省每年各不少于20家、"
+        "以本产业占各产业项目目标之和的比重分解（向上取整）；“目标清单测算可带来”按下文测算口径计算，"
+        "与目标的差额须从以商招商、项目库储备和清单以外的企业中补足。"
+        if not p.prefecture
+        else f"项目数由省按措施第一条分解下达{p.scope}；“目标清单测算可带来”为{p.scope}目标清单按下文测算口径可带来的项目数。"
+    )
+    talent = (
+        "针对薄弱与缺失环节测算用工：每个10亿元项目用工按制造环节300人、服务环节150人、技术环节120人，"
+        "其中专业技术人才按20%测算（测算口径，供会议调整）；待核实的环节核实后再测算。"
+    )
     return [
+        (0, plan_title(p), f"{basis}，制定本方案（{years}）。{intro}", None),
+        (1, "产业链现状", None, None),
         (
-            1,
-            plan_title(p),
-            f"依据：云政办函〔2022〕97号《云南省实施招大引强专项行动若干措施》第三条。{intro}",
-            None,
-        ),
-        (
-            1,
-            "一、产业与产业链",
+            2,
+            "产业链总体情况",
             "产业链各阶段的环节数量与在滇布局情况如下（完整度按环节关键度加权）。",
             "chain",
         ),
         (
             2,
-            "薄弱与缺失环节（按优先级）",
-            "补链：填补缺失环节；强链：做强薄弱环节；延链：在优势环节的前沿延伸。",
+            "薄弱与缺失环节",
+            "按优先级排列。补链：填补缺失环节；强链：做强薄弱环节；延链：在优势环节的前沿延伸；"
+            "“待核实”为图谱中既无企业、无产量数据、也无核查结论的环节，核实前不作为确定缺口。",
             "gaps",
         ),
-        (1, "二、产业招商方案", p.quota.text, None),
+        (2, "国家产能调控环节", overcapacity, "overcapacity" if p.overcapacity else None),
+        (1, "工作目标", f"{years}分年度目标如下。{targets_note}", "years"),
+        (1, "产业招商方案", p.quota.text, None),
         (
             2,
             "目标企业清单（增资扩产）",
@@ -211,15 +425,25 @@ def _outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]
         (2, "链主企业组合", leaders, "leaders"),
         (
             2,
-            "总部经济目标（措施第二条）",
-            "鼓励在滇设立面向南亚东南亚的区域总部、中国区总部和功能性总部。",
+            "总部经济目标",
+            "鼓励在滇设立面向南亚东南亚的区域总部、中国区总部和功能性总部（措施第二条）。",
             "headquarters",
         ),
-        (1, "三、人才招引方案", "针对薄弱与缺失环节所需的技能，以及省内外的培养机构。", "talent"),
-        (1, "四、产业支持政策", "与本产业及其环节相关的支持政策（以原文为准）。", "policies"),
         (
-            1,
-            "说明",
+            2,
+            "落地园区与要素条件",
+            "每个缺口环节优先对接主导环节相符的园区，其次为主导产业相符的园区；可用土地、电价、能耗指标以园区公开数据为准，"
+            "无来源的标注“待补充”，由所在州（市）和园区补齐。",
+            "landing",
+        ),
+        (1, "人才招引方案", talent, "talent"),
+        (1, "产业支持政策", "政策以原文为准；已失效或未核对原文的政策单列，不作为本方案依据。", None),
+        (2, "可作为依据的政策", None, "policies"),
+        (2, "已失效或待核实的政策", None, "flagged_policies"),
+        (1, "重点任务与责任分工", "各项任务按时限推进，牵头单位每月报送进展，季度调度会通报。", "actions"),
+        (
+            9,
+            "附注",
             f"本草案由 chainkg 根据知识图谱生成：规则版本 {p.config_version}，数据截至 {p.data_as_of}。"
             "企业与环节信息均注明来源与可信度，使用前请核实。",
             None,
@@ -243,10 +467,13 @@ def _md_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
 
 
+HTML_LEVEL = {0: 1, 1: 2, 2: 3, 9: 2}  # title, 一、, （一）, the closing note
+
+
 def plan_markdown(plan: IndustryPlan) -> str:
     lines: list[str] = []
     for level, heading, paragraph, section in outline(plan):
-        lines += ["#" * level + " " + _md_text(heading), ""]
+        lines += ["#" * HTML_LEVEL[level] + " " + _md_text(heading), ""]
         if paragraph:
             lines += [_md_text(paragraph), ""]
         if section:
@@ -284,7 +511,8 @@ def plan_html(plan: IndustryPlan, map_png: bytes | None = None) -> str:
         f"<title>{esc(plan_title(plan))}</title><style>{_CSS}</style></head><body>",
     ]
     for level, heading, paragraph, section in outline(plan):
-        parts.append(f"<h{level}>{esc(heading)}</h{level}>")
+        tag = f"h{HTML_LEVEL[level]}"
+        parts.append(f"<{tag}>{esc(heading)}</{tag}>")
         if paragraph:
             parts.append(f"<p>{esc(paragraph)}</p>")
         if section == "chain" and map_png:
@@ -311,10 +539,20 @@ def cjk_font() -> str | None:
     """The file of an installed CJK font, or None (then labels fall back to node ids)."""
     from matplotlib import font_manager
 
-    for font in font_manager.fontManager.ttflist:
-        if any(font.name.startswith(name) for name in CJK_FONT_NAMES):
-            return str(font.fname)
+    for name in CJK_FONT_NAMES:  # in order of preference: simplified Chinese first
+        for font in font_manager.fontManager.ttflist:
+            if font.name.startswith(name):
+                return str(font.fname)
     return None
+
+
+def wrap_label(name: str, width: int = 7) -> str:
+    r"""A Chinese link name broken into lines of `width` characters (never cut off).
+
+    >>> wrap_label("特高压与西电东送输电工程", 7)
+    '特高压与西电东\n送输电工程'
+    """
+    return "\n".join(name[i : i + width] for i in range(0, len(name), width)) or name
 
 
 def chain_positions(flow: nx.DiGraph, stages: dict[str, str]) -> dict[str, tuple[float, float]]:
@@ -335,8 +573,10 @@ def chain_positions(flow: nx.DiGraph, stages: dict[str, str]) -> dict[str, tuple
     return positions
 
 
-def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
-    """The chain as a PNG: nodes coloured by status, sized by criticality, flow left to right."""
+def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps, *, page_width: float | None = None) -> bytes:
+    """The chain as a PNG: nodes coloured by status, sized by criticality, flow left to right.
+    `page_width` (inches) fixes the figure's width for a page (A4 portrait in Word and PDF): the
+    figure then grows in height instead, so the labels stay legible when the image is scaled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -354,7 +594,9 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
     height = max(
         5.0, 0.55 * max(sum(1 for p in positions.values() if p[0] == x) for x, _ in positions.values()) + 1.5
     )
-    fig, ax = plt.subplots(figsize=(min(width, 22), min(height, 16)), dpi=110)
+    if page_width is not None:
+        width, height = page_width, min(height * 1.15, page_width * 1.3)  # stays within a page
+    fig, ax = plt.subplots(figsize=(min(width, 22), min(height, 16)), dpi=110 if page_width is None else 160)
     nx.draw_networkx_edges(flow, positions, ax=ax, arrows=True, edge_color="#999999", width=0.8, arrowsize=8)
     by_id = {n.id: n for n in gaps.nodes}
     nx.draw_networkx_nodes(
@@ -366,11 +608,13 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
         alpha=0.9,
     )
     for node, (x, y) in positions.items():
-        label = by_id[node].name if font else node
-        ax.text(x, y - 0.28, label[:14], ha="center", va="top", fontsize=7, fontproperties=font)
+        label = wrap_label(by_id[node].name) if font else node
+        ax.text(x, y - 0.22, label, ha="center", va="top", fontsize=7, fontproperties=font, linespacing=1.1)
     for status, colour in STATUS_COLOURS.items():
         ax.scatter([], [], c=colour, label=STATUS_ZH[status] if font else status)
-    ax.legend(loc="upper right", prop=font, frameon=False)
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(STATUS_COLOURS), prop=font, frameon=False
+    )
     ax.set_axis_off()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
@@ -378,126 +622,10 @@ def chain_map_png(view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
     return buffer.getvalue()
 
 
-# -- Word and Excel -----------------------------------------------------------------------------------
-
-
-def plan_docx(plan: IndustryPlan, path: Path | io.BytesIO, map_png: bytes | None = None) -> None:
-    """A Word document with headings, tables and the chain map, in Chinese."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, margin, Cm(1.8))
-    for style_name in ("Normal", "Heading 1", "Heading 2", "Title"):
-        style = doc.styles[style_name]
-        style.font.name = "Microsoft YaHei"
-        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "微软雅黑")
-    doc.styles["Normal"].font.size = Pt(10)
-    for level, heading, paragraph, table_section in outline(plan):
-        doc.add_heading(heading, level=0 if heading == plan_title(plan) else level)
-        if paragraph:
-            doc.add_paragraph(paragraph)
-        if table_section == "chain" and map_png:
-            doc.add_picture(io.BytesIO(map_png), width=Cm(24))
-        if table_section:
-            header, rows = _table(plan, table_section)
-            if not rows:
-                doc.add_paragraph("（暂无）")
-                continue
-            table = doc.add_table(rows=1, cols=len(header))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, header, strict=True):
-                cell.text = text
-                for run in cell.paragraphs[0].runs:
-                    run.bold = True
-            for row in rows:
-                for cell, text in zip(table.add_row().cells, row, strict=True):
-                    cell.text = text
-    if isinstance(path, Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path) if isinstance(path, Path) else path)
-
-
-def targets_xlsx(plan: IndustryPlan, path: Path | io.BytesIO) -> None:
-    """The two target lists (增资扩产, 新引进; a sheet each) and the leader set as an Excel workbook
-    with Chinese headers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    book = Workbook()
-    first = book.active
-    for track, targets in ((EXPAND, plan.expand), (NEW, plan.new)):
-        sheet = first if track == EXPAND else book.create_sheet()
-        sheet.title = f"目标企业-{TRACK_NAMES[track]}"
-        sheet.append(sheet_row([plan_title(plan)]))
-        sheet.append(sheet_row([plan.quota.text]))
-        header, rows = _table(plan, track)
-        sheet.append([*header, "企业ID", "环节ID", "计入年度目标"])
-        for target, row in zip(targets, rows, strict=True):
-            sheet.append(
-                sheet_row(
-                    [
-                        *row[:4],
-                        target.score,
-                        *row[5:],
-                        target.enterprise_id,
-                        target.node_id,
-                        "是" if target.qualifies_for_quota else "否",
-                    ]
-                )
-            )
-        for cell in sheet[3]:
-            cell.font = Font(bold=True)
-        for column, width in zip("ABCDEFGHIJK", (6, 28, 20, 8, 8, 24, 80, 30, 18, 22, 10), strict=True):
-            sheet.column_dimensions[column].width = width
-        for row in sheet.iter_rows(min_row=4):
-            row[6].alignment = Alignment(wrap_text=True, vertical="top")
-            row[7].alignment = Alignment(wrap_text=True, vertical="top")
-    leaders = book.create_sheet("链主企业组合")
-    header, rows = _table(plan, "leaders")
-    leaders.append(list(header))
-    for row in rows:
-        leaders.append(sheet_row(row))
-    info = book.create_sheet("说明")
-    info.append(sheet_row(["规则版本", plan.config_version]))
-    info.append(sheet_row(["数据截至", plan.data_as_of]))
-    info.append(sheet_row(["范围", plan.scope]))
-    if isinstance(path, Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(str(path) if isinstance(path, Path) else path)
-
-
 PLAN_FORMATS = {
     "md": "text/markdown; charset=utf-8",
+    "pdf": "application/pdf",
     "html": "text/html; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def render_plan(plan: IndustryPlan, fmt: str, *, view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:
-    """The drafted plan as the bytes of one file: md, html, docx, or the target list as xlsx
-    (`api.services` computes the plan and the gaps; this only writes them out).
-
-    Raises:
-        ValueError: an unknown format.
-    """
-    if fmt not in PLAN_FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(PLAN_FORMATS)}")
-    if fmt == "md":
-        return plan_markdown(plan).encode("utf-8")
-    buffer = io.BytesIO()
-    if fmt == "xlsx":
-        targets_xlsx(plan, buffer)
-        return buffer.getvalue()
-    png = chain_map_png(view, gaps)
-    if fmt == "html":
-        return plan_html(plan, png).encode("utf-8")
-    plan_docx(plan, buffer, png)
-    return buffer.getvalue()

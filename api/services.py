@@ -84,12 +84,26 @@ class Assessment:
     def chain_graph(self, *, with_enterprises: bool = False) -> dict[str, Any]:
         return chain_graph_json(self.view, self.gaps, with_enterprises=with_enterprises)
 
+    @cached_property
+    def plan_view(self) -> nx.MultiDiGraph:
+        """The industry's view with every park and where it is (where a plan lands its projects);
+        the chain's own view leaves parks out."""
+        parks = self.store.find_nodes("Park")
+        edges = [e for park in parks for e in self.store.find_edges(source=park.id, type="LOCATED_IN")]
+        return nx.compose(self.view, build_view(parks, edges)) if parks else self.view
+
     def plan(self, *, top: int = 20) -> IndustryPlan:
-        return industry_plan(self.view, self.industry, prefecture=self.prefecture, top=top)
+        return industry_plan(
+            self.plan_view,
+            self.industry,
+            prefecture=self.prefecture,
+            top=top,
+            quota_total=quota_total(self.store),
+        )
 
     def plan_document(self, fmt: str, *, top: int = 20) -> bytes:
         """The drafted plan as one file's bytes (md, html, docx; xlsx: the target list)."""
-        from api.render import render_plan  # matplotlib and python-docx load only when asked
+        from api.office import render_plan  # matplotlib and python-docx load only when asked
 
         return render_plan(self.plan(top=top), fmt, view=self.view, gaps=self.gaps)
 
@@ -97,6 +111,11 @@ class Assessment:
 def assess(store: GraphStore, industry: str, prefecture: str | None = None) -> Assessment:
     """The industry's assessment (for Yunnan, or one prefecture); nothing is computed until used."""
     return Assessment(store, industry, prefecture)
+
+
+def quota_total(store: GraphStore) -> int:
+    """The sum of measure 1's per-industry yearly quotas (89 in the curated data)."""
+    return sum(int(n.props.get("yearly_project_quota") or 0) for n in store.find_nodes("Industry"))
 
 
 def industries_in_order(store: GraphStore) -> list[Node]:

@@ -128,6 +128,15 @@ FACT_EDGE_TYPES: frozenset[str] = frozenset(
     {"FEEDS", "OPERATES_IN", "RANKED_IN", "HAS_SITE", "SUBSIDIARY_OF", "SUPPLIES", "TRAINS_FOR", "SUPPORTS"}
 )
 
+# Development zones and parks (data/parks): national economic-technological (etdz) and
+# high-tech (htz) zones, provincial parks, comprehensive bonded zones, border cooperation zones.
+PARK_LEVELS: tuple[str, ...] = ("national-etdz", "national-htz", "provincial", "bonded-zone", "border-zone")
+# A prefecture's units (data/regions/prefecture_units.csv): its investment-promotion bureau, and
+# the unit that leads one industry there.
+UNIT_ROLES: tuple[str, ...] = ("investment-promotion", "industry-lead")
+# A policy's standing on the day the data was checked: in force, expired, or not checked.
+POLICY_VALIDITY: tuple[str, ...] = ("current", "expired", "unchecked")
+
 YUNNAN_REGION_ID = "530000"
 
 

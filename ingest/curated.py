@@ -46,6 +46,22 @@ INSTITUTION_COLUMNS = ("id", "name", "name_en", "kind", "region_id", *PROVENANCE
 TRAINS_COLUMNS = ("institution_id", "node_id", "programme", *PROVENANCE)
 SKILL_COLUMNS = ("node_id", "skills", *PROVENANCE)
 POLICY_COLUMNS = ("id", "name", "issuer", "doc_number", "date", "summary", *PROVENANCE)
+POLICY_VALIDITY_COLUMNS = ("valid_from", "valid_until", "validity")
+OVERCAPACITY_COLUMNS = ("node_id", "notice", "issuer", "date", "summary", *PROVENANCE)
+PARK_COLUMNS = (
+    "id",
+    "name",
+    "level",
+    "region_id",
+    "leading_industries",
+    "leading_nodes",
+    "land_available_mu",
+    "power_price_cny_kwh",
+    "energy_quota_tce",
+    "notes",
+    *PROVENANCE,
+)
+UNIT_COLUMNS = ("region_id", "industry_id", "unit", "role", *PROVENANCE)
 SUPPORT_COLUMNS = ("policy_id", "target_id", "measure", *PROVENANCE)
 INSTITUTION_KINDS = ("university", "research-institute", "vocational-college", "laboratory")
 PRODUCTION_COLUMNS = ("node_id", "region_id", "metric", "value", "unit", "year", *PROVENANCE)
@@ -502,7 +518,13 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
                     },
                 )
     for path in sorted((root / "policies").glob("policies*.csv")):
-        for row in _csv_rows(col, path, POLICY_COLUMNS):
+        for row in _csv_rows(col, path, (*POLICY_COLUMNS, *POLICY_VALIDITY_COLUMNS)):
+            validity = _choice(col, row.where, "validity", row.get("validity"), schema.POLICY_VALIDITY)
+            for column in ("valid_from", "valid_until"):
+                if row.get(column) and not is_as_of(row.get(column)):
+                    col.problem(
+                        row.where, f"{column} {row.get(column)!r} is not a year, YYYY-MM or YYYY-MM-DD"
+                    )
             col.add_node(
                 row.where,
                 row.get("id"),
@@ -513,6 +535,9 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
                     "doc_number": row.get("doc_number"),
                     "date": row.get("date"),
                     "summary": row.get("summary"),
+                    "valid_from": row.get("valid_from"),
+                    "valid_until": row.get("valid_until"),
+                    "validity": validity,
                     **_provenance(col, row.where, row.cells),
                 },
             )
@@ -520,6 +545,92 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
         for row in _csv_rows(col, path, SUPPORT_COLUMNS):
             props = {"measure": row.get("measure"), **_provenance(col, row.where, row.cells)}
             col.add_edge(row.where, row.get("policy_id"), "SUPPORTS", row.get("target_id"), props)
+
+
+def _append_props(col: _Collector, where: str, node_id: str, label: str, values: Mapping[str, Any]) -> None:
+    """Append each of `values` to the list property of that name on `node_id` (parallel lists, as
+    Neo4j properties hold no maps), with a problem when the node is not a `label`."""
+    node = col.nodes.get(node_id)
+    if node is None or node.label != label:
+        col.problem(where, f"unknown {label} id {node_id!r}")
+        return
+    props = dict(node.props)
+    for key, value in values.items():
+        props[key] = [*props.get(key, []), value]
+    col.nodes[node_id] = Node(node.id, node.label, props)
+
+
+def _load_local_conditions(col: _Collector, root: Path, industries: set[str]) -> None:
+    """Parks with their factor conditions, each prefecture's units, and the links under national
+    overcapacity notices."""
+    for path in sorted((root / "parks").glob("*.csv")):
+        for row in _csv_rows(col, path, PARK_COLUMNS):
+            level = _choice(col, row.where, "level", row.get("level"), schema.PARK_LEVELS)
+            leading = _split(row.get("leading_industries"))
+            for industry in leading:
+                if industry not in industries:
+                    col.problem(row.where, f"leading_industries: unknown industry {industry!r}")
+            nodes = _split(row.get("leading_nodes"))
+            for node_id in nodes:
+                if col.nodes.get(node_id, Node("", "")).label != "ChainNode":
+                    col.problem(row.where, f"leading_nodes: unknown chain node {node_id!r}")
+            prov = _provenance(col, row.where, row.cells)
+            props = {
+                "name": row.get("name"),
+                "level": level,
+                "leading_industries": leading,
+                "leading_nodes": nodes,
+                "notes": row.get("notes"),
+                **prov,
+            }
+            for column in ("land_available_mu", "power_price_cny_kwh", "energy_quota_tce"):
+                value = _number(col, row.where, column, row.get(column))
+                if value is not None and value < 0:
+                    col.problem(row.where, f"{column} must be >= 0")
+                props[column] = value
+            if col.add_node(row.where, row.get("id"), "Park", props):
+                col.add_edge(row.where, row.get("id"), "LOCATED_IN", row.get("region_id"), prov)
+    units = root / "regions" / "prefecture_units.csv"
+    for row in _csv_rows(col, units, UNIT_COLUMNS) if units.is_file() else []:
+        role = _choice(col, row.where, "role", row.get("role"), schema.UNIT_ROLES)
+        industry = row.get("industry_id")
+        if role == "industry-lead" and industry not in industries:
+            col.problem(row.where, f"an industry-lead unit needs a known industry_id, not {industry!r}")
+        if not row.get("unit"):
+            col.problem(row.where, "missing unit")
+        source = _provenance(col, row.where, row.cells)["source"]
+        _append_props(
+            col,
+            row.where,
+            row.get("region_id"),
+            "Region",
+            {
+                "unit_names": row.get("unit"),
+                "unit_roles": role,
+                "unit_industries": industry,
+                "unit_sources": source,
+            },
+        )
+    for path in sorted((root / "policies").glob("overcapacity*.csv")):
+        for row in _csv_rows(col, path, OVERCAPACITY_COLUMNS):
+            if not (row.get("notice") and row.get("issuer") and is_as_of(row.get("date"))):
+                col.problem(
+                    row.where, "needs a notice, its issuer and its date (YYYY, YYYY-MM or YYYY-MM-DD)"
+                )
+            source = _provenance(col, row.where, row.cells)["source"]
+            _append_props(
+                col,
+                row.where,
+                row.get("node_id"),
+                "ChainNode",
+                {
+                    "overcapacity_notices": row.get("notice"),
+                    "overcapacity_issuers": row.get("issuer"),
+                    "overcapacity_dates": row.get("date"),
+                    "overcapacity_summaries": row.get("summary"),
+                    "overcapacity_sources": source,
+                },
+            )
 
 
 def production_edge(col: _Collector, row: Row) -> None:
@@ -692,6 +803,7 @@ def load_dataset(root: Path | None = None) -> ChangeSet:
     _load_enterprises(col, root)
     _load_links(col, root)
     _load_talent_and_policies(col, root)
+    _load_local_conditions(col, root, industries)
     _load_evidence(col, root)
     _check_references(col)
     _check_chains(col, members)

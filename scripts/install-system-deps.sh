@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the app's renderings need (Chromium for the browser tests, a CJK
-# font for images with Chinese text), installed only when missing: when everything is there,
+# font for images with Chinese text, LibreOffice Writer for the PDF of a plan, poppler-utils to
+# look at its pages), installed only when missing: when everything is there,
 # apt is not touched at all (no `apt-get update`). A busy apt lock is waited for (apt's own lock
 # timeout, CHAINKG_APT_LOCK_TIMEOUT seconds, default 600) instead of failing.
 set -euo pipefail
@@ -8,6 +9,8 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 # Read fc-list whole before matching: `fc-list | grep -q` fails under pipefail when grep stops
 # reading early (fc-list then dies of SIGPIPE), which made this reinstall fonts that were there.
 fonts="$(fc-list : family 2>/dev/null || true)"

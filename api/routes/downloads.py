@@ -1,4 +1,4 @@
-"""Downloads of an industry's drafted plan (Word, Markdown, HTML) and target list (Excel)."""
+"""Downloads of an industry's drafted plan (Word, PDF, Markdown, HTML) and target list (Excel)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _attachment(data: bytes, fmt: str, filename: str) -> Response:
 def plan_download(
     store: StoreDep,
     industry: IndustryDep,
-    fmt: Literal["docx", "md", "html"],
+    fmt: Literal["docx", "pdf", "md", "html"],
     prefecture: PrefectureDep = None,
 ) -> Response:
     """The industry's 1+1+1+1 plan draft, optionally for one prefecture."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api import chainmap, services
+from api import chainmap, regional, services
 from api.deps import (
     NAME_MAX,
     IndustryDep,
@@ -57,6 +57,7 @@ def industry_page(
         leaders=assessment.leaders(k=5),
         prefecture=prefecture,
         prefecture_name=view.nodes[prefecture].get("name") if prefecture else None,
+        local=regional.local_lead(store, prefecture, industry) if prefecture else None,
         names={n: str(d.get("name", n)) for n, d in view.nodes(data=True) if d.get("label") == "ChainNode"},
         **_pickers(store),
     )
@@ -190,3 +191,26 @@ def scenario_run(
         prefecture=region,
         **_scenario_form(store, chosen),
     )
+
+
+@router.get("/prefectures", response_class=HTMLResponse)
+def prefecture_matrix_page(request: Request, store: StoreDep) -> Response:
+    """The 12 industries x 16 prefectures matrix, one measure at a time (?measure=)."""
+    matrix = regional.prefecture_matrix(store)
+    keys = [m["key"] for m in matrix["measures"]]
+    measure = request.query_params.get("measure")
+    return render(request, "prefectures.html", matrix=matrix, measure=measure if measure in keys else keys[0])
+
+
+@router.get("/prefectures/map", response_class=HTMLResponse)
+def yunnan_map_page(request: Request, store: StoreDep) -> Response:
+    """The map of Yunnan by prefecture, drawn from the app's own boundary file (no tiles)."""
+    matrix = regional.prefecture_matrix(store)
+    return render(request, "yunnan_map.html", matrix=matrix)
+
+
+@router.get("/prefectures/{prefecture}", response_class=HTMLResponse)
+def prefecture_page(request: Request, store: StoreDep, prefecture: str) -> Response:
+    chosen = prefecture_id(store, prefecture[:NAME_MAX])
+    assert chosen is not None  # a non-empty name resolves or raises NotFoundError
+    return render(request, "prefecture.html", place=regional.prefecture_dashboard(store, chosen))

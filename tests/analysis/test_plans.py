@@ -12,6 +12,10 @@ SRC = {"source": "test", "as_of": "2024", "confidence": "high"}
 
 @pytest.fixture(scope="module")
 def view():
+    return base_view()
+
+
+def base_view():
     g = canonical_view()
     g.nodes["b"]["skills"] = ["电解工艺", "设备维护"]
     g.nodes["demo"]["lead_department"] = "示例厅"
@@ -64,13 +68,17 @@ def test_quota_line(view):
     plan = industry_plan(view, INDUSTRY)
     # qualifying: n1 (Fortune), n2 (private 500), n3 (100 亿元 revenue); quota 5 -> 3/5
     assert (plan.quota.yearly_quota, plan.quota.targets, plan.quota.qualifying_targets) == (5, 5, 3)
-    assert plan.quota.coverage == 0.6
+    # three qualifying 新引进 targets at 15% over 3 years: 0.45 projects, 0.15 a year, 3% of 5
+    assert plan.quota.coverage == 0.03
     assert plan.quota.by_track == {"expand": (2, 0), "new": (3, 3)}
     assert (
         "目标企业5家（增资扩产2家、新引进3家），其中有能力承担10亿元以上项目的3家（增资扩产0家、新引进3家）"
         in plan.quota.text
     )
-    assert "60%" in plan.quota.text
+    assert (
+        "按增资扩产目标40%、新引进目标15%在3年内签约测算，目标清单可带来约0.5个项目、年均0.1个，占年度目标的3%"
+        in plan.quota.text
+    )
     assert quota_line(None, plan.targets).coverage is None
 
 
@@ -100,3 +108,94 @@ def test_platforms_do_not_count_towards_the_quota(view):
     (n2,) = [t for t in plan.targets if t.enterprise_id == "n2"]
     assert n2.warnings == ("平台企业，不能承担10亿元以上产业项目",)
     assert (n2.qualifies_for_quota, plan.quota.qualifying_targets) == (False, 2)
+
+
+@pytest.fixture(scope="module")
+def local_view():
+    """The canonical chain with two parks, Qujing's units, an expired policy, an overcapacity
+    notice on d, and review findings that make b and d confident gaps (not 待核实)."""
+    g = base_view()
+    for park, region, nodes, land in (("p-qj", "530300", ["b"], 500), ("p-km", "530100", [], None)):
+        props = {"leading_industries": ["demo"], "leading_nodes": nodes, "level": "provincial", **SRC}
+        if land:
+            props["land_available_mu"] = land
+        g.add_node(park, label="Park", name=f"{park}园区", **props)
+        g.add_edge(park, region, key="LOCATED_IN", type="LOCATED_IN", **SRC)
+    g.nodes["530300"].update(
+        unit_names=["曲靖市投资促进局", "曲靖市工业和信息化局"],
+        unit_roles=["investment-promotion", "industry-lead"],
+        unit_industries=["", "demo"],
+    )
+    g.nodes["pol-1"]["validity"] = "current"
+    g.add_node(
+        "pol-old",
+        label="Policy",
+        name="三年行动",
+        issuer="云南省人民政府",
+        date="2022",
+        validity="expired",
+        **SRC,
+    )
+    g.add_edge("pol-old", "demo", key="SUPPORTS", type="SUPPORTS", measure="旧措施", **SRC)
+    g.nodes["d"].update(
+        overcapacity_notices=["规范条件"],
+        overcapacity_issuers=["工业和信息化部"],
+        overcapacity_dates=["2024-11-20"],
+        overcapacity_summaries=["减少单纯扩大产能"],
+        overcapacity_sources=["报道"],
+    )
+    for node in ("b", "d"):
+        g.add_edge(
+            "530000", node, key="ASSESSED", type="ASSESSED", finding="absent", basis="省规划列为短板", **SRC
+        )
+    return g
+
+
+def test_year_targets_actions_and_talent_counts(local_view):
+    plan = industry_plan(local_view, INDUSTRY, start_year=2027, quota_total=89)
+    assert plan.years == (2027, 2028, 2029)
+    # measure 2: 20 leaders and 20 HQs a year x 5/89 of the quotas, rounded up -> 2 each
+    assert [
+        (y.year, y.projects, y.projects_from_lists, y.leaders, y.headquarters) for y in plan.year_targets
+    ] == [
+        (2027, 5, 0.15, 2, 2),
+        (2028, 5, 0.15, 2, 2),
+        (2029, 5, 0.15, 2, 2),
+    ]
+    assert [g.id for g in plan.gaps][:2] == ["b", "d"] and not plan.gaps[0].to_verify
+    first = plan.actions[0]
+    assert (first.lead_unit, first.partners, first.deadline) == (
+        "示例厅",
+        "云南省投资促进局",
+        "2027年12月底前",
+    )
+    assert first.task == "补链中间品：重点对接集团六号、全国一号"
+    assert "国家产能调控环节" in plan.actions[1].task
+    # b: n1 (qualifying, 新引进 15%) -> ceil(0.15) = 1 project x 300 people, 20% professional
+    need = {n.node_id: n for n in plan.talent}
+    assert (need["b"].projects, need["b"].headcount, need["b"].key_talent) == (1, 300, 60)
+    assert (need["x"].projects, need["x"].headcount) == (0, 0)  # still 待核实: counted after checking
+
+
+def test_parks_overcapacity_and_policy_validity(local_view):
+    plan = industry_plan(local_view, INDUSTRY, start_year=2027)
+    landing = {lnd.node_id: lnd for lnd in plan.landings}
+    assert [p.id for p in landing["b"].parks] == ["p-qj", "p-km"]  # the park naming the link first
+    assert [p.id for p in landing["d"].parks] == ["p-km", "p-qj"]
+    assert landing["b"].parks[0].land_available_mu == 500 and landing["b"].parks[1].land_available_mu is None
+    assert [f.node_id for f in plan.overcapacity] == ["d"] and landing["d"].overcapacity[
+        0
+    ].issuer == "工业和信息化部"
+    assert all(any("国家产能调控" in w for w in t.warnings) for t in plan.targets if t.node_id == "d")
+    assert [(p.policy_id, p.relied_on) for p in plan.policies] == [("pol-1", True), ("pol-old", False)]
+
+
+def test_prefecture_plan_uses_its_own_units_and_parks(local_view):
+    plan = industry_plan(local_view, INDUSTRY, prefecture="530300", start_year=2027, quota_total=89)
+    assert (plan.lead_department, plan.promotion_unit) == ("曲靖市工业和信息化局", "曲靖市投资促进局")
+    assert plan.issuing_unit == "曲靖市人民政府办公室"
+    assert plan.quota.yearly_quota is None  # the province splits its quota; no provincial figure here
+    assert {y.projects for y in plan.year_targets} == {None} and {y.leaders for y in plan.year_targets} == {
+        None
+    }
+    assert {p.id for lnd in plan.landings for p in lnd.parks} == {"p-qj"}

@@ -215,3 +215,40 @@ def test_the_map_renders_with_outside_hosts_blocked(server: Server, page: Any):
     assert "Chain map" in page.title()
     page.goto(f"{server.url}/?lang=zh")  # leave the cookie as it was
     assert server.blocked == [], server.blocked
+
+
+def test_the_prefecture_matrix_and_a_dashboard(server: Server, page: Any):
+    page.goto(server.url + "/prefectures")
+    assert page.locator("#matrix tbody tr").count() == 12
+    assert page.locator("#matrix thead th").count() == 1 + 16
+    assert page.locator("#matrix").get_attribute("data-measure") == "completeness"
+    page.click('nav.measures a[href="?measure=projects"]')
+    page.wait_for_url("**/prefectures?measure=projects")
+    assert page.locator("#matrix").get_attribute("data-measure") == "projects"
+    page.click('#matrix thead a[href="/prefectures/530300"]')
+    page.wait_for_url("**/prefectures/530300")
+    assert page.locator("#promotion-unit").inner_text() == "曲靖市投资促进局"
+    assert page.locator("#prefecture-industries tbody tr").count() == 12
+    assert "曲靖经济技术开发区" in page.locator("#prefecture-parks").inner_text()
+    assert server.blocked == [], server.blocked
+
+
+def test_the_map_of_yunnan_draws_offline_colours_and_clicks(server: Server, page: Any):
+    page.goto(server.url + "/prefectures/map")
+    page.wait_for_selector('#yunnan-map[data-drawn="16"]')
+    assert page.locator("#yunnan-map a.prefecture").count() == 16
+    matrix = json.loads(page.locator("#map-matrix").inner_text())
+    silicon = next(r for r in matrix["industries"] if r["id"] == "green-silicon")
+    page.select_option("#map-industry", "green-silicon")
+    page.select_option("#map-measure", "firms")
+    values = {
+        p["id"]: page.locator(f'#yunnan-map a[data-prefecture="{p["id"]}"] path').get_attribute("data-value")
+        for p in matrix["prefectures"]
+    }
+    assert values == {p: str(c["firms"]) for p, c in silicon["cells"].items()}
+    fills = {page.locator(f'#yunnan-map a[data-prefecture="{p}"] path').get_attribute("fill") for p in values}
+    assert len(fills) > 1  # coloured by the measure, not one flat colour
+    box = page.locator('#yunnan-map a[data-prefecture="530300"] text').bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/prefectures/530300")
+    assert server.blocked == [], server.blocked  # boundaries from the app itself, no tiles

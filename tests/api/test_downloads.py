@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 
 import pytest
 
@@ -25,9 +26,10 @@ def test_word_plan(client):
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     doc = Document(io.BytesIO(response.content))
-    assert any(p.text == "二、产业招商方案" for p in doc.paragraphs)
+    assert any(p.text == "三、产业招商方案" for p in doc.paragraphs)
     # the gap table shows thin missing links as 待核实, each with its deciding rule and evidence
-    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    (gap_table,) = [t for t in doc.tables if "判定依据" in [c.text for c in t.rows[0].cells]]
+    cells = [cell.text for row in gap_table.rows for cell in row.cells]
     assert cells.count("待核实") == 4 and "未掌握本地企业或产量数据（证据薄弱）" in cells
 
 
@@ -44,9 +46,17 @@ def test_targets_workbook(client):
     assert book["目标企业-增资扩产"]["B4"].value == "集团四号"
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_pdf_plan(client):
+    response = client.get("/industries/demo/plan.pdf?prefecture=530300")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert "plan.pdf" in response.headers["content-disposition"]
+
+
 @pytest.mark.parametrize(
     "url",
-    ["/industries/nowhere/plan.docx", "/industries/demo/plan.pdf", "/industries/demo/plan.md?prefecture=xx"],
+    ["/industries/nowhere/plan.docx", "/industries/demo/plan.odt", "/industries/demo/plan.md?prefecture=xx"],
 )
 def test_bad_downloads_are_4xx(client, url):
     assert client.get(url).status_code in (404, 422)

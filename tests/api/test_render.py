@@ -8,10 +8,18 @@ import pytest
 
 from analysis.gaps import chain_gaps
 from analysis.plans import industry_plan
-from api.render import chain_map_png, plan_docx, plan_html, plan_markdown, targets_xlsx
+from api.office import plan_docx, targets_xlsx
+from api.render import chain_map_png, plan_html, plan_markdown
 from tests.canonical import INDUSTRY, canonical_view
 
-HEADINGS = ["一、产业与产业链", "二、产业招商方案", "三、人才招引方案", "四、产业支持政策"]
+HEADINGS = [
+    "一、产业链现状",
+    "二、工作目标",
+    "三、产业招商方案",
+    "四、人才招引方案",
+    "五、产业支持政策",
+    "六、重点任务与责任分工",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +39,14 @@ def test_markdown(plan):
         assert f"# {heading}" in text
     assert "| 1 | 全国一号 | 中间品 | 补链 | 81.3 | 世界500强（2024） |" in text
     assert "| 1 | 集团四号 | 部件 | 强链 | 66.7 | — |" in text
-    assert "60%" in text
+    assert "占年度目标的3%" in text
+    # no park data in the canonical chain: every gap link in one row, flagged for completion
+    assert "| 落地园区（所在地） | 级别 | 可承接的缺口环节 | 可用土地（亩） |" in text
+    assert (
+        "| 暂无主导产业相符的园区（待补充） | — | 中间品、整机、出口产品、检测认证、部件 | — | — | — |"
+        in text
+    )
+    assert "## 六、重点任务与责任分工" in text and "### （一）产业链总体情况" in text
 
 
 def test_html_is_self_contained(plan, png):
@@ -50,7 +65,7 @@ def test_docx_opens_with_python_docx(plan, png, tmp_path: Path):
     from docx import Document
 
     path = tmp_path / "plan.docx"
-    plan_docx(plan, path, png)
+    path.write_bytes(plan_docx(plan, png))
     doc = Document(str(path))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == "云南省示例产业产业“1+1+1+1”招商方案（草案）"
@@ -65,7 +80,7 @@ def test_xlsx_opens_with_openpyxl(plan, tmp_path: Path):
     from openpyxl import load_workbook
 
     path = tmp_path / "targets.xlsx"
-    targets_xlsx(plan, path)
+    path.write_bytes(targets_xlsx(plan))
     book = load_workbook(path)
     sheet = book["目标企业-新引进"]
     assert sheet["A3"].value == "序号" and sheet["B3"].value == "目标企业" and sheet["H3"].value == "提示"

@@ -140,3 +140,96 @@ def test_bad_build_leaves_the_store_exactly_as_before(tmp_path, store):
     with pytest.raises(ValidationError, match="ghost"):
         build(store, root)
     assert (store.find_nodes(), store.find_edges()) == before
+
+
+LOCAL_FILES = {
+    "parks/parks.csv": (
+        "id,name,level,region_id,leading_industries,leading_nodes,land_available_mu,power_price_cny_kwh,"
+        "energy_quota_tce,notes,source,as_of,confidence\n"
+        "baoshan-park,保山产业园区,provincial,530500,green-silicon,si-wafer;industrial-silicon,568,0.35,,"
+        "硅光伏基地,园区简介,2024,medium\n"
+    ),
+    "regions/prefecture_units.csv": (
+        "region_id,industry_id,unit,role,source,as_of,confidence\n"
+        "530500,,保山市投资促进局,investment-promotion,新华网,2022,high\n"
+        "530500,green-silicon,保山市工业和信息化局,industry-lead,保山市政府网,2024,medium\n"
+    ),
+    "policies/policies.csv": (
+        "id,name,issuer,doc_number,date,summary,source,as_of,confidence,valid_from,valid_until,validity\n"
+        "p-old,三年行动（2022—2024年）,云南省人民政府,,2022,旧,报道,2022,medium,2022,2024,expired\n"
+    ),
+    "policies/overcapacity.csv": (
+        "node_id,notice,issuer,date,summary,source,as_of,confidence\n"
+        "si-cell,光伏制造行业规范条件（2024年本）,工业和信息化部,2024-11-20,减少单纯扩大产能,中国电子报,2024-11,high\n"
+    ),
+}
+
+
+def test_parks_units_policy_validity_and_overcapacity_load(tmp_path):
+    write_tiny_dataset(tmp_path)
+    for rel, text in LOCAL_FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    changes = load_dataset(tmp_path)
+    nodes = {n.id: n for n in changes.nodes}
+    park = nodes["baoshan-park"]
+    assert park.label == "Park" and park.props["level"] == "provincial"
+    assert park.props["leading_nodes"] == ["si-wafer", "industrial-silicon"]
+    assert park.props["land_available_mu"] == 568 and park.props["power_price_cny_kwh"] == 0.35
+    assert "energy_quota_tce" not in park.props  # empty: not stated, never zero
+    assert ("baoshan-park", "LOCATED_IN", "530500", "") in {
+        (e.source, e.type, e.target, e.key) for e in changes.edges
+    }
+    baoshan = nodes["530500"].props
+    assert baoshan["unit_names"] == ["保山市投资促进局", "保山市工业和信息化局"]
+    assert baoshan["unit_roles"] == ["investment-promotion", "industry-lead"]
+    assert baoshan["unit_industries"] == ["", "green-silicon"]
+    assert nodes["p-old"].props["validity"] == "expired" and nodes["p-old"].props["valid_until"] == "2024"
+    assert nodes["si-cell"].props["overcapacity_issuers"] == ["工业和信息化部"]
+    assert nodes["si-cell"].props["overcapacity_dates"] == ["2024-11-20"]
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "expected"),
+    [
+        (
+            "parks/parks.csv",
+            ",provincial,",
+            ",county-park,",
+            "parks/parks.csv:2: level 'county-park' is not one of",
+        ),
+        (
+            "parks/parks.csv",
+            "si-wafer;",
+            "si-wafr;",
+            "parks/parks.csv:2: leading_nodes: unknown chain node 'si-wafr'",
+        ),
+        ("parks/parks.csv", ",568,", ",lots,", "parks/parks.csv:2: land_available_mu 'lots' is not a number"),
+        ("regions/prefecture_units.csv", "530500,green", "539999,green", "unknown Region id '539999'"),
+        (
+            "regions/prefecture_units.csv",
+            ",green-silicon,",
+            ",,",
+            "an industry-lead unit needs a known industry_id",
+        ),
+        (
+            "policies/policies.csv",
+            ",expired\n",
+            ",lapsed\n",
+            "policies/policies.csv:2: validity 'lapsed' is not one of",
+        ),
+        (
+            "policies/overcapacity.csv",
+            "si-cell,",
+            "si-cel,",
+            "policies/overcapacity.csv:2: unknown ChainNode id 'si-cel'",
+        ),
+    ],
+)
+def test_bad_local_data_names_file_row_and_problem(tmp_path, rel, old, new, expected):
+    write_tiny_dataset(tmp_path)
+    for name, text in LOCAL_FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text.replace(old, new) if name == rel else text, encoding="utf-8")
+    found = problems_of(tmp_path)
+    assert any(expected in p for p in found), found
