@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from api import auth
 from api.auth import UserDep
@@ -378,15 +379,18 @@ def list_filter(
         str | None, Query(pattern="^(|declared|prefecture_reviewed|province_approved|returned)$")
     ] = None,
     size: SizeBand = None,
-    year: YearParam = None,
+    year: Annotated[
+        str | None, Query(pattern=r"^(|20\d\d)$", description="signing year (else the lead's)")
+    ] = None,
 ) -> ListFilter:
+    """The filters of the page's query string (an empty field of the form is no filter)."""
     return ListFilter(
         prefecture or "",
         industry_id(store, industry) if industry else "",
         stage or "",
         status or "",
         size or "",
-        year,
+        int(year) if year else None,
     )
 
 

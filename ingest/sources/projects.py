@@ -89,9 +89,11 @@ def plan(
             result.reject(row, HEADERS["county"], str(exc), name)
             continue
         except ValidationError as exc:
-            for problem in exc.problems:
+            for index, problem in enumerate(exc.problems):
                 field = fields.problem_field(problem)
                 result.reject(row, HEADERS.get(field or "", None), problem, name)
+                if index:  # every problem is listed, the row counted once
+                    result.outcomes.pop()
             continue
         existing = store.get_node(pid)
         if existing is not None:
