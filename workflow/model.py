@@ -33,6 +33,7 @@ ACTION_ZH = {
     "approve": "省级审定通过",
     "return": "退回",
     "resubmit": "重新申报",
+    "update_resubmit": "修改并重新申报",
     "import": "导入",
     "convert": "由目标企业转为申报",
 }

@@ -107,9 +107,8 @@ def resolve_county(store: GraphStore, text: str) -> Node:
         return resolve("county", text, yunnan_counties(store))
     except NotFoundError as exc:
         hint = f"；相近的有：{'、'.join(exc.suggestions)}" if exc.suggestions else ""
-        raise ValidationError(
-            f"county: 未知的县（市、区）'{text}'{hint}", [f"county: 未知的县（市、区）'{text}'{hint}"]
-        ) from exc
+        message = f"所在县（市、区）：未知的县（市、区）“{text}”{hint}"
+        raise ValidationError(message, [message]) from exc
 
 
 def check_region_for_role(store: GraphStore, role: str, region: str) -> Node:

@@ -22,14 +22,18 @@ from graph.text import control_problem
 from workflow.clock import now_in_china, today_in_china
 from workflow.fields import (
     BOOL_FIELDS,
-    DATE_FIELDS,
     FIELD_ZH,
-    MONEY_FIELDS,
+    INPUT_FIELDS,
+    PROJECT_FIELDS,
+    STORED_FIELDS,
     TEXT_MAX,
     approval_problems,
     check_chain_nodes,
     clean_fields,
+    display_value,
     merge_fields,
+    problem,
+    problem_field,
     review_reset_causes,
     risk_gaps,
     same_answer,
@@ -85,7 +89,9 @@ def project_changes(
     Raises:
         ValidationError: the reason holds a control character.
     """
-    _raise([p for p in [control_problem("reason", reason, multiline=True)] if p])
+    _raise(
+        [p.replace(": ", "：", 1) for p in [control_problem(FIELD_ZH["reason"], reason, multiline=True)] if p]
+    )
     pid = str(after["id"])
     props = _present(after)
     new_edges = _project_edges(props)
@@ -153,15 +159,11 @@ def plan_declare(
         if data.get("county") not in (None, ""):
             county_node = resolve_county(store, str(data["county"])[:200])
             check_permission(actor, "declare", county_node.id, region_parent(store, county_node.id) or "")
-    missing = [
-        f"{f}: 必填 (required)"
-        for f in ("name", "county", "industry", "investment_yi")
-        if data.get(f) in (None, "")
-    ]
+    missing = [f.key for f in PROJECT_FIELDS if f.required and data.get(f.key) in (None, "")]
     cleaned, problems = clean_fields(store, data, today=today)
-    problems = [
-        p for p in problems if not any(p.startswith(m.split(":")[0] + ":") for m in missing)
-    ] + missing
+    problems = [p for p in problems if problem_field(p) not in missing] + [
+        problem(key, "必填") for key in missing
+    ]
     _raise(problems)
     county = str(cleaned["county"])
     prefecture = region_parent(store, county) or ""
@@ -187,7 +189,7 @@ def plan_declare(
         if p.id != pid
     ]
     if duplicate:
-        merge_problems.append(f"name: 本县已有同名项目 {duplicate[0]} (a project of this name exists)")
+        merge_problems.append(problem("name", f"本县已有同名项目 {duplicate[0]}"))
     _raise(node_problems + merge_problems)
     stamp = at or now_in_china()
     merged.update(
@@ -268,6 +270,9 @@ def update(
 ) -> Project:
     """Change a project's fields (the county's own projects): stage, dates, funds, checklist...
 
+    A returned project saved by its county is resubmitted in the same write (audit action
+    `update_resubmit`, or `resubmit` when no field changed).
+
     A stage may skip ahead (the signing date is required from 签约 on); going back needs `reason`.
     On a reviewed or approved project, a change `review_reset_causes` names (a declared fact, a
     recorded signing date, the stage going back) sends it back to `declared`; forward progress
@@ -286,7 +291,7 @@ def update(
             moved_to = resolve_county(store, str(data["county"])[:200]).id
             if moved_to != current.county:
                 raise PermissionDenied(
-                    f"county: 项目不能改到其他县（{moved_to}），请由该县另行申报 (a project cannot move county)"
+                    problem("county", f"项目不能改到其他县（{moved_to}），请由该县另行申报")
                 )
         if version is not None and version != current.version:
             raise ConflictError(
@@ -313,18 +318,25 @@ def update(
                 )
                 if p.id != project_id
             ]
-            _raise([f"name: 本县已有同名项目 {clash[0]}"] if clash else [])
+            _raise([problem("name", f"本县已有同名项目 {clash[0]}")] if clash else [])
         if current.review_status in ("prefecture_reviewed", APPROVED):
             if review_reset_causes(current.props, merged):
                 merged["review_status"] = "declared"
             elif current.review_status == APPROVED:
                 _raise(approval_problems(merged))  # progress may not leave an approval standing on a gap
-        if _present(merged) == _present(current.props):
+        changed = _present(merged) != _present(current.props)
+        # a returned project the county saves goes back to its prefecture in the same step
+        resubmit = current.review_status == "returned" and actor.role == "county"
+        if not changed and not resubmit:
             return current, None  # nothing changed: no write, no audit entry
+        action = "update"
+        if resubmit:
+            merged.update({"review_status": "declared", "return_reason": None})
+            action = "update_resubmit" if changed else "resubmit"
         stamp = now_in_china()
         merged.update({"version": current.version + 1, "updated_at": stamp, "updated_by": actor.name})
         return Project(project_id, merged), project_changes(
-            current.props, merged, actor, "update", reason=reason, at=stamp
+            current.props, merged, actor, action, reason=reason, at=stamp
         )
 
     return _commit(store, plan, pinned=version is not None)
@@ -350,10 +362,8 @@ def decide(
         `version` is given and the project changed since).
     """
     if decision not in DECISIONS:
-        raise ValidationError(
-            f"decision: must be one of {', '.join(DECISIONS)}",
-            [f"decision: must be one of {', '.join(DECISIONS)}"],
-        )
+        message = f"审核操作：应为 {'、'.join(ACTION_ZH[d] for d in DECISIONS)} 之一"
+        raise ValidationError(message, [message])
 
     def plan() -> tuple[Project, ChangeSet]:
         current = get_project(store, project_id)
@@ -370,9 +380,9 @@ def decide(
         if state not in allowed_from:
             raise ConflictError(f"项目当前为“{REVIEW_ZH.get(state, state)}”，不能{ACTION_ZH[decision]}")
         if decision == "return" and not reason.strip():
-            _raise(["reason: 退回须说明原因 (a return needs a reason)"])
+            _raise([problem("return_reason", "退回须说明原因")])
         if len(reason) > TEXT_MAX["notes"]:
-            _raise([f"reason: 不能超过 {TEXT_MAX['notes']} 个字"])
+            _raise([problem("reason", f"不能超过 {TEXT_MAX['notes']} 个字")])
         if decision in ("review", "approve"):  # the prefecture is held to the checklist too
             _raise(approval_problems(current.props))
         new_state = {
@@ -401,6 +411,23 @@ def decide(
 # -- reads ------------------------------------------------------------------------------------
 
 
+# Size bands of the list's filter: lower bound inclusive, upper exclusive (亿元).
+SIZE_BANDS: dict[str, tuple[str, float, float]] = {
+    "lt1": ("1亿元以下", 0.0, 1.0),
+    "1to10": ("1亿至10亿元", 1.0, 10.0),
+    "10to50": ("10亿至50亿元", 10.0, 50.0),
+    "50to100": ("50亿至100亿元", 50.0, 100.0),
+    "ge100": ("100亿元及以上", 100.0, float("inf")),
+}
+
+
+def project_year(project: Project) -> int | None:
+    """The year a project counts in: its signing year once signed, else the year of its lead
+    (or of its declaration)."""
+    day = project.get("date_signed") or project.get("date_lead") or project.get("created_at") or ""
+    return int(day[:4]) if str(day)[:4].isdigit() else None
+
+
 def list_projects(
     store: GraphStore,
     actor: Actor,
@@ -408,16 +435,28 @@ def list_projects(
     review_status: str | None = None,
     industry: str | None = None,
     region: str | None = None,
+    stage: str | None = None,
+    size: str | None = None,
+    year: int | None = None,
 ) -> list[Project]:
-    """The projects `actor` may read, newest first, optionally filtered."""
+    """The projects `actor` may read, newest first, optionally filtered: review state, industry,
+    region (a county or a prefecture code), stage, size band (`SIZE_BANDS`) and year
+    (`project_year`)."""
     where: dict[str, Any] = {}
     if review_status:
         where["review_status"] = review_status
     if industry:
         where["industry"] = industry
+    if stage:
+        where["stage"] = stage
     found = [Project(n.id, dict(n.props)) for n in store.find_nodes("Project", where=where)]
     if region:
         found = [p for p in found if region in (p.county, p.prefecture)]
+    if size:
+        _, low, high = SIZE_BANDS[size]
+        found = [p for p in found if low <= float(p.get("investment_yi") or 0) < high]
+    if year is not None:
+        found = [p for p in found if project_year(p) == year]
     visible = [p for p in found if can_read(actor, p)]
     return sorted(visible, key=lambda p: (str(p.get("updated_at") or ""), p.id), reverse=True)
 
@@ -447,33 +486,7 @@ def audit_trail(store: GraphStore, project_id: str) -> list[AuditEntry]:
 def project_json(project: Project, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A project as the API returns it (names of linked nodes added when given)."""
     names = names or {}
-    data = {
-        k: project.props.get(k)
-        for k in (
-            "name",
-            "county",
-            "prefecture",
-            "industry",
-            "investor",
-            "investor_name",
-            *MONEY_FIELDS,
-            "stage",
-            *DATE_FIELDS,
-            *BOOL_FIELDS,
-            "hq_type",
-            "risk_preferential_terms",
-            "risk_preferential_approved_by",
-            "notes",
-            "review_status",
-            "return_reason",
-            "version",
-            "created_at",
-            "created_by",
-            "updated_at",
-            "updated_by",
-            "approved_at",
-        )
-    }
+    data = {k: project.props.get(k) for k in (*INPUT_FIELDS, *STORED_FIELDS)}
     data["chain_nodes"] = list(project.props.get("chain_nodes") or [])
     for flag in BOOL_FIELDS:
         data[flag] = bool(data.get(flag))
@@ -485,6 +498,46 @@ def project_json(project: Project, names: Mapping[str, str] | None = None) -> di
         if isinstance(value, str) and value in names:
             data[f"{key}_name"] = names[value]
     return data
+
+
+ID_FIELDS = ("county", "prefecture", "industry", "investor", "chain_nodes", "park")
+
+
+def audit_json(store: GraphStore, entries: Iterable[AuditEntry]) -> list[dict[str, Any]]:
+    """Audit entries as the API and the page show them: each change keeps its stored values
+    (`from`, `to`) and adds the field's Chinese label and both values as people read them
+    (`from_text`, `to_text`: 是/否, stage and state in Chinese, names for ids)."""
+    entries = list(entries)
+    ids: set[str] = set()
+    for entry in entries:
+        for change in entry.changes:
+            if change.get("field") in ID_FIELDS:
+                for value in (change.get("from"), change.get("to")):
+                    ids.update(str(v) for v in (value if isinstance(value, list) else [value]) if v)
+    names = names_of(store, ids)
+    return [
+        {
+            "id": a.id,
+            "version": a.version,
+            "at": a.at,
+            "user": a.user,
+            "role": a.role,
+            "region": a.region,
+            "action": a.action,
+            "action_zh": ACTION_ZH.get(a.action, a.action),
+            "changes": [
+                {
+                    **c,
+                    "label": FIELD_ZH.get(str(c.get("field")), str(c.get("field"))),
+                    "from_text": display_value(str(c.get("field")), c.get("from"), names),
+                    "to_text": display_value(str(c.get("field")), c.get("to"), names),
+                }
+                for c in a.changes
+            ],
+            "reason": a.reason,
+        }
+        for a in entries
+    ]
 
 
 def names_of(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:

@@ -5,14 +5,21 @@ version or wrong state 409 (graph's errors become statuses in `api.main.error_bo
 
 from __future__ import annotations
 
+import io
 import re
+import tempfile
 from collections.abc import Mapping
-from typing import Annotated, Any
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from api import auth
 from api.auth import UserDep
@@ -30,6 +37,9 @@ from api.web import (
 )
 from graph.errors import PermissionDenied, ValidationError
 from graph.store import GraphStore, Node
+from graph.text import sheet_row, strip_controls
+from ingest.registry import import_file
+from ingest.sources import projects as project_sheet
 from workflow import fields, model, permissions, projects, users
 
 router = APIRouter(tags=["projects"], lifespan=auth.auth_lifespan, responses=AUTH_RESPONSES)
@@ -41,55 +51,54 @@ Text = Annotated[str, Field(max_length=500)]
 # -- models -----------------------------------------------------------------------------------
 
 
-class ProjectFields(BaseModel):
-    """Fields a county fills in; see `workflow.fields.FIELD_ZH` for the Chinese names."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(None, max_length=200, description="项目名称")
-    county: str | None = Field(
-        None,
-        max_length=NAME_MAX,
-        description="所在县（市、区）: code or name; a county user's own by default",
-    )
-    industry: str | None = Field(None, max_length=NAME_MAX, description="所属产业: slug or Chinese name")
-    investor: str | None = Field(None, max_length=NAME_MAX, description="投资企业: enterprise id or name")
-    investor_name: str | None = Field(None, max_length=500)
-    chain_nodes: list[Annotated[str, Field(max_length=NAME_MAX)]] | None = Field(
-        None, max_length=50, description="产业链环节 ids or names"
-    )
-    investment_yi: float | None = Field(None, description="总投资（亿元）")
-    funds_in_place_yi: float | None = Field(None, description="累计到位资金（亿元）")
-    stage: str | None = Field(
-        None, max_length=20, description="lead | negotiating | signed | started | production"
-    )
-    date_lead: str | None = Field(None, max_length=30)
-    date_negotiating: str | None = Field(None, max_length=30)
-    date_signed: str | None = Field(None, max_length=30)
-    date_started: str | None = Field(None, max_length=30)
-    date_production: str | None = Field(None, max_length=30)
-    chain_leader: bool | None = None
-    headquarters: bool | None = None
-    hq_type: str | None = Field(None, max_length=500)
-    risk_collective_decision: bool | None = None
-    risk_prior_assessment: bool | None = None
-    risk_legality_review: bool | None = None
-    risk_preferential_terms: str | None = Field(None, max_length=500)
-    risk_preferential_approved_by: str | None = Field(None, max_length=500)
-    notes: str | None = Field(None, max_length=2000)
+def _json_field(field: fields.ProjectField) -> tuple[Any, Any]:
+    """The JSON API's type and schema of a field of `workflow.fields.PROJECT_FIELDS`; the values
+    themselves are checked by `workflow.fields` (errors in Chinese, named by the field's label)."""
+    extra = f"（{'/'.join(field.choices)}）" if field.choices else ""
+    description = field.label + extra + (f"：{field.hint}" if field.hint else "")
+    if field.kind == "bool":
+        return bool | None, Field(None, description=description)
+    if field.kind in ("money", "quantity", "count"):  # text too: "12亿" is read, "lots" named in Chinese
+        return float | Annotated[str, Field(max_length=40)] | None, Field(None, description=description)
+    if field.kind == "chain_nodes":
+        item = Annotated[str, Field(max_length=NAME_MAX)]
+        return list[item] | None, Field(None, max_length=50, description=description)  # type: ignore[valid-type]
+    return str | None, Field(None, max_length=field.max_length, description=description)
 
 
-class ProjectCreate(ProjectFields):
-    name: str = Field(max_length=200, description="项目名称")
-    industry: str = Field(max_length=NAME_MAX, description="所属产业")
-    investment_yi: float = Field(description="总投资（亿元）")
+def _required_json(field: fields.ProjectField) -> tuple[Any, Any]:
+    """A required field of a new project: the same, without None (a county user's county is
+    their own, so the county is left optional)."""
+    if field.kind == "money":
+        return float | Annotated[str, Field(max_length=40)], Field(description=field.label)
+    return str, Field(max_length=field.max_length, description=field.label)
 
 
-class ProjectUpdate(ProjectFields):
-    reason: str | None = Field(None, max_length=2000, description="why (required when the stage goes back)")
-    version: int | None = Field(
-        None, ge=0, description="the version you read; a newer one on the server is a 409"
-    )
+ProjectFields = create_model(  # the fields a county fills in, from the one field table
+    "ProjectFields",
+    __config__=ConfigDict(extra="forbid"),
+    **{f.key: _json_field(f) for f in fields.PROJECT_FIELDS},  # type: ignore[call-overload]
+)
+ProjectCreate = create_model(
+    "ProjectCreate",
+    __base__=ProjectFields,
+    **{f.key: _required_json(f) for f in fields.PROJECT_FIELDS if f.required and f.kind != "county"},  # type: ignore[call-overload]
+)
+ProjectUpdate = create_model(
+    "ProjectUpdate",
+    __base__=ProjectFields,
+    reason=(str | None, Field(None, max_length=2000, description="原因（阶段回退时必填）")),
+    version=(
+        int | None,
+        Field(None, ge=0, description="the version you read; a newer one on the server is a 409"),
+    ),
+)
+if TYPE_CHECKING:  # the models are built at run time; to the type checker they are plain models
+    CreateBody = BaseModel
+    UpdateBody = BaseModel
+else:
+    CreateBody = ProjectCreate
+    UpdateBody = ProjectUpdate
 
 
 class DecisionCreate(BaseModel):
@@ -157,24 +166,7 @@ def public(store: GraphStore, project: model.Project) -> dict[str, Any]:
     return projects.project_json(project, projects.names_of(store, [i for i in ids if i]))
 
 
-def audit_public(entries: list[model.AuditEntry]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": a.id,
-            "version": a.version,
-            "at": a.at,
-            "user": a.user,
-            "role": a.role,
-            "region": a.region,
-            "action": a.action,
-            "changes": [dict(c) for c in a.changes],
-            "reason": a.reason,
-        }
-        for a in entries
-    ]
-
-
-ProjectId = Annotated[str, Path(pattern=ID_PATTERN, description="project id (prj-...)")]
+ProjectId = Annotated[str, PathParam(pattern=ID_PATTERN, description="project id (prj-...)")]
 
 
 # -- JSON API ---------------------------------------------------------------------------------
@@ -185,27 +177,62 @@ def me(user: UserDep) -> dict[str, Any]:
     return {k: user.props.get(k) for k in ("name", "role", "region", "region_name")}
 
 
+PER_PAGE = 50
+SizeBand = Annotated[
+    str | None,
+    Query(
+        pattern="^(|" + "|".join(projects.SIZE_BANDS) + ")$",
+        description="size band: " + "、".join(f"{k} {v[0]}" for k, v in projects.SIZE_BANDS.items()),
+    ),
+]
+StageParam = Annotated[str | None, Query(pattern="^(|lead|negotiating|signed|started|production)$")]
+YearParam = Annotated[int | None, Query(ge=2000, le=2100, description="signing year (else the lead's)")]
+PageParam = Annotated[int, Query(ge=1, le=100_000)]
+
+
+def page_of(items: list[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    """The items of page `page` (from 1) and the number of pages (at least 1)."""
+    pages = max(1, -(-len(items) // per_page))
+    return items[(page - 1) * per_page : page * per_page], pages
+
+
 @router.get("/api/projects", response_model=list[ProjectPublic], summary="Projects you may read")
 def api_list_projects(
     store: StoreDep,
     user: UserDep,
+    response: Response,
     review_status: Annotated[
         str | None, Query(pattern="^(declared|prefecture_reviewed|province_approved|returned)$")
     ] = None,
     industry: Annotated[str | None, Query(max_length=NAME_MAX)] = None,
     region: Annotated[str | None, Query(max_length=12, pattern=r"^\d{6}$")] = None,
+    stage: StageParam = None,
+    size: SizeBand = None,
+    year: YearParam = None,
+    page: PageParam = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> list[dict[str, Any]]:
+    """Filtered and paged; the `X-Total-Count` header holds the number of matching projects."""
     industry = industry_id(store, industry) if industry else None  # a slug or a name; unknown: 404
     found = projects.list_projects(
-        store, users.actor_of(user), review_status=review_status, industry=industry, region=region
+        store,
+        users.actor_of(user),
+        review_status=review_status,
+        industry=industry,
+        region=region,
+        stage=stage or None,
+        size=size or None,
+        year=year,
     )
-    return [public(store, p) for p in found]
+    response.headers["X-Total-Count"] = str(len(found))
+    shown, _ = page_of(found, page, per_page)
+    return [public(store, p) for p in shown]
 
 
 @router.post(
     "/api/projects", response_model=ProjectPublic, status_code=201, summary="Declare a project (county users)"
 )
-def api_declare(store: StoreDep, user: UserDep, body: ProjectCreate) -> dict[str, Any]:
+def api_declare(store: StoreDep, user: UserDep, body: CreateBody) -> dict[str, Any]:
     project = projects.declare(store, users.actor_of(user), body.model_dump(exclude_unset=True))
     return public(store, project)
 
@@ -218,7 +245,7 @@ def api_get_project(store: StoreDep, user: UserDep, project_id: ProjectId) -> di
 @router.patch(
     "/api/projects/{project_id}", response_model=ProjectPublic, summary="Change a project (its county)"
 )
-def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: ProjectUpdate) -> dict[str, Any]:
+def api_update(store: StoreDep, user: UserDep, project_id: ProjectId, body: UpdateBody) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
     reason, version = data.pop("reason", None) or "", data.pop("version", None)
     project = projects.update(store, users.actor_of(user), project_id, data, reason=reason, version=version)
@@ -242,7 +269,7 @@ def api_decide(store: StoreDep, user: UserDep, project_id: ProjectId, body: Deci
 )
 def api_audit(store: StoreDep, user: UserDep, project_id: ProjectId) -> list[dict[str, Any]]:
     readable_project(store, users.actor_of(user), project_id)
-    return audit_public(projects.audit_trail(store, project_id))
+    return projects.audit_json(store, projects.audit_trail(store, project_id))
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -326,29 +353,260 @@ def _industries(store: GraphStore) -> list[dict[str, str]]:
     return [{"id": n.id, "name": n.name} for n in store.find_nodes("Industry")]
 
 
-@router.get("/projects", response_class=HTMLResponse, include_in_schema=False)
-def projects_page(
-    request: Request,
+@dataclass(frozen=True)
+class ListFilter:
+    """The project list's filters, as the page's query string carries them."""
+
+    prefecture: str = ""
+    industry: str = ""
+    stage: str = ""
+    status: str = ""
+    size: str = ""
+    year: int | None = None
+
+    def query(self, **more: Any) -> str:
+        """The query string of these filters (and `more`), for paging and export links."""
+        pairs = {**{k: v for k, v in asdict(self).items() if v not in ("", None)}, **more}
+        return urlencode(pairs)
+
+
+def list_filter(
     store: StoreDep,
+    prefecture: Annotated[str | None, Query(pattern=r"^(|\d{6})$")] = None,
+    industry: Annotated[str | None, Query(max_length=NAME_MAX)] = None,
+    stage: StageParam = None,
     status: Annotated[
         str | None, Query(pattern="^(|declared|prefecture_reviewed|province_approved|returned)$")
     ] = None,
+    size: SizeBand = None,
+    year: Annotated[
+        str | None, Query(pattern=r"^(|20\d\d)$", description="signing year (else the lead's)")
+    ] = None,
+) -> ListFilter:
+    """The filters of the page's query string (an empty field of the form is no filter)."""
+    return ListFilter(
+        prefecture or "",
+        industry_id(store, industry) if industry else "",
+        stage or "",
+        status or "",
+        size or "",
+        int(year) if year else None,
+    )
+
+
+FilterDep = Annotated[ListFilter, Depends(list_filter)]
+
+
+def filtered(store: GraphStore, actor: model.Actor, chosen: ListFilter) -> list[model.Project]:
+    return projects.list_projects(
+        store,
+        actor,
+        review_status=chosen.status or None,
+        industry=chosen.industry or None,
+        region=chosen.prefecture or None,
+        stage=chosen.stage or None,
+        size=chosen.size or None,
+        year=chosen.year,
+    )
+
+
+def _parks(store: GraphStore) -> list[dict[str, str]]:
+    return sorted(({"id": n.id, "name": n.name} for n in store.find_nodes("Park")), key=lambda r: r["id"])
+
+
+def _prefectures(store: GraphStore) -> list[dict[str, str]]:
+    found = store.find_nodes("Region", where={"level": "prefecture"})
+    return sorted(
+        ({"id": n.id, "name": n.name} for n in found if n.id.startswith("53")), key=lambda r: r["id"]
+    )
+
+
+def _list_page(
+    request: Request,
+    store: GraphStore,
+    user: Node,
+    chosen: ListFilter,
+    page: int,
+    *,
+    report: Mapping[str, Any] | None = None,
+    status_code: int = 200,
 ) -> Response:
-    user = page_user(request, store)
-    if user is None:
-        return login_redirect(request)
     actor = users.actor_of(user)
-    found = projects.list_projects(store, actor, review_status=status or None)
+    found = filtered(store, actor, chosen)
+    shown, pages = page_of(found, min(page, max(1, -(-len(found) // PER_PAGE))), PER_PAGE)
     names = projects.names_of(
-        store, {i for p in found for i in (p.county, p.prefecture, str(p.get("industry") or ""))}
+        store, {i for p in shown for i in (p.county, p.prefecture, str(p.get("industry") or ""))}
     )
     return render(
         request,
         "projects.html",
-        projects=[projects.project_json(p, names) for p in found],
-        status=status or "",
+        status_code=status_code,
+        projects=[projects.project_json(p, names) for p in shown],
+        chosen=chosen,
+        total=len(found),
+        page=min(page, pages),
+        pages=pages,
+        prefectures=_prefectures(store),
+        industries=_industries(store),
+        SIZE_BANDS=projects.SIZE_BANDS,
         can_declare=actor.role == "county",
+        report=report,
+        upload_max_kb=UPLOAD_MAX_BYTES // 1024,
         **page_context(request, user),
+    )
+
+
+@router.get("/projects", response_class=HTMLResponse, include_in_schema=False)
+def projects_page(request: Request, store: StoreDep, chosen: FilterDep, page: PageParam = 1) -> Response:
+    user = page_user(request, store)
+    if user is None:
+        return login_redirect(request)
+    return _list_page(request, store, user, chosen, page)
+
+
+def export_rows(store: GraphStore, found: list[model.Project]) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows of an exported list: the declaration sheet's columns (so an export
+    can be filled in and uploaded again), values as people read them, then where the project
+    stands."""
+    ids = {
+        str(v)
+        for p in found
+        for key in projects.ID_FIELDS
+        for v in (p.get(key) if isinstance(p.get(key), list) else [p.get(key)])
+        if v
+    }
+    names = projects.names_of(store, ids)
+    header = [
+        *project_sheet.HEADERS.values(),
+        "项目编号",
+        fields.FIELD_ZH["prefecture"],
+        "审核状态",
+        "更新时间",
+    ]
+    rows = []
+    for p in found:
+        shown = {
+            **p.props,
+            "investor": p.get("investor_name") or p.get("investor"),
+            "park": p.get("park_name") or p.get("park"),
+        }
+        row: list[Any] = []
+        for key in project_sheet.FIELDS:
+            value = shown.get(key)
+            kind = fields.FIELD_BY_KEY[key].kind
+            numeric = kind in ("money", "quantity", "count") and value is not None
+            row.append(value if numeric else fields.display_value(key, value, names).replace("—", ""))
+        row += [
+            p.id,
+            names.get(p.prefecture, p.prefecture),
+            model.REVIEW_ZH.get(p.review_status, p.review_status),
+            str(p.get("updated_at") or "")[:19].replace("T", " "),
+        ]
+        rows.append(row)
+    return header, rows
+
+
+@router.get("/projects/export.xlsx", include_in_schema=False)
+def projects_export(request: Request, store: StoreDep, chosen: FilterDep) -> Response:
+    """Every project of the filtered list (all pages) as an Excel sheet, formula-safe."""
+    from openpyxl import Workbook
+
+    user = page_user(request, store)
+    if user is None:
+        return login_redirect(request)
+    header, rows = export_rows(store, filtered(store, users.actor_of(user), chosen))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "项目库"  # type: ignore[union-attr]
+    sheet.append(sheet_row(header))  # type: ignore[union-attr]
+    for row in rows:
+        sheet.append(sheet_row(row))  # type: ignore[union-attr]
+    sheet.freeze_panes = "A2"  # type: ignore[union-attr]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    disposition = f"attachment; filename=projects.xlsx; filename*=UTF-8''{quote('项目库.xlsx')}"
+    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+UPLOAD_MAX_BYTES = 512 * 1024  # a county's sheet of a few hundred rows is well under 100 KB
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload_name(filename: str) -> str:
+    """A safe file name for an upload: its last path part, no control characters, short.
+
+    >>> upload_name("../../etc/五华区\\x00.xlsx"), upload_name("")
+    ('五华区.xlsx', 'upload')
+    """
+    base = strip_controls(re.split(r"[\\/]", filename)[-1]).strip(" .")
+    return base[-80:] or "upload"
+
+
+async def read_upload(form: Mapping[str, Any], suffixes: tuple[str, ...]) -> tuple[str, bytes]:
+    """The uploaded file's safe name and bytes.
+
+    Raises:
+        ValidationError: no file, another kind of file, or one over UPLOAD_MAX_BYTES.
+    """
+    upload = form.get("sheet")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise ValidationError("文件：请选择要上传的 Excel 文件（.xlsx）")
+    name = upload_name(upload.filename)
+    if not name.lower().endswith(suffixes):
+        raise ValidationError(f"文件：只接受 {' / '.join(suffixes)} 文件，不是“{name}”")
+    data = await upload.read(UPLOAD_MAX_BYTES + 1)
+    if len(data) > UPLOAD_MAX_BYTES:
+        raise ValidationError(f"文件：超过 {UPLOAD_MAX_BYTES // 1024} KB，请分批上传")
+    return name, data
+
+
+def import_sheet(store: GraphStore, actor: model.Actor, name: str, data: bytes) -> dict[str, Any]:
+    """Check the whole sheet, then write it in one transaction, or nothing when any row is bad.
+    The report is the CLI's (`chainkg import project-library`): rows read, new, unchanged,
+    rejected with line and column; the file is named as uploaded."""
+    with tempfile.TemporaryDirectory(prefix="chainkg-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        options = {"store": store, "actor": actor}
+        try:
+            plan, _ = import_file(store, "project-library", path, dry_run=True, options=options)
+            if not plan.problems:  # planned again inside: a change meanwhile is caught, not overwritten
+                plan, _ = import_file(store, "project-library", path, options=options)
+        except ValidationError as exc:
+            return {
+                "ok": False,
+                "summary": None,
+                "problems": [p.replace(folder + "/", "") for p in exc.problems],
+            }
+    summary = plan.summary()
+    return {
+        "ok": not plan.problems,
+        "summary": summary,
+        "problems": [p.replace(folder + "/", "") for p in plan.problems],
+        "new": [o.enterprise_id for o in plan.outcomes if o.status == "new"],
+    }
+
+
+@router.post("/projects/import", response_class=HTMLResponse, include_in_schema=False)
+async def projects_import(request: Request, store: StoreDep) -> Response:
+    """A county uploads its declaration sheet: checked whole, written in one transaction, or
+    refused with nothing written and every bad row named by line and column."""
+    user = page_user(request, store)
+    if user is None:
+        return login_redirect(request)
+    form = await request.form()
+    check_csrf(request, form)
+    actor = users.actor_of(user)
+    permissions.check_role(actor, "declare")
+    try:
+        name, data = await read_upload(form, (".xlsx", ".csv"))
+    except ValidationError as exc:
+        report: dict[str, Any] = {"ok": False, "summary": None, "problems": exc.problems}
+    else:
+        report = await run_in_threadpool(import_sheet, store, actor, name, data)
+        report["file"] = name
+    return _list_page(
+        request, store, user, ListFilter(), 1, report=report, status_code=200 if report["ok"] else 422
     )
 
 
@@ -360,7 +618,7 @@ def form_version(text: str) -> int | None:
 
 def _form_data(form: Mapping[str, Any], *, with_bools: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for key in fields.INPUT_FIELDS:
+    for key in (f.key for f in fields.FORM_FIELDS):
         if key in fields.BOOL_FIELDS:
             if with_bools:
                 data[key] = key in form
@@ -386,6 +644,8 @@ def _new_form(
         values=values,
         problems=problems,
         industries=_industries(store),
+        parks=_parks(store),
+        FORM_FIELDS=fields.FORM_FIELDS,
         county_name=user.props.get("region_name"),
         **page_context(request, user),
     )
@@ -438,13 +698,16 @@ def _project_page(
         "project.html",
         status_code=status_code,
         project=data,
-        trail=audit_public(trail),
+        trail=projects.audit_json(store, trail),
         node_names=node_names,
         region_names=region_names,
         actions=permissions.allowed_actions(actor, project),
         problems=problems or [],
         values=values or data,
         industries=_industries(store),
+        parks=_parks(store),
+        FORM_FIELDS=fields.FORM_FIELDS,
+        FIELD_BY_KEY=fields.FIELD_BY_KEY,
         **page_context(request, user),
     )
 

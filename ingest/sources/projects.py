@@ -16,33 +16,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from graph.errors import ValidationError
+from graph.errors import PermissionDenied, ValidationError
 from graph.store import GraphStore
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo
 from ingest.tables import read_table
 from workflow import clock, fields, model, permissions, projects
 
 BOOL_SUFFIX = "（是/否）"
-FIELDS: tuple[str, ...] = (
-    "name",
-    "county",
-    "industry",
-    "investor",
-    "chain_nodes",
-    "investment_yi",
-    "funds_in_place_yi",
-    "stage",
-    *fields.DATE_FIELDS,
-    *fields.BOOL_FIELDS,
-    "hq_type",
-    "risk_preferential_terms",
-    "risk_preferential_approved_by",
-    "notes",
-)
+FIELDS: tuple[str, ...] = tuple(f.key for f in fields.SHEET_FIELDS)
 HEADERS: dict[str, str] = {
     f: fields.FIELD_ZH[f] + (BOOL_SUFFIX if f in fields.BOOL_FIELDS else "") for f in FIELDS
 }
-REQUIRED: tuple[str, ...] = tuple(HEADERS[f] for f in ("name", "county", "industry", "investment_yi"))
+REQUIRED: tuple[str, ...] = tuple(HEADERS[f.key] for f in fields.SHEET_FIELDS if f.required)
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "data" / "templates" / "project_library_template.xlsx"
 
 INFO = SourceInfo(
@@ -90,15 +75,25 @@ def plan(
             result.reject(row, HEADERS["name"], f"与第 {seen[pid]} 行是同一项目（同县同名）", name)
             continue
         seen[pid] = row.line
-        actor = model.Actor(f"导入:{path.name}", "county", county)
+        uploader: model.Actor | None = options.get("actor")
+        actor = (
+            model.Actor(f"{uploader.name}（导入{path.name}）", uploader.role, uploader.region)
+            if uploader is not None
+            else model.Actor(f"导入:{path.name}", "county", county)
+        )
         try:
             merged, changes = projects.plan_declare(
                 store, actor, data, today=today, project_id=pid, action="import"
             )
+        except PermissionDenied as exc:  # a county's upload names another county
+            result.reject(row, HEADERS["county"], str(exc), name)
+            continue
         except ValidationError as exc:
-            for problem in exc.problems:
-                field = problem.split(":")[0]
-                result.reject(row, HEADERS.get(field, field), problem, name)
+            for index, problem in enumerate(exc.problems):
+                field = fields.problem_field(problem)
+                result.reject(row, HEADERS.get(field or "", None), problem, name)
+                if index:  # every problem is listed, the row counted once
+                    result.outcomes.pop()
             continue
         existing = store.get_node(pid)
         if existing is not None:
@@ -150,24 +145,24 @@ def write_template(path: Path) -> Path:
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(stages)  # type: ignore[union-attr]
     sheet.add_data_validation(yes_no)  # type: ignore[union-attr]
+    choices = {
+        f.key: DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True)
+        for f in fields.SHEET_FIELDS
+        if f.kind == "choice"
+    }
+    for validation in choices.values():
+        sheet.add_data_validation(validation)  # type: ignore[union-attr]
     for index, field in enumerate(FIELDS, start=1):
         column = get_column_letter(index)
-        if field == "stage":
+        if field in choices:
+            choices[field].add(f"{column}2:{column}1000")
+        elif field == "stage":
             stages.add(f"{column}2:{column}1000")
         elif field in fields.BOOL_FIELDS:
             yes_no.add(f"{column}2:{column}1000")
     notes = book.create_sheet("填表说明")
     notes.append(["列", "说明"])
-    explanations = {
-        "name": "必填。同一县内项目名称不能重复。",
-        "county": "必填。县（市、区）名称或6位区划代码，如 五华区 或 530102。",
-        "industry": "必填。12个重点产业之一，如 绿色铝、新材料。",
-        "investor": "投资企业全称；与图谱中企业同名时自动关联。",
-        "chain_nodes": "项目所在产业链环节名称，多个用“、”分隔。",
-        "investment_yi": "必填。单位：亿元，不能为负数。",
-        "funds_in_place_yi": "累计到位资金，单位亿元，不超过总投资。",
-        "stage": "线索 / 洽谈 / 签约 / 开工 / 投产；默认 线索。",
-    }
+    explanations = {f.key: f.hint for f in fields.SHEET_FIELDS if f.hint}
     for field in FIELDS:
         default = (
             "日期格式 YYYY-MM-DD，不能晚于今天；各阶段日期须先后有序。"
@@ -177,7 +172,11 @@ def write_template(path: Path) -> Path:
         notes.append([HEADERS[field], explanations.get(field, default)])
     notes.append([])
     notes.append(
-        ["导入", "chainkg import project-library 文件.xlsx（全部行通过检查才写入，重复导入不会重复写入）"]
+        [
+            "导入",
+            "在“项目库”页面上传本表，或 chainkg import project-library 文件.xlsx"
+            "（全部行通过检查才写入，重复导入不会重复写入）",
+        ]
     )
     notes.column_dimensions["A"].width = 28
     notes.column_dimensions["B"].width = 80

@@ -9,6 +9,7 @@ from graph.errors import ConflictError, ValidationError
 from graph.store import GraphStore
 from tests.project_library import TODAY, WUHUA, a_project, library_changes
 from workflow import projects
+from workflow.fields import FIELD_ZH
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_the_same_name_planned_by_two_servers_is_written_once(library: GraphStor
     assert len(library.find_nodes("AuditEntry")) == 1
     with pytest.raises(ValidationError) as refused:  # the next declaration is told why
         projects.declare(library, WUHUA, a_project(name="重名项目"), today=TODAY)
-    assert refused.value.problems[0].startswith("name: 本县已有同名项目")
+    assert refused.value.problems[0].startswith("项目名称：本县已有同名项目")
 
 
 def test_an_import_racing_a_declaration_of_the_same_name_writes_nothing(library: GraphStore, tmp_path):
@@ -52,12 +53,12 @@ def test_an_import_racing_a_declaration_of_the_same_name_writes_nothing(library:
 def test_control_characters_are_refused_naming_the_field(library: GraphStore, field: str, value: str):
     with pytest.raises(ValidationError) as refused:
         projects.declare(library, WUHUA, a_project(**{field: value}), today=TODAY)
-    assert refused.value.problems[0].startswith(f"{field}: 含有控制字符")
+    assert refused.value.problems[0].startswith(f"{FIELD_ZH[field]}：含有控制字符")
     assert library.find_nodes("Project") == []
 
 
 def test_a_reason_with_control_characters_is_refused(library: GraphStore):
     project = projects.declare(library, WUHUA, a_project(), today=TODAY)
-    with pytest.raises(ValidationError, match="reason: 含有控制字符"):
+    with pytest.raises(ValidationError, match="原因：含有控制字符"):
         projects.update(library, WUHUA, project.id, {"investment_yi": 13}, reason="\x07")
     assert projects.get_project(library, project.id).version == 1

@@ -24,6 +24,7 @@ from tests.project_library import (
     library_changes,
 )
 from workflow import fields, model, permissions, projects
+from workflow.fields import problem_field
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def test_a_county_cannot_declare_for_another_county(library: GraphStore):
 def test_bad_input_names_the_field_and_writes_nothing(library: GraphStore, overrides: dict, field: str):
     with pytest.raises(ValidationError) as caught:
         declared(library, **overrides)
-    assert any(p.startswith(f"{field}:") for p in caught.value.problems), caught.value.problems
+    assert any(problem_field(p) == field for p in caught.value.problems), caught.value.problems
     assert library.find_nodes("Project") == [] and library.find_nodes("AuditEntry") == []
 
 
@@ -147,7 +148,7 @@ def test_stage_back_needs_a_reason_and_clears_the_later_dates(library: GraphStor
     before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
         projects.update(library, WUHUA, project.id, {"stage": "negotiating"}, today=TODAY)
-    assert caught.value.problems[0].startswith("stage:")
+    assert caught.value.problems[0].startswith("项目阶段：")
     assert snapshot(library) == before
     back = projects.update(
         library, WUHUA, project.id, {"stage": "negotiating"}, reason="协议解除，重新洽谈", today=TODAY
@@ -211,7 +212,7 @@ def test_progress_on_an_approved_project_rechecks_the_checklist(library: GraphSt
         projects.update(
             library, WUHUA, project.id, {"stage": "signed", "date_signed": "2024-05-06"}, today=TODAY
         )
-    assert {p.split(":")[0] for p in caught.value.problems} == {
+    assert {problem_field(p) for p in caught.value.problems} == {
         "risk_collective_decision",
         "risk_prior_assessment",
         "risk_legality_review",
@@ -303,13 +304,13 @@ def test_a_project_stored_without_answers_is_not_reset_by_no(library: GraphStore
 def test_a_stage_past_signing_needs_the_signing_date(library: GraphStore, data: dict):
     with pytest.raises(ValidationError) as caught:
         declared(library, **data)
-    assert [p for p in caught.value.problems if p.startswith("date_signed:")], caught.value.problems
+    assert [p for p in caught.value.problems if p.startswith("签约日期：")], caught.value.problems
     assert library.find_nodes("Project") == []
     early = declared(library, stage="negotiating", date_signed=None)
     before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
         projects.update(library, WUHUA, early.id, {"stage": "started"}, today=TODAY)
-    assert [p.split(":")[0] for p in caught.value.problems] == ["date_signed"]
+    assert [problem_field(p) for p in caught.value.problems] == ["date_signed"]
     assert snapshot(library) == before
 
 
@@ -333,7 +334,7 @@ def test_a_forbidden_declaration_is_refused_before_its_fields_are_checked(
 def test_moving_a_project_to_another_county_is_refused_before_its_fields_are_checked(library: GraphStore):
     project = declared(library)
     before = snapshot(library)
-    with pytest.raises(PermissionDenied, match="county"):
+    with pytest.raises(PermissionDenied, match="所在县（市、区）：项目不能改到其他县"):
         projects.update(library, WUHUA, project.id, {"county": "盘龙区", "investment_yi": -1}, today=TODAY)
     assert snapshot(library) == before
 
@@ -387,7 +388,7 @@ def test_review_states(library: GraphStore):
         projects.decide(library, PROVINCE, project.id, "approve")  # not reviewed yet
     with pytest.raises(ValidationError) as caught:
         projects.decide(library, KUNMING, project.id, "return")
-    assert caught.value.problems[0].startswith("reason:")
+    assert caught.value.problems[0].startswith("退回原因：")
     returned = projects.decide(library, KUNMING, project.id, "return", reason="缺少签约协议")
     assert (returned.review_status, returned.get("return_reason")) == ("returned", "缺少签约协议")
     assert projects.decide(library, WUHUA, project.id, "resubmit").review_status == "declared"
@@ -395,7 +396,7 @@ def test_review_states(library: GraphStore):
     before = snapshot(library)
     with pytest.raises(ValidationError) as caught:
         projects.decide(library, KUNMING, project.id, "review")
-    assert {p.split(":")[0] for p in caught.value.problems} == {
+    assert {problem_field(p) for p in caught.value.problems} == {
         "risk_collective_decision",
         "risk_prior_assessment",
         "risk_legality_review",
@@ -444,7 +445,7 @@ def test_duplicate_name_in_one_county(library: GraphStore):
     declared(library)
     with pytest.raises(ValidationError) as caught:
         declared(library)
-    assert caught.value.problems[0].startswith("name:")
+    assert caught.value.problems[0].startswith("项目名称：")
 
 
 # -- the Excel sheet ---------------------------------------------------------------------------
