@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
 
 from api.models import GapsPublic, TargetListsPublic
 from api.services import assess
@@ -12,6 +15,11 @@ from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
 from tests.api.conftest import client_on
 from tests.canonical import SRC
+
+
+def state(client: TestClient) -> Any:
+    """The app's state (its store and kept answers)."""
+    return state(client)  # type: ignore[attr-defined]
 
 
 def statuses(body: dict) -> dict[str, str]:
@@ -25,11 +33,11 @@ def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canoni
         for client in (first, second):  # both compute and keep the answers
             assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "missing"
             assert "中间品" in client.get("/industries/demo").text
-        kept = first.app.state.results
+        kept = state(first).results
         assert kept.assessment("demo") is kept.assessment("demo")  # kept between requests
 
         # a Kunming leader on b, written through the first app's store (its own connection)
-        first.app.state.store.apply(
+        state(first).store.apply(
             ChangeSet(
                 nodes=(Node("y4", "Enterprise", {"name": "新链主", **SRC}),),
                 edges=(
@@ -67,7 +75,7 @@ def test_a_write_from_another_process_is_seen(canonical_db: Path, tmp_path: Path
 
 def test_kept_bodies_are_what_the_route_would_send(bundled_db: Path):
     with client_on(bundled_db) as client:
-        store = client.app.state.store
+        store = state(client).store
         for industry in ("green-silicon", "tobacco", "biomedicine"):
             for _ in range(2):  # computed, then served from what was kept
                 got = client.get(f"/api/industries/{industry}/gaps").json()
