@@ -19,7 +19,7 @@ from tests.canonical import SRC
 
 def state(client: TestClient) -> Any:
     """The app's state (its store and kept answers)."""
-    return state(client)  # type: ignore[attr-defined]
+    return client.app.state  # type: ignore[attr-defined]
 
 
 def statuses(body: dict) -> dict[str, str]:
