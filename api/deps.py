@@ -8,24 +8,41 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from api.services import ResultCache
 from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
 from graph.store import GraphStore
 
 NAME_MAX = 200  # longer than any id or name; keeps close-match search cheap on junk input
 
 
-def get_store(request: Request) -> GraphStore:
+async def get_store(request: Request) -> GraphStore:  # async: no thread hop for an attribute
     """The store the lifespan opened."""
     return request.app.state.store  # type: ignore[no-any-return]
 
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 
-__all__ = ["NAME_MAX", "StoreDep", "chain_node_id", "enterprise_id", "industry_id", "prefecture_id"]
+
+async def get_results(request: Request) -> ResultCache:
+    """The answers the app keeps for the store's current version (see `ResultCache`)."""
+    return request.app.state.results  # type: ignore[no-any-return]
+
+
+ResultsDep = Annotated[ResultCache, Depends(get_results)]
+
+__all__ = [
+    "NAME_MAX",
+    "ResultsDep",
+    "StoreDep",
+    "chain_node_id",
+    "enterprise_id",
+    "industry_id",
+    "prefecture_id",
+]
 
 
 def industry_param(
-    store: StoreDep,
+    results: ResultsDep,
     industry: Annotated[
         str,
         Path(
@@ -34,17 +51,19 @@ def industry_param(
         ),
     ],
 ) -> str:
-    return industry_id(store, industry)
+    return results.once(("industry_id", industry), lambda: industry_id(results.store, industry))
 
 
 def prefecture_param(
-    store: StoreDep,
+    results: ResultsDep,
     prefecture: Annotated[
         str | None,
         Query(max_length=NAME_MAX, description="a Yunnan prefecture or county, code or name (曲靖, 530300)"),
     ] = None,
 ) -> str | None:
-    return prefecture_id(store, prefecture)
+    if prefecture is None:
+        return None
+    return results.once(("prefecture_id", prefecture), lambda: prefecture_id(results.store, prefecture))
 
 
 IndustryDep = Annotated[str, Depends(industry_param)]

@@ -24,6 +24,7 @@ from api.auth import check_secret
 from api.guard import RequestGuard
 from api.models import ErrorPublic
 from api.routes import downloads, enterprises, health, industries, nodes, pages, regions
+from api.services import ResultCache
 from api.web import error_page, refuse_cross_site
 from graph.errors import (
     ChainKGError,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings)
+        app.state.results = ResultCache(app.state.store)
         try:
             yield
         finally:

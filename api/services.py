@@ -3,15 +3,22 @@ and the renderers all call these and shape (or print) what they return.
 
 An `Assessment` holds one industry's view and its gap assessment (for Yunnan or one prefecture),
 computed on first use and then shared by everything one request shows: the summary, the gap
-list, the targets, the leader set and the chain graph.
+list, the targets, the leader set and the chain graph. A server keeps them in a `ResultCache`,
+valid for one store version: every write (by any process on the store) bumps the version, and
+the next request starts afresh.
 """
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
+from pydantic import TypeAdapter
 
 from analysis.gaps import ChainGaps, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
@@ -36,12 +43,48 @@ from graph.lookup import chain_node_id, industry_id, resolve
 from graph.store import GraphStore, Node
 from graph.view import build_view, chain_node_ids
 
+R = TypeVar("R")
+
+
+def json_body(model: Any, data: Any) -> bytes:
+    """`data` checked against the response `model` and serialised as FastAPI would (the same
+    bytes a route returning `data` sends), so a cached body is the route's answer."""
+    adapter: TypeAdapter[Any] = _adapter(model)
+    content = adapter.dump_python(adapter.validate_python(data), mode="json", by_alias=True)
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+_adapters: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    if model not in _adapters:
+        _adapters[model] = TypeAdapter(model)
+    return _adapters[model]
+
 
 class Assessment:
-    """One industry's view and gaps (for Yunnan, or one prefecture), each computed at most once."""
+    """One industry's view and gaps (for Yunnan, or one prefecture), each computed at most once:
+    every answer is kept under its arguments (the results are shared, never changed)."""
 
     def __init__(self, store: GraphStore, industry: str, prefecture: str | None = None) -> None:
         self.store, self.industry, self.prefecture = store, industry, prefecture
+        self._answers: dict[Hashable, Any] = {}
+        self._answers_lock = threading.Lock()
+
+    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """The answer kept under `key`, computed by `compute()` the first time (two threads
+        asking at once may both compute it; the first kept wins)."""
+        with self._answers_lock:
+            if key in self._answers:
+                return self._answers[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._answers_lock:
+            return self._answers.setdefault(key, value)  # type: ignore[no-any-return]
+
+    def body(self, key: Hashable, model: Any, compute: Callable[[], Any]) -> bytes:
+        """A JSON response's bytes, serialised once (see `json_body`)."""
+        return self.once(("body", key), lambda: json_body(model, compute()))
 
     @cached_property
     def view(self) -> nx.MultiDiGraph:
@@ -57,32 +100,62 @@ class Assessment:
         return self.gaps if self.prefecture is None else chain_gaps(self.view, self.industry)
 
     def summary(self) -> dict[str, Any]:
-        node = self.store.get_node(self.industry)
-        return industry_json(node.props if node else {}, self.gaps)
+        def compute() -> dict[str, Any]:
+            node = self.store.get_node(self.industry)
+            return industry_json(node.props if node else {}, self.gaps)
+
+        return self.once("summary", compute)
 
     def gaps_json(self) -> dict[str, Any]:
-        return gaps_json(self.gaps)
+        return self.once("gaps_json", lambda: gaps_json(self.gaps))
 
     def recommend(self, *, node: str | None = None, top: int = 10) -> TargetLists:
         """The two target lists (增资扩产, 新引进), each at most `top` long."""
-        return target_lists(
-            self.view, self.industry, node=node, top=top, prefecture=self.prefecture, gaps=self.gaps
+        return self.once(
+            ("recommend", node, top),
+            lambda: target_lists(
+                self.view, self.industry, node=node, top=top, prefecture=self.prefecture, gaps=self.gaps
+            ),
         )
 
     def recommendations(self, *, node: str | None = None, top: int = 10) -> dict[str, list[dict[str, Any]]]:
-        return target_lists_json(self.recommend(node=node, top=top))
+        return self.once(
+            ("recommendations", node, top), lambda: target_lists_json(self.recommend(node=node, top=top))
+        )
 
     def leader_set(self, *, k: int = 5) -> LeaderSet:
-        return best_leader_set(self.view, self.industry, k=k, prefecture=self.prefecture, gaps=self.gaps)
+        return self.once(
+            ("leader_set", k),
+            lambda: best_leader_set(
+                self.view, self.industry, k=k, prefecture=self.prefecture, gaps=self.gaps
+            ),
+        )
 
     def headquarters(self) -> tuple[HeadquartersTarget, ...]:
-        return tuple(headquarters_targets(self.view, self.industry, gaps=self.yunnan_gaps))
+        return self.once(
+            "headquarters",
+            lambda: tuple(headquarters_targets(self.view, self.industry, gaps=self.yunnan_gaps)),
+        )
 
     def leaders(self, *, k: int = 5) -> dict[str, Any]:
-        return leaders_json(self.leader_set(k=k), self.headquarters())
+        return self.once(("leaders", k), lambda: leaders_json(self.leader_set(k=k), self.headquarters()))
 
     def chain_graph(self, *, with_enterprises: bool = False) -> dict[str, Any]:
-        return chain_graph_json(self.view, self.gaps, with_enterprises=with_enterprises)
+        return self.once(
+            ("chain_graph", with_enterprises),
+            lambda: chain_graph_json(self.view, self.gaps, with_enterprises=with_enterprises),
+        )
+
+    def chain_node_names(self) -> dict[str, str]:
+        """Every chain node's name by id (the industry page's labels)."""
+        return self.once(
+            "chain_node_names",
+            lambda: {
+                n: str(d.get("name", n))
+                for n, d in self.view.nodes(data=True)
+                if d.get("label") == "ChainNode"
+            },
+        )
 
     @cached_property
     def plan_view(self) -> nx.MultiDiGraph:
@@ -118,13 +191,69 @@ def quota_total(store: GraphStore) -> int:
     return sum(int(n.props.get("yearly_project_quota") or 0) for n in store.find_nodes("Industry"))
 
 
+class ResultCache:
+    """A server's assessments per (industry, prefecture), kept while the store's version stays.
+
+    Each request reads the version (one indexed row, or the Neo4j meta node's counter); every
+    write bumps it inside its own transaction, whichever process made it, so an answer kept
+    here is never older than the store. At most `size` assessments are kept (least recently
+    used dropped), and at most `size` other answers (`once`).
+    """
+
+    def __init__(self, store: GraphStore, *, size: int = 256) -> None:
+        self.store, self.size = store, size
+        self._version: int | None = None
+        self._assessments: OrderedDict[tuple[str, str | None], Assessment] = OrderedDict()
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _current(self) -> None:
+        """Drop everything kept if the store moved on (call with the lock held)."""
+        version = self.store.version()
+        if version != self._version:
+            self._assessments.clear()
+            self._answers.clear()
+            self._version = version
+
+    def assessment(self, industry: str, prefecture: str | None = None) -> Assessment:
+        """The kept assessment of `industry` (for Yunnan, or one prefecture), or a new one."""
+        key = (industry, prefecture)
+        with self._lock:
+            self._current()
+            found = self._assessments.get(key)
+            if found is None:
+                found = self._assessments[key] = Assessment(self.store, industry, prefecture)
+                while len(self._assessments) > self.size:
+                    self._assessments.popitem(last=False)
+            self._assessments.move_to_end(key)
+            return found
+
+    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """An answer not tied to one assessment (the overview), kept like the assessments."""
+        with self._lock:
+            self._current()
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            kept = self._answers.setdefault(key, value)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+            return kept  # type: ignore[no-any-return]
+
+
 def industries_in_order(store: GraphStore) -> list[Node]:
     """The industries in the order of measure 3 (their `order`), then by id."""
     return sorted(store.find_nodes("Industry"), key=lambda n: (n.props.get("order", 99), n.id))
 
 
-def overview(store: GraphStore) -> list[dict[str, Any]]:
+def overview(store: GraphStore, results: ResultCache | None = None) -> list[dict[str, Any]]:
     """Every industry with completeness, status counts and quota, in the order of measure 3."""
+    if results is not None:
+        return results.once(
+            "overview", lambda: [results.assessment(n.id).summary() for n in industries_in_order(store)]
+        )
     return [assess(store, node.id).summary() for node in industries_in_order(store)]
 
 
@@ -196,11 +325,22 @@ def node_industry(store: GraphStore, node: str, industry: str | None) -> str:
 
 
 def chain_node(
-    store: GraphStore, node: str, industry: str | None = None, *, prefecture: str | None = None, top: int = 10
+    store: GraphStore,
+    node: str,
+    industry: str | None = None,
+    *,
+    prefecture: str | None = None,
+    top: int = 10,
+    results: ResultCache | None = None,
 ) -> dict[str, Any]:
-    assessment = assess(store, node_industry(store, node, industry), prefecture)
-    recs = assessment.recommend(node=node, top=top)
-    return chain_node_json(assessment.view, assessment.gaps, node, recs)
+    chosen = node_industry(store, node, industry)
+    assessment = results.assessment(chosen, prefecture) if results else assess(store, chosen, prefecture)
+    return assessment.once(
+        ("chain_node", node, top),
+        lambda: chain_node_json(
+            assessment.view, assessment.gaps, node, assessment.recommend(node=node, top=top)
+        ),
+    )
 
 
 def _match_rank(data: dict[str, Any], node_id: str, wanted: str) -> int | None:

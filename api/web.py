@@ -4,7 +4,7 @@ each other."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -17,6 +17,7 @@ from api import auth
 from api.i18n import LANG_COOKIE, LANGS, labels, texts
 from api.models import ErrorPublic
 from api.present import STATUS_COLOURS
+from api.services import ResultCache
 from graph.project_rules import STAGES
 from graph.store import GraphStore, Node
 from workflow import fields, model
@@ -68,9 +69,25 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         },
         status_code=status_code,
     )
-    if request.query_params.get("lang") in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
-    return response
+    return remember_lang(request, response)
+
+
+def remember_lang(request: Request, response: Response) -> HTMLResponse:
+    """Keep a language asked for (?lang=) in a cookie."""
+    lang = request.query_params.get("lang")
+    if lang in LANGS:
+        response.set_cookie(LANG_COOKIE, str(lang), max_age=365 * 24 * 3600, samesite="lax")
+    return response  # type: ignore[return-value]
+
+
+def render_kept(
+    request: Request, results: ResultCache, template: str, context: Callable[[], dict[str, Any]]
+) -> HTMLResponse:
+    """A page that depends only on the store, its URL and its language, rendered once per store
+    version (the rendered bytes are kept in `results`; `context()` runs only on the first)."""
+    key = ("page", template, page_lang(request), request.url.path, request.url.query)
+    body = results.once(key, lambda: bytes(render(request, template, **context()).body))
+    return remember_lang(request, HTMLResponse(body))
 
 
 def error_page(request: Request, error: ErrorPublic) -> Response:

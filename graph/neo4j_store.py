@@ -383,17 +383,19 @@ class Neo4jStore(StoreConveniences):
         types = self._read(cypher.COUNT_TYPES)
         return {**{r["name"]: r["count"] for r in labels}, **{r["name"]: r["count"] for r in types}}
 
-    def _write_count(self) -> int:
+    def version(self) -> int:
+        """The meta node's write counter, bumped first in every write transaction."""
         records = self._read(cypher.READ_WRITES, meta_id=cypher.META_ID)
         return int(records[0]["writes"] or 0) if records else 0
 
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it read with indexed Cypher queries (its
-        surroundings, `_around`), then trimmed by `industry_view`; cached until the next write."""
+        surroundings, `_around`), then trimmed by `industry_view`; cached frozen (shared, not
+        copied) until the next write."""
         with self._lock:
             # The counter is read before the data: a write landing in between makes the next
             # call rebuild, never a stale view cached under a newer count.
-            version = self._write_count()
+            version = self.version()
             if self._view_version != version:
                 self._view = None
                 self._industry_views = {}
@@ -402,15 +404,15 @@ class Neo4jStore(StoreConveniences):
                 if self._view is None:
                     nodes = [self._node(r) for r in self._read(cypher.ALL_NODES)]
                     edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
-                    self._view = build_view(nodes, edges)
-                return self._view.copy()
-            if self._view is not None:
-                return industry_view(self._view, industry)
+                    self._view = nx.freeze(build_view(nodes, edges))
+                return self._view
             if industry not in self._industry_views:
-                self._industry_views[industry] = trim_to_industry(
-                    build_view(*self._around(industry)), industry
-                )
-            return self._industry_views[industry].copy()
+                if self._view is not None:
+                    found = industry_view(self._view, industry)
+                else:
+                    found = trim_to_industry(build_view(*self._around(industry)), industry)
+                self._industry_views[industry] = nx.freeze(found)
+            return self._industry_views[industry]
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
         """The nodes and edges among everything an analysis of `industry` could reach, the same

@@ -1,7 +1,8 @@
 """The embedded backend: one SQLite file (WAL) is the system of record.
 
-Every write is one transaction. The networkx view is built from the file and cached until the
-next write, by this process or another (SQLite's `data_version` tells us about the others).
+Every write is one transaction. A row of the file's own `meta` table holds the store's version,
+bumped inside every write transaction; the networkx views are cached until it moves, whichever
+process wrote.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,15 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges(target, type);
 CREATE INDEX IF NOT EXISTS edges_by_type ON edges(type);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('version', 0);
 """
+
+BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE key = 'version'"
+READ_VERSION = "SELECT value FROM meta WHERE key = 'version'"
 
 
 def _make_private(path: Path) -> None:
@@ -101,8 +110,7 @@ class SqliteStore(StoreConveniences):
         self._lock = threading.RLock()
         self._view: nx.MultiDiGraph | None = None
         self._industry_views: dict[str, nx.MultiDiGraph] = {}
-        self._view_version: tuple[int, int] | None = None
-        self._writes = 0
+        self._view_version: int | None = None
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -114,6 +122,7 @@ class SqliteStore(StoreConveniences):
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
             try:
+                conn.execute(BUMP_VERSION)
                 check_expectations(changes.expect, self._props_of)
                 check_unique(
                     changes.unique, lambda label, where: [n.id for n in self.find_nodes(label, where)]
@@ -124,9 +133,6 @@ class SqliteStore(StoreConveniences):
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            finally:
-                self._writes += 1
-                self._view = None
             return WriteResult(**counts)
 
     def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
@@ -213,15 +219,13 @@ class SqliteStore(StoreConveniences):
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                self._conn.execute(BUMP_VERSION)
                 self._conn.execute("DELETE FROM edges")
                 self._conn.execute("DELETE FROM nodes")
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            finally:
-                self._writes += 1
-                self._view = None
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -288,27 +292,50 @@ class SqliteStore(StoreConveniences):
         ]
         return nodes, edges
 
+    def version(self) -> int:
+        with self._lock:
+            return int(self._conn.execute(READ_VERSION).fetchone()[0])
+
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it. An industry's part is read with a few
         queries instead of the whole file (which after a large import can take seconds to load),
-        then trimmed by `industry_view`, the one definition of what an industry's analyses need."""
+        then trimmed by `industry_view`, the one definition of what an industry's analyses need.
+        Each is read in one read transaction (a snapshot, with the version it is cached under)
+        and kept frozen until the version moves."""
         with self._lock:
-            version = (self._conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
+            version = self.version()
             if self._view_version != version:
                 self._view = None
                 self._industry_views = {}
                 self._view_version = version
             if industry is None:
                 if self._view is None:
-                    self._view = build_view(*self._all())
-                return self._view.copy()
-            if self._view is not None:
-                return industry_view(self._view, industry)
+                    read = self._snapshot(self._all)
+                    self._view = nx.freeze(build_view(*read))
+                return self._view
             if industry not in self._industry_views:
-                self._industry_views[industry] = trim_to_industry(
-                    build_view(*self._around(industry)), industry
-                )
-            return self._industry_views[industry].copy()
+                if self._view is not None:
+                    found = industry_view(self._view, industry)
+                else:
+                    found = trim_to_industry(
+                        build_view(*self._snapshot(lambda: self._around(industry))), industry
+                    )
+                self._industry_views[industry] = nx.freeze(found)
+            return self._industry_views[industry]
+
+    def _snapshot(self, read: Callable[[], T]) -> T:
+        """`read()` inside one read transaction. A write landing since the version was read moves
+        the cache to the snapshot's version (dropping what was cached), so older data is never
+        cached under a newer version."""
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            version = int(conn.execute(READ_VERSION).fetchone()[0])
+            if version != self._view_version:
+                self._view, self._industry_views, self._view_version = None, {}, version
+            return read()
+        finally:
+            conn.execute("COMMIT")
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
         """The nodes and edges among everything an analysis of `industry` could reach: its chain

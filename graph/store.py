@@ -135,7 +135,14 @@ class GraphStore(Protocol):
         ...
 
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
-        """A networkx view of everything, or of one industry (see `industry_view`)."""
+        """A networkx view of everything, or of one industry (see `industry_view`): the store's
+        cached view itself, frozen (read-only, shared until the next write); a caller that wants
+        to change it takes a copy (`view.copy()`)."""
+        ...
+
+    def version(self) -> int:
+        """The store's version: bumped inside every write transaction, by whichever process
+        writes, so an answer computed at one version is current while the version stays."""
         ...
 
     def clear(self) -> None:

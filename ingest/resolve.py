@@ -127,7 +127,9 @@ class Match:
 
 @dataclass
 class EnterpriseIndex:
-    """Look-up tables over the enterprises in the graph (and recorded aliases)."""
+    """Look-up tables over the enterprises in the graph (and recorded aliases). The stock-code
+    tables are built at once; the name tables only when a row first needs a name looked up
+    (rows that all match by stock code never pay for normalising every stored name)."""
 
     exact: dict[str, set[str]] = field(default_factory=dict)
     alias: dict[str, set[str]] = field(default_factory=dict)
@@ -135,6 +137,7 @@ class EnterpriseIndex:
     loose: dict[str, set[str]] = field(default_factory=dict)
     codes: dict[str, set[str]] = field(default_factory=dict)
     code_of: dict[str, str] = field(default_factory=dict)
+    _unnamed: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # names not yet indexed
 
     @classmethod
     def build(
@@ -149,6 +152,19 @@ class EnterpriseIndex:
         names = [str(props.get("name") or ""), str(props.get("name_en") or "")]
         aliases = [str(a) for a in props.get("aliases") or ()]  # type: ignore[attr-defined]
         aliases += [str(a) for a in extra_aliases]
+        self._unnamed.append((enterprise_id, names, aliases))
+        code = str(props.get("stock_code") or "")
+        if code:
+            self.codes.setdefault(stock_key(code), set()).add(enterprise_id)
+            self.code_of[enterprise_id] = stock_key(code)
+
+    def _index_names(self) -> None:
+        """Fold and normalise the names added since the last look-up by name."""
+        for enterprise_id, names, aliases in self._unnamed:
+            self._add_names(enterprise_id, names, aliases)
+        self._unnamed.clear()
+
+    def _add_names(self, enterprise_id: str, names: list[str], aliases: list[str]) -> None:
         for name in names:
             if name:
                 self.exact.setdefault(fold(name), set()).add(enterprise_id)
@@ -159,10 +175,6 @@ class EnterpriseIndex:
             if name:
                 self.normalised.setdefault(normalise(name), set()).add(enterprise_id)
                 self.loose.setdefault(normalise(name, drop_group=True), set()).add(enterprise_id)
-        code = str(props.get("stock_code") or "")
-        if code:
-            self.codes.setdefault(stock_key(code), set()).add(enterprise_id)
-            self.code_of[enterprise_id] = stock_key(code)
 
     def match(self, name: str, *, code: str | None = None, names: Iterable[str] = ()) -> Match:
         """Resolve one row by its stock code, its name and any other names it gives.
@@ -176,6 +188,9 @@ class EnterpriseIndex:
             if len(found) == 1:
                 return Match(next(iter(found)), "code", "high")
         all_names = [n for n in (name, *names) if n]
+        if not all_names:
+            return Match(None, "new", "high")
+        self._index_names()
 
         def lookup(
             table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]

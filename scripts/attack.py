@@ -82,10 +82,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(db: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite"}
+def serve(
+    db: Path, port: int, *, workers: int = 1, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """The app under uvicorn on 127.0.0.1:`port` (`workers` processes on one store), once it answers."""
+    env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite", **(env or {})}
     env.pop("CHAINKG_SECRET", None)
-    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory"]
+    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--workers", str(workers)]
     server = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api import services
 from api.deps import (
     NAME_MAX,
     IndustryDep,
     PrefectureDep,
+    ResultsDep,
     StoreDep,
     chain_node_id,
     enterprise_id,
@@ -28,6 +30,12 @@ from api.models import (
 
 router = APIRouter(prefix="/api/industries", tags=["industries"])
 
+
+def _json(body: bytes) -> Response:
+    """A body serialised once per store version (see `Assessment.body`)."""
+    return Response(body, media_type="application/json")
+
+
 TOP_MAX = 100
 K_MAX = 50
 
@@ -37,20 +45,27 @@ K_MAX = 50
     response_model=list[IndustryPublic],
     summary="The industries with completeness, status counts and quota",
 )
-def list_industries(store: StoreDep) -> list[dict[str, Any]]:
-    return services.overview(store)
+def list_industries(store: StoreDep, results: ResultsDep) -> Response:
+    return _json(
+        results.once(
+            "overview_body",
+            lambda: services.json_body(list[IndustryPublic], services.overview(store, results)),
+        )
+    )
 
 
 @router.get("/{industry}", response_model=IndustryPublic, summary="One industry (slug or name)")
-def get_industry(store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep) -> dict[str, Any]:
-    return services.assess(store, industry, prefecture).summary()
+def get_industry(results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
+    assessment = results.assessment(industry, prefecture)
+    return _json(assessment.body("summary", IndustryPublic, assessment.summary))
 
 
 @router.get(
     "/{industry}/gaps", response_model=GapsPublic, summary="Strong, weak and missing links, by priority"
 )
-def get_gaps(store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep) -> dict[str, Any]:
-    return services.assess(store, industry, prefecture).gaps_json()
+def get_gaps(results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
+    assessment = results.assessment(industry, prefecture)
+    return _json(assessment.body("gaps", GapsPublic, assessment.gaps_json))
 
 
 @router.get(
@@ -60,13 +75,21 @@ def get_gaps(store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep) 
 )
 def get_recommendations(
     store: StoreDep,
+    results: ResultsDep,
     industry: IndustryDep,
     prefecture: PrefectureDep,
     node: Annotated[str | None, Query(max_length=NAME_MAX, description="one chain node, id or name")] = None,
     top: Annotated[int, Query(ge=1, le=TOP_MAX)] = 10,
-) -> dict[str, list[dict[str, Any]]]:
+) -> Response:
     node_id = chain_node_id(store, node, industry) if node else None
-    return services.recommendations(store, industry, node=node_id, top=top, prefecture=prefecture)
+    assessment = results.assessment(industry, prefecture)
+    return _json(
+        assessment.body(
+            ("recommendations", node_id, top),
+            TargetListsPublic,
+            lambda: assessment.recommendations(node=node_id, top=top),
+        )
+    )
 
 
 @router.get(
@@ -75,12 +98,13 @@ def get_recommendations(
     summary="The best set of k chain leaders (greedy cover) and headquarters targets",
 )
 def get_leaders(
-    store: StoreDep,
+    results: ResultsDep,
     industry: IndustryDep,
     prefecture: PrefectureDep,
     k: Annotated[int, Query(ge=1, le=K_MAX)] = 5,
-) -> dict[str, Any]:
-    return services.leaders(store, industry, k=k, prefecture=prefecture)
+) -> Response:
+    assessment = results.assessment(industry, prefecture)
+    return _json(assessment.body(("leaders", k), LeadersPublic, lambda: assessment.leaders(k=k)))
 
 
 @router.post(
@@ -100,11 +124,18 @@ def post_scenario(store: StoreDep, industry: IndustryDep, body: ScenarioCreate) 
     summary="The chain as nodes (status, criticality, column) and edges; enterprises on request",
 )
 def get_graph(
-    store: StoreDep,
+    results: ResultsDep,
     industry: IndustryDep,
     prefecture: PrefectureDep,
     enterprises: Annotated[
         bool, Query(description="also list the enterprises operating on the chain")
     ] = False,
-) -> dict[str, Any]:
-    return services.chain_graph(store, industry, prefecture=prefecture, with_enterprises=enterprises)
+) -> Response:
+    assessment = results.assessment(industry, prefecture)
+    return _json(
+        assessment.body(
+            ("graph", enterprises),
+            ChainGraphPublic,
+            lambda: assessment.chain_graph(with_enterprises=enterprises),
+        )
+    )

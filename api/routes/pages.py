@@ -13,13 +13,14 @@ from api.deps import (
     NAME_MAX,
     IndustryDep,
     PrefectureDep,
+    ResultsDep,
     StoreDep,
     chain_node_id,
     enterprise_id,
     industry_id,
     prefecture_id,
 )
-from api.web import page_lang, render
+from api.web import page_lang, render, render_kept
 from graph.store import GraphStore
 
 router = APIRouter()
@@ -38,34 +39,40 @@ def _pickers(store: GraphStore) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, store: StoreDep) -> Response:
-    return render(request, "home.html", industries=services.overview(store))
+def home(request: Request, store: StoreDep, results: ResultsDep) -> Response:
+    return render_kept(
+        request, results, "home.html", lambda: {"industries": services.overview(store, results)}
+    )
 
 
 @router.get("/industries/{industry}", response_class=HTMLResponse)
 def industry_page(
-    request: Request, store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep
+    request: Request, store: StoreDep, results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep
 ) -> Response:
-    assessment = services.assess(store, industry, prefecture)  # the chain's gaps, computed once
-    view = assessment.view
-    return render(
-        request,
-        "industry.html",
-        industry=assessment.summary(),
-        gaps=assessment.gaps_json(),
-        targets=assessment.recommendations(top=10),
-        leaders=assessment.leaders(k=5),
-        prefecture=prefecture,
-        prefecture_name=view.nodes[prefecture].get("name") if prefecture else None,
-        local=regional.local_lead(store, prefecture, industry) if prefecture else None,
-        names={n: str(d.get("name", n)) for n, d in view.nodes(data=True) if d.get("label") == "ChainNode"},
-        **_pickers(store),
-    )
+    assessment = results.assessment(industry, prefecture)  # the chain's gaps, computed once a version
+
+    def context() -> dict[str, Any]:
+        view = assessment.view
+        return {
+            "industry": assessment.summary(),
+            "gaps": assessment.gaps_json(),
+            "targets": assessment.recommendations(top=10),
+            "leaders": assessment.leaders(k=5),
+            "prefecture": prefecture,
+            "prefecture_name": view.nodes[prefecture].get("name") if prefecture else None,
+            "local": regional.local_lead(store, prefecture, industry) if prefecture else None,
+            "names": assessment.chain_node_names(),
+            **_pickers(store),
+        }
+
+    return render_kept(request, results, "industry.html", context)
 
 
 @router.get("/industries/{industry}/map", response_class=HTMLResponse)
-def map_page(request: Request, store: StoreDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
-    graph = services.chain_graph(store, industry, prefecture=prefecture, with_enterprises=True)
+def map_page(
+    request: Request, store: StoreDep, results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep
+) -> Response:
+    graph = results.assessment(industry, prefecture).chain_graph(with_enterprises=True)
     lang = page_lang(request)
     return render(
         request,
@@ -81,11 +88,14 @@ def map_page(request: Request, store: StoreDep, industry: IndustryDep, prefectur
 def node_page(
     request: Request,
     store: StoreDep,
+    results: ResultsDep,
     prefecture: PrefectureDep,
     node: str,
     industry: Annotated[str | None, Query(max_length=NAME_MAX)] = None,
 ) -> Response:
-    found = services.chain_node(store, chain_node_id(store, node[:NAME_MAX]), industry, prefecture=prefecture)
+    found = services.chain_node(
+        store, chain_node_id(store, node[:NAME_MAX]), industry, prefecture=prefecture, results=results
+    )
     return render(request, "node.html", node=found, prefecture=prefecture)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 
 from graph.errors import ConflictError, SchemaError
@@ -109,10 +110,20 @@ def test_view_is_cached_until_the_next_write(store):
     assert first.number_of_nodes() == 5
     assert first.nodes["chalco"]["label"] == "Enterprise"
     assert first.has_edge("al-alumina", "al-primary", key="FEEDS")
-    first.remove_node("chalco")  # a caller's copy: must not poison the cache
-    assert store.graph().has_node("chalco")
+    assert store.graph() is first  # shared, not copied, while the store stays as it was
+    with pytest.raises(nx.NetworkXError, match="Frozen"):
+        first.remove_node("chalco")  # read-only: a caller cannot poison the cache
+    assert first.copy().remove_node("chalco") is None and store.graph().has_node("chalco")
+    version = store.version()
     store.upsert_nodes([Node("yunnan-aluminium", "Enterprise", {"name": "云铝股份", **SRC})])
+    assert store.version() == version + 1
     assert store.graph().has_node("yunnan-aluminium")
+    assert store.graph("al") is store.graph("al")
+    store.upsert_nodes([Node("yunnan-aluminium", "Enterprise", {"name": "云铝股份", **SRC})])
+    assert store.version() == version + 2  # every write transaction bumps it, a no-op too
+    with pytest.raises(SchemaError):
+        store.upsert_nodes([Node("x", "NoSuchLabel", {})])
+    assert store.version() == version + 2  # a failed write is rolled back whole, its bump too
 
 
 def test_industry_view(store):

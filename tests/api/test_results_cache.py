@@ -1,0 +1,87 @@
+"""The server's kept answers: two apps on one store file (two processes' worth of connections and
+caches) never serve an answer older than the store, and a kept answer is the route's own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.models import GapsPublic, TargetListsPublic
+from api.services import assess
+from graph.sqlite_store import SqliteStore
+from graph.store import ChangeSet, Edge, Node
+from tests.api.conftest import client_on
+from tests.canonical import SRC
+
+
+def state(client: TestClient) -> Any:
+    """The app's state (its store and kept answers)."""
+    return client.app.state  # type: ignore[attr-defined]
+
+
+def statuses(body: dict) -> dict[str, str]:
+    return {n["id"]: n["status"] for n in body["nodes"]}
+
+
+def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canonical_db: Path, tmp_path: Path):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    with client_on(db) as first, client_on(db) as second:
+        for client in (first, second):  # both compute and keep the answers
+            assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "missing"
+            assert "中间品" in client.get("/industries/demo").text
+        kept = state(first).results
+        assert kept.assessment("demo") is kept.assessment("demo")  # kept between requests
+
+        # a Kunming leader on b, written through the first app's store (its own connection)
+        state(first).store.apply(
+            ChangeSet(
+                nodes=(Node("y4", "Enterprise", {"name": "新链主", **SRC}),),
+                edges=(
+                    Edge("y4", "HAS_SITE", "530100", props={"kind": "hq", **SRC}),
+                    Edge("y4", "OPERATES_IN", "b", props={"role": "leader", **SRC}),
+                ),
+            )
+        )
+        for client in (second, first):
+            gaps = client.get("/api/industries/demo/gaps").json()
+            assert statuses(gaps)["b"] == "strong"  # leader weight 3: strong
+            assert gaps["counts"]["missing"] == 3  # d, e and x (b, d, e, x before)
+            page = client.get("/industries/demo").text
+            assert "新链主" in page
+        assert second.get("/api/industries").json()[0]["counts"]["strong"] == 2  # a and b
+
+
+def test_a_write_from_another_process_is_seen(canonical_db: Path, tmp_path: Path):
+    """A store opened apart from the app (as `chainkg import` would) bumps the same version."""
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    with client_on(db) as client:
+        before = client.get("/api/industries/demo/recommendations?top=3").json()
+        other = SqliteStore(db)
+        try:
+            version = other.version()
+            other.upsert_nodes([Node("n1", "Enterprise", {**other.get_node("n1").props, "name": "改名集团"})])  # type: ignore[union-attr]
+            assert other.version() == version + 1
+        finally:
+            other.close()
+        after = client.get("/api/industries/demo/recommendations?top=3").json()
+        names = [r["name"] for lst in after.values() for r in lst]
+        assert "改名集团" in names and names != [r["name"] for lst in before.values() for r in lst]
+
+
+def test_kept_bodies_are_what_the_route_would_send(bundled_db: Path):
+    with client_on(bundled_db) as client:
+        store = state(client).store
+        for industry in ("green-silicon", "tobacco", "biomedicine"):
+            for _ in range(2):  # computed, then served from what was kept
+                got = client.get(f"/api/industries/{industry}/gaps").json()
+                assert got == GapsPublic.model_validate(assess(store, industry).gaps_json()).model_dump(
+                    mode="json"
+                )
+                got = client.get(f"/api/industries/{industry}/recommendations?prefecture=530300").json()
+                want = assess(store, industry, "530300").recommendations()
+                assert got == TargetListsPublic.model_validate(want).model_dump(mode="json")
