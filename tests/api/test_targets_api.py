@@ -154,7 +154,7 @@ def test_activities_bad_fields_and_no_token(
         headers=as_user(tokens, "kunming"),
     )
     assert bad.status_code == 422
-    assert [p.split(":")[0] for p in bad.json()["problems"]] == ["date", "people"]
+    assert [p.split("：")[0] for p in bad.json()["problems"]] == ["日期", "出行（参加）人员"]
     assert (
         client.post(
             f"/api/targets/{kunming_target}/activities", json={"kind": "trip", "date": "2024-05-01"}
