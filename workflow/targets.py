@@ -71,6 +71,15 @@ ACTIVITY_FIELD_ZH = {
     "next_step": "下一步",
 }
 TEXT_LIMIT = 500
+# Every problem reads `标签：问题`, the project library's form (workflow.fields.problem).
+PROBLEM_LABEL_ZH = {
+    **ACTIVITY_FIELD_ZH,
+    **TARGET_FIELD_ZH,
+    "back_reason": "退回原因",
+    "county": "所在县（市、区）",
+    "fields": "招商活动",
+}
+LABEL_KEY = {label: key for key, label in PROBLEM_LABEL_ZH.items()}
 
 _WRITE_LOCK = threading.Lock()
 
@@ -144,6 +153,24 @@ def can_read_target(actor: Actor, target: Target) -> bool:
 # -- helpers ----------------------------------------------------------------------------------
 
 
+def problem(key: str, message: str) -> str:
+    """A problem as people read it: the field's Chinese label, then what is wrong.
+
+    >>> problem("enterprise", "必填，请填写企业名称")
+    '企业：必填，请填写企业名称'
+    """
+    return f"{PROBLEM_LABEL_ZH.get(key, key)}：{message}"
+
+
+def problem_field(text: str) -> str | None:
+    """The field a problem (from `problem`) is about, or None.
+
+    >>> problem_field("产业链环节：“x”不是该产业的环节"), problem_field("别的")
+    ('node', None)
+    """
+    return LABEL_KEY.get(text.split("：", 1)[0].strip())
+
+
 def _raise(problems: list[str]) -> None:
     if problems:
         raise ValidationError("；".join(problems), problems)
@@ -155,9 +182,7 @@ def _text(data: Mapping[str, Any], key: str, problems: list[str], *, limit: int 
         return None
     text = str(raw).strip()
     if len(text) > limit:
-        problems.append(
-            f"{key}: {TARGET_FIELD_ZH.get(key) or ACTIVITY_FIELD_ZH.get(key, key)}不能超过 {limit} 个字"
-        )
+        problems.append(problem(key, f"不能超过 {limit} 个字"))
         return None
     return text or None
 
@@ -365,11 +390,101 @@ def _owner_region(store: GraphStore, actor: Actor, asked: Any) -> str:
         return actor.region if actor.role in ("province", "prefecture") else ""
     node = store.get_node(str(asked)[:20])
     if node is None or node.label != "Region" or node.props.get("level") not in ("prefecture", "province"):
-        raise ValidationError(
-            f"region: '{str(asked)[:20]}' 不是云南的州（市）代码",
-            [f"region: '{str(asked)[:20]}' 不是云南的州（市）代码"],
-        )
+        message = problem("region", f"“{str(asked)[:20]}”不是云南的州（市）代码")
+        raise ValidationError(message, [message])
     return node.id
+
+
+def check_new_target(store: GraphStore, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The check step of adding a firm: its fields cleaned (ids resolved), nothing read but the
+    graph's firms, industries and links. `data` as for `add_target`.
+
+    Raises:
+        PermissionDenied: a county user, or a prefecture user adding for another region (before
+            any field is checked).
+        ValidationError: each problem `标签：问题`.
+    """
+    region = _owner_region(store, actor, data.get("region"))
+    check_target_permission(actor, region)
+    problems: list[str] = []
+    text = str(data.get("enterprise") or "").strip()[:200]
+    enterprise: str | None = None
+    name = text
+    if not text:
+        problems.append(problem("enterprise", "必填，请填写企业名称"))
+    else:
+        try:
+            node = resolve("enterprise", text, store.find_nodes("Enterprise"))
+            enterprise, name = node.id, node.name
+        except NotFoundError:
+            pass  # a firm the graph does not know (from a search or a list) is kept by its name
+    industry = ""
+    raw_industry = str(data.get("industry") or "").strip()[:200]
+    if not raw_industry:
+        problems.append(problem("industry", "必填，请选择所属产业"))
+    else:
+        try:
+            industry = resolve("industry", raw_industry, store.find_nodes("Industry")).id
+        except NotFoundError:
+            problems.append(problem("industry", f"未知的产业“{raw_industry}”"))
+    chain_node = None
+    if data.get("node") and industry:
+        found, node_problems = check_chain_nodes(store, industry, [str(data["node"])[:200]])
+        problems += node_problems  # labelled 产业链环节, this field's label too
+        chain_node = found[0] if found else None
+    source = str(data.get("source") or "recommendation")
+    if source not in SOURCES:
+        problems.append(problem("source", f"应为 {'、'.join(SOURCE_ZH.values())} 之一"))
+    cleaned = {
+        "name": name,
+        "enterprise": enterprise,
+        "industry": industry,
+        "node": chain_node,
+        "reason": _text(data, "reason", problems, limit=2000),
+        "source": source,
+        "region": region,
+        "bureau": _text(data, "bureau", problems),
+        "assignee": _text(data, "assignee", problems),
+    }
+    _raise(problems)
+    return cleaned
+
+
+def _pursued(store: GraphStore, fields: Mapping[str, Any]) -> str | None:
+    """The id of the target by which the region of `fields` already pursues its firm, if any."""
+    enterprise, name = fields.get("enterprise"), fields.get("name")
+    for node in store.find_nodes("Target", where={"region": fields["region"]}):
+        if (enterprise and node.props.get("enterprise") == enterprise) or (
+            not enterprise and node.props.get("name") == name
+        ):
+            return node.id
+    return None
+
+
+def plan_new_target(
+    store: GraphStore, actor: Actor, fields: Mapping[str, Any], *, at: str
+) -> tuple[Target, ChangeSet]:
+    """The plan step of adding a firm (`fields` from `check_new_target`): the new target and its
+    part of a ChangeSet (the node, its edges, its audit entry). Run it under the library's lock.
+
+    Raises:
+        ConflictError: the region already pursues this firm.
+    """
+    mine = _pursued(store, fields)
+    if mine:
+        raise ConflictError(f"本地区已将“{fields['name']}”列入目标企业库（{mine}），不必重复添加")
+    props: dict[str, Any] = {
+        **fields,
+        "id": f"tgt-{uuid.uuid4().hex[:12]}",
+        "group": group_of(store, str(fields["enterprise"])) if fields.get("enterprise") else None,
+        "stage": "identified",
+        "activities": 0,
+        "created_at": at,
+        "created_by": actor.name,
+    }
+    props = _stamp(props, actor, at, 1)
+    target = Target(props["id"], {k: v for k, v in props.items() if v is not None})
+    return target, target_changes(None, props, actor, "add", at=at)
 
 
 def add_target(store: GraphStore, actor: Actor, data: Mapping[str, Any]) -> tuple[Target, list[Conflict]]:
@@ -381,80 +496,112 @@ def add_target(store: GraphStore, actor: Actor, data: Mapping[str, Any]) -> tupl
     Raises:
         PermissionDenied: a county user, or a prefecture user adding for another region (before
             any field is checked).
-        ValidationError: each problem names its field.
+        ValidationError: each problem `标签：问题`.
         ConflictError: the region already pursues this firm.
     Returns the target and the other regions pursuing the same firm or group.
     """
-    region = _owner_region(store, actor, data.get("region"))
-    check_target_permission(actor, region)
+    fields = check_new_target(store, actor, data)
+    target = _commit(store, lambda: plan_new_target(store, actor, fields, at=now_in_china()))
+    return target, conflicts_of(store, target.props)
+
+
+def merge_changes(parts: list[ChangeSet]) -> ChangeSet:
+    """One ChangeSet doing what all `parts` do, for one transaction."""
+    return ChangeSet(
+        nodes=tuple(n for p in parts for n in p.nodes),
+        edges=tuple(e for p in parts for e in p.edges),
+        delete_nodes=tuple(n for p in parts for n in p.delete_nodes),
+        delete_edges=tuple(e for p in parts for e in p.delete_edges),
+        expect=tuple(x for p in parts for x in p.expect),
+        unique=tuple(u for p in parts for u in p.unique),
+    )
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One row of a list of firms: its line in the file and its fields (as for `add_target`)."""
+
+    line: int
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ListOutcome:
+    """What became of a row: a new target, or the one the region already had (`added` False)."""
+
+    line: int
+    target: Target
+    added: bool
+    conflicts: tuple[Conflict, ...]
+
+
+def _where(file: str, line: int, column: str | None) -> str:
+    return f"{file}:{line}" + (f": column {column}" if column else "")
+
+
+def add_target_list(
+    store: GraphStore,
+    actor: Actor,
+    rows: list[ListRow],
+    *,
+    file: str,
+    columns: Mapping[str, str],
+    region: str | None = None,
+) -> list[ListOutcome]:
+    """Add a list of firms (an Excel sheet) for the actor's region, or the prefecture a province
+    user names: every row checked first, then all new targets written in one transaction. A firm
+    the region already pursues is left as it is (so loading a list again adds nothing).
+
+    `columns` maps a field to its column's header, so each problem reads
+    `FILE:LINE: column HEADER: 标签：问题` (the project sheet's report).
+
+    Raises:
+        PermissionDenied: a county user, or a prefecture user naming another region, before any
+            row is read.
+        ValidationError: every problem of every row; nothing is written.
+    Returns each row's outcome with the other regions pursuing the same firm or group.
+    """
+    owner = _owner_region(store, actor, region)
+    check_target_permission(actor, owner)
     problems: list[str] = []
-    text = str(data.get("enterprise") or "").strip()[:200]
-    enterprise: str | None = None
-    name = text
-    if not text:
-        problems.append("enterprise: 必填，请填写企业名称")
-    else:
+    checked: list[tuple[int, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    if not rows:
+        _raise([f"{file}: " + problem("enterprise", "名单中没有企业")])
+    for row in rows:
         try:
-            node = resolve("enterprise", text, store.find_nodes("Enterprise"))
-            enterprise, name = node.id, node.name
-        except NotFoundError:
-            pass  # a firm the graph does not know (from a search or a list) is kept by its name
-    industry = ""
-    raw_industry = str(data.get("industry") or "").strip()[:200]
-    if not raw_industry:
-        problems.append("industry: 必填，请选择所属产业")
-    else:
-        try:
-            industry = resolve("industry", raw_industry, store.find_nodes("Industry")).id
-        except NotFoundError:
-            problems.append(f"industry: 未知的产业“{raw_industry}”")
-    chain_node = None
-    if data.get("node") and industry:
-        found, node_problems = check_chain_nodes(store, industry, [str(data["node"])[:200]])
-        problems += [p.replace("chain_nodes:", "node:", 1) for p in node_problems]
-        chain_node = found[0] if found else None
-    source = str(data.get("source") or "recommendation")
-    if source not in SOURCES:
-        problems.append(f"source: 应为 {'、'.join(SOURCE_ZH.values())} 之一")
-    reason = _text(data, "reason", problems, limit=2000)
-    bureau = _text(data, "bureau", problems)
-    assignee = _text(data, "assignee", problems)
+            fields = check_new_target(store, actor, {**row.data, "region": owner, "source": "excel"})
+        except ValidationError as exc:
+            problems += [
+                f"{_where(file, row.line, columns.get(problem_field(p) or ''))}: {p}" for p in exc.problems
+            ]
+            continue
+        key = str(fields["enterprise"] or fields["name"])
+        if key in seen:
+            message = problem("enterprise", f"与第 {seen[key]} 行是同一企业“{fields['name']}”")
+            problems.append(f"{_where(file, row.line, columns.get('enterprise'))}: {message}")
+            continue
+        seen[key] = row.line
+        checked.append((row.line, fields))
     _raise(problems)
+    made: list[tuple[int, Target, bool]] = []
 
     def plan() -> tuple[Target, ChangeSet]:
-        mine = [
-            n.id
-            for n in store.find_nodes("Target", where={"region": region})
-            if (enterprise and n.props.get("enterprise") == enterprise)
-            or (not enterprise and n.props.get("name") == name)
-        ]
-        if mine:
-            raise ConflictError(f"本地区已将“{name}”列入目标企业库（{mine[0]}），不必重复添加")
         at = now_in_china()
-        props: dict[str, Any] = {
-            "id": f"tgt-{uuid.uuid4().hex[:12]}",
-            "name": name,
-            "enterprise": enterprise,
-            "group": group_of(store, enterprise) if enterprise else None,
-            "industry": industry,
-            "node": chain_node,
-            "reason": reason,
-            "source": source,
-            "region": region,
-            "bureau": bureau,
-            "assignee": assignee,
-            "stage": "identified",
-            "activities": 0,
-            "created_at": at,
-            "created_by": actor.name,
-        }
-        props = _stamp(props, actor, at, 1)
-        return Target(props["id"], {k: v for k, v in props.items() if v is not None}), target_changes(
-            None, props, actor, "add", at=at
-        )
+        parts: list[ChangeSet] = []
+        made.clear()
+        for line, fields in checked:
+            mine = _pursued(store, fields)
+            if mine:
+                made.append((line, get_target(store, mine), False))
+                continue
+            target, part = plan_new_target(store, actor, fields, at=at)
+            made.append((line, target, True))
+            parts.append(part)
+        return made[0][1], merge_changes(parts)
 
-    target = _commit(store, plan)
-    return target, conflicts_of(store, target.props)
+    _commit(store, plan)
+    return [ListOutcome(line, t, added, tuple(conflicts_of(store, t.props))) for line, t, added in made]
 
 
 def assign(
@@ -485,13 +632,14 @@ def move_stage(store: GraphStore, actor: Actor, target_id: str, stage: str, *, r
         current = get_target(store, target_id)
         check_target_permission(actor, current.region)
         if stage not in TARGET_STAGES[:-1]:
-            _raise([f"stage: 应为 {'、'.join(TARGET_STAGE_ZH[s] for s in TARGET_STAGES[:-1])} 之一"])
+            _raise(
+                [problem("stage", f"应为 {'、'.join(TARGET_STAGE_ZH[s] for s in TARGET_STAGES[:-1])} 之一")]
+            )
         if current.stage == "project_declared":
             raise ConflictError("该目标企业已转为申报项目，阶段不能再调整")
         if TARGET_STAGES.index(stage) < TARGET_STAGES.index(current.stage) and not reason.strip():
-            _raise(
-                [f"reason: 阶段从“{TARGET_STAGE_ZH[current.stage]}”退回“{TARGET_STAGE_ZH[stage]}”须说明原因"]
-            )
+            back = f"阶段从“{TARGET_STAGE_ZH[current.stage]}”退回“{TARGET_STAGE_ZH[stage]}”须说明原因"
+            _raise([problem("back_reason", back)])
         if stage == current.stage:
             raise ConflictError(f"该目标企业已处于“{TARGET_STAGE_ZH[stage]}”阶段")
         at = now_in_china()
@@ -504,24 +652,30 @@ def move_stage(store: GraphStore, actor: Actor, target_id: str, stage: str, *, r
 
 def _clean_activity(data: Mapping[str, Any], today: date) -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
-    kind = str(data.get("kind") or "")
+    raw_kind = str(data.get("kind") or "").strip()
+    kind = {v: k for k, v in ACTIVITY_ZH.items()}.get(raw_kind, raw_kind)  # the Chinese name will do
     if kind not in ACTIVITY_KINDS:
-        problems.append(f"kind: 活动类型应为 {'、'.join(f'{k}（{v}）' for k, v in ACTIVITY_ZH.items())} 之一")
+        problems.append(
+            problem("kind", f"应为 {'、'.join(ACTIVITY_ZH.values())} 之一，不是“{raw_kind[:20]}”")
+        )
     day: date | None = None
     raw_date = str(data.get("date") or "").strip()
     try:
         day = date.fromisoformat(raw_date)
     except ValueError:
-        problems.append(f"date: 日期格式应为 YYYY-MM-DD，收到“{raw_date[:40]}”")
+        problems.append(problem("date", f"日期格式应为 YYYY-MM-DD，不是“{raw_date[:40]}”"))
     if day is not None and day > today:
-        problems.append(f"date: 活动日期 {day.isoformat()} 晚于今天 {today.isoformat()}")
+        problems.append(problem("date", f"{day.isoformat()} 晚于今天 {today.isoformat()}"))
     if day is not None and day < EARLIEST_DATE:
-        problems.append(f"date: 活动日期 {day.isoformat()} 早于 {EARLIEST_DATE.isoformat()}")
+        problems.append(problem("date", f"{day.isoformat()} 早于 {EARLIEST_DATE.isoformat()}"))
     cleaned = {k: _text(data, k, problems) for k in ("people", "met", "place", "outcome", "next_step")}
     if kind == "trip" and not cleaned["people"]:
-        problems.append("people: 外出招商须填写出行人员")
+        problems.append(problem("people", "外出招商须填写出行人员"))
     unknown = sorted(set(data) - {"kind", "date", *cleaned})
-    problems += [f"{k}: 不是招商活动的字段（可用：{'、'.join(ACTIVITY_FIELD_ZH)}）" for k in unknown]
+    problems += [
+        problem("fields", f"没有“{str(k)[:40]}”这一项（可填：{'、'.join(ACTIVITY_FIELD_ZH.values())}）")
+        for k in unknown
+    ]
     return {"kind": kind, "date": day.isoformat() if day else None, **cleaned}, problems
 
 
@@ -605,7 +759,9 @@ def convert_to_project(
             county = resolve_county(store, str(data["county"])[:200]).id
             prefecture = region_parent(store, county) or ""
             if current.region != PROVINCE and prefecture != current.region:
-                raise PermissionDenied(f"county: {county} 不在该目标企业的负责地区 {current.region} 内")
+                raise PermissionDenied(
+                    problem("county", f"{county} 不在该目标企业的负责地区 {current.region} 内")
+                )
         declaration = {
             "industry": current.get("industry"),
             "investor": current.get("enterprise") or current.get("name"),

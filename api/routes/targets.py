@@ -4,8 +4,11 @@ a refused role or region is 403 with nothing written, a bad field 422 naming it,
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from api import auth
 from api.auth import UserDep
 from api.deps import NAME_MAX, StoreDep, industry_id
+from api.routes.projects import UPLOAD_MAX_BYTES, XLSX, read_upload
 from api.web import AUTH_RESPONSES, check_csrf, login_redirect, page_context, page_user, render
 from graph.errors import ValidationError
 from graph.store import GraphStore, Node
+from ingest.sources import target_list
 from workflow import model, permissions, projects, targets, users
 from workflow.model import Actor
 
@@ -216,6 +221,7 @@ def _list_page(
     problems: list[str],
     status_code: int = 200,
     stage: str = "",
+    report: Mapping[str, Any] | None = None,
 ) -> Response:
     found = targets.list_targets(store, actor, stage=stage or None)
     return render(
@@ -227,6 +233,9 @@ def _list_page(
         values=values,
         problems=problems,
         stage=stage,
+        report=report,
+        upload_max_kb=UPLOAD_MAX_BYTES // 1024,
+        list_headers=target_list.HEADERS,
         **_target_context(),
         **page_context(request, user),
     )
@@ -285,6 +294,81 @@ async def new_target_submit(request: Request, store: StoreDep) -> Response:
     except ValidationError as exc:
         return _list_page(request, store, *found, values=data, problems=exc.problems, status_code=422)
     return RedirectResponse(f"/targets/{target.id}", status_code=303)
+
+
+def import_list(
+    store: GraphStore, actor: Actor, name: str, data: bytes, region: str | None = None
+) -> dict[str, Any]:
+    """Check the whole list, then add its firms in one transaction, or nothing when any row is
+    bad; the report names each bad row by line and column, and each row's conflicts (the other
+    prefectures pursuing the same firm or group)."""
+    with tempfile.TemporaryDirectory(prefix="chainkg-upload-") as folder:
+        path = FilePath(folder) / name
+        path.write_bytes(data)
+        try:
+            rows = target_list.read_list(path)
+            outcomes = targets.add_target_list(
+                store, actor, rows, file=name, columns=target_list.HEADERS, region=region
+            )
+        except ValidationError as exc:
+            problems = [p.replace(folder + "/", "") for p in exc.problems]
+            return {"ok": False, "file": name, "problems": problems, "rows": []}
+    return {
+        "ok": True,
+        "file": name,
+        "problems": [],
+        "rows_read": len(rows),
+        "added": sum(1 for o in outcomes if o.added),
+        "existing": sum(1 for o in outcomes if not o.added),
+        "rows": [
+            {
+                "line": o.line,
+                "id": o.target.id,
+                "name": o.target.get("name"),
+                "added": o.added,
+                "conflicts": [c.message for c in o.conflicts],
+            }
+            for o in outcomes
+        ],
+    }
+
+
+@router.post("/targets/import", response_class=HTMLResponse, include_in_schema=False)
+async def targets_import(request: Request, store: StoreDep) -> Response:
+    """A prefecture (or the province) uploads a list of firms: checked whole, written in one
+    transaction, or refused with nothing written and every bad row named by line and column."""
+    found = _page_actor(request, store)
+    if found is None:
+        return login_redirect(request)
+    form = await request.form()
+    check_csrf(request, form)
+    region = str(form.get("region") or "")[:20] or None
+    try:
+        name, data = await read_upload(form, (".xlsx", ".csv"))
+    except ValidationError as exc:
+        report: dict[str, Any] = {"ok": False, "file": "", "problems": exc.problems, "rows": []}
+    else:
+        report = await run_in_threadpool(import_list, store, found[1], name, data, region)
+    return _list_page(
+        request,
+        store,
+        *found,
+        values={},
+        problems=[],
+        report=report,
+        status_code=200 if report["ok"] else 422,
+    )
+
+
+@router.get("/targets/template.xlsx", include_in_schema=False)
+def targets_template(request: Request, store: StoreDep) -> Response:
+    """The list's Excel template (企业、产业、环节、理由、负责单位、负责人, with instructions)."""
+    if _page_actor(request, store) is None:
+        return login_redirect(request)
+    with tempfile.TemporaryDirectory(prefix="chainkg-template-") as folder:
+        content = target_list.write_template(FilePath(folder) / "t.xlsx").read_bytes()
+    disposition = f"attachment; filename=target_list.xlsx; filename*=UTF-8''{quote('目标企业名单模板.xlsx')}"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 def _target_page(

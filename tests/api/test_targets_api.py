@@ -4,17 +4,22 @@ them."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api import auth
 from api.main import create_app
+from api.routes.projects import UPLOAD_MAX_BYTES
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
+from ingest.sources import target_list
 from tests.project_library import library_changes
 from workflow import users
 
@@ -154,7 +159,7 @@ def test_activities_bad_fields_and_no_token(
         headers=as_user(tokens, "kunming"),
     )
     assert bad.status_code == 422
-    assert [p.split(":")[0] for p in bad.json()["problems"]] == ["date", "people"]
+    assert [p.split("：")[0] for p in bad.json()["problems"]] == ["日期", "出行（参加）人员"]
     assert (
         client.post(
             f"/api/targets/{kunming_target}/activities", json={"kind": "trip", "date": "2024-05-01"}
@@ -174,3 +179,88 @@ def test_activities_bad_fields_and_no_token(
     )
     assert done.status_code == 201
     assert (done.json()["target"]["stage"], done.json()["activity"]["kind_zh"]) == ("visited", "外出招商")
+
+
+# -- the page: a list of firms uploaded (CSRF, size cap, county refused) and its template ---------
+
+
+def page_login(client: TestClient, name: str) -> str:
+    """Log `name` in on the page; the CSRF token of the targets page."""
+    client.cookies.clear()
+    answer = client.post("/login", data={"username": name, "password": "target-pass-1", "next": "/targets"})
+    assert answer.status_code == 200, answer.text
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/targets").text)[1]  # type: ignore[index]
+
+
+def list_sheet(rows: list[dict[str, str]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(list(target_list.HEADERS.values()))
+    for row in rows:
+        book.active.append([row.get(h, "") for h in target_list.HEADERS.values()])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_list_is_uploaded_on_the_page_all_or_nothing(
+    client: TestClient, tokens: dict[str, str], db: Path, kunming_target: str
+):
+    from openpyxl import load_workbook
+
+    good = {"企业": "全国一号", "产业": "示例产业", "环节": "中间品", "理由": "补链", "负责人": "赵六"}
+    other = {"企业": "某新材料集团", "产业": "demo"}
+    bad = {"企业": "龙头五号", "产业": "没有的产业"}
+    csrf = page_login(client, "qujing")
+
+    def upload(data: bytes, name: str = "曲靖名单.xlsx", token: str | None = csrf) -> Any:
+        return client.post(
+            "/targets/import", data={"csrf": token} if token else {}, files={"sheet": (name, data)}
+        )
+
+    template = client.get("/targets/template.xlsx")
+    assert template.status_code == 200
+    header = next(load_workbook(io.BytesIO(template.content)).active.iter_rows(values_only=True))
+    assert header == ("企业", "产业", "环节", "理由", "负责单位", "负责人")
+    before = snapshot(db)
+    assert upload(list_sheet([good]), token=None).status_code == 403  # no CSRF token
+    refused = upload(list_sheet([good, other, bad]))
+    assert refused.status_code == 422
+    assert "曲靖名单.xlsx:4: column 产业: 所属产业：未知的产业“没有的产业”" in refused.text
+    assert "未写入任何一行" in refused.text and "/tmp" not in refused.text
+    too_big = upload(b"x" * (UPLOAD_MAX_BYTES + 1))
+    assert too_big.status_code == 422 and "文件：超过 512 KB" in too_big.text
+    no_column = upload("名称,产业\n全国一号,demo\n".encode(), "x.csv")
+    assert no_column.status_code == 422 and "x.csv:1: missing column(s) 企业" in no_column.text
+    assert snapshot(db) == before
+
+    done = upload(list_sheet([good, other]))
+    assert done.status_code == 200, done.text
+    # 曲靖 took 全国一号 already (test_a_second_prefecture_sees_the_first_named): kept, not doubled
+    assert 'id="target-import-read">2<' in done.text and 'id="target-import-added">1<' in done.text
+    assert 'id="target-import-existing">1<' in done.text
+    assert "昆明市已在跟进同一企业“全国一号”" in done.text  # the conflict, on its row
+    listed = client.get("/api/targets", params={"region": "530300"}, headers=as_user(tokens, "qujing")).json()
+    assert {(t["name"], t["source"]) for t in listed} == {
+        ("全国一号", "recommendation"),
+        ("某新材料集团", "excel"),
+    }
+    again = upload(list_sheet([good, other]))
+    assert 'id="target-import-added">0<' in again.text and 'id="target-import-existing">2<' in again.text
+
+    before = snapshot(db)
+    refused_region = client.post(
+        "/targets/import",
+        data={"csrf": csrf, "region": "530100"},
+        files={"sheet": ("x.xlsx", list_sheet([{"企业": "民营二号", "产业": "demo"}]))},
+    )
+    assert refused_region.status_code == 403 and snapshot(db) == before
+    client.cookies.clear()
+    client.post("/login", data={"username": "wuhua", "password": "target-pass-1", "next": "/projects"})
+    county = client.post(
+        "/targets/import", data={"csrf": "0" * 32}, files={"sheet": ("x.xlsx", list_sheet([good]))}
+    )
+    assert county.status_code == 403 and snapshot(db) == before  # a county is refused, nothing written
+    assert client.get("/targets/template.xlsx").status_code == 403
+    client.cookies.clear()
