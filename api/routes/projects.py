@@ -594,17 +594,17 @@ async def projects_import(request: Request, store: StoreDep) -> Response:
     user = page_user(request, store)
     if user is None:
         return login_redirect(request)
-    form = await request.form()
-    check_csrf(request, form)
-    actor = users.actor_of(user)
-    permissions.check_role(actor, "declare")
-    try:
-        name, data = await read_upload(form, (".xlsx", ".csv"))
-    except ValidationError as exc:
-        report: dict[str, Any] = {"ok": False, "summary": None, "problems": exc.problems}
-    else:
-        report = await run_in_threadpool(import_sheet, store, actor, name, data)
-        report["file"] = name
+    async with request.form() as form:  # closes the uploaded file's spool, whatever happens
+        check_csrf(request, form)
+        actor = users.actor_of(user)
+        permissions.check_role(actor, "declare")
+        try:
+            name, data = await read_upload(form, (".xlsx", ".csv"))
+        except ValidationError as exc:
+            report: dict[str, Any] = {"ok": False, "summary": None, "problems": exc.problems}
+        else:
+            report = await run_in_threadpool(import_sheet, store, actor, name, data)
+            report["file"] = name
     return _list_page(
         request, store, user, ListFilter(), 1, report=report, status_code=200 if report["ok"] else 422
     )

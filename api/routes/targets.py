@@ -340,15 +340,15 @@ async def targets_import(request: Request, store: StoreDep) -> Response:
     found = _page_actor(request, store)
     if found is None:
         return login_redirect(request)
-    form = await request.form()
-    check_csrf(request, form)
-    region = str(form.get("region") or "")[:20] or None
-    try:
-        name, data = await read_upload(form, (".xlsx", ".csv"))
-    except ValidationError as exc:
-        report: dict[str, Any] = {"ok": False, "file": "", "problems": exc.problems, "rows": []}
-    else:
-        report = await run_in_threadpool(import_list, store, found[1], name, data, region)
+    async with request.form() as form:  # closes the uploaded file's spool, whatever happens
+        check_csrf(request, form)
+        region = str(form.get("region") or "")[:20] or None
+        try:
+            name, data = await read_upload(form, (".xlsx", ".csv"))
+        except ValidationError as exc:
+            report: dict[str, Any] = {"ok": False, "file": "", "problems": exc.problems, "rows": []}
+        else:
+            report = await run_in_threadpool(import_list, store, found[1], name, data, region)
     return _list_page(
         request,
         store,
