@@ -380,6 +380,61 @@ def target_trail(store: GraphStore, target_id: str) -> list[AuditEntry]:
     return sorted(entries, key=lambda a: (a.version, a.at))
 
 
+def target_audit_json(store: GraphStore, entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    """Audit entries as the API and the page show them: each change keeps its stored values
+    (`from`, `to`) and adds the field's Chinese label and both values as people read them
+    (`from_text`, `to_text`: stages and sources in Chinese, names for the ids of firms,
+    industries, links and regions, 是/否 for yes and no)."""
+    ids = {
+        str(v)
+        for a in entries
+        for c in a.changes
+        for v in (c.get("from"), c.get("to"))
+        if isinstance(v, str) and v
+    }
+    names = projects.names_of(store, ids)
+
+    def text(field: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if field == "stage":
+            return TARGET_STAGE_ZH.get(str(value), str(value))
+        if field == "source":
+            return SOURCE_ZH.get(str(value), str(value))
+        return names.get(str(value), str(value))
+
+    return [
+        {
+            "version": a.version,
+            "at": a.at,
+            "user": a.user,
+            "role": a.role,
+            "role_zh": ROLE_ZH.get(a.role, a.role),
+            "region": a.region,
+            "region_name": names_of_region(store, a.region),
+            "action": a.action,
+            "action_zh": TARGET_ACTION_ZH.get(a.action, a.action),
+            "changes": [
+                {
+                    **c,
+                    "label": TARGET_FIELD_ZH.get(str(c.get("field")), str(c.get("field"))),
+                    "from_text": text(str(c.get("field")), c.get("from")),
+                    "to_text": text(str(c.get("field")), c.get("to")),
+                }
+                for c in a.changes
+            ],
+            "reason": a.reason,
+        }
+        for a in entries
+    ]
+
+
+def names_of_region(store: GraphStore, region: str) -> str:
+    return projects.names_of(store, [region]).get(region, region) if region else ""
+
+
 # -- writes -----------------------------------------------------------------------------------
 
 

@@ -172,19 +172,7 @@ def api_convert(store: StoreDep, user: UserDep, target_id: TargetId, body: Conve
 @router.get("/api/targets/{target_id}/audit", summary="The target's audit trail")
 def api_target_audit(store: StoreDep, user: UserDep, target_id: TargetId) -> list[dict[str, Any]]:
     targets.readable_target(store, users.actor_of(user), target_id)
-    return [
-        {
-            "version": a.version,
-            "at": a.at,
-            "user": a.user,
-            "role": a.role,
-            "region": a.region,
-            "action": a.action,
-            "changes": [dict(c) for c in a.changes],
-            "reason": a.reason,
-        }
-        for a in targets.target_trail(store, target_id)
-    ]
+    return targets.target_audit_json(store, targets.target_trail(store, target_id))
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -388,7 +376,7 @@ def _target_page(
         for c in permissions.yunnan_counties(store)
         if region == model.PROVINCE or permissions.region_parent(store, c.id) == region
     ]
-    trail = targets.target_trail(store, target_id)
+    trail = targets.target_audit_json(store, targets.target_trail(store, target_id))
     return render(
         request,
         "target.html",

@@ -264,3 +264,17 @@ def test_a_list_is_uploaded_on_the_page_all_or_nothing(
     assert county.status_code == 403 and snapshot(db) == before  # a county is refused, nothing written
     assert client.get("/targets/template.xlsx").status_code == 403
     client.cookies.clear()
+
+
+def test_the_audit_trail_reads_in_chinese(client: TestClient, tokens: dict[str, str], kunming_target: str):
+    trail = client.get(f"/api/targets/{kunming_target}/audit", headers=as_user(tokens, "kunming")).json()
+    first = trail[0]
+    assert (first["action_zh"], first["role_zh"], first["region_name"]) == (
+        "加入目标库",
+        "州（市）",
+        "昆明市",
+    )
+    shown = {c["field"]: (c["label"], c["to_text"]) for c in first["changes"]}
+    # ids become names (firm n1 全国一号, industry demo 示例产业), the stage its Chinese word
+    assert shown["enterprise"] == ("企业", "全国一号")
+    assert shown["industry"][1] == "示例产业" and shown["stage"][1] == "已识别"
