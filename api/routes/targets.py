@@ -251,8 +251,10 @@ def new_target_page(
     industry: Annotated[str, Query(max_length=NAME_MAX)] = "",
     node: Annotated[str, Query(max_length=NAME_MAX)] = "",
     reason: Annotated[str, Query(max_length=2000)] = "",
+    source: Annotated[str, Query(max_length=20)] = "recommendation",
 ) -> Response:
-    """The add form, filled in from a recommendation row (the industry page links here)."""
+    """The add form, filled in from a recommendation row (the industry page links here) or from a
+    firm found by search (the enterprise page links here with source=search)."""
     found = _page_actor(request, store)
     if found is None:
         return login_redirect(request)
@@ -261,7 +263,7 @@ def new_target_page(
         "industry": industry,
         "node": node,
         "reason": reason,
-        "source": "recommendation",
+        "source": source if source in targets.SOURCES else "recommendation",
     }
     return _list_page(request, store, *found, values=values, problems=[])
 

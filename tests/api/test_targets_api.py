@@ -278,3 +278,13 @@ def test_the_audit_trail_reads_in_chinese(client: TestClient, tokens: dict[str, 
     # ids become names (firm n1 全国一号, industry demo 示例产业), the stage its Chinese word
     assert shown["enterprise"] == ("企业", "全国一号")
     assert shown["industry"][1] == "示例产业" and shown["stage"][1] == "已识别"
+
+
+def test_a_firm_found_by_search_is_added_from_its_page(client: TestClient):
+    page = client.get("/enterprises/n2", headers={"accept": "text/html"}).text
+    assert 'href="/targets/new?enterprise=n2&amp;source=search"' in page
+    client.cookies.clear()
+    page_login(client, "kunming")
+    form = client.get("/targets/new", params={"enterprise": "n2", "source": "search"}).text
+    assert 'value="search"' in form and 'value="n2"' in form
+    client.cookies.clear()
