@@ -181,8 +181,10 @@ class Neo4jStore(StoreConveniences):
         user: str = "neo4j",
         password: str | None = None,
         database: str = "neo4j",
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self.uri = uri
+        self.batch_size = batch_size  # rows in one UNWIND statement (and ids in one label check)
         self.user = user
         self.database = database
         self._password_given = password is not None
@@ -285,7 +287,7 @@ class Neo4jStore(StoreConveniences):
         check_unique(changes.unique, lambda label, where: self._ids_where(tx, label, where))
         check_changes(changes, lambda ids: self._labels_of(tx, ids))
         counts = zero_counts()
-        for batch in _batches(list(changes.nodes)):
+        for batch in _batches(list(changes.nodes), self.batch_size):
             for label, nodes in _grouped(batch, lambda n: n.label).items():
                 rows = [
                     {"id": n.id, "properties": property_map(n.props, canonical_props(n.props), id=n.id)}
@@ -296,14 +298,14 @@ class Neo4jStore(StoreConveniences):
                 counts["nodes_updated"] += record["updated"] if record else 0
             if progress:
                 progress(len(batch))
-        for edge_batch in _batches(list(changes.edges)):
+        for edge_batch in _batches(list(changes.edges), self.batch_size):
             for edge_type, edges in _grouped(edge_batch, lambda e: e.type).items():
                 counts_for_type = self._upsert_edges(tx, edge_type, edges)
                 counts["edges_created"] += counts_for_type[0]
                 counts["edges_updated"] += counts_for_type[1]
             if progress:
                 progress(len(edge_batch))
-        for key_batch in _batches(list(changes.delete_edges)):
+        for key_batch in _batches(list(changes.delete_edges), self.batch_size):
             unique = list(dict.fromkeys(tuple(k) for k in key_batch))
             for edge_type, idents in _grouped(unique, lambda k: k[1]).items():
                 if edge_type not in schema.EDGE_TYPES:
@@ -314,7 +316,7 @@ class Neo4jStore(StoreConveniences):
                 )["edges"]
             if progress:
                 progress(len(key_batch))
-        for id_batch in _batches(list(changes.delete_nodes)):
+        for id_batch in _batches(list(changes.delete_nodes), self.batch_size):
             ids = list(dict.fromkeys(id_batch))
             counts["edges_deleted"] += tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(strict=True)[
                 "edges"
@@ -339,10 +341,9 @@ class Neo4jStore(StoreConveniences):
         record = tx.run(cypher.upsert_edges(edge_type), rows=rows).single()
         return (record["created"], record["updated"]) if record else (0, 0)
 
-    @staticmethod
-    def _labels_of(tx: AnyTransaction, ids: set[str]) -> dict[str, str]:
+    def _labels_of(self, tx: AnyTransaction, ids: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for batch in _batches(sorted(ids)):
+        for batch in _batches(sorted(ids), self.batch_size):
             found.update({r["id"]: r["label"] for r in tx.run(cypher.EXISTING_NODES, ids=batch)})
         return found
 
