@@ -173,7 +173,14 @@ def import_(
 
     with opened_store() as store:
         plan, result = import_file(
-            store, source, file, edition=edition, mapping=mapping, dry_run=dry_run, skip_invalid=skip_invalid
+            store,
+            source,
+            file,
+            edition=edition,
+            mapping=mapping,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            progress=lambda line: click.echo(line, err=True),
         )
     summary = plan.summary()
     summary["written"] = (
@@ -191,7 +198,7 @@ def import_(
         print_json(
             {
                 **summary,
-                "uncertain_rows": [asdict(o) for o in plan.outcomes if o.status == "uncertain"],
+                "uncertain_rows": [asdict(o) for o in plan.uncertain_rows],
                 "problems": plan.problems,
             }
         )
@@ -208,15 +215,12 @@ def import_(
             f"  {confirmed} rows confirm memberships already in the curated dataset (kept as curated)",
             highlight=False,
         )
-    methods: dict[str, int] = {}
-    for outcome in plan.outcomes:
-        if outcome.status == "matched":
-            methods[outcome.method] = methods.get(outcome.method, 0) + 1
+    methods = plan.methods
     if methods:
         out.print(
             "  matched by " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())), highlight=False
         )
-    for outcome in [o for o in plan.outcomes if o.status == "uncertain"][:30]:
+    for outcome in plan.uncertain_rows[:30]:
         out.print(f"  review line {outcome.line}: {outcome.name} — {outcome.detail}", highlight=False)
     for problem in plan.problems[:50]:
         out.print(f"  rejected: {problem}", highlight=False)

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, RoutingControl
+from neo4j import (
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    RoutingControl,
+    Transaction,
+)
 from neo4j.exceptions import (
     AuthError,
     DriverError,
@@ -28,6 +35,7 @@ from neo4j.exceptions import (
 from graph import cypher, schema
 from graph.errors import StoreError
 from graph.store import (
+    BatchWriter,
     ChangeSet,
     Edge,
     Node,
@@ -45,6 +53,7 @@ from graph.store import (
 from graph.view import build_view, industry_view, trim_to_industry
 
 BATCH_SIZE = 1000
+AnyTransaction = ManagedTransaction | Transaction  # a managed (retried) or an explicit one
 # Property names the layout uses itself; props with these names live only in the JSON copy.
 RESERVED_PROPERTIES = frozenset({"id", "key", cypher.PROPS})
 CONNECTION_TIMEOUT_S = 15.0
@@ -172,8 +181,10 @@ class Neo4jStore(StoreConveniences):
         user: str = "neo4j",
         password: str | None = None,
         database: str = "neo4j",
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self.uri = uri
+        self.batch_size = batch_size  # rows in one UNWIND statement (and ids in one label check)
         self.user = user
         self.database = database
         self._password_given = password is not None
@@ -241,15 +252,34 @@ class Neo4jStore(StoreConveniences):
                     self._driver_errors("apply a change set"),
                     self._driver.session(database=self.database) as session,
                 ):
-                    counts = session.execute_write(self._write, changes, progress)
+                    counts = session.execute_write(self._bump_and_write, changes, progress)
             finally:
                 self._view = None
         return WriteResult(**counts)
 
-    def _write(
+    @contextmanager
+    def writing(self, *, progress: ProgressFn | None = None) -> Iterator[BatchWriter]:
+        # one explicit transaction (not retried: a streaming import cannot replay its rows)
+        with self._lock:
+            try:
+                with (
+                    self._driver_errors("write"),
+                    self._driver.session(database=self.database) as session,
+                    session.begin_transaction() as tx,
+                ):
+                    tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()
+                    yield BatchWriter(lambda changes: self._write(tx, changes, progress))
+                    tx.commit()
+            finally:
+                self._view = None
+
+    def _bump_and_write(
         self, tx: ManagedTransaction, changes: ChangeSet, progress: ProgressFn | None
     ) -> dict[str, int]:
         tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()  # serialises writers first
+        return self._write(tx, changes, progress)
+
+    def _write(self, tx: AnyTransaction, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
         check_expectations(
             changes.expect,
             lambda ids: {r["id"]: json.loads(r["props"]) for r in tx.run(cypher.EXISTING_NODES, ids=ids)},
@@ -257,7 +287,7 @@ class Neo4jStore(StoreConveniences):
         check_unique(changes.unique, lambda label, where: self._ids_where(tx, label, where))
         check_changes(changes, lambda ids: self._labels_of(tx, ids))
         counts = zero_counts()
-        for batch in _batches(list(changes.nodes)):
+        for batch in _batches(list(changes.nodes), self.batch_size):
             for label, nodes in _grouped(batch, lambda n: n.label).items():
                 rows = [
                     {"id": n.id, "properties": property_map(n.props, canonical_props(n.props), id=n.id)}
@@ -268,14 +298,14 @@ class Neo4jStore(StoreConveniences):
                 counts["nodes_updated"] += record["updated"] if record else 0
             if progress:
                 progress(len(batch))
-        for edge_batch in _batches(list(changes.edges)):
+        for edge_batch in _batches(list(changes.edges), self.batch_size):
             for edge_type, edges in _grouped(edge_batch, lambda e: e.type).items():
                 counts_for_type = self._upsert_edges(tx, edge_type, edges)
                 counts["edges_created"] += counts_for_type[0]
                 counts["edges_updated"] += counts_for_type[1]
             if progress:
                 progress(len(edge_batch))
-        for key_batch in _batches(list(changes.delete_edges)):
+        for key_batch in _batches(list(changes.delete_edges), self.batch_size):
             unique = list(dict.fromkeys(tuple(k) for k in key_batch))
             for edge_type, idents in _grouped(unique, lambda k: k[1]).items():
                 if edge_type not in schema.EDGE_TYPES:
@@ -286,7 +316,7 @@ class Neo4jStore(StoreConveniences):
                 )["edges"]
             if progress:
                 progress(len(key_batch))
-        for id_batch in _batches(list(changes.delete_nodes)):
+        for id_batch in _batches(list(changes.delete_nodes), self.batch_size):
             ids = list(dict.fromkeys(id_batch))
             counts["edges_deleted"] += tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(strict=True)[
                 "edges"
@@ -296,7 +326,7 @@ class Neo4jStore(StoreConveniences):
                 progress(len(id_batch))
         return counts
 
-    def _upsert_edges(self, tx: ManagedTransaction, edge_type: str, edges: list[Edge]) -> tuple[int, int]:
+    def _upsert_edges(self, tx: AnyTransaction, edge_type: str, edges: list[Edge]) -> tuple[int, int]:
         """Upsert the edges of one type (the statement tells which it created or changed);
         return (created, updated)."""
         rows = [
@@ -311,10 +341,9 @@ class Neo4jStore(StoreConveniences):
         record = tx.run(cypher.upsert_edges(edge_type), rows=rows).single()
         return (record["created"], record["updated"]) if record else (0, 0)
 
-    @staticmethod
-    def _labels_of(tx: ManagedTransaction, ids: set[str]) -> dict[str, str]:
+    def _labels_of(self, tx: AnyTransaction, ids: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for batch in _batches(sorted(ids)):
+        for batch in _batches(sorted(ids), self.batch_size):
             found.update({r["id"]: r["label"] for r in tx.run(cypher.EXISTING_NODES, ids=batch)})
         return found
 
@@ -364,7 +393,7 @@ class Neo4jStore(StoreConveniences):
             if all(n.props.get(k) == v for k, v in where.items())  # None matches an absent property
         ]
 
-    def _ids_where(self, tx: ManagedTransaction, label: str, where: dict[str, str]) -> list[str]:
+    def _ids_where(self, tx: AnyTransaction, label: str, where: dict[str, str]) -> list[str]:
         """Inside a write: ids of `label` nodes holding the (string) values in `where`."""
         nodes = [self._node(r) for r in tx.run(cypher.find_nodes(label, True), where=where)]
         return [n.id for n in nodes if all(n.props.get(k) == v for k, v in where.items())]

@@ -13,6 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import networkx as nx
 
 from graph.errors import StoreError
 from graph.store import (
+    BatchWriter,
     ChangeSet,
     Edge,
     Node,
@@ -115,6 +117,12 @@ class SqliteStore(StoreConveniences):
     # -- writes ---------------------------------------------------------------------------
 
     def apply(self, changes: ChangeSet, *, progress: ProgressFn | None = None) -> WriteResult:
+        with self.writing(progress=progress) as writer:
+            writer.apply(changes)
+        return writer.result
+
+    @contextmanager
+    def writing(self, *, progress: ProgressFn | None = None) -> Iterator[BatchWriter]:
         with self._lock:
             conn = self._conn
             try:
@@ -123,17 +131,17 @@ class SqliteStore(StoreConveniences):
                 raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
             try:
                 conn.execute(BUMP_VERSION)
-                check_expectations(changes.expect, self._props_of)
-                check_unique(
-                    changes.unique, lambda label, where: [n.id for n in self.find_nodes(label, where)]
-                )
-                check_changes(changes, self._labels_of)
-                counts = self._write(changes, progress)
+                yield BatchWriter(lambda changes: self._checked_write(changes, progress))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            return WriteResult(**counts)
+
+    def _checked_write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
+        check_expectations(changes.expect, self._props_of)
+        check_unique(changes.unique, lambda label, where: [n.id for n in self.find_nodes(label, where)])
+        check_changes(changes, self._labels_of)
+        return self._write(changes, progress)
 
     def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
         conn = self._conn

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -113,6 +114,11 @@ class GraphStore(Protocol):
         """Apply `changes` in one transaction (batched); on any error nothing is written."""
         ...
 
+    def writing(self, *, progress: ProgressFn | None = None) -> AbstractContextManager[BatchWriter]:
+        """One write transaction left open for several change sets (each checked like `apply`'s);
+        committed when the block ends, rolled back (nothing written) when it raises."""
+        ...
+
     def upsert_nodes(self, nodes: Iterable[Node]) -> WriteResult: ...
 
     def upsert_edges(self, edges: Iterable[Edge]) -> WriteResult: ...
@@ -166,6 +172,24 @@ class StoreConveniences:
 
     def delete_nodes(self, ids: Iterable[str]) -> WriteResult:
         return self.apply(ChangeSet(delete_nodes=tuple(ids)))
+
+
+class BatchWriter:
+    """Change sets applied one after another inside one open write transaction (a streaming
+    import): `apply` checks and writes one batch, `result` adds up what all of them changed.
+    The transaction commits when the `with` block ends, and rolls back if it raises."""
+
+    def __init__(self, write: Callable[[ChangeSet], dict[str, int]]) -> None:
+        self._write = write
+        self._counts = zero_counts()
+
+    def apply(self, changes: ChangeSet) -> None:
+        for key, value in self._write(changes).items():
+            self._counts[key] += value
+
+    @property
+    def result(self) -> WriteResult:
+        return WriteResult(**self._counts)
 
 
 T = TypeVar("T")

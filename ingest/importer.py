@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,9 +52,24 @@ class RowOutcome:
     detail: str = ""
 
 
+KEPT_OUTCOMES = 10_000  # the first rows' outcomes kept whole for the report (and tests)
+KEPT_PROBLEMS = 1_000  # the first rejected rows named; the count covers all of them
+KEPT_UNCERTAIN = 1_000  # the first uncertain rows listed for review
+KEPT_CHANGES = 10_000  # the first nodes and edges kept for the report; all are written
+PROGRESS_EVERY_S = 3.0
+
+
 @dataclass
 class ImportPlan:
-    """Everything an import would do, built before anything is written."""
+    """What an import does, built row by row.
+
+    A small source plans in full and the changes are written at the end. A streaming source
+    (`batch_size` set) hands a batch of nodes and edges to `sink` (one open store transaction)
+    whenever `batch_size` are waiting, so memory stays bounded whatever the file's size: the
+    plan keeps counts, the first rows' outcomes, the first problems and uncertain rows, and a
+    sample of the changes. After a rejected row (without `skip_invalid`) nothing more is handed
+    on and `finish` raises, which rolls the transaction back.
+    """
 
     source: str
     path: str
@@ -65,23 +82,95 @@ class ImportPlan:
     notes: list[str] = field(default_factory=list)
     unique: list[Uniqueness] = field(default_factory=list)  # checked inside the write (ChangeSet.unique)
     warnings: list[str] = field(default_factory=list)  # shown with the report; nothing is refused for them
+    uncertain_rows: list[RowOutcome] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    methods: Counter[str] = field(default_factory=Counter)  # how matched rows were matched
+    batch_size: int | None = None  # set by a streaming source
+    sink: Callable[[ChangeSet], None] | None = None
+    stop_at_reject: bool = False  # a rejected row stops the writing (the import will be refused)
+    progress: Callable[[str], None] | None = None
+    _node_ids: set[str] = field(default_factory=set)
+    _edge_keys: set[int] = field(default_factory=set)
+    _pending_nodes: dict[str, Node] = field(default_factory=dict)
+    _pending_edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+        return self.statuses[status]
 
-    def reject(self, row: Row, column: str | None, reason: str, name: str = "") -> None:
+    def record(self, outcome: RowOutcome) -> None:
+        self.statuses[outcome.status] += 1
+        if outcome.status == "matched":
+            self.methods[outcome.method] += 1
+        if outcome.status == "uncertain" and len(self.uncertain_rows) < KEPT_UNCERTAIN:
+            self.uncertain_rows.append(outcome)
+        if len(self.outcomes) < KEPT_OUTCOMES:
+            self.outcomes.append(outcome)
+
+    def reject(
+        self, row: Row, column: str | None, reason: str, name: str = "", *, counted: bool = True
+    ) -> None:
+        """Refuse `row` for `reason` (`counted`: False for a further problem of a row refused already)."""
         where = f"{row.path}:{row.line}" + (f": column {column}" if column else "")
-        self.problems.append(f"{where}: {reason}")
-        self.outcomes.append(RowOutcome(row.line, name, "rejected", detail=reason))
+        if len(self.problems) < KEPT_PROBLEMS:
+            self.problems.append(f"{where}: {reason}")
+        if counted:
+            self.record(RowOutcome(row.line, name, "rejected", detail=reason))
+        if self.stop_at_reject:
+            self.sink = None
+            self._pending_nodes.clear()
+            self._pending_edges.clear()
+
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self._node_ids
+
+    def has_edge(self, ident: tuple[str, str, str, str]) -> bool:
+        return hash(ident) in self._edge_keys  # 64-bit hashes: no collision to fear below 10^8 edges
 
     def add_node(self, node: Node) -> None:
-        self.nodes[node.id] = node
+        self._node_ids.add(node.id)
+        if node.id in self.nodes or len(self.nodes) < KEPT_CHANGES:
+            self.nodes[node.id] = node
+        self._pending_nodes[node.id] = node
+        self._flush_when_full()
 
     def add_edge(self, edge: Edge) -> None:
-        self.edges[edge.ident] = edge
+        self._edge_keys.add(hash(edge.ident))
+        if edge.ident in self.edges or len(self.edges) < KEPT_CHANGES:
+            self.edges[edge.ident] = edge
+        self._pending_edges[edge.ident] = edge
+        self._flush_when_full()
+
+    def reading(self, rows: Iterable[Row]) -> Iterator[Row]:
+        """`rows`, counted as read, with a line on `progress` every few seconds."""
+        started = last = time.monotonic()
+        for row in rows:
+            self.rows_read += 1
+            yield row
+            if self.progress and not self.rows_read % 1000 and time.monotonic() - last >= PROGRESS_EVERY_S:
+                last = time.monotonic()
+                rate = self.rows_read / (last - started)
+                self.progress(f"{self.path}: {self.rows_read:,} rows read, {rate:,.0f} rows/s")
+
+    def _flush_when_full(self) -> None:
+        if self.batch_size and len(self._pending_nodes) + len(self._pending_edges) >= self.batch_size:
+            self.flush()
+
+    def flush(self, *, last: bool = False) -> None:
+        """Hand the waiting changes to the sink (the last batch carries the uniqueness rules)."""
+        if self.sink and (self._pending_nodes or self._pending_edges or last):
+            self.sink(
+                ChangeSet(
+                    nodes=tuple(self._pending_nodes.values()),
+                    edges=tuple(self._pending_edges.values()),
+                    unique=tuple(self.unique) if last else (),
+                )
+            )
+        self._pending_nodes.clear()
+        self._pending_edges.clear()
 
     @property
     def changes(self) -> ChangeSet:
+        """The changes kept for the report (all of them unless more than KEPT_CHANGES)."""
         return ChangeSet(
             nodes=tuple(self.nodes.values()), edges=tuple(self.edges.values()), unique=tuple(self.unique)
         )
@@ -96,8 +185,8 @@ class ImportPlan:
             "new": self.count("new"),
             "uncertain": self.count("uncertain"),
             "rejected": self.count("rejected"),
-            "nodes": len(self.nodes),
-            "edges": len(self.edges),
+            "nodes": len(self._node_ids),
+            "edges": len(self._edge_keys),
             "warnings": list(self.warnings),
         }
 
@@ -275,9 +364,7 @@ def resolve_enterprise(
         )
         if hq_region:
             plan.add_edge(Edge(enterprise_id, "HAS_SITE", hq_region, "hq", {"kind": "hq", **provenance}))
-    plan.outcomes.append(
-        RowOutcome(row.line, name, status, enterprise_id, match.method, match.confidence, detail)
-    )
+    plan.record(RowOutcome(row.line, name, status, enterprise_id, match.method, match.confidence, detail))
     return enterprise_id
 
 
@@ -303,7 +390,7 @@ def finish(plan: ImportPlan, *, skip_invalid: bool, dry_run: bool) -> None:
             "with a header row and rows under it?)"
         )
     if plan.problems and not skip_invalid and not dry_run:
-        count = len(plan.problems)
+        count = max(plan.count("rejected"), len(plan.problems))
         raise ValidationError(
             f"{count} invalid row(s) in {plan.path}; nothing imported (fix them, or pass --skip-invalid). "
             f"First: {plan.problems[0]}",

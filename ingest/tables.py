@@ -5,12 +5,13 @@ CSV in UTF-8 (with or without BOM) or GBK/GB18030, Excel `.xlsx` (first sheet) a
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,11 +89,18 @@ def _decodes(raw: bytes, encoding: str) -> bool:
 def _rows_from_cells(
     path: Path, header: list[str], body: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]
 ) -> list[Row]:
+    return list(_stream_rows(path, header, body, columns))
+
+
+def _stream_rows(
+    path: Path, header: list[str], body: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]
+) -> Iterator[Row]:
+    """The rows of `body` as they come; shifted rows are collected and raised after the last
+    row (an import reading them writes inside a transaction that the error rolls back)."""
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValidationError(f"{path}:1: missing column(s) {', '.join(missing)}")
     problems: list[str] = []
-    rows: list[Row] = []
     for line, cells in body:
         if not any(str(c).strip() for c in cells):
             continue
@@ -101,10 +109,31 @@ def _rows_from_cells(
                 f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)"
             )
             continue
-        rows.append(Row(path, line, {h: strip_controls(c) for h, c in zip(header, cells, strict=True)}))
+        if not problems:  # after a shifted row the file is refused: the rest is only checked
+            yield Row(path, line, {h: strip_controls(c) for h, c in zip(header, cells, strict=True)})
     if problems:
         raise ValidationError(problems[0], problems)
-    return rows
+
+
+def text_encoding(path: Path, *, allow_gbk: bool = False) -> str:
+    """The encoding `decode_text` would read `path` in, found by decoding it in chunks (the
+    file is never held whole); raises as `decode_text` does."""
+    for encoding in ("utf-8-sig", "gb18030") if allow_gbk else ("utf-8-sig",):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        lines = 1
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 20):
+                    decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+            return encoding
+        except OSError as exc:
+            raise ValidationError(f"{path}: cannot read: {exc.strerror}") from exc
+        except UnicodeDecodeError:
+            continue
+    decode_text(path, allow_gbk=allow_gbk)  # raises, naming the first bad line
+    raise ValidationError(f"{path}: not valid text")  # not reached
 
 
 def read_csv(path: Path, columns: tuple[str, ...] = (), *, allow_gbk: bool = False) -> Iterator[Row]:
@@ -170,9 +199,13 @@ def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
 def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     """Rows of a JSON Lines file (one object a line); every object must have `columns`."""
     text = decode_text(path, allow_gbk=True)
+    yield from list(_jsonl_rows(path, enumerate(text.splitlines(), start=1), columns))
+
+
+def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]) -> Iterator[Row]:
+    """Rows of JSON Lines as they come; bad lines raised after the last one (as `_stream_rows`)."""
     problems: list[str] = []
-    rows: list[Row] = []
-    for line, raw in enumerate(text.splitlines(), start=1):
+    for line, raw in lines:
         if not raw.strip():
             continue
         try:
@@ -187,23 +220,48 @@ def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
         if missing:
             problems.append(f"{path}:{line}: missing field(s) {', '.join(missing)}")
             continue
-        rows.append(
-            Row(path, line, {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()})
-        )
+        if not problems:
+            yield Row(path, line, {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()})
     if problems:
         raise ValidationError(problems[0], problems)
-    yield from rows
 
 
 def read_table(path: Path, columns: tuple[str, ...] = ()) -> list[Row]:
     """Rows of a CSV (any office encoding), XLSX or JSON Lines file, by its extension."""
+    return list(stream_table(path, columns))
+
+
+def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
+    """The rows of `read_table` one at a time: a CSV or JSON Lines file is read as it goes, never
+    held whole (an .xlsx sheet is read first). Errors in the rows come after the last row.
+
+    Raises:
+        ValidationError: as `read_table`.
+    """
     suffix = path.suffix.lower()
     if not path.is_file():
         raise ValidationError(f"{path}: no such file")
     if suffix in (".xlsx", ".xlsm"):
-        return list(read_xlsx(path, columns))
+        return read_xlsx(path, columns)
     if suffix in (".jsonl", ".json", ".ndjson"):
-        return list(read_jsonl(path, columns))
+        return _stream_jsonl(path, columns)
     if suffix in (".csv", ".txt", ""):
-        return list(read_csv(path, columns, allow_gbk=True))
+        return _stream_csv(path, columns)
     raise ValidationError(f"{path}: unsupported file type {suffix!r}; use .csv, .xlsx or .jsonl")
+
+
+def _stream_csv(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
+    encoding = text_encoding(path, allow_gbk=True)
+    with path.open(encoding=encoding, newline="") as file:
+        reader = csv.reader(file)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise ValidationError(f"{path}: empty file, expected a header {','.join(columns)}") from None
+        yield from _stream_rows(path, header, ((reader.line_num, cells) for cells in reader), columns)
+
+
+def _stream_jsonl(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
+    encoding = text_encoding(path, allow_gbk=True)
+    with path.open(encoding=encoding, newline="") as file:
+        yield from _jsonl_rows(path, enumerate(file, start=1), columns)

@@ -119,19 +119,24 @@ def main() -> None:
     parser.add_argument("--user", default=os.environ.get("NEO4J_USER", "neo4j"))
     parser.add_argument("--password", default=os.environ.get("NEO4J_PASSWORD", "unused-password"))
     parser.add_argument("--database", default=os.environ.get("NEO4J_DATABASE", "neo4j"))
+    parser.add_argument(
+        "--batch-size", type=int, default=10_000, help="rows in one UNWIND statement (default 10000)"
+    )
     args = parser.parse_args()
     if not args.uri:
         parser.error('no Neo4j: pass --uri or run  eval "$(scripts/neo4j/start.sh)"  first')
 
     what, changes = dataset()
     print(f"{what}: {len(changes.nodes)} nodes, {len(changes.edges)} edges")
-    store = Neo4jStore(args.uri, user=args.user, password=args.password, database=args.database)
+    store = Neo4jStore(
+        args.uri, user=args.user, password=args.password, database=args.database, batch_size=args.batch_size
+    )
     try:
         # the first round warms the JVM and the query caches for both writers; the second is measured
         for round_ in ("warm-up", "measured"):
             print(f"-- {round_} round")
             batched, batched_counts = timed(
-                "batched (UNWIND, 1000 rows/batch)", store, lambda: store.apply(changes)
+                f"batched (UNWIND, {args.batch_size} rows/batch)", store, lambda: store.apply(changes)
             )
             naive, naive_counts = timed(
                 "naive (one auto-commit per row)", store, lambda: naive_write(store, changes)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.importer import ImportContext, ImportPlan, SourceInfo, resolve_enterprise
-from ingest.tables import read_table
+from ingest.tables import stream_table
 
 INFO = SourceInfo(
     "ashare-basic",
@@ -25,12 +25,20 @@ COLUMNS = ("ts_code", "name", "fullname", "area", "industry")
 CITY_PROVINCE = {"深圳": "440000", "大连": "210000", "宁波": "330000", "厦门": "350000", "青岛": "370000"}
 
 
+STREAMING = True
+
+
 def plan(
-    path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
+    path: Path,
+    ctx: ImportContext,
+    *,
+    edition: str | None,
+    mapping: Path | None,
+    options: Mapping[str, Any],
+    into: ImportPlan | None = None,
 ) -> ImportPlan:
-    result = ImportPlan(INFO.id, str(path), edition)
-    rows = read_table(path, COLUMNS)
-    result.rows_read = len(rows)
+    result = into or ImportPlan(INFO.id, str(path), edition)
+    rows = result.reading(stream_table(path, COLUMNS))
     seen: dict[str, int] = {}
     # the list is as of when it was exported: --edition, else the file's date
     as_of = date.fromtimestamp(path.stat().st_mtime).isoformat()

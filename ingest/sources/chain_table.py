@@ -37,7 +37,7 @@ from graph.schema import CONFIDENCES, ROLES
 from graph.store import Edge, Node
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo, stable_id
 from ingest.resolve import fold
-from ingest.tables import read_table
+from ingest.tables import read_table, stream_table
 
 INFO = SourceInfo(
     "chain-table",
@@ -161,16 +161,25 @@ def _node_id(ctx: ImportContext, name: str) -> str:
 
 def _add_node(plan: ImportPlan, ctx: ImportContext, name: str, provenance: dict[str, Any]) -> str:
     node_id = _node_id(ctx, name)
-    if node_id not in ctx.chain_node_ids and node_id not in plan.nodes:
+    if node_id not in ctx.chain_node_ids and not plan.has_node(node_id):
         plan.add_node(Node(node_id, "ChainNode", {"name": name, **provenance}))
     return node_id
 
 
+STREAMING = True
+
+
 def plan(
-    path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
+    path: Path,
+    ctx: ImportContext,
+    *,
+    edition: str | None,
+    mapping: Path | None,
+    options: Mapping[str, Any],
+    into: ImportPlan | None = None,
 ) -> ImportPlan:
     spec = load_mapping(mapping)
-    result = ImportPlan(INFO.id, str(path), edition)
+    result = into or ImportPlan(INFO.id, str(path), edition)
     provenance = {
         "source": str(spec["source"]),
         "as_of": str(spec["as_of"]),
@@ -193,8 +202,7 @@ def _relations(
     result: ImportPlan, ctx: ImportContext, path: Path, spec: dict[str, Any], provenance: dict[str, Any]
 ) -> None:
     columns = tuple(c for c in (spec["from"], spec["to"], spec.get("type")) if c)
-    rows = read_table(path, columns)
-    result.rows_read = len(rows)
+    rows = result.reading(stream_table(path, columns))
     types: dict[str, dict[str, Any]] = spec.get("types") or {}
     kinds: dict[frozenset[str], str] = {
         frozenset((s, t)): kind for s, kind, t in ctx.chain_edges if kind in EDGES and s != t
@@ -225,13 +233,13 @@ def _relations(
             )
             continue
         stored = (a, rule["edge"], b) in ctx.chain_edges  # left as it is: the graph's own fact wins
-        known = stored or (a, rule["edge"], b, "") in result.edges
+        known = stored or result.has_edge((a, rule["edge"], b, ""))
         _add_node(result, ctx, source, provenance)
         _add_node(result, ctx, target, provenance)
         if not stored:
             result.add_edge(Edge(a, rule["edge"], b, "", {"relation": relation, **provenance}))
         # "matched": the graph (or an earlier row) has this relation already
-        result.outcomes.append(
+        result.record(
             RowOutcome(row.line, f"{source} -> {target}", "matched" if known else "new", method=rule["edge"])
         )
 
@@ -250,8 +258,7 @@ def _companies(
     min_weight = float(spec.get("min_weight", 0))
     linked: dict[tuple[str, str], float] = {}
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
-    rows = read_table(path, columns)
-    result.rows_read = len(rows)
+    rows = result.reading(stream_table(path, columns))
     by_code = spec.get("match", "code") == "code"
     for row in rows:
         company, node_name = row.get(spec["company"]), row.get(spec["node"])
@@ -297,7 +304,7 @@ def _companies(
                         {**props, "confidence": confidence, "product": node_name, "product_match": how},
                     )
                 )
-        result.outcomes.append(RowOutcome(row.line, company, "matched", firm, match.method, match.confidence))
+        result.record(RowOutcome(row.line, company, "matched", firm, match.method, match.confidence))
     if links:
         result.notes.append(
             f"{len(linked)} company-link operations from the product mapping "

@@ -35,13 +35,13 @@ def plan(
         edges, problems = fact_edges([row], production_edge)
         if problems:
             result.problems.extend(problems)
-            result.outcomes.append(RowOutcome(row.line, name, "rejected", detail="; ".join(problems)))
+            result.record(RowOutcome(row.line, name, "rejected", detail="; ".join(problems)))
         elif row.get("region_id") not in ctx.region_ids:
             result.reject(row, "region_id", f"unknown region {row.get('region_id')!r}", name)
         elif name not in ctx.chain_node_ids:
             result.reject(row, "node_id", f"unknown chain node {name!r}", name)
         else:
-            result.outcomes.append(RowOutcome(row.line, name, "new"))
+            result.record(RowOutcome(row.line, name, "new"))
             for edge in edges:
                 props = {**edge.props, "origin": f"import:{INFO.id}"}
                 result.add_edge(Edge(edge.source, edge.type, edge.target, edge.key, props))

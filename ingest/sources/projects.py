@@ -91,9 +91,8 @@ def plan(
         except ValidationError as exc:
             for index, problem in enumerate(exc.problems):
                 field = fields.problem_field(problem)
-                result.reject(row, HEADERS.get(field or "", None), problem, name)
-                if index:  # every problem is listed, the row counted once
-                    result.outcomes.pop()
+                # every problem is listed, the row counted once
+                result.reject(row, HEADERS.get(field or "", None), problem, name, counted=not index)
             continue
         existing = store.get_node(pid)
         if existing is not None:
@@ -107,7 +106,7 @@ def plan(
                     name,
                 )
             else:
-                result.outcomes.append(
+                result.record(
                     RowOutcome(row.line, name, "matched", pid, "existing project", "high", "unchanged")
                 )
             continue
@@ -116,7 +115,7 @@ def plan(
         for edge in changes.edges:
             result.add_edge(edge)
         result.unique += changes.unique
-        result.outcomes.append(RowOutcome(row.line, name, "new", pid, "project", "high"))
+        result.record(RowOutcome(row.line, name, "new", pid, "project", "high"))
     return result
 
 

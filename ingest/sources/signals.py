@@ -42,7 +42,7 @@ def plan(
             problems.append(f"{row.where}: column node_id: no chain node {node!r} in the graph")
         if problems:
             result.problems.extend(problems)
-            result.outcomes.append(RowOutcome(row.line, firm, "rejected", detail="; ".join(problems)))
+            result.record(RowOutcome(row.line, firm, "rejected", detail="; ".join(problems)))
             continue
         for edge in edges:
             result.add_edge(
@@ -54,5 +54,5 @@ def plan(
                     {**edge.props, "origin": f"import:{INFO.id}"},
                 )
             )
-        result.outcomes.append(RowOutcome(row.line, firm, "matched", firm, "id", "high"))
+        result.record(RowOutcome(row.line, firm, "matched", firm, "id", "high"))
     return result

@@ -308,3 +308,50 @@ def test_company_products_become_operations_on_chain_links_through_the_word_mapp
     )
     with pytest.raises(ValidationError, match=r"links\.csv: 1 bad row"):
         import_file(tiny, "chain-table", table, mapping=mapping)
+
+
+def firms_csv(tmp_path: Path, count: int, bad_line: int | None = None) -> Path:
+    """An A-share basics file of `count` firms; the row on `bad_line` has no stock code."""
+    rows = ["ts_code,name,fullname,area,industry"]
+    for i in range(count):
+        code = "" if i + 2 == bad_line else f"{800000 + i}.SZ"
+        rows.append(f"{code},流式{i},流式测试企业{i}有限公司,云南,电气设备")
+    return write(tmp_path, "firms.csv", "\n".join(rows) + "\n")
+
+
+def test_a_streamed_import_writes_in_batches_all_or_nothing(store, tmp_path, monkeypatch):
+    # batches of 4 nodes and edges: the 25 firms (and their HQ edges) reach the store in 13
+    # batches inside one transaction; a rejected row on line 20 rolls back the 9 batches before it
+    monkeypatch.setattr("ingest.registry.STREAM_BATCH", 4)
+    build(store, write_tiny_dataset(tmp_path / "data"))
+    before = (store.counts(), store.find_nodes("Enterprise"), store.version())
+    with pytest.raises(ValidationError, match="1 invalid row") as err:
+        import_file(store, "ashare-basic", firms_csv(tmp_path, 25, bad_line=20))
+    assert err.value.problems == [f"{tmp_path / 'firms.csv'}:20: column ts_code: empty stock code or name"]
+    assert (store.counts(), store.find_nodes("Enterprise"), store.version()) == before
+    plan, written = import_file(
+        store, "ashare-basic", firms_csv(tmp_path, 25, bad_line=20), skip_invalid=True
+    )
+    assert (plan.rows_read, plan.count("new"), plan.count("rejected")) == (25, 24, 1)
+    assert (written.nodes_created, written.edges_created) == (24, 24)
+    assert plan.summary()["nodes"] == plan.summary()["edges"] == 24
+    assert store.counts()["Enterprise"] == before[0]["Enterprise"] + 24
+    again, unchanged = import_file(
+        store, "ashare-basic", firms_csv(tmp_path, 25, bad_line=20), skip_invalid=True
+    )
+    assert again.count("matched") == 24 and not unchanged.changed
+
+
+def test_a_streamed_import_reports_progress_and_keeps_a_bounded_report(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr("ingest.importer.PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr("ingest.importer.KEPT_OUTCOMES", 10)
+    monkeypatch.setattr("ingest.importer.KEPT_CHANGES", 5)
+    lines: list[str] = []
+    plan, written = import_file(tiny, "ashare-basic", firms_csv(tmp_path, 2500), progress=lines.append)
+    # a line each 1000 rows read (the interval set to 0 s here; 3 s in use)
+    assert [line.split(": ", 1)[1].split(",")[0:2] for line in lines] == [
+        ["1", "000 rows read"],
+        ["2", "000 rows read"],
+    ]
+    assert len(plan.outcomes) == 10 and len(plan.changes.nodes) == 5 and plan.count("new") == 2500
+    assert written.nodes_created == 2500
