@@ -15,6 +15,7 @@ from graph.lookup import resolve
 from graph.project_rules import SIGNED, STAGES, is_major, stage_index
 from graph.store import GraphStore
 from graph.text import control_problem
+from graph.units import money_yi, split_list
 from graph.view import chain_node_ids
 from workflow.model import PROJECT_STAGE_ZH, REVIEW_ZH, STAGE_DATE
 from workflow.permissions import resolve_county
@@ -248,20 +249,6 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-def _as_money(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = re.sub(r"[,，\s]|亿元?$", "", str(value))
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 def _as_date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -277,14 +264,6 @@ def _as_date(value: Any) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
-
-
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, list | tuple):
-        items = [str(v) for v in value]
-    else:
-        items = re.split(r"[,，、;；\n]", str(value))
-    return [i.strip() for i in items if i and i.strip()]
 
 
 def _stage(value: Any) -> str | None:
@@ -329,7 +308,7 @@ def _quote(raw: Any) -> str:
 
 
 def _number(field: ProjectField, raw: Any, problems: list[str]) -> float | int | None:
-    number = _as_money(raw)
+    number = money_yi(raw)
     what = "整数" if field.kind == "count" else "数字"
     if number is None:
         problems.append(problem(field.key, f"应为{what}（{field.unit}），不是{_quote(raw)}"))
@@ -452,7 +431,7 @@ def clean_fields(
             elif found and "investor_name" not in data:
                 cleaned["investor_name"] = found[0].name
         elif kind == "chain_nodes":
-            cleaned[key] = _as_list(raw) if not empty else []
+            cleaned[key] = split_list(raw) if not empty else []
     return cleaned, problems
 
 
