@@ -32,21 +32,10 @@ from graph.view import chain_node_ids
 
 STAGE_ORDER = ("upstream", "midstream", "downstream", "support")
 QUALIFYING_LISTS = ("fortune-global-500", "china-500", "china-private-500", "china-manufacturing-500")
-QUALIFYING_REVENUE = 100.0  # 亿元: a firm this large can carry a project of 10亿元 or more
 PLAN_YEARS = 3
-# Conversion assumptions, stated in the plan: the share of the capable (qualifying) targets that
-# sign a project of >= 10亿元 within the plan's years. A firm whose group is already in Yunnan
-# (增资扩产) converts far more often than a new one (新引进). Planning assumptions for the meeting
-# to adjust, not measured rates.
-CONVERSION = {EXPAND: 0.4, NEW: 0.15}
 # Measure 2: chain leaders and headquarters a year, province-wide over all industries.
 MEASURE2_LEADERS = 20
 MEASURE2_HEADQUARTERS = 20
-# Talent: people one 10亿元 project employs, by the kind of link, and the share of them that are
-# professional and technical staff (专业技术人才). Stated assumptions.
-STAFF_PER_PROJECT = {"technology": 120, "service": 150}
-STAFF_PER_PROJECT_DEFAULT = 300
-KEY_TALENT_SHARE = 0.2
 GAP_ACTIONS = 10  # gap links that get their own task; the rest are one rolling task
 
 
@@ -235,7 +224,7 @@ def _qualifies(view: nx.MultiDiGraph, firm: str, rules: Rules) -> bool:
         if any(m.list in QUALIFYING_LISTS for m in memberships(view, entity)):
             return True
         revenue = view.nodes[entity].get("revenue_100m_cny")
-        if isinstance(revenue, int | float) and revenue >= QUALIFYING_REVENUE:
+        if isinstance(revenue, int | float) and revenue >= rules.plans["qualifying_revenue"]:
             return True
     return False
 
@@ -258,19 +247,22 @@ def _target(view: nx.MultiDiGraph, rank: int, rec: Recommendation, rules: Rules)
     )
 
 
-def expected_projects(targets: tuple[PlanTarget, ...]) -> float:
+def expected_projects(targets: tuple[PlanTarget, ...], rules: Rules | None = None) -> float:
     """Projects of >= 10亿元 the target lists can be expected to sign over the plan's years: each
-    qualifying target counts its track's conversion (CONVERSION), a firm that cannot carry such
+    qualifying target counts its track's conversion (rules.yaml: plans.conversion), a firm that cannot carry such
     a project counts nothing.
 
     >>> t = PlanTarget(1, "f", "某", "a", "原料", "补链", 1.0, (), (), True, track=EXPAND)
     >>> expected_projects((t, replace(t, track=NEW), replace(t, qualifies_for_quota=False)))
     0.55
     """
-    return round(sum(CONVERSION[t.track] for t in targets if t.qualifies_for_quota), 3)
+    conversion = (rules or load_rules()).plans["conversion"]
+    return round(sum(conversion[t.track] for t in targets if t.qualifies_for_quota), 3)
 
 
-def quota_line(quota: int | None, targets: tuple[PlanTarget, ...], *, years: int = PLAN_YEARS) -> QuotaLine:
+def quota_line(
+    quota: int | None, targets: tuple[PlanTarget, ...], *, years: int = PLAN_YEARS, rules: Rules | None = None
+) -> QuotaLine:
     """The measure-1 line: the yearly quota, the capable targets on both lists (增资扩产 and 新引进),
     and what they can honestly be expected to bring a year under the stated conversion.
 
@@ -290,10 +282,12 @@ def quota_line(quota: int | None, targets: tuple[PlanTarget, ...], *, years: int
         return "、".join(f"{TRACK_NAMES[t]}{by_track[t][index]}家" for t in (EXPAND, NEW))
 
     listed = f"目标企业{len(targets)}家（{split(0)}），其中有能力承担10亿元以上项目的{qualifying}家（{split(1)}）。"
-    expected = expected_projects(targets)
+    rules = rules or load_rules()
+    conversion = rules.plans["conversion"]
+    expected = expected_projects(targets, rules)
     per_year = expected / years
     assumption = (
-        f"按增资扩产目标{CONVERSION[EXPAND]:.0%}、新引进目标{CONVERSION[NEW]:.0%}在{years}年内签约测算，"
+        f"按增资扩产目标{conversion[EXPAND]:.0%}、新引进目标{conversion[NEW]:.0%}在{years}年内签约测算，"
         f"目标清单可带来约{expected:.1f}个项目、年均{per_year:.1f}个"
     )
     if quota:
@@ -317,6 +311,7 @@ def year_targets(
     years: tuple[int, ...],
     *,
     provincial: bool = True,
+    rules: Rules | None = None,
 ) -> tuple[YearTarget, ...]:
     """Each plan year's targets. Projects: measure 1's quota (a prefecture's share is set by the
     province: None). Chain leaders and HQs: measure 2's 20 a year each, split over the
@@ -328,16 +323,16 @@ def year_targets(
     share = quota / quota_total if provincial and quota and quota_total else None
     leaders = math.ceil(MEASURE2_LEADERS * share) if share else None
     hqs = math.ceil(MEASURE2_HEADQUARTERS * share) if share else None
-    per_year = round(expected_projects(targets) / max(1, len(years)), 2)
+    per_year = round(expected_projects(targets, rules) / max(1, len(years)), 2)
     return tuple(YearTarget(y, quota if provincial else None, per_year, leaders, hqs) for y in years)
 
 
 def link_headcount(
-    view: nx.MultiDiGraph, node: NodeAssessment, targets: tuple[PlanTarget, ...]
+    view: nx.MultiDiGraph, node: NodeAssessment, targets: tuple[PlanTarget, ...], rules: Rules | None = None
 ) -> tuple[int, int, int]:
     """(projects, people, of whom professional and technical staff) a gap link needs over the
     plan: the projects its capable targets are expected to sign, at least one for a link the
-    plan pursues (none for a link still to verify), times STAFF_PER_PROJECT by the link's kind.
+    plan pursues (none for a link still to verify), times the staff of a project by the link's kind (rules.yaml: plans).
 
     >>> g = nx.MultiDiGraph(); g.add_node("b", tags=["energy-intensive"])
     >>> n = NodeAssessment("b", "中间品", "midstream", "missing", 0.0, (), (), 0.0, 0.0, 0.0, 0.5, 0.5, "补链", "补链", 1.0)
@@ -346,18 +341,20 @@ def link_headcount(
     """
     if node.to_verify:
         return 0, 0, 0
-    expected = sum(CONVERSION[t.track] for t in targets if t.node_id == node.id and t.qualifies_for_quota)
+    spec = (rules or load_rules()).plans
+    expected = sum(
+        spec["conversion"][t.track] for t in targets if t.node_id == node.id and t.qualifies_for_quota
+    )
     projects = max(1, math.ceil(expected))
     tags = view.nodes[node.id].get("tags") or ()
-    per_project = next(
-        (STAFF_PER_PROJECT[t] for t in STAFF_PER_PROJECT if t in tags), STAFF_PER_PROJECT_DEFAULT
-    )
+    staff = spec["staff_per_project"]
+    per_project = next((staff[t] for t in staff if t in tags), spec["staff_per_project_default"])
     people = projects * per_project
-    return projects, people, math.ceil(people * KEY_TALENT_SHARE)
+    return projects, people, math.ceil(people * spec["key_talent_share"])
 
 
 def talent_needs(
-    view: nx.MultiDiGraph, gaps: ChainGaps, targets: tuple[PlanTarget, ...] = ()
+    view: nx.MultiDiGraph, gaps: ChainGaps, targets: tuple[PlanTarget, ...] = (), rules: Rules | None = None
 ) -> tuple[TalentNeed, ...]:
     """For each weak or missing link (by priority): the skills it needs (data/talent), the people
     its projects need (`link_headcount`) and the institutions that train for it, those in Yunnan
@@ -390,7 +387,7 @@ def talent_needs(
                 node.action,
                 skills,
                 tuple(offers),
-                *link_headcount(view, node, targets),
+                *link_headcount(view, node, targets, rules),
             )
         )
     return tuple(needs)
@@ -630,13 +627,15 @@ def industry_plan(
         new=new,
         leaders=best_leader_set(view, industry, k=k, prefecture=prefecture, rules=rules, gaps=gaps),
         headquarters=headquarters_targets(view, industry, rules=rules, gaps=gaps),
-        quota=quota_line(quota if not prefecture else None, (*expand, *new)),
-        talent=talent_needs(view, gaps, (*expand, *new)),
+        quota=quota_line(quota if not prefecture else None, (*expand, *new), rules=rules),
+        talent=talent_needs(view, gaps, (*expand, *new), rules),
         policies=support_policies(view, industry),
         config_version=rules.version,
         data_as_of=data_as_of(view, industry),
         years=years,
-        year_targets=year_targets(quota, quota_total, (*expand, *new), years, provincial=prefecture is None),
+        year_targets=year_targets(
+            quota, quota_total, (*expand, *new), years, provincial=prefecture is None, rules=rules
+        ),
         actions=plan_actions(gaps.gaps, (*expand, *new), flags, years, lead_department, promotion_unit),
         landings=link_landings(view, industry, gaps.gaps, prefecture, flags),
         overcapacity=tuple(flags.values()),

@@ -45,6 +45,7 @@ class Rules:
     headquarters_score: Mapping[str, float] = field(default_factory=dict)
     feasibility: Mapping[str, Any] = field(default_factory=dict)
     signals: Mapping[str, Any] = field(default_factory=dict)
+    plans: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_weights(self, **weights: float) -> Rules:
@@ -92,6 +93,7 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             headquarters_score={k: float(v) for k, v in leaders["headquarters_score"].items()},
             feasibility=_feasibility(data["feasibility"]),
             signals=_signals(data["signals"]),
+            plans=_plans(data["plans"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"{where}: missing or bad setting {exc}") from exc
@@ -127,6 +129,16 @@ def _signals(section: Mapping[str, Any]) -> dict[str, Any]:
         "full_at": float(section["full_at"]),
         "kind": {k: float(v) for k, v in section["kind"].items()},
         "region": {k: float(v) for k, v in section["region"].items()},
+    }
+
+
+def _plans(section: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "qualifying_revenue": float(section["qualifying_revenue"]),
+        "conversion": {k: float(v) for k, v in section["conversion"].items()},
+        "staff_per_project": {k: int(v) for k, v in section["staff_per_project"].items()},
+        "staff_per_project_default": int(section["staff_per_project_default"]),
+        "key_talent_share": float(section["key_talent_share"]),
     }
 
 

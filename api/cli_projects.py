@@ -149,7 +149,7 @@ def projects_list(status: str | None, as_json: bool) -> None:
             p["county"],
             p["industry"],
             f"{p['investment_yi']:g}",
-            model.STAGE_ZH[p["stage"]],
+            model.PROJECT_STAGE_ZH[p["stage"]],
             model.REVIEW_ZH[p["review_status"]],
         )
     out.print(table)
@@ -170,7 +170,7 @@ def projects_show(project_id: str, as_json: bool) -> None:
     out.print(
         plain(
             f"{project['name']} ({project['id']}): {model.REVIEW_ZH[project['review_status']]}, "
-            f"{model.STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元"
+            f"{model.PROJECT_STAGE_ZH[project['stage']]}, {project['investment_yi']:g} 亿元"
         ),
         highlight=False,
     )

@@ -11,7 +11,8 @@ import io
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from api.render import (
     section,
 )
 from graph.errors import ChainKGError
-from graph.text import sheet_row
+from graph.text import sheet_row, strip_controls
 
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM = 21.0, 29.7  # A4 portrait
 # GB/T 9704-2012 《党政机关公文格式》: top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
@@ -58,6 +59,10 @@ OFFICIAL_FONTS = Fonts("仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标
 # What the PDF is set in here: the CJK fonts installed with fonts-noto-cjk (serif for the body,
 # sans for 黑体), so the PDF never depends on LibreOffice's guess at a missing font.
 RENDER_FONTS = Fonts("Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Serif CJK SC")
+
+
+# A report's section: heading, table header, table rows and the note under the table.
+DocSection = tuple[str, Sequence[str], Sequence[Sequence[Any]], str]
 
 
 class RenderError(ChainKGError):
@@ -126,13 +131,19 @@ def _narrow_cell_margins(table: Any, cm: float = 0.08) -> None:
     table._tbl.tblPr.append(margins)
 
 
-def _add_table(doc: Any, name: str, header: tuple[str, ...], rows: list[list[str]], fonts: Fonts) -> None:
-    """A table whose columns share the text width by the section's weights, the header row
-    repeated on each page, set in the body font at 五号 (小五 for wide tables)."""
+def _add_table(
+    doc: Any,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    fonts: Fonts,
+    weights: Sequence[float] = (),
+) -> None:
+    """A table whose columns share the text width by `weights` (equal shares by default), the
+    header row repeated on each page, set in the body font at 五号 (小五 for wide tables)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Cm
 
-    weights = section(name).widths
+    weights = weights or (1.0,) * len(header)
     widths = [Cm(TEXT_WIDTH_CM * w / sum(weights)) for w in weights]
     size = TABLE_PT if len(header) <= 6 else SMALL_TABLE_PT
     table = doc.add_table(rows=1, cols=len(header))
@@ -247,12 +258,32 @@ def plan_docx(
         if table_section:
             header, rows = _table(plan, table_section)
             if rows:
-                _add_table(doc, table_section, header, rows, fonts)
+                _add_table(doc, header, rows, fonts, section(table_section).widths)
             else:
                 doc.add_paragraph("（暂无）")
+    return _saved(doc)
+
+
+def _saved(document: Any) -> bytes:
+    """The bytes of a python-docx document or an openpyxl workbook."""
     buffer = io.BytesIO()
-    doc.save(buffer)
+    document.save(buffer)
     return buffer.getvalue()
+
+
+def report_docx(title: str, sections: Iterable[DocSection], *, fonts: Fonts = OFFICIAL_FONTS) -> bytes:
+    """A Word report in the same form as the plan (no cover): the title, then each section as a
+    heading, a table (numbers as `%g`) and its note."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = _document(fonts)
+    doc.add_heading(strip_controls(title), level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for heading, header, rows, note in sections:
+        doc.add_heading(strip_controls(heading), level=1)
+        cells = [[f"{v:g}" if isinstance(v, float) else strip_controls(str(v)) for v in row] for row in rows]
+        _add_table(doc, [strip_controls(str(h)) for h in header], cells, fonts)
+        doc.add_paragraph(strip_controls(note))
+    return _saved(doc)
 
 
 def docx_to_pdf(docx: bytes, *, timeout: float = 180.0) -> bytes:
@@ -301,53 +332,78 @@ def plan_pdf(plan: IndustryPlan, map_png: bytes | None = None, *, drafted: date 
     return docx_to_pdf(plan_docx(plan, map_png, fonts=RENDER_FONTS, drafted=drafted))
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet as `workbook` writes it: its rows (made safe for Excel by `sheet_row`), the
+    bold rows (1-based row number: font size, None for the default), the column widths and the
+    columns (0-based) wrapped and top-aligned below the last bold row."""
+
+    title: str
+    rows: list[list[Any]]
+    bold: dict[int, float | None] = field(default_factory=dict)
+    widths: tuple[float, ...] = ()
+    wrapped: tuple[int, ...] = ()
+
+
+def workbook(sheets: Iterable[Sheet]) -> bytes:
+    """An Excel workbook of `sheets`, in order."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for spec in sheets:
+        sheet = book.create_sheet(spec.title)
+        for row in spec.rows:
+            sheet.append(sheet_row(row))
+        for number, size in spec.bold.items():
+            for cell in sheet[number][: len(spec.rows[number - 1])]:
+                cell.font = Font(bold=True, size=size)
+        for column, width in enumerate(spec.widths, start=1):
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        for cells in sheet.iter_rows(min_row=max(spec.bold, default=0) + 1):
+            for column in spec.wrapped:
+                cells[column].alignment = Alignment(wrap_text=True, vertical="top")
+    return _saved(book)
+
+
 def targets_xlsx(plan: IndustryPlan) -> bytes:
     """The two target lists (增资扩产, 新引进; a sheet each) and the leader set as an Excel workbook
     with Chinese headers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    book = Workbook()
-    first = book.active
+    sheets = []
     for track, targets in ((EXPAND, plan.expand), (NEW, plan.new)):
-        sheet = first if track == EXPAND else book.create_sheet()
-        sheet.title = f"目标企业-{TRACK_NAMES[track]}"
-        sheet.append(sheet_row([plan_title(plan)]))
-        sheet.append(sheet_row([plan.quota.text]))
         header, rows = _table(plan, track)
-        sheet.append([*header, "企业ID", "环节ID", "计入年度目标"])
-        for target, row in zip(targets, rows, strict=True):
-            sheet.append(
-                sheet_row(
-                    [
-                        *row[:4],
-                        target.score,
-                        *row[5:],
-                        target.enterprise_id,
-                        target.node_id,
-                        "是" if target.qualifies_for_quota else "否",
-                    ]
-                )
+        listed = [
+            [
+                *row[:4],
+                target.score,
+                *row[5:],
+                target.enterprise_id,
+                target.node_id,
+                "是" if target.qualifies_for_quota else "否",
+            ]
+            for target, row in zip(targets, rows, strict=True)
+        ]
+        sheets.append(
+            Sheet(
+                f"目标企业-{TRACK_NAMES[track]}",
+                [
+                    [plan_title(plan)],
+                    [plan.quota.text],
+                    [*header, "企业ID", "环节ID", "计入年度目标"],
+                    *listed,
+                ],
+                bold={3: None},
+                widths=(6, 28, 20, 8, 8, 24, 80, 30, 18, 22, 10),
+                wrapped=(6, 7),
             )
-        for cell in sheet[3]:
-            cell.font = Font(bold=True)
-        for column, width in zip("ABCDEFGHIJK", (6, 28, 20, 8, 8, 24, 80, 30, 18, 22, 10), strict=True):
-            sheet.column_dimensions[column].width = width
-        for row in sheet.iter_rows(min_row=4):
-            row[6].alignment = Alignment(wrap_text=True, vertical="top")
-            row[7].alignment = Alignment(wrap_text=True, vertical="top")
-    leaders = book.create_sheet("链主企业组合")
+        )
     header, rows = _table(plan, "leaders")
-    leaders.append(list(header))
-    for row in rows:
-        leaders.append(sheet_row(row))
-    info = book.create_sheet("说明")
-    info.append(sheet_row(["规则版本", plan.config_version]))
-    info.append(sheet_row(["数据截至", plan.data_as_of]))
-    info.append(sheet_row(["范围", plan.scope]))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    sheets.append(Sheet("链主企业组合", [list(header), *rows]))
+    info = [["规则版本", plan.config_version], ["数据截至", plan.data_as_of], ["范围", plan.scope]]
+    sheets.append(Sheet("说明", info))
+    return workbook(sheets)
 
 
 def render_plan(plan: IndustryPlan, fmt: str, *, view: nx.MultiDiGraph, gaps: ChainGaps) -> bytes:

@@ -4,7 +4,6 @@ the page's download links and `chainkg report` all use these."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -23,7 +22,7 @@ from analysis.tracking import (
     progress_report,
     quota_progress,
 )
-from graph.text import sheet_row, strip_controls
+from api.office import Sheet, report_docx, workbook
 
 
 @dataclass(frozen=True)
@@ -175,50 +174,17 @@ def _sections(report: TrackingReport) -> list[tuple[str, list[str], list[list[An
 
 def tracking_xlsx(report: TrackingReport) -> bytes:
     """One workbook, one sheet per section, a note row under each table."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for title, header, rows, note in _sections(report):
-        sheet = book.create_sheet(title)
-        sheet.append(sheet_row([f"{report.year}年 {title}"]))
-        sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(sheet_row(header))
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(sheet_row(row))
-        sheet.append([])
-        sheet.append(sheet_row([note]))
-        for column, _ in enumerate(header, start=1):
-            sheet.column_dimensions[chr(64 + column)].width = 18 if column > 1 else 22
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook(
+        Sheet(
+            title,
+            [[f"{report.year}年 {title}"], header, *rows, [], [note]],
+            bold={1: 13, 2: None},
+            widths=tuple(18 if column > 1 else 22 for column in range(1, len(header) + 1)),
+        )
+        for title, header, rows, note in _sections(report)
+    )
 
 
 def tracking_docx(report: TrackingReport) -> bytes:
     """A Word bulletin: title, then each section as a heading, a table and its method note."""
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "SimSun"  # type: ignore[attr-defined]
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # type: ignore[attr-defined]
-    document.add_heading(f"{report.year}年招大引强项目推进情况通报", level=0)
-    for title, header, rows, note in _sections(report):
-        document.add_heading(title, level=1)
-        table = document.add_table(rows=1, cols=len(header))
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.text = strip_controls(str(text))
-        for row in rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                cell.text = f"{value:g}" if isinstance(value, float) else strip_controls(str(value))
-        document.add_paragraph(strip_controls(note))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return report_docx(f"{report.year}年招大引强项目推进情况通报", _sections(report))

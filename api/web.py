@@ -122,7 +122,7 @@ def page_context(request: Request, user: Node) -> dict[str, Any]:
         "me": user.props,
         "csrf": auth.csrf_token(auth.app_secret(request), session),
         "FIELD_ZH": fields.FIELD_ZH,
-        "STAGE_ZH": model.STAGE_ZH,
+        "PROJECT_STAGE_ZH": model.PROJECT_STAGE_ZH,
         "REVIEW_ZH": model.REVIEW_ZH,
         "ACTION_ZH": model.ACTION_ZH,
         "ROLE_ZH": model.ROLE_ZH,

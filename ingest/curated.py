@@ -17,6 +17,7 @@ import yaml
 from graph import schema
 from graph.errors import ValidationError
 from graph.store import ChangeSet, Edge, Node
+from graph.units import split_list
 from ingest.tables import Row, is_as_of, read_csv
 
 ORIGIN = "dataset"
@@ -158,10 +159,6 @@ def _number(col: _Collector, where: str, column: str, value: str, kind: type = f
     except ValueError:
         col.problem(where, f"{column} {value!r} is not a number")
         return None
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(";") if part.strip()]
 
 
 def _load_yaml(col: _Collector, path: Path) -> Any:
@@ -395,7 +392,7 @@ def _load_enterprises(col: _Collector, root: Path) -> None:
             continue
         prov = _provenance(col, row.where, row.cells)
         ownership = _choice(col, row.where, "ownership", row.get("ownership"), schema.OWNERSHIPS)
-        tags = _split(row.get("tags"))
+        tags = split_list(row.get("tags"), ";")
         for tag in tags:
             _choice(col, row.where, "tag", tag, schema.ENTERPRISE_TAGS)
         added = col.add_node(
@@ -405,7 +402,7 @@ def _load_enterprises(col: _Collector, root: Path) -> None:
             {
                 "name": row.get("name"),
                 "name_en": row.get("name_en"),
-                "aliases": _split(row.get("aliases")),
+                "aliases": split_list(row.get("aliases"), ";"),
                 "ownership": ownership,
                 "hq_city": row.get("hq_city"),
                 "stock_code": row.get("stock_code"),
@@ -513,7 +510,7 @@ def _load_talent_and_policies(col: _Collector, root: Path) -> None:
                     node.label,
                     {
                         **node.props,
-                        "skills": _split(row.get("skills")),
+                        "skills": split_list(row.get("skills"), ";"),
                         "skills_source": prov["source"],
                     },
                 )
@@ -566,11 +563,11 @@ def _load_local_conditions(col: _Collector, root: Path, industries: set[str]) ->
     for path in sorted((root / "parks").glob("*.csv")):
         for row in _csv_rows(col, path, PARK_COLUMNS):
             level = _choice(col, row.where, "level", row.get("level"), schema.PARK_LEVELS)
-            leading = _split(row.get("leading_industries"))
+            leading = split_list(row.get("leading_industries"), ";")
             for industry in leading:
                 if industry not in industries:
                     col.problem(row.where, f"leading_industries: unknown industry {industry!r}")
-            nodes = _split(row.get("leading_nodes"))
+            nodes = split_list(row.get("leading_nodes"), ";")
             for node_id in nodes:
                 if col.nodes.get(node_id, Node("", "")).label != "ChainNode":
                     col.problem(row.where, f"leading_nodes: unknown chain node {node_id!r}")

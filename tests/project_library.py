@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
+from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
 from tests.canonical import SRC, canonical_changes
 from workflow.model import Actor
+from workflow.users import create_user
 
 TODAY = date(2024, 6, 30)
 COUNTIES = {"530102": ("五华区", "530100"), "530103": ("盘龙区", "530100"), "530302": ("麒麟区", "530300")}
@@ -28,6 +32,26 @@ def library_changes() -> ChangeSet:
     nodes = [Node(c, "Region", {"name": n, "level": "county", **SRC}) for c, (n, _) in COUNTIES.items()]
     edges = [Edge(c, "PART_OF", p, "", SRC) for c, (_, p) in COUNTIES.items()]
     return ChangeSet(nodes=base.nodes + tuple(nodes), edges=base.edges + tuple(edges))
+
+
+def library_db(path: Path) -> Path:
+    """An embedded store at `path` holding `library_changes()`."""
+    store = SqliteStore(path)
+    store.apply(library_changes())
+    store.close()
+    return path
+
+
+def sign_up(db: Path, users: Mapping[str, tuple[str, str]], password: str) -> dict[str, str]:
+    """Create `users` (name: (role, region)) with `password` in the store at `db`; their API tokens."""
+    store = SqliteStore(db)
+    try:
+        return {
+            name: create_user(store, name, role, region, password=password)[1]
+            for name, (role, region) in users.items()
+        }
+    finally:
+        store.close()
 
 
 def a_project(**overrides: object) -> dict[str, object]:

@@ -15,8 +15,9 @@ from graph.lookup import resolve
 from graph.project_rules import SIGNED, STAGES, is_major, stage_index
 from graph.store import GraphStore
 from graph.text import control_problem
+from graph.units import money_yi, split_list
 from graph.view import chain_node_ids
-from workflow.model import REVIEW_ZH, STAGE_DATE, STAGE_ZH
+from workflow.model import PROJECT_STAGE_ZH, REVIEW_ZH, STAGE_DATE
 from workflow.permissions import resolve_county
 
 MAX_INVESTMENT_YI = 10_000.0  # 1万亿元: a larger figure is a unit mistake (万元 typed as 亿元)
@@ -248,20 +249,6 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-def _as_money(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = re.sub(r"[,，\s]|亿元?$", "", str(value))
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 def _as_date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -279,19 +266,11 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, list | tuple):
-        items = [str(v) for v in value]
-    else:
-        items = re.split(r"[,，、;；\n]", str(value))
-    return [i.strip() for i in items if i and i.strip()]
-
-
 def _stage(value: Any) -> str | None:
     text = str(value).strip()
     if text in STAGES:
         return text
-    by_zh = {zh: key for key, zh in STAGE_ZH.items()}
+    by_zh = {zh: key for key, zh in PROJECT_STAGE_ZH.items()}
     return (
         by_zh.get(text)
         or by_zh.get(text.removesuffix("阶段"))
@@ -329,7 +308,7 @@ def _quote(raw: Any) -> str:
 
 
 def _number(field: ProjectField, raw: Any, problems: list[str]) -> float | int | None:
-    number = _as_money(raw)
+    number = money_yi(raw)
     what = "整数" if field.kind == "count" else "数字"
     if number is None:
         problems.append(problem(field.key, f"应为{what}（{field.unit}），不是{_quote(raw)}"))
@@ -418,7 +397,7 @@ def clean_fields(
         elif kind == "stage":
             stage = None if empty else _stage(raw)
             if stage is None:
-                problems.append(problem(key, f"应为 {'/'.join(STAGE_ZH.values())} 之一"))
+                problems.append(problem(key, f"应为 {'/'.join(PROJECT_STAGE_ZH.values())} 之一"))
             cleaned[key] = stage
         elif kind == "county":
             if empty:
@@ -452,7 +431,7 @@ def clean_fields(
             elif found and "investor_name" not in data:
                 cleaned["investor_name"] = found[0].name
         elif kind == "chain_nodes":
-            cleaned[key] = _as_list(raw) if not empty else []
+            cleaned[key] = split_list(raw) if not empty else []
     return cleaned, problems
 
 
@@ -531,13 +510,18 @@ def merge_fields(
     if old_stage and stage_index(new_stage) < stage_index(old_stage):
         if not reason.strip():
             problems.append(
-                problem("stage", f"阶段从“{STAGE_ZH[old_stage]}”退回“{STAGE_ZH[new_stage]}”须说明原因")
+                problem(
+                    "stage",
+                    f"阶段从“{PROJECT_STAGE_ZH[old_stage]}”退回“{PROJECT_STAGE_ZH[new_stage]}”须说明原因",
+                )
             )
         for later in STAGES[stage_index(new_stage) + 1 :]:
             merged[STAGE_DATE[later]] = None  # that stage is no longer reached
     for later in STAGES[stage_index(new_stage) + 1 :]:
         if merged.get(STAGE_DATE[later]) and STAGE_DATE[later] in cleaned:
-            problems.append(problem(STAGE_DATE[later], f"项目尚未到“{STAGE_ZH[later]}”阶段，不能填写该日期"))
+            problems.append(
+                problem(STAGE_DATE[later], f"项目尚未到“{PROJECT_STAGE_ZH[later]}”阶段，不能填写该日期")
+            )
     if not merged.get(STAGE_DATE[new_stage]) and not any(
         problem_field(p) == STAGE_DATE[new_stage] for p in problems
     ):
@@ -548,7 +532,9 @@ def merge_fields(
         and not any(problem_field(p) == "date_signed" for p in problems)
     ):
         # skipping to 开工/投产 must not lose the signing date: measure 1 counts projects by it
-        problems.append(problem("date_signed", f"项目已到“{STAGE_ZH[new_stage]}”阶段，须填写签约日期"))
+        problems.append(
+            problem("date_signed", f"项目已到“{PROJECT_STAGE_ZH[new_stage]}”阶段，须填写签约日期")
+        )
     dated = [(s, merged.get(STAGE_DATE[s])) for s in STAGES[: stage_index(new_stage) + 1]]
     previous: tuple[str, str] | None = None
     for stage, day in dated:
@@ -556,7 +542,7 @@ def merge_fields(
             continue
         if previous and day < previous[1]:
             problems.append(
-                problem(STAGE_DATE[stage], f"{day} 早于{STAGE_ZH[previous[0]]}日期 {previous[1]}")
+                problem(STAGE_DATE[stage], f"{day} 早于{PROJECT_STAGE_ZH[previous[0]]}日期 {previous[1]}")
             )
         previous = (stage, day)
     investment = merged.get("investment_yi")
@@ -591,7 +577,7 @@ def display_value(key: str, value: Any, names: Mapping[str, str] | None = None) 
     if isinstance(value, bool):
         return "是" if value else "否"
     if key == "stage":
-        return STAGE_ZH.get(str(value), str(value))
+        return PROJECT_STAGE_ZH.get(str(value), str(value))
     if key == "review_status":
         return REVIEW_ZH.get(str(value), str(value))
     if isinstance(value, list | tuple):

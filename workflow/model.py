@@ -15,7 +15,13 @@ PROVINCE = YUNNAN_REGION_ID
 ROLES: tuple[str, ...] = ("county", "prefecture", "province")
 ROLE_ZH = {"county": "县（市、区）", "prefecture": "州（市）", "province": "省级"}
 
-STAGE_ZH = {"lead": "线索", "negotiating": "洽谈", "signed": "签约", "started": "开工", "production": "投产"}
+PROJECT_STAGE_ZH = {
+    "lead": "线索",
+    "negotiating": "洽谈",
+    "signed": "签约",
+    "started": "开工",
+    "production": "投产",
+}
 STAGE_DATE = {stage: f"date_{stage}" for stage in STAGES}
 
 REVIEW_STATES: tuple[str, ...] = ("declared", "prefecture_reviewed", "province_approved", "returned")

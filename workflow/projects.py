@@ -68,6 +68,34 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str,
     ]
 
 
+def audit_node(
+    about: tuple[str, str],
+    version: int,
+    actor: Actor,
+    action: str,
+    changes: list[dict[str, Any]],
+    at: str,
+    reason: str = "",
+) -> Node:
+    """An audit entry about a project or a target: `about` is ("project" or "target", its id)."""
+    kind, subject = about
+    return Node(
+        new_audit_id(),
+        "AuditEntry",
+        {
+            kind: subject,
+            "version": version,
+            "at": at,
+            "user": actor.name,
+            "role": actor.role,
+            "region": actor.region,
+            "action": action,
+            "changes": changes,
+            "reason": reason or None,
+        },
+    )
+
+
 def new_audit_id() -> str:
     """A fresh id: never derived from the version, so two writers can never share an entry."""
     return f"audit-{uuid.uuid4().hex}"
@@ -99,18 +127,15 @@ def project_changes(
     if before is not None:
         keep = {e.ident for e in new_edges}
         stale = [e.ident for e in _project_edges(before) if e.ident not in keep]
-    entry_props = {
-        "project": pid,
-        "version": int(after["version"]),
-        "at": at or now_in_china(),
-        "user": actor.name,
-        "role": actor.role,
-        "region": actor.region,
-        "action": action,
-        "changes": _diff(before or {}, props),
-        "reason": reason or None,
-    }
-    entry = Node(new_audit_id(), "AuditEntry", entry_props)
+    entry = audit_node(
+        ("project", pid),
+        int(after["version"]),
+        actor,
+        action,
+        _diff(before or {}, props),
+        at or now_in_china(),
+        reason,
+    )
     return ChangeSet(
         nodes=(Node(pid, "Project", props), entry),
         edges=(*new_edges, Edge(entry.id, "ABOUT", pid)),
@@ -462,7 +487,8 @@ def list_projects(
 
 
 def audit_trail(store: GraphStore, project_id: str) -> list[AuditEntry]:
-    """The project's audit entries, oldest first."""
+    """The audit entries of a project (or a target: `workflow.targets` keeps its trail the same
+    way), oldest first."""
     entries = [store.get_node(e.source) for e in store.find_edges(type="ABOUT", target=project_id)]
     found = [
         AuditEntry(
@@ -478,7 +504,7 @@ def audit_trail(store: GraphStore, project_id: str) -> list[AuditEntry]:
             reason=str(n.props.get("reason") or ""),
         )
         for n in entries
-        if n is not None
+        if n is not None and n.label == "AuditEntry"
     ]
     return sorted(found, key=lambda a: (a.version, a.at))
 

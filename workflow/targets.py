@@ -198,32 +198,6 @@ def group_of(store: GraphStore, enterprise: str) -> str:
         seen.add(current)
 
 
-def _audit(
-    target_id: str,
-    version: int,
-    actor: Actor,
-    action: str,
-    changes: list[dict[str, Any]],
-    at: str,
-    reason: str = "",
-) -> Node:
-    return Node(
-        projects.new_audit_id(),
-        "AuditEntry",
-        {
-            "target": target_id,
-            "version": version,
-            "at": at,
-            "user": actor.name,
-            "role": actor.role,
-            "region": actor.region,
-            "action": action,
-            "changes": changes,
-            "reason": reason or None,
-        },
-    )
-
-
 def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         {"field": k, "from": before.get(k), "to": after.get(k)}
@@ -256,7 +230,9 @@ def target_changes(
     or a project), only if the stored version is still the one `before` was read at."""
     tid = str(after["id"])
     props = {k: v for k, v in after.items() if v is not None}
-    entry = _audit(tid, int(after["version"]), actor, action, _diff(before or {}, props), at, reason)
+    entry = projects.audit_node(
+        ("target", tid), int(after["version"]), actor, action, _diff(before or {}, props), at, reason
+    )
     new_edges = _target_edges(props)
     keep = {e.ident for e in new_edges}
     stale: list[EdgeKey] = [e.ident for e in _target_edges(before) if e.ident not in keep] if before else []
@@ -360,24 +336,7 @@ def activities_of(store: GraphStore, target_id: str) -> list[Node]:
 
 def target_trail(store: GraphStore, target_id: str) -> list[AuditEntry]:
     """The target's audit entries, oldest first."""
-    found = [store.get_node(e.source) for e in store.find_edges(type="ABOUT", target=target_id)]
-    entries = [
-        AuditEntry(
-            id=n.id,
-            project=target_id,
-            version=int(n.props.get("version", 0)),
-            at=str(n.props.get("at", "")),
-            user=str(n.props.get("user", "")),
-            role=str(n.props.get("role", "")),
-            region=str(n.props.get("region", "")),
-            action=str(n.props.get("action", "")),
-            changes=tuple(n.props.get("changes") or ()),
-            reason=str(n.props.get("reason") or ""),
-        )
-        for n in found
-        if n is not None and n.label == "AuditEntry"
-    ]
-    return sorted(entries, key=lambda a: (a.version, a.at))
+    return projects.audit_trail(store, target_id)
 
 
 def target_audit_json(store: GraphStore, entries: list[AuditEntry]) -> list[dict[str, Any]]:

@@ -139,7 +139,7 @@ def write_template(path: Path) -> Path:
         sheet.column_dimensions[get_column_letter(index)].width = 16 if field not in ("name", "notes") else 30  # type: ignore[union-attr]
     sheet.freeze_panes = "A2"  # type: ignore[union-attr]
     stages = DataValidation(
-        type="list", formula1='"' + ",".join(model.STAGE_ZH.values()) + '"', allow_blank=True
+        type="list", formula1='"' + ",".join(model.PROJECT_STAGE_ZH.values()) + '"', allow_blank=True
     )
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(stages)  # type: ignore[union-attr]

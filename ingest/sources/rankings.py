@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from graph.store import Edge, Node
+from graph.units import USD_CNY_YEARLY_AVERAGE, musd_to_yi, parse_amount, wan_yuan_to_yi
 from ingest.importer import ImportContext, ImportPlan, SourceInfo, resolve_enterprise
 from ingest.tables import Row, read_table
-from ingest.units import USD_CNY_YEARLY_AVERAGE, musd_to_yi, parse_amount, wan_yuan_to_yi
 
 COUNTRY_ISO = {
     "China": "CN",

@@ -17,7 +17,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,26 @@ import pytest
 
 from graph.sqlite_store import SqliteStore
 from tests.api.test_browser import _free_port
-from tests.project_library import a_project, library_changes
+from tests.project_library import a_project, library_changes, library_db, sign_up
 from workflow.users import create_user
 
 WRITERS = 4
 MAX_REQUESTS_PER_WRITER = 60
 KILL_AFTER_ACKS = 24
+
+
+@contextmanager
+def library_server(root: Path, users: Mapping[str, tuple[str, str]], password: str) -> Iterator[str]:
+    """`chainkg serve` on a store in `root` holding the project library's graph and `users`; its URL."""
+    db = library_db(root / "kg.db")
+    sign_up(db, users, password)
+    port = _free_port()
+    proc = start_server(db, port, root / "serve.log")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def start_server(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -21,7 +21,7 @@ from api.cli import cli
 from api.main import create_app
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
-from tests.project_library import CHECKLIST, a_project, library_changes
+from tests.project_library import CHECKLIST, a_project, library_changes, library_db, sign_up
 from workflow import users
 from workflow.fields import FIELD_ZH, problem_field
 
@@ -37,23 +37,12 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("projects") / "kg.db"
-    store = SqliteStore(path)
-    store.apply(library_changes())
-    store.close()
-    return path
+    return library_db(tmp_path_factory.mktemp("projects") / "kg.db")
 
 
 @pytest.fixture(scope="module")
 def tokens(db: Path) -> dict[str, str]:
-    store = SqliteStore(db)
-    try:
-        return {
-            name: users.create_user(store, name, role, region, password=PASSWORD)[1]
-            for name, (role, region) in USERS.items()
-        }
-    finally:
-        store.close()
+    return sign_up(db, USERS, PASSWORD)
 
 
 @pytest.fixture(scope="module")

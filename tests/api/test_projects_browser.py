@@ -13,11 +13,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from graph.sqlite_store import SqliteStore
-from tests.api.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _free_port, require_browser
-from tests.api.test_project_crash import start_server
-from tests.project_library import library_changes
-from workflow.users import create_user
+from tests.api.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, require_browser
+from tests.api.test_project_crash import library_server
 
 PASSWORD = "browser-pass-1"
 NEW_FIELDS = {
@@ -35,20 +32,8 @@ USERS = {"wuhua": ("county", "530102"), "kunming": ("prefecture", "530100"), "sh
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_browser()
-    root = tmp_path_factory.mktemp("library-serve")
-    db = root / "kg.db"
-    store = SqliteStore(db)
-    store.apply(library_changes())
-    for name, (role, region) in USERS.items():
-        create_user(store, name, role, region, password=PASSWORD)
-    store.close()
-    port = _free_port()
-    proc = start_server(db, port, root / "serve.log")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with library_server(tmp_path_factory.mktemp("library-serve"), USERS, PASSWORD) as url:
+        yield url
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from api.routes.projects import UPLOAD_MAX_BYTES
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
 from ingest.sources import target_list
-from tests.project_library import library_changes
-from workflow import users
+from tests.project_library import library_db, sign_up
 
 USERS = {
     "wuhua": ("county", "530102"),
@@ -33,22 +32,12 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("targets") / "kg.db"
-    store = SqliteStore(path)
-    store.apply(library_changes())
-    store.close()
-    return path
+    return library_db(tmp_path_factory.mktemp("targets") / "kg.db")
 
 
 @pytest.fixture(scope="module")
 def tokens(db: Path) -> dict[str, str]:
-    store = SqliteStore(db)
-    try:
-        return {
-            n: users.create_user(store, n, r, g, password="target-pass-1")[1] for n, (r, g) in USERS.items()
-        }
-    finally:
-        store.close()
+    return sign_up(db, USERS, "target-pass-1")
 
 
 @pytest.fixture(scope="module")

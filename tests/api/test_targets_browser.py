@@ -10,13 +10,10 @@ from typing import Any
 
 import pytest
 
-from graph.sqlite_store import SqliteStore
-from tests.api.test_browser import _free_port, require_browser
-from tests.api.test_project_crash import start_server
+from tests.api.test_browser import require_browser
+from tests.api.test_project_crash import library_server
 from tests.api.test_projects_browser import page  # noqa: F401  (the fixture: Chromium, outside hosts blocked)
-from tests.project_library import library_changes
 from workflow.clock import today_in_china
-from workflow.users import create_user
 
 PASSWORD = "browser-pass-1"
 USERS = {
@@ -30,20 +27,8 @@ USERS = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_browser()
-    root = tmp_path_factory.mktemp("targets-serve")
-    db = root / "kg.db"
-    store = SqliteStore(db)
-    store.apply(library_changes())
-    for name, (role, region) in USERS.items():
-        create_user(store, name, role, region, password=PASSWORD)
-    store.close()
-    port = _free_port()
-    proc = start_server(db, port, root / "serve.log")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with library_server(tmp_path_factory.mktemp("targets-serve"), USERS, PASSWORD) as url:
+        yield url
 
 
 def sign_in(tab: Any, server: str, name: str) -> None:
