@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from graph.store import Edge
-from ingest.curated import PRODUCTION_COLUMNS, fact_edges, production_edge
-from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo
-from ingest.tables import read_table
+from ingest.curated import PRODUCTION_COLUMNS, production_edge
+from ingest.importer import ImportContext, ImportPlan, SourceInfo
+from ingest.sources.facts import plan_fact_file
+from ingest.tables import Row
 
 INFO = SourceInfo(
     "production",
@@ -27,22 +27,14 @@ INFO = SourceInfo(
 def plan(
     path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
 ) -> ImportPlan:
-    result = ImportPlan(INFO.id, str(path), edition)
-    rows = read_table(path, PRODUCTION_COLUMNS)
-    result.rows_read = len(rows)
-    for row in rows:
-        name = row.get("node_id")
-        edges, problems = fact_edges([row], production_edge)
-        if problems:
-            result.problems.extend(problems)
-            result.record(RowOutcome(row.line, name, "rejected", detail="; ".join(problems)))
-        elif row.get("region_id") not in ctx.region_ids:
-            result.reject(row, "region_id", f"unknown region {row.get('region_id')!r}", name)
-        elif name not in ctx.chain_node_ids:
-            result.reject(row, "node_id", f"unknown chain node {name!r}", name)
-        else:
-            result.record(RowOutcome(row.line, name, "new"))
-            for edge in edges:
-                props = {**edge.props, "origin": f"import:{INFO.id}"}
-                result.add_edge(Edge(edge.source, edge.type, edge.target, edge.key, props))
-    return result
+    def references(row: Row) -> list[str]:
+        if row.get("region_id") not in ctx.region_ids:
+            return [f"{row.where}: column region_id: unknown region {row.get('region_id')!r}"]
+        if row.get("node_id") not in ctx.chain_node_ids:
+            return [f"{row.where}: column node_id: unknown chain node {row.get('node_id')!r}"]
+        return []
+
+    columns = PRODUCTION_COLUMNS
+    return plan_fact_file(
+        INFO, path, edition, columns, production_edge, references, key_column="node_id", status="new"
+    )

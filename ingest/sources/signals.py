@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from graph.store import Edge
-from ingest.curated import SIGNAL_COLUMNS, signal_edges
-from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo
-from ingest.tables import read_table
+from ingest.curated import SIGNAL_COLUMNS, signal_edge
+from ingest.importer import ImportContext, ImportPlan, SourceInfo
+from ingest.sources.facts import plan_fact_file
+from ingest.tables import Row
 
 INFO = SourceInfo(
     "signals",
@@ -28,31 +28,24 @@ INFO = SourceInfo(
 def plan(
     path: Path, ctx: ImportContext, *, edition: str | None, mapping: Path | None, options: Mapping[str, Any]
 ) -> ImportPlan:
-    result = ImportPlan(INFO.id, str(path), edition)
-    rows = read_table(path, SIGNAL_COLUMNS)
-    result.rows_read = len(rows)
-    for row in rows:
-        edges, problems = signal_edges([row])
+    def references(row: Row) -> list[str]:
         firm, region, node = row.get("enterprise_id"), row.get("region_id"), row.get("node_id")
+        problems = []
         if ctx.store is None or ctx.store.get_node(firm) is None:
             problems.append(f"{row.where}: column enterprise_id: no enterprise {firm!r} in the graph")
         if region not in ctx.region_ids:
             problems.append(f"{row.where}: column region_id: no region {region!r} in the graph")
         if node and node not in ctx.chain_node_ids:
             problems.append(f"{row.where}: column node_id: no chain node {node!r} in the graph")
-        if problems:
-            result.problems.extend(problems)
-            result.record(RowOutcome(row.line, firm, "rejected", detail="; ".join(problems)))
-            continue
-        for edge in edges:
-            result.add_edge(
-                Edge(
-                    edge.source,
-                    edge.type,
-                    edge.target,
-                    edge.key,
-                    {**edge.props, "origin": f"import:{INFO.id}"},
-                )
-            )
-        result.record(RowOutcome(row.line, firm, "matched", firm, "id", "high"))
-    return result
+        return problems
+
+    return plan_fact_file(
+        INFO,
+        path,
+        edition,
+        SIGNAL_COLUMNS,
+        signal_edge,
+        references,
+        key_column="enterprise_id",
+        status="matched",
+    )
