@@ -7,12 +7,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
+# A CJK font for the chain images, LibreOffice for the PDF plans (converted on this machine).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk libreoffice-writer-nogui \
+    && rm -rf /var/lib/apt/lists/*
 # Only what the distribution needs (the repo also holds tests, notebooks and a Neo4j cache).
 COPY pyproject.toml README.md ./
 COPY requirements ./requirements
 COPY graph ./graph
 COPY ingest ./ingest
 COPY analysis ./analysis
+COPY workflow ./workflow
 COPY api ./api
 COPY data ./data
 # Installed in place (editable) so the bundled data/ stays next to the packages, where
