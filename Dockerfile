@@ -12,7 +12,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk 
     && rm -rf /var/lib/apt/lists/*
 # Only what the distribution needs (the repo also holds tests, notebooks and a Neo4j cache).
 COPY pyproject.toml README.md ./
-COPY requirements ./requirements
+COPY requirements-lock.txt ./
 COPY graph ./graph
 COPY ingest ./ingest
 COPY analysis ./analysis
@@ -21,7 +21,7 @@ COPY api ./api
 COPY data ./data
 # Installed in place (editable) so the bundled data/ stays next to the packages, where
 # `chainkg serve` finds it to build an empty store.
-RUN pip install -c requirements/lock.txt -e . && useradd --create-home --uid 10001 chainkg
+RUN pip install -c requirements-lock.txt -e . && useradd --create-home --uid 10001 chainkg
 
 USER chainkg
 EXPOSE 8000

@@ -1,5 +1,5 @@
 # Shortcuts; each target is one line of the README. Everything runs in the project's virtualenv
-# ($VIRTUAL_ENV when one is active, else .venv here), installed from requirements/lock.txt.
+# ($VIRTUAL_ENV when one is active, else .venv here), installed from requirements-lock.txt.
 .PHONY: install build serve test lint check-data lock upgrade-check
 
 VENV := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(CURDIR)/.venv)
@@ -30,7 +30,7 @@ check-data: install
 # Refresh the lock to the newest versions pyproject.toml allows (then run `make test` and commit both).
 lock:
 	scripts/install.sh test
-	$(BIN)/uv pip compile --quiet --upgrade $(LOCK_ARGS) -o requirements/lock.txt
+	$(BIN)/uv pip compile --quiet --upgrade $(LOCK_ARGS) -o requirements-lock.txt
 
 # Try the newest versions in a throwaway virtualenv and report what changed and what breaks;
 # the lock and the project's virtualenv are left as they are.

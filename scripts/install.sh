@@ -5,7 +5,7 @@
 #   scripts/install.sh test   # also the test tools (pytest, ruff, mypy, schemathesis, ...)
 #
 # The virtualenv is $VIRTUAL_ENV when one is active, else .venv in the project (created here).
-# Versions come from requirements/lock.txt (or $CHAINKG_LOCK), made by `make lock`; pyproject.toml
+# Versions come from requirements-lock.txt (or $CHAINKG_LOCK), made by `make lock`; pyproject.toml
 # keeps the lower bounds. A stamp in the virtualenv records what was installed (lock, pyproject,
 # extras): when it matches, nothing is installed and no package index is asked, so a second
 # `make serve` works with the index unreachable (PIP_NO_INDEX=1).
@@ -21,7 +21,7 @@ test) spec=".[test]" ;;
   exit 2
   ;;
 esac
-lock="${CHAINKG_LOCK:-requirements/lock.txt}"
+lock="${CHAINKG_LOCK:-requirements-lock.txt}"
 venv="${VIRTUAL_ENV:-$PWD/.venv}"
 
 if [ ! -x "$venv/bin/python" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tries the newest versions pyproject.toml allows, as a maintainer's scheduled check: resolves a
 # fresh lock into a temporary folder, lists the packages whose versions differ from
-# requirements/lock.txt, installs them into a throwaway virtualenv and runs the whole test
+# requirements-lock.txt, installs them into a throwaway virtualenv and runs the whole test
 # command there. Exit 0: the newest versions pass (refresh with `make lock`); 1: something broke
 # (the output above names it). The project's lock and virtualenv are not touched.
 set -euo pipefail
@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
   --extra test --extra notebooks pyproject.toml -o "$work/lock.txt"
 
 pins() { grep -E '^[A-Za-z0-9_.-]+==' "$1" | sed -E 's/ *;.*//' | sort -u; }
-changed="$(join -t= -j1 <(pins requirements/lock.txt | sed 's/==/=/' | sort -t= -k1,1) \
+changed="$(join -t= -j1 <(pins requirements-lock.txt | sed 's/==/=/' | sort -t= -k1,1) \
   <(pins "$work/lock.txt" | sed 's/==/=/' | sort -t= -k1,1) | awk -F= '$2 != $3 {print "  " $1 " " $2 " -> " $3}')"
 if [ -z "$changed" ]; then
   echo "upgrade-check: the lock already has the newest versions; nothing to try"
