@@ -686,12 +686,6 @@ def fact_edges(
     return list(col.edges.values()), col.problems
 
 
-def signal_edges(rows: Iterable[Row]) -> tuple[list[Edge], list[str]]:
-    """SIGNALLED edges from intent-signal rows and the problems found: the checks `chainkg build`
-    runs on data/signals, for a bureau's own file (`chainkg import signals FILE.csv`)."""
-    return fact_edges(rows, signal_edge)
-
-
 def _load_evidence(col: _Collector, root: Path) -> None:
     """Production figures, the review findings on each link, regions' GDP and intent signals."""
     for path in sorted((root / "production").glob("*.csv")):

@@ -350,7 +350,7 @@ def target_audit_json(store: GraphStore, entries: list[AuditEntry]) -> list[dict
         for c in a.changes
         for v in (c.get("from"), c.get("to"))
         if isinstance(v, str) and v
-    }
+    } | {a.region for a in entries if a.region}
     names = projects.names_of(store, ids)
 
     def text(field: str, value: Any) -> str:
@@ -372,7 +372,7 @@ def target_audit_json(store: GraphStore, entries: list[AuditEntry]) -> list[dict
             "role": a.role,
             "role_zh": ROLE_ZH.get(a.role, a.role),
             "region": a.region,
-            "region_name": names_of_region(store, a.region),
+            "region_name": names.get(a.region, a.region),
             "action": a.action,
             "action_zh": TARGET_ACTION_ZH.get(a.action, a.action),
             "changes": [
@@ -388,10 +388,6 @@ def target_audit_json(store: GraphStore, entries: list[AuditEntry]) -> list[dict
         }
         for a in entries
     ]
-
-
-def names_of_region(store: GraphStore, region: str) -> str:
-    return projects.names_of(store, [region]).get(region, region) if region else ""
 
 
 # -- writes -----------------------------------------------------------------------------------
