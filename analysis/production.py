@@ -134,10 +134,11 @@ def production(
     national = [f for f in figures(view, node, [CHINA]) if f.metric in order]
     mine.sort(key=lambda f: (order.index(f.metric), -f.year))
     share_of_province: float | None = None
+    provincial = figures(view, node, [province]) if province is not None else []
     for figure in mine:
         china = _match(figure, national, max_year_gap)
-        if province is not None:
-            whole = _match(figure, figures(view, node, [province]), max_year_gap)
+        if provincial:
+            whole = _match(figure, provincial, max_year_gap)
             if whole is not None and whole.value > 0:
                 share_of_province = figure.value / whole.value
         if china is None or china.value <= 0:
