@@ -80,6 +80,20 @@ def _make_private(path: Path) -> None:
             continue
 
 
+def _props_reader() -> Callable[[str], dict[str, Any]]:
+    """`json.loads` for one read, parsing each distinct text once: the edges of an imported table
+    mostly carry the same provenance, and `build_view` copies what it takes, so sharing is safe."""
+    parsed: dict[str, dict[str, Any]] = {}
+
+    def read(text: str) -> dict[str, Any]:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = json.loads(text)
+        return found
+
+    return read
+
+
 def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
     return batches(items, size)
 
@@ -106,6 +120,9 @@ class SqliteStore(StoreConveniences):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA synchronous=NORMAL")
+            # reads of a large store: map the file instead of copying pages, and keep more of them
+            self._conn.execute("PRAGMA mmap_size=268435456")
+            self._conn.execute("PRAGMA cache_size=-65536")
             self._conn.executescript(_DDL)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
@@ -360,39 +377,42 @@ class SqliteStore(StoreConveniences):
             ") SELECT id FROM chain",
             (industry,),
         )
+        # every join below starts from the small `around` table (CROSS JOIN keeps SQLite from
+        # choosing to scan the store's tables instead), so the read costs what the industry's
+        # surroundings cost, not what the whole store holds
         conn.execute(
-            "INSERT OR IGNORE INTO around SELECT e.source FROM edges e JOIN around a ON e.target = a.id"
+            "INSERT OR IGNORE INTO around SELECT e.source FROM around a CROSS JOIN edges e ON e.target = a.id"
         )
         conn.execute(
             "INSERT OR IGNORE INTO around WITH RECURSIVE"
-            " up(id) AS (SELECT a.id FROM around a JOIN nodes n ON n.id = a.id WHERE n.label = 'Enterprise'"
-            "  UNION SELECT e.target FROM edges e JOIN up ON e.source = up.id WHERE e.type = 'SUBSIDIARY_OF'),"
+            " up(id) AS (SELECT a.id FROM around a CROSS JOIN nodes n ON n.id = a.id WHERE n.label = 'Enterprise'"
+            "  UNION SELECT e.target FROM up CROSS JOIN edges e ON e.source = up.id WHERE e.type = 'SUBSIDIARY_OF'),"
             " down(id) AS (SELECT id FROM up"
-            "  UNION SELECT e.source FROM edges e JOIN down ON e.target = down.id WHERE e.type = 'SUBSIDIARY_OF')"
+            "  UNION SELECT e.source FROM down CROSS JOIN edges e ON e.target = down.id"
+            "  WHERE e.type = 'SUBSIDIARY_OF')"
             " SELECT id FROM down"
         )
         conn.execute(
-            "INSERT OR IGNORE INTO around SELECT e.target FROM edges e JOIN around a ON e.source = a.id"
-            " WHERE e.type = 'SUPPLIES' UNION SELECT e.source FROM edges e JOIN around a ON e.target = a.id"
-            " WHERE e.type = 'SUPPLIES'"
+            "INSERT OR IGNORE INTO around SELECT e.target FROM around a CROSS JOIN edges e"
+            " ON e.source = a.id AND e.type = 'SUPPLIES'"
+            " UNION SELECT e.source FROM around a CROSS JOIN edges e ON e.target = a.id AND e.type = 'SUPPLIES'"
         )
         conn.execute(
             "INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')"
         )
+        props = _props_reader()
         nodes = [
-            Node(r[0], r[1], json.loads(r[2]))
+            Node(r[0], r[1], props(r[2]))
             for r in conn.execute(
-                "SELECT n.id, n.label, n.props FROM nodes n JOIN around a ON a.id = n.id ORDER BY n.id"
+                "SELECT n.id, n.label, n.props FROM around a CROSS JOIN nodes n ON n.id = a.id ORDER BY a.id"
             )
         ]
-        edges = [
-            Edge(r[0], r[1], r[2], r[3], json.loads(r[4]))
-            for r in conn.execute(
-                "SELECT e.source, e.type, e.target, e.key, e.props FROM edges e"
-                " JOIN around s ON s.id = e.source JOIN around t ON t.id = e.target"
-                " ORDER BY e.source, e.type, e.target, e.key"
-            )
-        ]
+        rows = conn.execute(
+            "SELECT e.source, e.type, e.target, e.key, e.props FROM around s"
+            " CROSS JOIN edges e ON e.source = s.id CROSS JOIN around t ON t.id = e.target"
+        ).fetchall()
+        rows.sort(key=lambda r: (r[0], r[1], r[2], r[3]))
+        edges = [Edge(r[0], r[1], r[2], r[3], props(r[4])) for r in rows]
         return nodes, edges
 
     def close(self) -> None:

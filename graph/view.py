@@ -5,7 +5,7 @@ Pure functions over Node/Edge records and networkx graphs, shared by every backe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -51,16 +51,20 @@ def chain_node_ids(view: nx.MultiDiGraph, industry: str) -> set[str]:
     return members
 
 
+def _typed(keyed: Mapping[str, Mapping[str, object]], kind: str) -> bool:
+    """Whether one of the parallel edges `keyed` (key -> attributes) is of type `kind`."""
+    return any(data.get("type") == kind for data in keyed.values())
+
+
 def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
     """`enterprises` with every firm of their groups: up SUBSIDIARY_OF to the top, then all
     subsidiaries of the top at any depth (the analyses reason about whole groups)."""
+    succ, pred = view.succ, view.pred
     roots: set[str] = set()
     for firm in enterprises:
         current, seen = firm, {firm}
         while True:
-            parents = [
-                t for _, t, d in view.out_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF"
-            ]
+            parents = [t for t, keyed in succ[current].items() if _typed(keyed, "SUBSIDIARY_OF")]
             if not parents or parents[0] in seen:
                 break
             current = parents[0]
@@ -73,9 +77,7 @@ def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
         if current in members:
             continue
         members.add(current)
-        frontier.extend(
-            c for c, _, d in view.in_edges(current, data=True) if d.get("type") == "SUBSIDIARY_OF"
-        )
+        frontier.extend(c for c, keyed in pred[current].items() if _typed(keyed, "SUBSIDIARY_OF"))
     return members | enterprises
 
 
@@ -96,22 +98,23 @@ def trim_to_industry(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
 
 def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
     """The nodes of `industry_view`."""
+    attrs, succ, pred = view.nodes, view.succ, view.pred
     chain = chain_node_ids(view, industry)
     keep: set[str] = {industry} | chain
     enterprises: set[str] = set()
     for node_id in chain:
-        for src, _, data in view.in_edges(node_id, data=True):
-            label = view.nodes[src].get("label")
-            if label == "Enterprise" and data.get("type") == "OPERATES_IN":
+        for src, keyed in pred[node_id].items():
+            label = attrs[src].get("label")
+            if label == "Enterprise" and _typed(keyed, "OPERATES_IN"):
                 enterprises.add(src)
             elif label in {"Project", "Policy", "Institution"}:
                 keep.add(src)
-    for src in view.predecessors(industry):
-        if view.nodes[src].get("label") in {"Project", "Policy"}:
+    for src in pred[industry]:
+        if attrs[src].get("label") in {"Project", "Policy"}:
             keep.add(src)
     groups = _whole_groups(view, enterprises)
-    partners = {t for f in groups for _, t, d in view.out_edges(f, data=True) if d.get("type") == "SUPPLIES"}
-    partners |= {s for f in groups for s, _, d in view.in_edges(f, data=True) if d.get("type") == "SUPPLIES"}
+    partners = {t for f in groups for t, keyed in succ[f].items() if _typed(keyed, "SUPPLIES")}
+    partners |= {s for f in groups for s, keyed in pred[f].items() if _typed(keyed, "SUPPLIES")}
     keep |= groups | partners
-    keep |= {n for n, d in view.nodes(data="label") if d in {"Region", "RankingList"}}
+    keep |= {n for n, label in view.nodes(data="label") if label in {"Region", "RankingList"}}
     return keep
