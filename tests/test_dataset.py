@@ -16,7 +16,9 @@ from analysis.regions import YUNNAN, enterprises_in
 from analysis.scenario import scenario
 from analysis.stats import graph_stats
 from graph.view import build_view, chain_node_ids
-from ingest.curated import load_dataset
+from ingest.curated import bundled_data_dir, load_dataset
+from ingest.sources.chain_table import LINK_COLUMNS, load_mapping, load_product_links
+from ingest.tables import is_as_of, read_table
 
 INDUSTRIES = {
     "plateau-agriculture": 8,
@@ -113,6 +115,24 @@ def test_yunnan_entities_of_outside_groups_point_to_their_group():
         for _, parent, d in g.out_edges(firm, data=True):
             if d["type"] == "SUBSIDIARY_OF":
                 assert g.nodes[parent]["label"] == "Enterprise"
+
+
+MAPPINGS = bundled_data_dir() / "mappings"
+
+
+@pytest.mark.parametrize(
+    "mapping", sorted(p.name for p in MAPPINGS.glob("*.yaml") if "links" in load_mapping(p))
+)
+def test_each_word_to_link_mapping_is_sourced_and_names_real_links(mapping):
+    # the vendor-word tables (product words, Shenwan industries) are data like the rest: a
+    # confidence, source and as_of on every row, every link in the graph, no word twice
+    spec = load_mapping(MAPPINGS / mapping)
+    table = MAPPINGS / spec["links"]
+    links = {n for n, d in view().nodes(data=True) if d["label"] == "ChainNode"}
+    words = load_product_links(table, frozenset(links))  # raises on a bad match, link, confidence or twin
+    rows = read_table(table, LINK_COLUMNS)
+    assert len(words.exact) + len(words.contains) == len(rows) > 0
+    assert [r.where for r in rows if not (r.get("source") and is_as_of(r.get("as_of")))] == []
 
 
 @pytest.mark.parametrize("industry", sorted(INDUSTRIES))

@@ -310,6 +310,65 @@ def test_company_products_become_operations_on_chain_links_through_the_word_mapp
         import_file(tiny, "chain-table", table, mapping=mapping)
 
 
+def test_company_industries_become_operations_on_chain_links_through_the_industry_mapping(tiny, tmp_path):
+    # company_industry.json's shape: one industry a company, no weight column
+    import_file(
+        tiny,
+        "ashare-basic",
+        write(
+            tmp_path,
+            "firms.csv",
+            "ts_code,name,fullname,area,industry\n"
+            "800001.SZ,硅甲,硅甲测试股份有限公司,江苏,电气设备\n"
+            "800002.SZ,酒乙,酒乙测试股份有限公司,贵州,白酒\n",
+        ),
+    )
+    write(
+        tmp_path,
+        "industries.csv",
+        "product,match,node_id,confidence,note,source,as_of\n"
+        "硅料硅片,exact,si-wafer,low,含硅料与硅片,申万行业映射,2026-12\n"
+        "光伏电池组件,exact,si-cell,medium,,申万行业映射,2026-12\n",
+    )
+    mapping = write(
+        tmp_path,
+        "i.yaml",
+        "kind: companies\ncompany: company_code\nnode: industry_name\nmatch: code\nrole: player\n"
+        "source: 某供应商公司行业表\nas_of: '2021'\nconfidence: low\nlinks: industries.csv\n",
+    )
+    table = write(
+        tmp_path,
+        "company_industry.json",
+        '{"company_code": "800001.SZ", "industry_code": "630501", "industry_name": "硅料硅片"}\n'
+        '{"company_code": "600438.SH", "industry_code": "630502", "industry_name": "光伏电池组件"}\n'
+        '{"company_code": "800002.SZ", "industry_code": "340501", "industry_name": "白酒Ⅲ"}\n',
+    )
+    links = {"industrial-silicon", "si-wafer", "si-cell"}
+    before = {(e.source, e.target) for e in tiny.find_edges(type="OPERATES_IN") if e.target in links}
+    plan, _ = import_file(tiny, "chain-table", table, mapping=mapping)
+    firm, drinks = (plan.outcomes[i].enterprise_id for i in (0, 2))
+    after = {(e.source, e.target): e for e in tiny.find_edges(type="OPERATES_IN") if e.target in links}
+    # exactly one new firm-link operation: the mapped industry's firm on its link, with the
+    # mapping's confidence and the vendor as source; 白酒Ⅲ is not mapped and reaches no link;
+    # tongwei's curated leader row on si-cell stays as it is
+    assert set(after) - before == {(firm, "si-wafer")}
+    edge = after[(firm, "si-wafer")]
+    assert (edge.props["confidence"], edge.props["source"], edge.props["role"], edge.props["product"]) == (
+        "low",
+        "某供应商公司行业表",
+        "player",
+        "硅料硅片",
+    )
+    assert (after[("tongwei", "si-cell")].props["role"], after[("tongwei", "si-cell")].props["origin"]) == (
+        "leader",
+        "dataset",
+    )
+    (vendor,) = tiny.find_edges(source=drinks, type="OPERATES_IN")
+    node = tiny.get_node(vendor.target)
+    assert vendor.target not in links and node is not None and node.props["name"] == "白酒Ⅲ"
+    assert plan.notes[-1].startswith("1 company-link operations")
+
+
 def firms_csv(tmp_path: Path, count: int, bad_line: int | None = None) -> Path:
     """An A-share basics file of `count` firms; the row on `bad_line` has no stock code."""
     rows = ["ts_code,name,fullname,area,industry"]
