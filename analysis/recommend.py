@@ -274,6 +274,12 @@ def firm_feasibility(
     return Feasibility(ScorePart("feasibility", value, reason), tuple(warnings), blocking, flags)
 
 
+def listable(feasibility: Feasibility, rules: Rules) -> bool:
+    """Whether a firm may be a chain leader or a headquarters target: never when it cannot carry
+    a 10亿 project, and not with any other warning unless `list_warned` is set (as on the lists)."""
+    return not feasibility.blocking and (rules.feasibility["list_warned"] or not feasibility.warnings)
+
+
 def _months(date: str) -> int:
     return int(date[:4]) * 12 + int(date[5:7])
 
