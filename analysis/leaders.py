@@ -15,6 +15,7 @@ from analysis.recommend import (
     EXPAND,
     NEW,
     TRACK_NAMES,
+    feasibility_on,
     firm_feasibility,
     is_target,
     listable,
@@ -112,7 +113,7 @@ def leader_candidates(
     track: dict[str, str] = {}
     for node in weights:
         for firm, _ in ctx.operators[node]:
-            if is_target(ctx, firm, node) and listable(ctx.feasibility[firm], rules):
+            if is_target(ctx, firm, node) and listable(feasibility_on(ctx, firm, node), rules):
                 covers.setdefault(ctx.root[firm], set()).add(node)
                 track[ctx.root[firm]] = track_of(ctx, firm)
     found = [

@@ -450,7 +450,21 @@ def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
     return ScorePart("resource", _points(ctx.rules, "resource", value), reason)
 
 
+def feasibility_on(ctx: TargetContext, firm: str, node: str) -> Feasibility:
+    """The firm's feasibility for one link: its own (`firm_feasibility`), and on a link of
+    `by_product_links` (a by-product of plants built for something else, such as a refinery's
+    petroleum coke) a penalty and a warning: it sells there, it does not build there."""
+    base = ctx.feasibility[firm]
+    if node not in ctx.rules.feasibility["by_product_links"]:
+        return base
+    warning = f"“{name_of(ctx.view, node)}”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接"
+    value = round(base.part.value - ctx.rules.feasibility["penalties"]["by_product"], 2)
+    part = ScorePart("feasibility", value, f"{base.part.reason}；{warning}")
+    return Feasibility(part, (*base.warnings, warning), True, base.flags | {"by_product"})
+
+
 def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Recommendation:
+    feasible = feasibility_on(ctx, firm, node.id)
     parts = (
         _fit(ctx, node, role),
         _scale(ctx, firm),
@@ -458,7 +472,7 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         _ties(ctx, firm),
         _presence(ctx, firm),
         _resource(ctx, firm, node.id),
-        ctx.feasibility[firm].part,
+        feasible.part,
         ctx.signals[ctx.root[firm]],
     )
     return Recommendation(
@@ -471,7 +485,7 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         parts=parts,
         config_version=ctx.rules.version,
         track=track_of(ctx, firm),
-        warnings=ctx.feasibility[firm].warnings,
+        warnings=feasible.warnings,
     )
 
 

@@ -275,3 +275,15 @@ def test_an_operator_bound_to_its_home_province_is_a_competitor():
     view.add_edge("scenic", "520000", key="branch", type="HAS_SITE", kind="branch")
     rec = scenic()
     assert (parts(rec)["feasibility"], rec.score, rec.warnings) == (20.0, 66.67, ())
+
+
+def test_a_by_product_link_has_suppliers_not_investors():
+    rules = load_rules()
+    coke = replace(rules, feasibility={**rules.feasibility, "by_product_links": frozenset({"b"})})
+    recs = {r.enterprise_id: r for r in recommend_targets(canonical_view(), INDUSTRY, node="b", rules=coke)}
+    # n1 on b: 81.33 (test_ranking_for_one_node) less 30: feasibility 8 - 30 = -22 -> 51.33
+    assert (parts(recs["n1"])["feasibility"], recs["n1"].score) == (-22.0, 51.33)
+    assert recs["n1"].warnings == ("“中间品”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接",)
+    # on its other link d it is an investor as before: no warning; the industry's list shows it there
+    (n1,) = [r for r in target_lists(canonical_view(), INDUSTRY, rules=coke).new if r.enterprise_id == "n1"]
+    assert (n1.node_id, n1.warnings) == ("d", ())
