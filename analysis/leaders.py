@@ -15,8 +15,10 @@ from analysis.recommend import (
     EXPAND,
     NEW,
     TRACK_NAMES,
+    feasibility_on,
     firm_feasibility,
     is_target,
+    listable,
     target_context,
     track_of,
 )
@@ -100,7 +102,9 @@ def leader_candidates(
     on in Yunnan, with the gaps its firms cover together, heaviest first. A chain leader is a
     group: its id and name are the group's (the top of SUBSIDIARY_OF), on the 增资扩产 list when
     it already has an entity in Yunnan. A group that cannot carry a 10亿 project (no mainland
-    footprint, distress, a platform or asset-light firm) is no chain-leader candidate."""
+    footprint, distress, a platform or asset-light firm) is no chain-leader candidate, nor one
+    with another warning (far from the west, bound to its home province) unless the rules list
+    warned firms."""
     rules = rules or load_rules()
     gaps = gaps or chain_gaps(view, industry, prefecture=prefecture, rules=rules)
     ctx = target_context(view, gaps, rules)
@@ -109,7 +113,7 @@ def leader_candidates(
     track: dict[str, str] = {}
     for node in weights:
         for firm, _ in ctx.operators[node]:
-            if is_target(ctx, firm, node) and not ctx.feasibility[firm].blocking:
+            if is_target(ctx, firm, node) and listable(feasibility_on(ctx, firm, node), rules):
                 covers.setdefault(ctx.root[firm], set()).add(node)
                 track[ctx.root[firm]] = track_of(ctx, firm)
     found = [
@@ -199,7 +203,8 @@ def headquarters_targets(
     group's China headquarters stays in Shanghai or Beijing, so a foreign group is a target only
     for a regional headquarters for South and Southeast Asia (it works there) or a logistics,
     procurement or settlement headquarters on an export chain where it already has sites in the
-    west or in South and Southeast Asia; a group that cannot carry a 10亿 project is none."""
+    west or in South and Southeast Asia; a group that cannot carry a 10亿 project is none, nor one
+    with another warning unless the rules list warned firms."""
     rules = rules or load_rules()
     gaps = gaps or chain_gaps(view, industry, rules=rules)
     top = rules.headquarters_top if top is None else top
@@ -229,7 +234,7 @@ def headquarters_targets(
         if group & hq_in_yunnan:
             continue
         feasible = firm_feasibility(view, firm, rules, group)
-        if feasible.blocking:
+        if not listable(feasible, rules):
             continue
         tags = set(view.nodes[firm].get("tags") or ())
         node_tags = {t for n in nodes for t in view.nodes[n].get("tags") or ()}

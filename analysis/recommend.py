@@ -85,6 +85,7 @@ class Feasibility:
     part: ScorePart
     warnings: tuple[str, ...]
     blocking: bool  # a warning that rules the firm out of a 10亿 project (no mainland, distress, type)
+    # (foreign_far and home_bound warn about where the firm invests, not whether it can)
     flags: frozenset[str] = frozenset()  # the penalties applied, by their rules.yaml names
 
 
@@ -213,7 +214,8 @@ def firm_feasibility(
     Points: weights.feasibility x (mainland when an entity has a site in mainland China, plus
     west_or_asean when one has a site in western China or South/Southeast Asia), less a penalty
     for each warning: no mainland footprint, a foreign group far from the west, distress, an
-    online platform or asset-light firm.
+    online platform or asset-light firm, a scenic-area, venue or port operator bound to its home
+    province (it runs a link of `home_bound_links` and its group has sites in one province only).
 
     Examples:
         >>> from analysis.rules import load_rules
@@ -236,6 +238,14 @@ def firm_feasibility(
     tags = _tags(view, lineage)
     foreign = any(view.nodes[f].get("ownership") == "foreign" for f in lineage)
     light = tags & {"platform", "asset-light"}
+    # a scenic-area, venue or port operator whose whole footprint is one province: its standing on
+    # the link is its own place, which it runs against Yunnan's rather than investing here
+    bound = {
+        t
+        for _, t, d in view.out_edges(firm, data=True)
+        if d.get("type") == "OPERATES_IN" and t in spec["home_bound_links"]
+    }
+    home_bound = bool(bound) and len({_province(r) for r in sites}) == 1
     flagged = {
         "no_mainland": (not mainland, "在中国大陆无工厂、子公司或中国总部"),
         "foreign_far": (foreign and not (west or asean), "外资企业在中国西部和南亚东南亚均无布局"),
@@ -243,6 +253,10 @@ def firm_feasibility(
         "type_mismatch": (
             bool(light),
             f"{'平台企业' if 'platform' in light else '轻资产服务企业'}，不能承担10亿元以上产业项目",
+        ),
+        "home_bound": (
+            home_bound,
+            f"{_names(view, bound, 2)}业务仅在{_names(view, sites, 1)}，属与云南竞争的本地运营方而非投资方",
         ),
     }
     flags = frozenset(k for k, (holds, _) in flagged.items() if holds)
@@ -256,8 +270,14 @@ def firm_feasibility(
         why.append(f"在西部或南亚东南亚有布局（{_names(view, west | asean)}）")
     value = round(_points(rules, "feasibility", fraction) - sum(penalty[k] for k in flags), 2)
     reason = "；".join(why + warnings) or "未见可核实的布局"
-    blocking = bool(flags - {"foreign_far"})
+    blocking = bool(flags - {"foreign_far", "home_bound"})
     return Feasibility(ScorePart("feasibility", value, reason), tuple(warnings), blocking, flags)
+
+
+def listable(feasibility: Feasibility, rules: Rules) -> bool:
+    """Whether a firm may be a chain leader or a headquarters target: never when it cannot carry
+    a 10亿 project, and not with any other warning unless `list_warned` is set (as on the lists)."""
+    return not feasibility.blocking and (rules.feasibility["list_warned"] or not feasibility.warnings)
 
 
 def _months(date: str) -> int:
@@ -430,7 +450,21 @@ def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
     return ScorePart("resource", _points(ctx.rules, "resource", value), reason)
 
 
+def feasibility_on(ctx: TargetContext, firm: str, node: str) -> Feasibility:
+    """The firm's feasibility for one link: its own (`firm_feasibility`), and on a link of
+    `by_product_links` (a by-product of plants built for something else, such as a refinery's
+    petroleum coke) a penalty and a warning: it sells there, it does not build there."""
+    base = ctx.feasibility[firm]
+    if node not in ctx.rules.feasibility["by_product_links"]:
+        return base
+    warning = f"“{name_of(ctx.view, node)}”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接"
+    value = round(base.part.value - ctx.rules.feasibility["penalties"]["by_product"], 2)
+    part = ScorePart("feasibility", value, f"{base.part.reason}；{warning}")
+    return Feasibility(part, (*base.warnings, warning), True, base.flags | {"by_product"})
+
+
 def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Recommendation:
+    feasible = feasibility_on(ctx, firm, node.id)
     parts = (
         _fit(ctx, node, role),
         _scale(ctx, firm),
@@ -438,7 +472,7 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         _ties(ctx, firm),
         _presence(ctx, firm),
         _resource(ctx, firm, node.id),
-        ctx.feasibility[firm].part,
+        feasible.part,
         ctx.signals[ctx.root[firm]],
     )
     return Recommendation(
@@ -451,7 +485,7 @@ def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Re
         parts=parts,
         config_version=ctx.rules.version,
         track=track_of(ctx, firm),
-        warnings=ctx.feasibility[firm].warnings,
+        warnings=feasible.warnings,
     )
 
 
@@ -482,8 +516,9 @@ def target_lists(
     and at most `top` long: 增资扩产 (`expand`: the firm's group already has an entity in Yunnan)
     and 新引进 (`new`).
 
-    For one `node`, every firm operating on it elsewhere, ranked. For the whole industry, each
-    group once (its best-scoring firm), with the gap it scores best on. Firms located in Yunnan
+    For one `node`, every firm operating on it elsewhere, ranked, with its warnings. For the whole
+    industry, each group once (its best-scoring firm), with the gap it scores best on; firms with a
+    feasibility warning are left out unless `feasibility.list_warned` is set. Firms located in Yunnan
     are not targets (with a prefecture too), and a firm whose group already holds the node in
     Yunnan as leader or major firm is not recommended for it.
 
@@ -506,6 +541,10 @@ def target_lists(
         best: dict[str, Recommendation] = {}
         for assessed in gaps.gaps:
             for rec in _node_targets(ctx, assessed):
+                if rec.warnings and not rules.feasibility["list_warned"]:
+                    # an industry's lists are what a bureau takes to a meeting: a firm with a
+                    # feasibility warning stays out (its node's own list shows it, with the warning)
+                    continue
                 group = ctx.root[rec.enterprise_id]
                 current = best.get(group)
                 if current is None or (rec.score, assessed.priority) > (

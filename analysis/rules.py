@@ -116,6 +116,9 @@ def _feasibility(section: Mapping[str, Any]) -> dict[str, Any]:
         "asean_countries": frozenset(str(r) for r in section["asean_countries"]),
         "not_mainland": frozenset(str(r) for r in section["not_mainland"]),
         "penalties": {k: float(v) for k, v in section["penalties"].items()},
+        "home_bound_links": frozenset(str(n) for n in section.get("home_bound_links", ())),
+        "by_product_links": frozenset(str(n) for n in section.get("by_product_links", ())),
+        "list_warned": bool(section.get("list_warned", True)),
     }
 
 

@@ -46,6 +46,11 @@ def test_a_foreign_group_is_no_china_headquarters_target_in_yunnan():
     # n1 works on b and d (no export, no technology link) and not in South/Southeast Asia
     assert [t.enterprise_id for t in headquarters_targets(view, INDUSTRY)] == ["n2"]
     view.nodes["n1"]["tags"] = ["south-southeast-asia"]
+    # the tag alone leaves its warning (a foreign group with no site in the west or South and
+    # Southeast Asia): still none; a plant in Vietnam makes it a regional headquarters target
+    assert [t.enterprise_id for t in headquarters_targets(view, INDUSTRY)] == ["n2"]
+    view.add_node("VN", label="Region", name="越南")
+    view.add_edge("n1", "VN", key="plant", type="HAS_SITE", kind="plant")
     (n1,) = [t for t in headquarters_targets(view, INDUSTRY) if t.enterprise_id == "n1"]
     assert n1.hq_types == ("面向南亚东南亚的区域总部",)
 
@@ -60,6 +65,16 @@ def test_greedy_set_covers_the_most_weight():
     assert result.total_gap_weight == pytest.approx(5.792)
     three = best_leader_set(canonical_view(), INDUSTRY, k=3)
     assert three.picks[2].enterprise_id == "n3" and three.gain == pytest.approx(4.592)
+
+
+def test_a_warned_group_is_no_chain_leader():
+    view = canonical_view()
+    view.nodes["n1"]["ownership"] = "foreign"  # a Beijing HQ only: far from the west, warned
+    # without n1 (b, d: 2.6): n2 covers b and e (2.6), then n3 adds c (0.792); d stays open
+    result = best_leader_set(view, INDUSTRY, k=2)
+    assert [p.enterprise_id for p in result.picks] == ["n2", "n3"]
+    assert result.covered_gaps == ("b", "c", "e")
+    assert result.gain == pytest.approx(3.392)
 
 
 def test_greedy_stops_when_nothing_is_left_to_gain():

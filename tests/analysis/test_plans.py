@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from analysis.plans import industry_plan, quota_line
+from analysis.rules import load_rules
 from tests.canonical import INDUSTRY, canonical_view
 
 SRC = {"source": "test", "as_of": "2024", "confidence": "high"}
@@ -103,8 +106,15 @@ def test_prefecture_plan(view):
 
 def test_platforms_do_not_count_towards_the_quota(view):
     view.nodes["n2"]["tags"] = ["platform"]
+    # the plan's lists leave a warned firm out (rules: feasibility.list_warned is false): 2 of 4
     plan = industry_plan(view, INDUSTRY)
-    # n2 is still listed, with its warning, but cannot carry a 10亿 project: 2 of 5
+    assert "n2" not in {t.enterprise_id for t in plan.targets}
+    assert (len(plan.targets), plan.quota.qualifying_targets) == (4, 2)
+    # where the rules keep warned firms, n2 is listed with its warning but cannot carry a 10亿
+    # project: 2 of 5
+    rules = load_rules()
+    keep = replace(rules, feasibility={**rules.feasibility, "list_warned": True})
+    plan = industry_plan(view, INDUSTRY, rules=keep)
     (n2,) = [t for t in plan.targets if t.enterprise_id == "n2"]
     assert n2.warnings == ("平台企业，不能承担10亿元以上产业项目",)
     assert (n2.qualifies_for_quota, plan.quota.qualifying_targets) == (False, 2)

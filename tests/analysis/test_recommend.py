@@ -223,3 +223,67 @@ def test_a_distressed_or_asset_light_sister_says_nothing_about_the_firm():
     view.nodes["n6"]["tags"] = ["distressed"]  # the group itself: 20 - 40
     (n6,) = [r for r in recommend_targets(view, INDUSTRY, node="b") if r.enterprise_id == "n6"]
     assert (parts(n6)["feasibility"], n6.warnings) == (-20.0, ("企业处于ST、重整或破产等困境",))
+
+
+def test_industry_lists_leave_warned_firms_out():
+    view = _with_unlikely_firms()
+    # far, plat and sick each carry a warning: the industry's lists leave them out; near (66.67 on
+    # b, no warning) ranks below n1 (81.33 on b) and n2 (75.33 on e, its best), above n3 (42.67)
+    new = target_lists(view, INDUSTRY).new
+    assert [(r.enterprise_id, r.score) for r in new] == [
+        ("n1", 81.33),
+        ("n2", 75.33),
+        ("near", 66.67),
+        ("n3", 42.67),
+    ]
+    # a node's own list still shows them, with their warnings (test above); so do the industry's
+    # lists when the rules keep warned firms: sick 46.67 - 20 = 26.67, plat 24.67, far -8.33
+    rules = load_rules()
+    keep = replace(rules, feasibility={**rules.feasibility, "list_warned": True})
+    assert [(r.enterprise_id, r.score) for r in target_lists(view, INDUSTRY, rules=keep).new][-3:] == [
+        ("sick", 26.67),
+        ("plat", 24.67),
+        ("far", -8.33),
+    ]
+
+
+def test_an_operator_bound_to_its_home_province_is_a_competitor():
+    view = canonical_view()
+    view.add_node("510000", label="Region", name="四川省")
+    view.add_node("520000", label="Region", name="贵州省")
+    view.add_node("scenic", label="Enterprise", name="外省景区公司", ownership="local-soe", tags=[])
+    view.add_edge("scenic", "b", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+    view.add_edge("scenic", "510000", key="hq", type="HAS_SITE", kind="hq")
+    rules = load_rules()
+    bound = replace(rules, feasibility={**rules.feasibility, "home_bound_links": frozenset({"b"})})
+
+    def scenic() -> object:
+        (rec,) = [
+            r for r in recommend_targets(view, INDUSTRY, node="b", rules=bound) if r.enterprise_id == "scenic"
+        ]
+        return rec
+
+    # leader 30 + pull 1/3 6.67 + energy-intensive 10 = 46.67 before feasibility; a Sichuan HQ is
+    # mainland and western (20), less 30 for running b in one province only: -10 -> 36.67
+    rec = scenic()
+    assert (parts(rec)["feasibility"], rec.score) == (-10.0, 36.67)
+    assert rec.warnings == ("中间品业务仅在四川省，属与云南竞争的本地运营方而非投资方",)
+    # without b among the home-bound links, or with a second province, it is an investor: 66.67
+    assert [r.score for r in recommend_targets(view, INDUSTRY, node="b") if r.enterprise_id == "scenic"] == [
+        66.67
+    ]
+    view.add_edge("scenic", "520000", key="branch", type="HAS_SITE", kind="branch")
+    rec = scenic()
+    assert (parts(rec)["feasibility"], rec.score, rec.warnings) == (20.0, 66.67, ())
+
+
+def test_a_by_product_link_has_suppliers_not_investors():
+    rules = load_rules()
+    coke = replace(rules, feasibility={**rules.feasibility, "by_product_links": frozenset({"b"})})
+    recs = {r.enterprise_id: r for r in recommend_targets(canonical_view(), INDUSTRY, node="b", rules=coke)}
+    # n1 on b: 81.33 (test_ranking_for_one_node) less 30: feasibility 8 - 30 = -22 -> 51.33
+    assert (parts(recs["n1"])["feasibility"], recs["n1"].score) == (-22.0, 51.33)
+    assert recs["n1"].warnings == ("“中间品”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接",)
+    # on its other link d it is an investor as before: no warning; the industry's list shows it there
+    (n1,) = [r for r in target_lists(canonical_view(), INDUSTRY, rules=coke).new if r.enterprise_id == "n1"]
+    assert (n1.node_id, n1.warnings) == ("d", ())
