@@ -22,7 +22,8 @@ from analysis.tracking import (
     progress_report,
     quota_progress,
 )
-from api.office import Sheet, report_docx, workbook
+from api.office import report_docx
+from ingest.sheets import Sheet, workbook
 
 
 @dataclass(frozen=True)

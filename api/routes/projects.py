@@ -5,7 +5,6 @@ version or wrong state 409 (graph's errors become statuses in `api.main.error_bo
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
 from collections.abc import Mapping
@@ -37,8 +36,9 @@ from api.web import (
 )
 from graph.errors import PermissionDenied, ValidationError
 from graph.store import GraphStore, Node
-from graph.text import sheet_row, strip_controls
+from graph.text import strip_controls
 from ingest.registry import import_file
+from ingest.sheets import Sheet, workbook
 from ingest.sources import projects as project_sheet
 from workflow import fields, model, permissions, projects, users
 
@@ -509,23 +509,13 @@ def export_rows(store: GraphStore, found: list[model.Project]) -> tuple[list[str
 @router.get("/projects/export.xlsx", include_in_schema=False)
 def projects_export(request: Request, store: StoreDep, chosen: FilterDep) -> Response:
     """Every project of the filtered list (all pages) as an Excel sheet, formula-safe."""
-    from openpyxl import Workbook
-
     user = page_user(request, store)
     if user is None:
         return login_redirect(request)
     header, rows = export_rows(store, filtered(store, users.actor_of(user), chosen))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "项目库"  # type: ignore[union-attr]
-    sheet.append(sheet_row(header))  # type: ignore[union-attr]
-    for row in rows:
-        sheet.append(sheet_row(row))  # type: ignore[union-attr]
-    sheet.freeze_panes = "A2"  # type: ignore[union-attr]
-    buffer = io.BytesIO()
-    book.save(buffer)
+    content = workbook([Sheet("项目库", [header, *rows], freeze="A2")])
     disposition = f"attachment; filename=projects.xlsx; filename*=UTF-8''{quote('项目库.xlsx')}"
-    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": disposition})
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 UPLOAD_MAX_BYTES = 512 * 1024  # a county's sheet of a few hundred rows is well under 100 KB
