@@ -2,7 +2,7 @@
 firm with its industry, chain link and reason, optionally the bureau and person responsible.
 
 Read here, checked and written by `workflow.targets.add_target_list` (all rows or none, one
-transaction); uploaded on the 目标企业库 page, whose template this module writes.
+transaction); uploaded on the 目标企业库 page, whose template this module makes.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def read_list(path: Path) -> list[ListRow]:
     ]
 
 
-def write_template(path: Path) -> Path:
-    """Write the list's template: the header on the first sheet, the instructions on a second."""
+def template() -> bytes:
+    """The list's template (.xlsx): the header on the first sheet, the instructions on a second."""
     notes = [["列", "说明"], *([header, HINTS[field]] for field, header in HEADERS.items()), []]
     notes.append(["导入", "在“目标企业库”页面上传本表：全部行通过检查才写入；库中已有的企业不重复加入。"])
     form = Sheet(
@@ -58,6 +58,4 @@ def write_template(path: Path) -> Path:
         freeze="A2",
         required=tuple(i for i, header in enumerate(HEADERS.values()) if header in REQUIRED),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(workbook([form, Sheet("填表说明", notes, widths=(16, 80))]))
-    return path
+    return workbook([form, Sheet("填表说明", notes, widths=(16, 80))])

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.routes.projects import UPLOAD_MAX_BYTES
+from api.files import UPLOAD_MAX_BYTES
 from ingest.sources.projects import HEADERS
 from tests.api import test_projects_api as shared
 from tests.api.test_projects_api import bearer, csrf_of, login, snapshot

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import auth
+from api.files import UPLOAD_MAX_BYTES
 from api.main import create_app
-from api.routes.projects import UPLOAD_MAX_BYTES
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
 from ingest.sources import target_list
