@@ -25,7 +25,7 @@ from analysis.recommend import is_target, target_context, target_lists
 from analysis.rules import load_rules
 from graph.sqlite_store import SqliteStore
 from graph.store import GraphStore
-from ingest.build import build
+from ingest.build import build_file
 from ingest.registry import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,8 +65,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         bundled, imported = Path(tmp) / "bundled.db", Path(tmp) / "imported.db"
         for db in (bundled, imported):
-            with closing(SqliteStore(db)) as store:
-                build(store)
+            build_file(db)
         with closing(SqliteStore(imported)) as store:
             start = time.perf_counter()
             import_file(store, "ashare-basic", reference / "ashare_stock_basic/a_share_stock_basic.csv")

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
-from ingest.build import build
+from ingest.build import build_file
 from tests.api.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, require_browser
 from tests.api.test_project_crash import library_server
 from tests.canonical import canonical_changes
@@ -45,13 +45,7 @@ def client(canonical_db: Path) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store built from the bundled data/ (a dataset that does not load fails here)."""
-    db = tmp_path_factory.mktemp("bundled") / "kg.db"
-    store = SqliteStore(db)
-    try:
-        build(store)
-    finally:
-        store.close()
-    return db
+    return build_file(tmp_path_factory.mktemp("bundled") / "kg.db")
 
 
 @pytest.fixture(scope="module")
