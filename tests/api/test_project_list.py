@@ -16,8 +16,9 @@ from tests.api import test_projects_api as shared
 from tests.api.test_projects_api import bearer, csrf_of, login, snapshot
 from tests.project_library import a_project
 
-# the fixtures of test_projects_api, module-scoped: this module gets a database of its own
-client, db, tokens, monkeypatch_module = shared.client, shared.db, shared.tokens, shared.monkeypatch_module
+# test_projects_api's client, module-scoped like tests/api/conftest's db and tokens: this module
+# gets a database of its own
+client, monkeypatch_module = shared.client, shared.monkeypatch_module
 
 
 def declare(client: TestClient, tokens: dict[str, str], **overrides: Any) -> dict[str, Any]:
