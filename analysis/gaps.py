@@ -260,6 +260,7 @@ def _decide(
         status=status,
         reference_year=int(rules.evidence["reference_year"]),
         stale_after_years=int(rules.evidence["stale_after_years"]),
+        solid_firms=int(rules.evidence["solid_firms"]),
     )
     return status, rule, reason, proof, made
 
@@ -358,7 +359,7 @@ def chain_gaps(
     assessed = []
     for node in members:
         attrs = view.nodes[node]
-        risk = 1.0 if len(firms[node]) <= 1 else 0.0
+        risk = 1.0 if len(firms[node]) <= rules.single_firm_at_most else 0.0
         structural = weights["betweenness"] * betweenness[node] + weights["downstream_reach"] * reach[node]
         criticality = structural + weights["single_firm_risk"] * risk
         assessed.append(

@@ -31,12 +31,7 @@ from analysis.rules import Rules, load_rules
 from graph.view import chain_node_ids
 
 STAGE_ORDER = ("upstream", "midstream", "downstream", "support")
-QUALIFYING_LISTS = ("fortune-global-500", "china-500", "china-private-500", "china-manufacturing-500")
 PLAN_YEARS = 3
-# Measure 2: chain leaders and headquarters a year, province-wide over all industries.
-MEASURE2_LEADERS = 20
-MEASURE2_HEADQUARTERS = 20
-GAP_ACTIONS = 10  # gap links that get their own task; the rest are one rolling task
 
 
 @dataclass(frozen=True)
@@ -197,6 +192,7 @@ class IndustryPlan:
     policies: tuple[PolicyItem, ...]
     config_version: str
     data_as_of: str
+    rules: Rules  # what the plan was drafted with; its texts state the assumptions
     years: tuple[int, ...] = ()
     year_targets: tuple[YearTarget, ...] = ()
     actions: tuple[ActionItem, ...] = ()
@@ -216,12 +212,13 @@ class IndustryPlan:
 
 
 def _qualifies(view: nx.MultiDiGraph, firm: str, rules: Rules) -> bool:
-    """A 500-list group or one with >= 100亿元 revenue, unless it cannot carry an industrial
-    project (no mainland footprint, distress, an online platform or asset-light firm)."""
+    """A group on a qualifying list or with the qualifying revenue (rules.yaml: plans), unless it
+    cannot carry an industrial project (no mainland footprint, distress, an online platform or
+    asset-light firm)."""
     if firm_feasibility(view, firm, rules).blocking:
         return False
     for entity in (firm, *ancestors(view, firm)):
-        if any(m.list in QUALIFYING_LISTS for m in memberships(view, entity)):
+        if any(m.list in rules.plans["qualifying_lists"] for m in memberships(view, entity)):
             return True
         revenue = view.nodes[entity].get("revenue_100m_cny")
         if isinstance(revenue, int | float) and revenue >= rules.plans["qualifying_revenue"]:
@@ -314,15 +311,16 @@ def year_targets(
     rules: Rules | None = None,
 ) -> tuple[YearTarget, ...]:
     """Each plan year's targets. Projects: measure 1's quota (a prefecture's share is set by the
-    province: None). Chain leaders and HQs: measure 2's 20 a year each, split over the
-    industries in proportion to their measure-1 quotas (rounded up; None without a quota).
+    province: None). Chain leaders and HQs: measure 2's yearly targets (rules.yaml: measures), split
+    over the industries in proportion to their measure-1 quotas (rounded up; None without a quota).
 
     >>> [(y.year, y.projects, y.leaders) for y in year_targets(5, 89, (), (2027, 2028))]
     [(2027, 5, 2), (2028, 5, 2)]
     """
+    rules = rules or load_rules()
     share = quota / quota_total if provincial and quota and quota_total else None
-    leaders = math.ceil(MEASURE2_LEADERS * share) if share else None
-    hqs = math.ceil(MEASURE2_HEADQUARTERS * share) if share else None
+    leaders = math.ceil(rules.measures["chain_leaders"] * share) if share else None
+    hqs = math.ceil(rules.measures["headquarters"] * share) if share else None
     per_year = round(expected_projects(targets, rules) / max(1, len(years)), 2)
     return tuple(YearTarget(y, quota if provincial else None, per_year, leaders, hqs) for y in years)
 
@@ -465,14 +463,17 @@ def plan_actions(
     years: tuple[int, ...],
     lead_unit: str,
     promotion_unit: str,
+    rules: Rules | None = None,
 ) -> tuple[ActionItem, ...]:
     """The tasks a meeting adopts: one per gap link by priority (what to do, who leads, by when),
     then the standing tasks of measures 6 and 7 (monthly tracking, quarterly scheduling, a
-    working group per landmark project, the target-enterprise library)."""
+    working group per landmark project, the target-enterprise library). The first
+    plans.gap_actions gap links get a task each; the rest share one rolling task."""
+    own_tasks = (rules or load_rules()).plans["gap_actions"]
     first = years[0]
     partners = promotion_unit if promotion_unit != lead_unit else "有关州（市）人民政府"
     items: list[ActionItem] = []
-    for index, gap in enumerate(plan_gaps[:GAP_ACTIONS]):
+    for index, gap in enumerate(plan_gaps[:own_tasks]):
         names = "、".join(dict.fromkeys(t.name for t in targets if t.node_id == gap.id))
         names = "、".join(names.split("、")[:3])
         if gap.to_verify:
@@ -489,7 +490,7 @@ def plan_actions(
         items.append(
             ActionItem(task, lead_unit, partners, deadline(first, index, years, verify=gap.to_verify))
         )
-    rest = plan_gaps[GAP_ACTIONS:]
+    rest = plan_gaps[own_tasks:]
     if rest:
         items.append(
             ActionItem(
@@ -632,11 +633,14 @@ def industry_plan(
         policies=support_policies(view, industry),
         config_version=rules.version,
         data_as_of=data_as_of(view, industry),
+        rules=rules,
         years=years,
         year_targets=year_targets(
             quota, quota_total, (*expand, *new), years, provincial=prefecture is None, rules=rules
         ),
-        actions=plan_actions(gaps.gaps, (*expand, *new), flags, years, lead_department, promotion_unit),
+        actions=plan_actions(
+            gaps.gaps, (*expand, *new), flags, years, lead_department, promotion_unit, rules
+        ),
         landings=link_landings(view, industry, gaps.gaps, prefecture, flags),
         overcapacity=tuple(flags.values()),
         promotion_unit=promotion_unit,

@@ -181,21 +181,22 @@ def evidence(
     status: str,
     reference_year: int,
     stale_after_years: int,
+    solid_firms: int,
 ) -> Evidence:
     """The evidence level of a link's status from the provenance of the facts behind it (the
     local firms' OPERATES_IN edges, the region's figures and the review finding).
 
-    solid: a figure of medium or high confidence, two or more firms of medium or high confidence,
+    solid: a figure of medium or high confidence, `solid_firms` or more firms of medium or high confidence,
     or a review finding of medium or high confidence that agrees with the status (absent for
     missing, present otherwise), each counted only when no older than `stale_after_years`.
     thin: nothing known but, at most, a review that could not tell. partial: anything between.
 
     >>> evidence([], firms=0, figures_known=0, review=None, status="missing",
-    ...          reference_year=2026, stale_after_years=6).level
+    ...          reference_year=2026, stale_after_years=6, solid_firms=2).level
     'thin'
     >>> f = {"kind": "figure", "as_of": "2023", "confidence": "medium"}
     >>> evidence([f], firms=0, figures_known=1, review=None, status="strong",
-    ...          reference_year=2026, stale_after_years=6).level
+    ...          reference_year=2026, stale_after_years=6, solid_firms=2).level
     'solid'
     """
     facts = list(facts)
@@ -218,7 +219,7 @@ def evidence(
     agrees = verdict == (ABSENT if status == "missing" else PRESENT)
     solid = (
         any(counts(f) for f in facts if f.get("kind") == "figure")
-        or sum(counts(f) for f in facts if f.get("kind") == "firm") >= 2
+        or sum(counts(f) for f in facts if f.get("kind") == "firm") >= solid_firms
         or (review is not None and agrees and counts(review))
     )
     level = SOLID if solid else PARTIAL

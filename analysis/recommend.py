@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 import networkx as nx
 
@@ -502,6 +502,18 @@ def _ranked(recs: list[Recommendation]) -> list[Recommendation]:
     return sorted(recs, key=lambda r: (-r.score, r.enterprise_id, r.node_id))
 
 
+class TargetOptions(TypedDict, total=False):
+    """The options of `target_lists` and `recommend_targets`: one chain node (else all the gaps),
+    the lists' length (else rules.top), a prefecture, the rules, and the chain's gaps when the
+    caller has them already."""
+
+    node: str | None
+    top: int | None
+    prefecture: str | None
+    rules: Rules | None
+    gaps: ChainGaps | None
+
+
 def target_lists(
     view: nx.MultiDiGraph,
     industry: str,
@@ -561,21 +573,13 @@ def target_lists(
 
 
 def recommend_targets(
-    view: nx.MultiDiGraph,
-    industry: str,
-    *,
-    node: str | None = None,
-    top: int | None = None,
-    prefecture: str | None = None,
-    rules: Rules | None = None,
-    gaps: ChainGaps | None = None,
+    view: nx.MultiDiGraph, industry: str, **options: Unpack[TargetOptions]
 ) -> tuple[Recommendation, ...]:
     """Both target lists (see `target_lists`) as one ranking, best first, at most `top` long.
 
     Raises:
         NotFoundError: an unknown industry, node or prefecture.
     """
-    rules = rules or load_rules()
-    limit = rules.top if top is None else top
-    lists = target_lists(view, industry, node=node, top=limit, prefecture=prefecture, rules=rules, gaps=gaps)
-    return lists.ranked()[:limit]
+    top = options.get("top")
+    limit = (options.get("rules") or load_rules()).top if top is None else top
+    return target_lists(view, industry, **options).ranked()[:limit]

@@ -30,6 +30,7 @@ class Rules:
     evidence: Mapping[str, Any]
     status_value: Mapping[str, float]
     criticality_weights: Mapping[str, float]
+    single_firm_at_most: int
     gap_factor: Mapping[str, float]
     weights: Mapping[str, float]
     role_fit: Mapping[str, float]
@@ -39,6 +40,8 @@ class Rules:
     pull_full_at: float
     ties_full_at: float
     resource_fit: Mapping[str, float]
+    bulletin_weights: Mapping[str, float]
+    measures: Mapping[str, int]
     top: int = 10
     leaders_k: int = 5
     headquarters_top: int = 10
@@ -73,11 +76,14 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             strong_at=float(status["strong_at"]),
             strong_at_prefecture=float(status["strong_at_prefecture"]),
             production=_production(data["production"]),
-            evidence={k: int(data["evidence"][k]) for k in ("reference_year", "stale_after_years")},
+            evidence={
+                k: int(data["evidence"][k]) for k in ("reference_year", "stale_after_years", "solid_firms")
+            },
             status_value=dict(status["value"]),
             criticality_weights={
                 k: float(crit[k]) for k in ("betweenness", "downstream_reach", "single_firm_risk")
             },
+            single_firm_at_most=int(crit["single_firm_at_most"]),
             gap_factor=dict(data["priority"]["gap_factor"]),
             weights={k: float(v) for k, v in rec["weights"].items()},
             role_fit=dict(rec["role_fit"]),
@@ -87,6 +93,8 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             pull_full_at=float(rec["pull_full_at"]),
             ties_full_at=float(rec["ties_full_at"]),
             resource_fit=dict(rec["resource_fit"]),
+            bulletin_weights={k: float(v) for k, v in data["bulletin"]["weights"].items()},
+            measures={k: int(data["measures"][k]) for k in ("projects", "chain_leaders", "headquarters")},
             top=int(rec.get("top", 10)),
             leaders_k=int(leaders.get("k", 5)),
             headquarters_top=int(leaders.get("headquarters_top", 10)),
@@ -138,6 +146,8 @@ def _signals(section: Mapping[str, Any]) -> dict[str, Any]:
 def _plans(section: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "qualifying_revenue": float(section["qualifying_revenue"]),
+        "qualifying_lists": tuple(str(name) for name in section["qualifying_lists"]),
+        "gap_actions": int(section["gap_actions"]),
         "conversion": {k: float(v) for k, v in section["conversion"].items()},
         "staff_per_project": {k: int(v) for k, v in section["staff_per_project"].items()},
         "staff_per_project_default": int(section["staff_per_project_default"]),

@@ -15,12 +15,11 @@ from typing import Any
 
 import networkx as nx
 
+from analysis.rules import Rules, load_rules
+from graph.errors import ValidationError
 from graph.project_rules import APPROVED, MAJOR_INVESTMENT_YI, SIGNED, STAGES
 from graph.schema import YUNNAN_REGION_ID
 
-MEASURE1_TOTAL = 100  # measure 1: >= 100 industrial projects of >= 10亿元 a year
-CHAIN_LEADER_TARGET = 20  # measure 2
-HEADQUARTERS_TARGET = 20  # measure 2
 YUNNAN = YUNNAN_REGION_ID
 
 
@@ -127,7 +126,7 @@ class QuotaProgress:
     year: int
     rows: tuple[QuotaRow, ...]
     total: int
-    total_target: int = MEASURE1_TOTAL
+    total_target: int  # measure 1's province-wide yearly target (rules.yaml: measures.projects)
 
     @property
     def explanation(self) -> str:
@@ -137,7 +136,7 @@ class QuotaProgress:
         )
 
 
-def quota_progress(view: nx.MultiDiGraph, year: int) -> QuotaProgress:
+def quota_progress(view: nx.MultiDiGraph, year: int, rules: Rules | None = None) -> QuotaProgress:
     """Each industry's count of qualifying projects signed in `year` against its yearly quota.
 
     >>> g = nx.MultiDiGraph()
@@ -168,7 +167,8 @@ def quota_progress(view: nx.MultiDiGraph, year: int) -> QuotaProgress:
             )
         )
     rows.sort(key=lambda r: (-(r.quota or 0), r.industry))
-    return QuotaProgress(year=year, rows=tuple(rows), total=len(projects))
+    target = (rules or load_rules()).measures["projects"]
+    return QuotaProgress(year=year, rows=tuple(rows), total=len(projects), total_target=target)
 
 
 # -- measure 2 --------------------------------------------------------------------------------
@@ -179,8 +179,8 @@ class LeaderHeadquartersCounts:
     year: int
     chain_leaders: tuple[str, ...]
     headquarters: tuple[str, ...]
-    chain_leader_target: int = CHAIN_LEADER_TARGET
-    headquarters_target: int = HEADQUARTERS_TARGET
+    chain_leader_target: int  # measure 2's yearly targets (rules.yaml: measures)
+    headquarters_target: int
 
     @property
     def explanation(self) -> str:
@@ -190,13 +190,18 @@ class LeaderHeadquartersCounts:
         )
 
 
-def leader_headquarters_counts(view: nx.MultiDiGraph, year: int) -> LeaderHeadquartersCounts:
+def leader_headquarters_counts(
+    view: nx.MultiDiGraph, year: int, rules: Rules | None = None
+) -> LeaderHeadquartersCounts:
     """Approved projects signed in `year` flagged chain leader or headquarters (measure 2)."""
     signed = [p for p in project_facts(view) if p.approved and p.signed_in(year)]
+    measures = (rules or load_rules()).measures
     return LeaderHeadquartersCounts(
         year=year,
         chain_leaders=tuple(p.id for p in signed if p.chain_leader),
         headquarters=tuple(p.id for p in signed if p.headquarters),
+        chain_leader_target=measures["chain_leaders"],
+        headquarters_target=measures["headquarters"],
     )
 
 
@@ -341,16 +346,14 @@ def progress_report(view: nx.MultiDiGraph, year: int, period: str = "month") -> 
 
 # -- measures 9-10 ----------------------------------------------------------------------------
 
-# (indicator, label, weight): the bulletin's formula; each indicator earns weight x value / the
-# best prefecture's value, so the leader on every indicator scores 100.
-BULLETIN_FORMULA: tuple[tuple[str, str, float], ...] = (
-    ("signed_count", "签约项目数", 20.0),
-    ("major_count", "10亿元以上重大项目数", 25.0),
-    ("funds_in_place_yi", "到位资金（亿元）", 20.0),
-    ("leader_hq_count", "链主企业和总部项目数", 15.0),
-    ("trips", "外出招商次数", 20.0),
+# (indicator, label): the bulletin's indicators; their weights are rules.yaml's bulletin.weights
+BULLETIN_INDICATORS: tuple[tuple[str, str], ...] = (
+    ("signed_count", "签约项目数"),
+    ("major_count", "10亿元以上重大项目数"),
+    ("funds_in_place_yi", "到位资金（亿元）"),
+    ("leader_hq_count", "链主企业和总部项目数"),
+    ("trips", "外出招商次数"),
 )
-BULLETIN_INDICATORS: tuple[tuple[str, str], ...] = tuple((k, label) for k, label, _ in BULLETIN_FORMULA)
 # equal scores are ordered by these, in turn; the previous year's score comes last
 TIE_BREAKERS: tuple[str, ...] = (
     "major_count",
@@ -359,7 +362,7 @@ TIE_BREAKERS: tuple[str, ...] = (
     "trips",
     "leader_hq_count",
 )
-INDICATOR_ZH = {k: label for k, label, _ in BULLETIN_FORMULA} | {"signed_investment_yi": "签约投资额（亿元）"}
+INDICATOR_ZH = dict(BULLETIN_INDICATORS) | {"signed_investment_yi": "签约投资额（亿元）"}
 
 
 @dataclass(frozen=True)
@@ -393,11 +396,31 @@ class Bulletin:
     rows: tuple[BulletinRow, ...]
     as_of: str = ""  # YYYY-MM-DD: counted up to this day, and the previous year up to the same day
     elapsed_percent: float = 100.0  # share of the year gone by on `as_of`
-    method: str = (
-        "综合得分满分100分：签约项目数20分、10亿元以上重大项目数25分、到位资金20分、链主企业和总部项目数15分、"
-        "外出招商次数20分；每项得分 = 权重 × 本州市数值 ÷ 各州市最高值（最高值为0时各州市均得0分）。只计省级审定的项目，"
-        "签约按签约日期、到位资金按登记增加额、外出招商按目标企业库记录的出行日期统计。得分相同时依次比较"
-        "10亿元以上重大项目数、到位资金、签约项目数、外出招商次数、链主企业和总部项目数、上年同期得分，仍相同则并列。"
+    method: str = ""  # how the score is made, in Chinese (`bulletin_method`)
+
+
+def bulletin_weights(rules: Rules) -> dict[str, float]:
+    """The bulletin's weight of each indicator (rules.yaml: bulletin.weights), in the indicators' order.
+
+    Raises:
+        ValidationError: the weights do not name exactly the bulletin's indicators.
+    """
+    weights = rules.bulletin_weights
+    if set(weights) != set(INDICATOR_ZH) - {"signed_investment_yi"}:
+        known = ", ".join(k for k, _ in BULLETIN_INDICATORS)
+        raise ValidationError(f"rules bulletin.weights: name each of {known}, not {', '.join(weights)}")
+    return {k: weights[k] for k, _ in BULLETIN_INDICATORS}
+
+
+def bulletin_method(weights: Mapping[str, float]) -> str:
+    """How the bulletin's score is made, in Chinese, with the weights of `bulletin_weights`."""
+    # the label without its unit: points are not 亿元
+    parts = "、".join(f"{label.removesuffix('（亿元）')}{weights[k]:g}分" for k, label in BULLETIN_INDICATORS)
+    ties = "、".join(INDICATOR_ZH[k].removesuffix("（亿元）") for k in TIE_BREAKERS)
+    return (
+        f"综合得分满分{sum(weights.values()):g}分：{parts}；每项得分 = 权重 × 本州市数值 ÷ 各州市最高值"
+        "（最高值为0时各州市均得0分）。只计省级审定的项目，签约按签约日期、到位资金按登记增加额、外出招商按目标企业库"
+        f"记录的出行日期统计。得分相同时依次比较{ties}、上年同期得分，仍相同则并列。"
     )
 
 
@@ -412,7 +435,7 @@ def _indicator_values(
     view: nx.MultiDiGraph, prefectures: Mapping[str, str], year: int, as_of: date | None
 ) -> dict[str, dict[str, float]]:
     values = {
-        p: dict.fromkeys([*(k for k, _, _ in BULLETIN_FORMULA), "signed_investment_yi"], 0.0)
+        p: dict.fromkeys([*(k for k, _ in BULLETIN_INDICATORS), "signed_investment_yi"], 0.0)
         for p in prefectures
     }
     for project in project_facts(view):
@@ -434,13 +457,14 @@ def _indicator_values(
 
 
 def _scores(
-    values: Mapping[str, Mapping[str, float]],
+    values: Mapping[str, Mapping[str, float]], weights: Mapping[str, float]
 ) -> dict[str, tuple[float, tuple[tuple[str, float, str], ...]]]:
-    best = {k: max((v[k] for v in values.values()), default=0.0) for k, _, _ in BULLETIN_FORMULA}
+    best = {k: max((v[k] for v in values.values()), default=0.0) for k, _ in BULLETIN_INDICATORS}
     scored = {}
     for code, v in values.items():
         earned = []
-        for key, label, weight in BULLETIN_FORMULA:
+        for key, label in BULLETIN_INDICATORS:
+            weight = weights[key]
             points = round(weight * v[key] / best[key], 2) if best[key] > 0 else 0.0
             earned.append(
                 (key, points, f"{label} {v[key]:g}，最高 {best[key]:g}，得 {points:g} 分（满分{weight:g}）")
@@ -490,13 +514,15 @@ def _narrative(
         f"（{delta('funds_in_place_yi', '亿元')}）；链主企业和总部项目{v['leader_hq_count']:g}个；外出招商{v['trips']:g}次"
         f"（{delta('trips', '次')}）。综合得分{score:g}分，居全省第{rank}位（共{total}个州市）。"
     )
-    if not any(v[k] for k, _, _ in BULLETIN_FORMULA):
+    if not any(v[k] for k, _ in BULLETIN_INDICATORS):
         text += "本期尚无计入通报的招商成果，需加快推进。"
     return text
 
 
-def prefecture_bulletin(view: nx.MultiDiGraph, year: int, as_of: date | None = None) -> Bulletin:
-    """Every Yunnan prefecture ranked by the 100-point formula `BULLETIN_FORMULA` for `year` (up
+def prefecture_bulletin(
+    view: nx.MultiDiGraph, year: int, as_of: date | None = None, rules: Rules | None = None
+) -> Bulletin:
+    """Every Yunnan prefecture ranked by the 100-point formula (`bulletin_method`) for `year` (up
     to the day of `as_of` when given), with the same figures a year earlier to the same day, equal
     scores ordered by `TIE_BREAKERS` and explained, and a short narrative per prefecture.
 
@@ -520,7 +546,8 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int, as_of: date | None = N
     }
     values = _indicator_values(view, prefectures, year, as_of)
     before = _indicator_values(view, prefectures, year - 1, as_of)
-    scores, previous_scores = _scores(values), _scores(before)
+    weights = bulletin_weights(rules or load_rules())
+    scores, previous_scores = _scores(values, weights), _scores(before, weights)
     order = sorted(
         prefectures,
         key=lambda c: (-scores[c][0], *(-values[c][k] for k in TIE_BREAKERS), -previous_scores[c][0], c),
@@ -566,5 +593,9 @@ def prefecture_bulletin(view: nx.MultiDiGraph, year: int, as_of: date | None = N
             )
         )
     return Bulletin(
-        year=year, rows=tuple(rows), as_of=as_of.isoformat() if as_of else "", elapsed_percent=elapsed
+        year=year,
+        rows=tuple(rows),
+        as_of=as_of.isoformat() if as_of else "",
+        elapsed_percent=elapsed,
+        method=bulletin_method(weights),
     )

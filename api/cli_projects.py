@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from api.cli_common import err, friendly_errors, make_table, opened_store, out, plain, print_json
+from api.cli_common import err, friendly_errors, json_flag, make_table, opened_store, out, plain, print_json
+from graph.store import GraphStore
 from workflow import clock, model
 from workflow import projects as library
 
@@ -76,9 +78,7 @@ def user_disable(name: str) -> None:
     """Stop a user signing in or using its token (its sessions end); `add --replace` enables it again."""
     from workflow.users import disable_user
 
-    with opened_store() as store:
-        disable_user(store, name)
-    err.print(plain(f"user {name}: disabled"), highlight=False)
+    _change_user(name, disable_user, "disabled")
 
 
 @user.command("remove")
@@ -88,13 +88,17 @@ def user_remove(name: str) -> None:
     """Delete a user (the audit trail keeps its name)."""
     from workflow.users import remove_user
 
+    _change_user(name, remove_user, "removed")
+
+
+def _change_user(name: str, change: Callable[[GraphStore, str], object], done: str) -> None:
     with opened_store() as store:
-        remove_user(store, name)
-    err.print(plain(f"user {name}: removed"), highlight=False)
+        change(store, name)
+    err.print(plain(f"user {name}: {done}"), highlight=False)
 
 
 @user.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@json_flag
 @friendly_errors
 def user_list(as_json: bool) -> None:
     """The users, with role and region (never their hashes)."""
@@ -129,7 +133,7 @@ def projects() -> None:
 
 @projects.command("list")
 @click.option("--status", type=click.Choice(model.REVIEW_STATES), default=None)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@json_flag
 @friendly_errors
 def projects_list(status: str | None, as_json: bool) -> None:
     """Every project (the CLI sees the whole library)."""
@@ -157,7 +161,7 @@ def projects_list(status: str | None, as_json: bool) -> None:
 
 @projects.command("show")
 @click.argument("project_id")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@json_flag
 @friendly_errors
 def projects_show(project_id: str, as_json: bool) -> None:
     """One project and its audit trail."""
@@ -203,7 +207,7 @@ def projects_template(output: Path) -> None:
     default=None,
     help="An .xlsx (every table) or .docx (the bulletin as a document) file.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@json_flag
 @friendly_errors
 def report(year: int | None, output: Path | None, as_json: bool) -> None:
     """The tracking report: quota progress (measure 1), chain-leader and HQ counts (measure 2),

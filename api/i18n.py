@@ -246,19 +246,9 @@ _ZH = {
 _EN_VALUES = {
     "status": {"strong": "strong", "weak": "weak", "missing": "missing", "verify": "to verify"},
     "evidence": {"solid": "solid", "partial": "partial", "thin": "thin"},
-    "stage": {
-        "upstream": "upstream",
-        "midstream": "midstream",
-        "downstream": "downstream",
-        "support": "support",
-    },
-    "gap_type": {
-        "upstream": "upstream",
-        "midstream": "midstream",
-        "downstream": "downstream",
-        "support": "support",
-        "technology": "technology",
-    },
+    # the English names of stages and gap types are their keys
+    "stage": {key: key for key in STAGE_ZH},
+    "gap_type": {key: key for key in GAP_TYPE_ZH},
     "action": {"补链": "fill", "强链": "strengthen", "延链": "extend", "": ""},
     "role": {"leader": "leader", "major": "major", "player": "player"},
     "factor": {

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,8 @@ from api.render import (
     section,
 )
 from graph.errors import ChainKGError
-from graph.text import sheet_row, strip_controls
+from graph.text import strip_controls
+from ingest.sheets import Sheet, workbook
 
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM = 21.0, 29.7  # A4 portrait
 # GB/T 9704-2012 《党政机关公文格式》: top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
@@ -265,7 +266,7 @@ def plan_docx(
 
 
 def _saved(document: Any) -> bytes:
-    """The bytes of a python-docx document or an openpyxl workbook."""
+    """The bytes of a python-docx document."""
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -330,42 +331,6 @@ def docx_to_pdf(docx: bytes, *, timeout: float = 180.0) -> bytes:
 def plan_pdf(plan: IndustryPlan, map_png: bytes | None = None, *, drafted: date | None = None) -> bytes:
     """The Word document, set in the fonts installed here, as PDF."""
     return docx_to_pdf(plan_docx(plan, map_png, fonts=RENDER_FONTS, drafted=drafted))
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One worksheet as `workbook` writes it: its rows (made safe for Excel by `sheet_row`), the
-    bold rows (1-based row number: font size, None for the default), the column widths and the
-    columns (0-based) wrapped and top-aligned below the last bold row."""
-
-    title: str
-    rows: list[list[Any]]
-    bold: dict[int, float | None] = field(default_factory=dict)
-    widths: tuple[float, ...] = ()
-    wrapped: tuple[int, ...] = ()
-
-
-def workbook(sheets: Iterable[Sheet]) -> bytes:
-    """An Excel workbook of `sheets`, in order."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for spec in sheets:
-        sheet = book.create_sheet(spec.title)
-        for row in spec.rows:
-            sheet.append(sheet_row(row))
-        for number, size in spec.bold.items():
-            for cell in sheet[number][: len(spec.rows[number - 1])]:
-                cell.font = Font(bold=True, size=size)
-        for column, width in enumerate(spec.widths, start=1):
-            sheet.column_dimensions[get_column_letter(column)].width = width
-        for cells in sheet.iter_rows(min_row=max(spec.bold, default=0) + 1):
-            for column in spec.wrapped:
-                cells[column].alignment = Alignment(wrap_text=True, vertical="top")
-    return _saved(book)
 
 
 def targets_xlsx(plan: IndustryPlan) -> bytes:

@@ -358,6 +358,24 @@ def _numbered(
     return out
 
 
+LINK_KIND_ZH = {"technology": "技术环节", "service": "服务环节"}  # tags of rules.yaml plans.staff_per_project
+DEFAULT_LINK_KIND_ZH = "制造环节"
+
+
+def _staffing(plan: IndustryPlan) -> str:
+    """The staff of one project by kind of link, largest first (rules.yaml: plans.staff_per_project)."""
+    spec = plan.rules.plans
+    staff = {DEFAULT_LINK_KIND_ZH: spec["staff_per_project_default"]}
+    staff |= {LINK_KIND_ZH.get(tag, tag): n for tag, n in spec["staff_per_project"].items()}
+    return "、".join(f"{kind}{n}人" for kind, n in sorted(staff.items(), key=lambda item: -item[1]))
+
+
+def _measure2(plan: IndustryPlan) -> str:
+    """Measure 2's yearly figures for chain leaders and headquarters (rules.yaml: measures)."""
+    leaders, hqs = plan.rules.measures["chain_leaders"], plan.rules.measures["headquarters"]
+    return f"各不少于{leaders}家" if leaders == hqs else f"分别不少于{leaders}家、{hqs}家"
+
+
 def _outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]:
     p = plan
     intro = (
@@ -379,15 +397,15 @@ def _outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]
         else "本产业链暂无列入国家产能调控文件的环节。"
     )
     targets_note = (
-        "项目数为措施第一条本产业年度目标；链主企业、优质总部按措施第二条全省每年各不少于20家、"
+        f"项目数为措施第一条本产业年度目标；链主企业、优质总部按措施第二条全省每年{_measure2(p)}、"
         "以本产业占各产业项目目标之和的比重分解（向上取整）；“目标清单测算可带来”按下文测算口径计算，"
         "与目标的差额须从以商招商、项目库储备和清单以外的企业中补足。"
         if not p.prefecture
         else f"项目数由省按措施第一条分解下达{p.scope}；“目标清单测算可带来”为{p.scope}目标清单按下文测算口径可带来的项目数。"
     )
     talent = (
-        "针对薄弱与缺失环节测算用工：每个10亿元项目用工按制造环节300人、服务环节150人、技术环节120人，"
-        "其中专业技术人才按20%测算（测算口径，供会议调整）；待核实的环节核实后再测算。"
+        f"针对薄弱与缺失环节测算用工：每个10亿元项目用工按{_staffing(p)}，"
+        f"其中专业技术人才按{p.rules.plans['key_talent_share']:.0%}测算（测算口径，供会议调整）；待核实的环节核实后再测算。"
     )
     return [
         (0, plan_title(p), f"{basis}，制定本方案（{years}）。{intro}", None),

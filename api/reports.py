@@ -10,6 +10,7 @@ from typing import Any
 
 import networkx as nx
 
+from analysis.rules import Rules, load_rules
 from analysis.tracking import (
     BULLETIN_INDICATORS,
     TARGET_MOVEMENT,
@@ -22,7 +23,8 @@ from analysis.tracking import (
     progress_report,
     quota_progress,
 )
-from api.office import Sheet, report_docx, workbook
+from api.office import report_docx
+from ingest.sheets import Sheet, workbook
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,18 @@ class TrackingReport:
     bulletin: Bulletin
 
 
-def tracking_report(view: nx.MultiDiGraph, year: int, as_of: date | None = None) -> TrackingReport:
+def tracking_report(
+    view: nx.MultiDiGraph, year: int, as_of: date | None = None, rules: Rules | None = None
+) -> TrackingReport:
     """The year's report; the bulletin counts to `as_of` (and the year before to the same day)."""
+    rules = rules or load_rules()
     return TrackingReport(
         year=year,
-        quota=quota_progress(view, year),
-        counts=leader_headquarters_counts(view, year),
+        quota=quota_progress(view, year, rules),
+        counts=leader_headquarters_counts(view, year, rules),
         monthly=progress_report(view, year, "month"),
         quarterly=progress_report(view, year, "quarter"),
-        bulletin=prefecture_bulletin(view, year, as_of),
+        bulletin=prefecture_bulletin(view, year, as_of, rules),
     )
 
 

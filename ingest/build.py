@@ -39,3 +39,16 @@ def plan_build(store: GraphStore, root: Path | None = None) -> ChangeSet:
 def build(store: GraphStore, root: Path | None = None, *, progress: ProgressFn | None = None) -> WriteResult:
     """Load the dataset into `store`, all or nothing."""
     return store.apply(plan_build(store, root), progress=progress)
+
+
+def build_file(db: Path, root: Path | None = None) -> Path:
+    """An embedded store at `db` holding the dataset at `root` (the bundled data/ by default),
+    closed again; for tests, benchmarks and the attack script."""
+    from graph.sqlite_store import SqliteStore
+
+    store = SqliteStore(db)
+    try:
+        build(store, root)
+    finally:
+        store.close()
+    return db

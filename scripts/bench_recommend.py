@@ -30,7 +30,7 @@ from analysis.recommend import is_target, target_context, target_lists
 from analysis.rules import load_rules
 from graph.sqlite_store import SqliteStore
 from graph.store import GraphStore
-from ingest.build import build
+from ingest.build import build_file
 from ingest.registry import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,8 +99,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # one store per step: the bundled data, then each import on a copy of the step before
         stores = [Path(tmp) / "bundled.db"] + [Path(tmp) / f"{label}.db" for label, *_ in IMPORTS]
-        with closing(SqliteStore(stores[0])) as store:
-            build(store)
+        build_file(stores[0])
         shutil.copy(stores[0], stores[1])
         with closing(SqliteStore(stores[1])) as store:
             start = time.perf_counter()

@@ -75,16 +75,9 @@ async def with_httpx(base: str, path: str, connections: int, requests: int) -> t
 
 
 def build_bundled(folder: Path) -> Path:
-    from graph.sqlite_store import SqliteStore
-    from ingest.build import build
+    from ingest.build import build_file
 
-    db = folder / "bench.db"
-    store = SqliteStore(db)
-    try:
-        build(store)
-    finally:
-        store.close()
-    return db
+    return build_file(folder / "bench.db")
 
 
 def main() -> int:

@@ -19,6 +19,21 @@ from graph.sqlite_store import SqliteStore
 from graph.store import GraphStore
 
 NEO4J_URI_ENV = "CHAINKG_TEST_NEO4J_URI"
+# the 12 industries of the bundled data/, in the order of the measures
+BUNDLED_INDUSTRIES = (
+    "plateau-agriculture",
+    "green-aluminium",
+    "green-silicon",
+    "advanced-manufacturing",
+    "green-energy",
+    "new-materials",
+    "biomedicine",
+    "digital-economy",
+    "culture-tourism-wellness",
+    "modern-logistics",
+    "export-oriented",
+    "tobacco",
+)
 
 
 def _require(flag: str) -> bool:

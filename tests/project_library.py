@@ -25,6 +25,9 @@ QILIN = Actor("qilin", "county", "530302")
 KUNMING = Actor("kunming", "prefecture", "530100")
 QUJING = Actor("qujing", "prefecture", "530300")
 PROVINCE = Actor("sheng", "province", "530000")
+# the users the web tests sign up (name: (role, region)), all with PASSWORD
+USERS = {a.name: (a.role, a.region) for a in (WUHUA, PANLONG, KUNMING, QUJING, PROVINCE)}
+PASSWORD = "correct horse 42"
 
 
 def library_changes() -> ChangeSet:

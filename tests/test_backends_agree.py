@@ -10,22 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import NEO4J_URI_ENV, neo4j_store_or_skip
-
-INDUSTRIES = (
-    "plateau-agriculture",
-    "green-aluminium",
-    "green-silicon",
-    "advanced-manufacturing",
-    "green-energy",
-    "new-materials",
-    "biomedicine",
-    "digital-economy",
-    "culture-tourism-wellness",
-    "modern-logistics",
-    "export-oriented",
-    "tobacco",
-)
+from tests.conftest import BUNDLED_INDUSTRIES, NEO4J_URI_ENV, neo4j_store_or_skip
 
 
 def chainkg(env: dict[str, str], *args: str) -> str:
@@ -60,7 +45,7 @@ def test_stats_agree(envs):
     assert chainkg(envs["neo4j"], "stats", "--json") == chainkg(envs["sqlite"], "stats", "--json")
 
 
-@pytest.mark.parametrize("industry", INDUSTRIES)
+@pytest.mark.parametrize("industry", BUNDLED_INDUSTRIES)
 def test_gaps_recommendations_and_leaders_agree(envs, industry):
     for args in (
         ("gaps", industry, "--json"),

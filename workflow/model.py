@@ -3,9 +3,9 @@ and the vocabulary of roles, review states and decisions with their Chinese labe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.project_rules import STAGES
 from graph.schema import YUNNAN_REGION_ID
@@ -55,14 +55,40 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class Project:
-    """A project as stored: id and properties (see FIELD_ZH for their meaning)."""
+class Record:
+    """A record of the libraries as stored (a project, a target): id and properties."""
 
     id: str
     props: Mapping[str, Any]
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.props.get(key, default)
+
+    @property
+    def version(self) -> int:
+        return int(self.props.get("version", 0))
+
+
+RecordT = TypeVar("RecordT", bound=Record)
+
+
+def newest_first(records: Iterable[RecordT]) -> list[RecordT]:
+    """`records` most recently updated first (then by id, descending), as the lists show them."""
+    return sorted(records, key=lambda r: (str(r.get("updated_at") or ""), r.id), reverse=True)
+
+
+def where_given(**values: Any) -> dict[str, Any]:
+    """A store `where` of the filters given: an empty or None value filters nothing.
+
+    >>> where_given(stage="signed", industry=None, region="")
+    {'stage': 'signed'}
+    """
+    return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class Project(Record):
+    """A project as stored: id and properties (see FIELD_ZH for their meaning)."""
 
     @property
     def county(self) -> str:
@@ -79,10 +105,6 @@ class Project:
     @property
     def stage(self) -> str:
         return str(self.props.get("stage", "lead"))
-
-    @property
-    def version(self) -> int:
-        return int(self.props.get("version", 0))
 
 
 @dataclass(frozen=True)

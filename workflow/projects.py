@@ -38,7 +38,16 @@ from workflow.fields import (
     risk_gaps,
     same_answer,
 )
-from workflow.model import ACTION_ZH, DECISIONS, REVIEW_ZH, Actor, AuditEntry, Project
+from workflow.model import (
+    ACTION_ZH,
+    DECISIONS,
+    REVIEW_ZH,
+    Actor,
+    AuditEntry,
+    Project,
+    newest_first,
+    where_given,
+)
 from workflow.permissions import can_read, check_permission, check_role, region_parent, resolve_county
 
 # Threads of one server take turns at read-check-write, so they never conflict with each other;
@@ -467,13 +476,7 @@ def list_projects(
     """The projects `actor` may read, newest first, optionally filtered: review state, industry,
     region (a county or a prefecture code), stage, size band (`SIZE_BANDS`) and year
     (`project_year`)."""
-    where: dict[str, Any] = {}
-    if review_status:
-        where["review_status"] = review_status
-    if industry:
-        where["industry"] = industry
-    if stage:
-        where["stage"] = stage
+    where = where_given(review_status=review_status, industry=industry, stage=stage)
     found = [Project(n.id, dict(n.props)) for n in store.find_nodes("Project", where=where)]
     if region:
         found = [p for p in found if region in (p.county, p.prefecture)]
@@ -482,8 +485,7 @@ def list_projects(
         found = [p for p in found if low <= float(p.get("investment_yi") or 0) < high]
     if year is not None:
         found = [p for p in found if project_year(p) == year]
-    visible = [p for p in found if can_read(actor, p)]
-    return sorted(visible, key=lambda p: (str(p.get("updated_at") or ""), p.id), reverse=True)
+    return newest_first(p for p in found if can_read(actor, p))
 
 
 def audit_trail(store: GraphStore, project_id: str) -> list[AuditEntry]:

@@ -22,7 +22,7 @@ from graph.store import ChangeSet, Edge, EdgeKey, GraphStore, Node
 from workflow import projects
 from workflow.clock import now_in_china, today_in_china
 from workflow.fields import EARLIEST_DATE, check_chain_nodes
-from workflow.model import PROVINCE, ROLE_ZH, Actor, AuditEntry, Project
+from workflow.model import PROVINCE, ROLE_ZH, Actor, AuditEntry, Project, Record, newest_first, where_given
 from workflow.permissions import region_parent, resolve_county
 
 TARGET_STAGES: tuple[str, ...] = ("identified", "contacted", "visited", "negotiating", "project_declared")
@@ -85,14 +85,8 @@ _WRITE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(Record):
     """A target as stored: id and properties (see TARGET_FIELD_ZH)."""
-
-    id: str
-    props: Mapping[str, Any]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.props.get(key, default)
 
     @property
     def region(self) -> str:
@@ -101,10 +95,6 @@ class Target:
     @property
     def stage(self) -> str:
         return str(self.props.get("stage", "identified"))
-
-    @property
-    def version(self) -> int:
-        return int(self.props.get("version", 0))
 
 
 @dataclass(frozen=True)
@@ -293,16 +283,9 @@ def list_targets(
     """The targets `actor` may read, newest first. County users are refused (PermissionDenied)."""
     if actor.role not in ("province", "prefecture"):
         check_target_permission(actor, actor.region)
-    where: dict[str, Any] = {}
-    if stage:
-        where["stage"] = stage
-    if industry:
-        where["industry"] = industry
-    if region:
-        where["region"] = region
+    where = where_given(stage=stage, industry=industry, region=region)
     found = [Target(n.id, dict(n.props)) for n in store.find_nodes("Target", where=where)]
-    visible = [t for t in found if can_read_target(actor, t)]
-    return sorted(visible, key=lambda t: (str(t.get("updated_at") or ""), t.id), reverse=True)
+    return newest_first(t for t in found if can_read_target(actor, t))
 
 
 def conflicts_of(store: GraphStore, target: Mapping[str, Any]) -> list[Conflict]:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
 from api import services
 from api.deps import IndustryDep, PrefectureDep, StoreDep
+from api.files import attachment
 from api.render import PLAN_FORMATS
 
 router = APIRouter(tags=["downloads"])
 
 
 def _attachment(data: bytes, fmt: str, filename: str) -> Response:
-    # RFC 5987: browsers show the Chinese file name; ASCII fallback for old clients
-    disposition = f"attachment; filename=plan.{fmt}; filename*=UTF-8''{quote(filename)}"
-    return Response(content=data, media_type=PLAN_FORMATS[fmt], headers={"Content-Disposition": disposition})
+    return attachment(data, PLAN_FORMATS[fmt], filename, f"plan.{fmt}")
 
 
 @router.get("/industries/{industry}/plan.{fmt}")

@@ -5,25 +5,22 @@ version or wrong state 409 (graph's errors become statuses in `api.main.error_bo
 
 from __future__ import annotations
 
-import io
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from api import auth
 from api.auth import UserDep
 from api.deps import NAME_MAX, StoreDep, industry_id
+from api.files import UPLOAD_MAX_BYTES, XLSX, as_uploaded, attachment, read_upload, spooled
 from api.i18n import labels
 from api.web import (
     AUTH_RESPONSES,
@@ -37,8 +34,8 @@ from api.web import (
 )
 from graph.errors import PermissionDenied, ValidationError
 from graph.store import GraphStore, Node
-from graph.text import sheet_row, strip_controls
 from ingest.registry import import_file
+from ingest.sheets import Sheet, workbook
 from ingest.sources import projects as project_sheet
 from workflow import fields, model, permissions, projects, users
 
@@ -509,80 +506,31 @@ def export_rows(store: GraphStore, found: list[model.Project]) -> tuple[list[str
 @router.get("/projects/export.xlsx", include_in_schema=False)
 def projects_export(request: Request, store: StoreDep, chosen: FilterDep) -> Response:
     """Every project of the filtered list (all pages) as an Excel sheet, formula-safe."""
-    from openpyxl import Workbook
-
     user = page_user(request, store)
     if user is None:
         return login_redirect(request)
     header, rows = export_rows(store, filtered(store, users.actor_of(user), chosen))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "项目库"  # type: ignore[union-attr]
-    sheet.append(sheet_row(header))  # type: ignore[union-attr]
-    for row in rows:
-        sheet.append(sheet_row(row))  # type: ignore[union-attr]
-    sheet.freeze_panes = "A2"  # type: ignore[union-attr]
-    buffer = io.BytesIO()
-    book.save(buffer)
-    disposition = f"attachment; filename=projects.xlsx; filename*=UTF-8''{quote('项目库.xlsx')}"
-    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": disposition})
-
-
-UPLOAD_MAX_BYTES = 512 * 1024  # a county's sheet of a few hundred rows is well under 100 KB
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def upload_name(filename: str) -> str:
-    """A safe file name for an upload: its last path part, no control characters, short.
-
-    >>> upload_name("../../etc/五华区\\x00.xlsx"), upload_name("")
-    ('五华区.xlsx', 'upload')
-    """
-    base = strip_controls(re.split(r"[\\/]", filename)[-1]).strip(" .")
-    return base[-80:] or "upload"
-
-
-async def read_upload(form: Mapping[str, Any], suffixes: tuple[str, ...]) -> tuple[str, bytes]:
-    """The uploaded file's safe name and bytes.
-
-    Raises:
-        ValidationError: no file, another kind of file, or one over UPLOAD_MAX_BYTES.
-    """
-    upload = form.get("sheet")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise ValidationError("文件：请选择要上传的 Excel 文件（.xlsx）")
-    name = upload_name(upload.filename)
-    if not name.lower().endswith(suffixes):
-        raise ValidationError(f"文件：只接受 {' / '.join(suffixes)} 文件，不是“{name}”")
-    data = await upload.read(UPLOAD_MAX_BYTES + 1)
-    if len(data) > UPLOAD_MAX_BYTES:
-        raise ValidationError(f"文件：超过 {UPLOAD_MAX_BYTES // 1024} KB，请分批上传")
-    return name, data
+    content = workbook([Sheet("项目库", [header, *rows], freeze="A2")])
+    return attachment(content, XLSX, "项目库.xlsx", "projects.xlsx")
 
 
 def import_sheet(store: GraphStore, actor: model.Actor, name: str, data: bytes) -> dict[str, Any]:
     """Check the whole sheet, then write it in one transaction, or nothing when any row is bad.
     The report is the CLI's (`chainkg import project-library`): rows read, new, unchanged,
     rejected with line and column; the file is named as uploaded."""
-    with tempfile.TemporaryDirectory(prefix="chainkg-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
+    with spooled(name, data) as path:
         options = {"store": store, "actor": actor}
         try:
             plan, _ = import_file(store, "project-library", path, dry_run=True, options=options)
             if not plan.problems:  # planned again inside: a change meanwhile is caught, not overwritten
                 plan, _ = import_file(store, "project-library", path, options=options)
         except ValidationError as exc:
-            return {
-                "ok": False,
-                "summary": None,
-                "problems": [p.replace(folder + "/", "") for p in exc.problems],
-            }
+            return {"ok": False, "summary": None, "problems": as_uploaded(exc.problems, path)}
     summary = plan.summary()
     return {
         "ok": not plan.problems,
         "summary": summary,
-        "problems": [p.replace(folder + "/", "") for p in plan.problems],
+        "problems": as_uploaded(plan.problems, path),
         "new": [o.enterprise_id for o in plan.outcomes if o.status == "new"],
     }
 

@@ -4,11 +4,8 @@ a refused role or region is 403 with nothing written, a bad field 422 naming it,
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path as FilePath
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api import auth
 from api.auth import UserDep
 from api.deps import NAME_MAX, StoreDep, industry_id
-from api.routes.projects import UPLOAD_MAX_BYTES, XLSX, read_upload
+from api.files import UPLOAD_MAX_BYTES, XLSX, as_uploaded, attachment, read_upload, spooled
 from api.web import AUTH_RESPONSES, check_csrf, login_redirect, page_context, page_user, render
 from graph.errors import ValidationError
 from graph.store import GraphStore, Node
@@ -292,17 +289,14 @@ def import_list(
     """Check the whole list, then add its firms in one transaction, or nothing when any row is
     bad; the report names each bad row by line and column, and each row's conflicts (the other
     prefectures pursuing the same firm or group)."""
-    with tempfile.TemporaryDirectory(prefix="chainkg-upload-") as folder:
-        path = FilePath(folder) / name
-        path.write_bytes(data)
+    with spooled(name, data) as path:
         try:
             rows = target_list.read_list(path)
             outcomes = targets.add_target_list(
                 store, actor, rows, file=name, columns=target_list.HEADERS, region=region
             )
         except ValidationError as exc:
-            problems = [p.replace(folder + "/", "") for p in exc.problems]
-            return {"ok": False, "file": name, "problems": problems, "rows": []}
+            return {"ok": False, "file": name, "problems": as_uploaded(exc.problems, path), "rows": []}
     return {
         "ok": True,
         "file": name,
@@ -355,10 +349,7 @@ def targets_template(request: Request, store: StoreDep) -> Response:
     """The list's Excel template (企业、产业、环节、理由、负责单位、负责人, with instructions)."""
     if _page_actor(request, store) is None:
         return login_redirect(request)
-    with tempfile.TemporaryDirectory(prefix="chainkg-template-") as folder:
-        content = target_list.write_template(FilePath(folder) / "t.xlsx").read_bytes()
-    disposition = f"attachment; filename=target_list.xlsx; filename*=UTF-8''{quote('目标企业名单模板.xlsx')}"
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
+    return attachment(target_list.template(), XLSX, "目标企业名单模板.xlsx", "target_list.xlsx")
 
 
 def _target_page(

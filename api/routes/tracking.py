@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from api import auth
 from api.auth import UserDep
 from api.deps import StoreDep
+from api.files import DOCX, XLSX
 from api.i18n import labels
 from api.reports import TrackingReport, report_json, tracking_docx, tracking_report, tracking_xlsx
 from api.web import AUTH_RESPONSES, login_redirect, page_context, page_lang, render
@@ -21,8 +22,6 @@ from workflow.clock import today_in_china
 router = APIRouter(tags=["tracking"], responses={401: AUTH_RESPONSES[401]})
 
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="the year (default: this year)")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def report_for(store: GraphStore, year: int | None) -> TrackingReport:

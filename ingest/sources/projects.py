@@ -19,6 +19,7 @@ from typing import Any
 from graph.errors import PermissionDenied, ValidationError
 from graph.store import GraphStore
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo
+from ingest.sheets import Sheet, workbook
 from ingest.tables import read_table
 from workflow import clock, fields, model, permissions, projects
 
@@ -121,47 +122,12 @@ def plan(
 
 def write_template(path: Path) -> Path:
     """Write the declaration template: the header on the first sheet (with drop-down lists for the
-    stage and yes/no columns) and the instructions on a second."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "项目申报表"  # type: ignore[union-attr]
-    sheet.append(list(HEADERS.values()))  # type: ignore[union-attr]
-    for index, field in enumerate(FIELDS, start=1):
-        cell = sheet.cell(row=1, column=index)  # type: ignore[union-attr]
-        cell.font = Font(bold=True, color="FFFFFF" if HEADERS[field] in REQUIRED else "000000")
-        cell.fill = PatternFill("solid", fgColor="0B5CAD" if HEADERS[field] in REQUIRED else "DCE6F2")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.column_dimensions[get_column_letter(index)].width = 16 if field not in ("name", "notes") else 30  # type: ignore[union-attr]
-    sheet.freeze_panes = "A2"  # type: ignore[union-attr]
-    stages = DataValidation(
-        type="list", formula1='"' + ",".join(model.PROJECT_STAGE_ZH.values()) + '"', allow_blank=True
-    )
-    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    sheet.add_data_validation(stages)  # type: ignore[union-attr]
-    sheet.add_data_validation(yes_no)  # type: ignore[union-attr]
-    choices = {
-        f.key: DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True)
-        for f in fields.SHEET_FIELDS
-        if f.kind == "choice"
-    }
-    for validation in choices.values():
-        sheet.add_data_validation(validation)  # type: ignore[union-attr]
-    for index, field in enumerate(FIELDS, start=1):
-        column = get_column_letter(index)
-        if field in choices:
-            choices[field].add(f"{column}2:{column}1000")
-        elif field == "stage":
-            stages.add(f"{column}2:{column}1000")
-        elif field in fields.BOOL_FIELDS:
-            yes_no.add(f"{column}2:{column}1000")
-    notes = book.create_sheet("填表说明")
-    notes.append(["列", "说明"])
+    stage, choice and yes/no columns) and the instructions on a second."""
+    lists: dict[str, tuple[str, ...]] = dict.fromkeys(fields.BOOL_FIELDS, ("是", "否"))
+    lists["stage"] = tuple(model.PROJECT_STAGE_ZH.values())
+    lists |= {f.key: f.choices for f in fields.SHEET_FIELDS if f.kind == "choice"}
     explanations = {f.key: f.hint for f in fields.SHEET_FIELDS if f.hint}
+    notes = [["列", "说明"]]
     for field in FIELDS:
         default = (
             "日期格式 YYYY-MM-DD，不能晚于今天；各阶段日期须先后有序。"
@@ -177,8 +143,14 @@ def write_template(path: Path) -> Path:
             "（全部行通过检查才写入，重复导入不会重复写入）",
         ]
     )
-    notes.column_dimensions["A"].width = 28
-    notes.column_dimensions["B"].width = 80
+    form = Sheet(
+        "项目申报表",
+        [list(HEADERS.values())],
+        widths=tuple(30 if field in ("name", "notes") else 16 for field in FIELDS),
+        freeze="A2",
+        required=tuple(i for i, field in enumerate(FIELDS) if HEADERS[field] in REQUIRED),
+        choices={i: lists[field] for i, field in enumerate(FIELDS) if field in lists},
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    path.write_bytes(workbook([form, Sheet("填表说明", notes, widths=(28, 80))]))
     return path

@@ -2,13 +2,14 @@
 firm with its industry, chain link and reason, optionally the bureau and person responsible.
 
 Read here, checked and written by `workflow.targets.add_target_list` (all rows or none, one
-transaction); uploaded on the 目标企业库 page, whose template this module writes.
+transaction); uploaded on the 目标企业库 page, whose template this module makes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.sheets import Sheet, workbook
 from ingest.tables import read_table
 from workflow.targets import ListRow
 
@@ -46,30 +47,15 @@ def read_list(path: Path) -> list[ListRow]:
     ]
 
 
-def write_template(path: Path) -> Path:
-    """Write the list's template: the header on the first sheet, the instructions on a second."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "目标企业名单"  # type: ignore[union-attr]
-    sheet.append(list(HEADERS.values()))  # type: ignore[union-attr]
-    for index, header in enumerate(HEADERS.values(), start=1):
-        cell = sheet.cell(row=1, column=index)  # type: ignore[union-attr]
-        required = header in REQUIRED
-        cell.font = Font(bold=True, color="FFFFFF" if required else "000000")
-        cell.fill = PatternFill("solid", fgColor="0B5CAD" if required else "DCE6F2")
-        sheet.column_dimensions[cell.column_letter].width = 30 if index in (1, 4) else 16  # type: ignore[union-attr]
-    sheet.freeze_panes = "A2"  # type: ignore[union-attr]
-    notes = book.create_sheet("填表说明")
-    notes.append(["列", "说明"])
-    for field, header in HEADERS.items():
-        notes.append([header, HINTS[field]])
-    notes.append([])
+def template() -> bytes:
+    """The list's template (.xlsx): the header on the first sheet, the instructions on a second."""
+    notes = [["列", "说明"], *([header, HINTS[field]] for field, header in HEADERS.items()), []]
     notes.append(["导入", "在“目标企业库”页面上传本表：全部行通过检查才写入；库中已有的企业不重复加入。"])
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 80
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    form = Sheet(
+        "目标企业名单",
+        [list(HEADERS.values())],
+        widths=(30, 16, 16, 30, 16, 16),
+        freeze="A2",
+        required=tuple(i for i, header in enumerate(HEADERS.values()) if header in REQUIRED),
+    )
+    return workbook([form, Sheet("填表说明", notes, widths=(16, 80))])

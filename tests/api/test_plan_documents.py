@@ -16,21 +16,8 @@ from api import services
 from api.office import MARGINS_CM
 from graph.sqlite_store import SqliteStore
 from tests.api.test_cli import run
+from tests.conftest import BUNDLED_INDUSTRIES
 
-INDUSTRIES = (
-    "plateau-agriculture",
-    "green-aluminium",
-    "green-silicon",
-    "advanced-manufacturing",
-    "green-energy",
-    "new-materials",
-    "biomedicine",
-    "digital-economy",
-    "culture-tourism-wellness",
-    "modern-logistics",
-    "export-oriented",
-    "tobacco",
-)
 LEVEL1 = ("一、产业链现状", "二、工作目标", "三、产业招商方案", "四、人才招引方案", "五、产业支持政策")
 
 
@@ -41,7 +28,7 @@ def store(bundled_db: Path):
     opened.close()
 
 
-@pytest.mark.parametrize("industry", INDUSTRIES)
+@pytest.mark.parametrize("industry", BUNDLED_INDUSTRIES)
 def test_every_industry_is_a_government_document(store, industry: str):
     from docx import Document
     from docx.shared import Cm

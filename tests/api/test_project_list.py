@@ -10,14 +10,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.routes.projects import UPLOAD_MAX_BYTES
+from api.files import UPLOAD_MAX_BYTES
 from ingest.sources.projects import HEADERS
 from tests.api import test_projects_api as shared
 from tests.api.test_projects_api import bearer, csrf_of, login, snapshot
 from tests.project_library import a_project
 
-# the fixtures of test_projects_api, module-scoped: this module gets a database of its own
-client, db, tokens, monkeypatch_module = shared.client, shared.db, shared.tokens, shared.monkeypatch_module
+# test_projects_api's client, module-scoped like tests/api/conftest's db and tokens: this module
+# gets a database of its own
+client, monkeypatch_module = shared.client, shared.monkeypatch_module
 
 
 def declare(client: TestClient, tokens: dict[str, str], **overrides: Any) -> dict[str, Any]:

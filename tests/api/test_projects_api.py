@@ -21,28 +21,9 @@ from api.cli import cli
 from api.main import create_app
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
-from tests.project_library import CHECKLIST, a_project, library_changes, library_db, sign_up
+from tests.project_library import CHECKLIST, PASSWORD, a_project, library_changes
 from workflow import users
 from workflow.fields import FIELD_ZH, problem_field
-
-PASSWORD = "correct horse 42"
-USERS = {
-    "wuhua": ("county", "530102"),
-    "panlong": ("county", "530103"),
-    "kunming": ("prefecture", "530100"),
-    "qujing": ("prefecture", "530300"),
-    "sheng": ("province", "530000"),
-}
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return library_db(tmp_path_factory.mktemp("projects") / "kg.db")
-
-
-@pytest.fixture(scope="module")
-def tokens(db: Path) -> dict[str, str]:
-    return sign_up(db, USERS, PASSWORD)
 
 
 @pytest.fixture(scope="module")

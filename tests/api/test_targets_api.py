@@ -15,29 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import auth
+from api.files import UPLOAD_MAX_BYTES
 from api.main import create_app
-from api.routes.projects import UPLOAD_MAX_BYTES
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
 from ingest.sources import target_list
-from tests.project_library import library_db, sign_up
-
-USERS = {
-    "wuhua": ("county", "530102"),
-    "kunming": ("prefecture", "530100"),
-    "qujing": ("prefecture", "530300"),
-    "sheng": ("province", "530000"),
-}
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return library_db(tmp_path_factory.mktemp("targets") / "kg.db")
-
-
-@pytest.fixture(scope="module")
-def tokens(db: Path) -> dict[str, str]:
-    return sign_up(db, USERS, "target-pass-1")
+from tests.project_library import PASSWORD
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +159,7 @@ def test_activities_bad_fields_and_no_token(
 def page_login(client: TestClient, name: str) -> str:
     """Log `name` in on the page; the CSRF token of the targets page."""
     client.cookies.clear()
-    answer = client.post("/login", data={"username": name, "password": "target-pass-1", "next": "/targets"})
+    answer = client.post("/login", data={"username": name, "password": PASSWORD, "next": "/targets"})
     assert answer.status_code == 200, answer.text
     return re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/targets").text)[1]  # type: ignore[index]
 
@@ -246,7 +229,7 @@ def test_a_list_is_uploaded_on_the_page_all_or_nothing(
     )
     assert refused_region.status_code == 403 and snapshot(db) == before
     client.cookies.clear()
-    client.post("/login", data={"username": "wuhua", "password": "target-pass-1", "next": "/projects"})
+    client.post("/login", data={"username": "wuhua", "password": PASSWORD, "next": "/projects"})
     county = client.post(
         "/targets/import", data={"csrf": "0" * 32}, files={"sheet": ("x.xlsx", list_sheet([good]))}
     )

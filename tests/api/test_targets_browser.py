@@ -5,44 +5,10 @@ report show the trip and the project; a second prefecture adding the same firm i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.api.test_browser import require_browser
-from tests.api.test_project_crash import library_server
-from tests.api.test_projects_browser import page  # noqa: F401  (the fixture: Chromium, outside hosts blocked)
+from tests.api.conftest import review_and_approve, sign_in, sign_out
 from workflow.clock import today_in_china
-
-PASSWORD = "browser-pass-1"
-USERS = {
-    "wuhua": ("county", "530102"),
-    "kunming": ("prefecture", "530100"),
-    "qujing": ("prefecture", "530300"),
-    "sheng": ("province", "530000"),
-}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require_browser()
-    with library_server(tmp_path_factory.mktemp("targets-serve"), USERS, PASSWORD) as url:
-        yield url
-
-
-def sign_in(tab: Any, server: str, name: str) -> None:
-    tab.goto(server + "/login")
-    tab.fill('input[name="username"]', name)
-    tab.fill('input[name="password"]', PASSWORD)
-    tab.click('#login-form button[type="submit"]')
-    tab.wait_for_url("**/projects")
-    assert tab.locator("#me").get_attribute("data-role") == USERS[name][0]
-
-
-def sign_out(tab: Any) -> None:
-    tab.click('.project-user form button[type="submit"]')
-    tab.wait_for_url("**/login")
 
 
 def add_from_industry_page(tab: Any, server: str, enterprise: str) -> str:
@@ -55,7 +21,7 @@ def add_from_industry_page(tab: Any, server: str, enterprise: str) -> str:
     return str(tab.url)
 
 
-def test_targets_trip_conversion_review_and_bulletin_in_the_browser(server: str, page: Any):  # noqa: F811
+def test_targets_trip_conversion_review_and_bulletin_in_the_browser(server: str, page: Any):
     today = today_in_china().isoformat()  # the server dates in China time
     # 1. the prefecture adds three recommended firms from the industry page
     sign_in(page, server, "kunming")
@@ -116,16 +82,7 @@ def test_targets_trip_conversion_review_and_bulletin_in_the_browser(server: str,
     sign_out(page)
 
     # 5. the prefecture and the province pass it
-    sign_in(page, server, "kunming")
-    page.goto(project_url)
-    page.click("#decision-review")
-    page.wait_for_url(project_url)
-    sign_out(page)
-    sign_in(page, server, "sheng")
-    page.goto(project_url)
-    page.click("#decision-approve")
-    page.wait_for_url(project_url)
-    assert page.locator("#review-status").get_attribute("data-status") == "province_approved"
+    review_and_approve(page, server, project_url)
     steps = page.locator("#audit-trail tbody tr").evaluate_all("rs => rs.map(r => r.dataset.action)")
     assert steps == ["convert", "update", "review", "approve"]
 

@@ -16,7 +16,7 @@ import pytest
 from graph.errors import ValidationError
 from graph.sqlite_store import SqliteStore
 from graph.store import Node
-from ingest.build import build
+from ingest.build import build_file
 from ingest.importer import key_id, stable_id
 from ingest.registry import import_file
 from ingest.resolve import normalise
@@ -27,10 +27,7 @@ ASHARE_HEADER = "ts_code,symbol,name,fullname,enname,area,industry\n"
 
 @pytest.fixture
 def tiny_db(tmp_path: Path) -> Path:
-    store = SqliteStore(tmp_path / "kg.db")
-    build(store, write_tiny_dataset(tmp_path / "data"))
-    store.close()
-    return tmp_path / "kg.db"
+    return build_file(tmp_path / "kg.db", write_tiny_dataset(tmp_path / "data"))
 
 
 def cli_import(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
