@@ -214,9 +214,18 @@ def zero_counts() -> dict[str, int]:
     return dict.fromkeys(WRITE_COUNTS, 0)
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one encoder, not one per call
+
+
 def canonical_props(props: Mapping[str, Any]) -> str:
-    """Properties as canonical JSON: the form stored and compared to detect real changes."""
-    return json.dumps({k: v for k, v in props.items() if v is not None}, ensure_ascii=False, sort_keys=True)
+    """Properties as canonical JSON: the form stored and compared to detect real changes.
+
+    >>> canonical_props({"name": "云南", "as_of": "2024", "note": None})
+    '{"as_of": "2024", "name": "云南"}'
+    """
+    if None in props.values():
+        props = {k: v for k, v in props.items() if v is not None}
+    return _CANONICAL.encode(props)
 
 
 def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict[str, str]]) -> None:
@@ -245,13 +254,21 @@ def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict
     missing_in_batch = wanted - labels.keys()
     if missing_in_batch:
         labels.update({k: v for k, v in existing_labels(missing_in_batch).items() if k not in labels})
-    for edge in changes.edges:
-        for end in (edge.source, edge.target):
-            if end not in labels:
-                raise SchemaError(
-                    f"edge {edge.source} -[{edge.type}]-> {edge.target}: node {end!r} does not exist"
-                )
-        schema.check_pattern(labels[edge.source], edge.type, labels[edge.target])
+    # each pattern is checked once per change set; only a failure walks the edges again, to
+    # name the first edge at fault
+    try:
+        patterns = {(labels[e.source], e.type, labels[e.target]) for e in changes.edges}
+        for pattern in patterns:
+            schema.check_pattern(*pattern)
+    except (KeyError, SchemaError):
+        for edge in changes.edges:
+            for end in (edge.source, edge.target):
+                if end not in labels:
+                    raise SchemaError(
+                        f"edge {edge.source} -[{edge.type}]-> {edge.target}: node {end!r} does not exist"
+                    ) from None
+            schema.check_pattern(labels[edge.source], edge.type, labels[edge.target])
+        raise
 
 
 def check_expectations(

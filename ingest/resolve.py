@@ -40,6 +40,9 @@ LEGAL_SUFFIXES_EN = (
     "the",
 )
 GROUP_WORDS_EN = ("group", "holding", "holdings")
+_SPACES = re.compile(r"\s+")
+_WORDS_EN = re.compile(r"[a-z0-9]+")
+_A_SHARE = re.compile(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?")
 
 
 def fold(text: str) -> str:
@@ -50,7 +53,10 @@ def fold(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text or "")
     text = text.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
-    return re.sub(r"\s+", "", text).casefold()
+    return _SPACES.sub("", text).casefold()
+
+
+_folded = lru_cache(maxsize=4096)(fold)  # a row's names are folded for several tables in turn
 
 
 def normalise_zh(name: str, *, drop_group: bool = False) -> str:
@@ -61,7 +67,7 @@ def normalise_zh(name: str, *, drop_group: bool = False) -> str:
     >>> normalise_zh("中国铝业集团有限公司"), normalise_zh("中国铝业集团有限公司", drop_group=True)
     ('中国铝业集团', '中国铝业')
     """
-    text = fold(name)
+    text = _folded(name)
     changed = True
     while changed:
         changed = False
@@ -78,9 +84,7 @@ def normalise_en(name: str, *, drop_group: bool = False) -> str:
     >>> normalise_en("Aluminum Corp. of China"), normalise_en("ALUMINUM CORPORATION OF CHINA LTD")
     ('aluminumofchina', 'aluminumofchina')
     """
-    words = re.findall(
-        r"[a-z0-9]+", unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and ")
-    )
+    words = _WORDS_EN.findall(unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and "))
     dropped = set(LEGAL_SUFFIXES_EN) | (set(GROUP_WORDS_EN) if drop_group else set())
     return "".join(w for w in words if w not in dropped)
 
@@ -106,7 +110,7 @@ def stock_key(code: str) -> str:
     ('600000', '600000', '0700.HK')
     """
     code = (code or "").strip().upper()
-    digits = re.fullmatch(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?", code)
+    digits = _A_SHARE.fullmatch(code)
     return digits.group(1) if digits else code
 
 
@@ -195,20 +199,26 @@ class EnterpriseIndex:
         def lookup(
             table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]
         ) -> set[str]:
-            hits = set().union(*(table.get(normaliser(n), set()) for n in texts)) if texts else set()
-            return {h for h in hits if not (key and self.code_of.get(h, key) != key)}
+            hits: set[str] = set()
+            for text in texts:
+                found = table.get(normaliser(text))
+                if found:
+                    hits |= found
+            if key and hits:
+                return {h for h in hits if self.code_of.get(h, key) == key}
+            return hits
 
         # A listed row whose name only matches an unlisted firm (a short name shared with its
         # parent group: 中国石化 is both 中国石化集团 and the listed 中国石油化工股份) is not merged
         # unless its full registered name is that firm's name.
-        full_name_hits = lookup(self.exact, fold, [name]) if name else set()
+        full_name_hits = lookup(self.exact, _folded, [name]) if name else set()
 
         def unsure(hits: set[str]) -> bool:
             return bool(key) and any(h not in self.code_of and h not in full_name_hits for h in hits)
 
         for table, method, confidence, normaliser in (
-            (self.exact, "exact", "high", fold),
-            (self.alias, "alias", "high", fold),
+            (self.exact, "exact", "high", _folded),
+            (self.alias, "alias", "high", _folded),
             (self.normalised, "normalised", "medium", normalise),
         ):
             hits = lookup(table, normaliser, all_names)
