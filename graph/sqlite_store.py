@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +90,6 @@ def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
     return batches(items, size)
 
 
-def _node_key(node: Node) -> str:
-    return node.id
-
-
-def _edge_key(edge: Edge) -> tuple[str, str, str, str]:
-    return edge.ident
-
-
 class SqliteStore(StoreConveniences):
     """GraphStore on a single SQLite file."""
 
@@ -166,7 +159,7 @@ class SqliteStore(StoreConveniences):
         # inserted rows take rowids past the batch's starting maximum, so they count as created
         # in key order (a stable sort: a row given twice is written in its given order), so that
         # consecutive upserts touch neighbouring index pages
-        for batch in _batches(sorted(changes.nodes, key=_node_key)):
+        for batch in _batches(sorted(changes.nodes, key=attrgetter("id"))):
             created, changed = self._upsert(
                 "nodes",
                 "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
@@ -178,13 +171,13 @@ class SqliteStore(StoreConveniences):
             counts["nodes_updated"] += changed - created
             if progress:
                 progress(len(batch))
-        for edge_batch in _batches(sorted(changes.edges, key=_edge_key)):
+        for edge_batch in _batches(sorted(changes.edges, key=attrgetter("source", "type", "target", "key"))):
             created, changed = self._upsert(
                 "edges",
                 "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props "
                 "WHERE edges.props IS NOT excluded.props",
-                [(*e.ident, canonical_props(e.props)) for e in edge_batch],
+                [(e.source, e.type, e.target, e.key, canonical_props(e.props)) for e in edge_batch],
             )
             counts["edges_created"] += created
             counts["edges_updated"] += changed - created
@@ -298,6 +291,24 @@ class SqliteStore(StoreConveniences):
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY source, type, target, key", params).fetchall()
         return [Edge(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def node_props(self, label: str, keys: tuple[str, ...]) -> list[Node]:
+        if len(keys) < 2 or not all(re.fullmatch(r"[\w-]+", k) for k in keys):  # one path: no array
+            return super().node_props(label, keys)
+        # one JSON array of the wanted values a node, decoded in Python (SQL NULL: absent)
+        paths = ", ".join(f"'$.\"{k}\"'" for k in keys)
+        sql = f"SELECT id, json_extract(props, {paths}) FROM nodes WHERE label = ? ORDER BY id"
+        with self._lock:
+            rows = self._conn.execute(sql, (label,)).fetchall()
+        found = []
+        for node_id, values in rows:
+            props = {k: v for k, v in zip(keys, json.loads(values), strict=True) if v is not None}
+            found.append(Node(node_id, label, props))
+        return found
+
+    def edge_ends(self, type: str) -> set[tuple[str, str]]:
+        with self._lock:
+            return set(self._conn.execute("SELECT source, target FROM edges WHERE type = ?", (type,)))
 
     def counts(self) -> dict[str, int]:
         with self._lock:

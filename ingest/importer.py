@@ -222,6 +222,10 @@ class ImportPlan:
         }
 
 
+# what resolving a row needs of each enterprise in the graph (all that is read of them)
+ENTERPRISE_KEYS = ("name", "name_en", "aliases", "stock_code", "possible_duplicate_of")
+
+
 @dataclass(frozen=True)
 class ImportContext:
     """What a source needs from the graph: the enterprise index and region names."""
@@ -248,7 +252,7 @@ class ImportContext:
 
     @classmethod
     def from_store(cls, store: GraphStore, aliases_dir: Path | None = None) -> ImportContext:
-        enterprises = store.find_nodes("Enterprise")
+        enterprises = store.node_props("Enterprise", ENTERPRISE_KEYS)
         known = {n.id for n in enterprises}
         listed: dict[str, list[str]] = {}
         translations: dict[str, str] = {}
@@ -288,7 +292,7 @@ class ImportContext:
             chain_edges=frozenset(
                 (e.source, e.type, e.target) for t in ("FEEDS", "PART_OF") for e in store.find_edges(type=t)
             ),
-            operations=frozenset((e.source, e.target) for e in store.find_edges(type="OPERATES_IN")),
+            operations=frozenset(store.edge_ends("OPERATES_IN")),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),

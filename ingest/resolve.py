@@ -68,10 +68,11 @@ def normalise_zh(name: str, *, drop_group: bool = False) -> str:
     ('中国铝业集团', '中国铝业')
     """
     text = _folded(name)
+    suffixes = LEGAL_SUFFIXES_ZH + (GROUP_WORDS_ZH if drop_group else ())
     changed = True
-    while changed:
+    while changed and text.endswith(suffixes):  # most passes end here: no suffix left
         changed = False
-        for suffix in LEGAL_SUFFIXES_ZH + (GROUP_WORDS_ZH if drop_group else ()):
+        for suffix in suffixes:
             if text.endswith(suffix) and len(text) > len(suffix) + 1:
                 text = text[: -len(suffix)]
                 changed = True
@@ -89,8 +90,11 @@ def normalise_en(name: str, *, drop_group: bool = False) -> str:
     return "".join(w for w in words if w not in dropped)
 
 
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
 def is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None
 
 
 @lru_cache(maxsize=262_144)  # an import resolves the same product and firm names many times
@@ -159,8 +163,9 @@ class EnterpriseIndex:
         self._unnamed.append((enterprise_id, names, aliases))
         code = str(props.get("stock_code") or "")
         if code:
-            self.codes.setdefault(stock_key(code), set()).add(enterprise_id)
-            self.code_of[enterprise_id] = stock_key(code)
+            key = stock_key(code)
+            self.codes.setdefault(key, set()).add(enterprise_id)
+            self.code_of[enterprise_id] = key
 
     def _index_names(self) -> None:
         """Fold and normalise the names added since the last look-up by name."""

@@ -45,6 +45,32 @@ def test_upsert_then_read(store):
     assert store.counts()["OPERATES_IN"] == 1
 
 
+def test_node_props_and_edge_ends_read_only_what_is_asked(store):
+    store.apply(small_graph())
+    store.upsert_nodes([Node("yunlv", "Enterprise", {"name": "云铝股份", "stock_code": "000807", **SRC})])
+    found = store.node_props("Enterprise", ("name", "aliases", "stock_code"))
+    assert [(n.id, n.label, dict(n.props)) for n in found] == [
+        ("chalco", "Enterprise", {"name": "中国铝业", "aliases": ["中铝"]}),
+        ("yunlv", "Enterprise", {"name": "云铝股份", "stock_code": "000807"}),
+    ]
+    assert store.edge_ends("PART_OF") == {("al-alumina", "al"), ("al-primary", "al")}
+    assert store.edge_ends("SUPPLIES") == set()
+
+
+def test_a_bad_pattern_in_a_batch_names_the_first_edge_at_fault(store):
+    store.apply(small_graph())
+    bad = ChangeSet(
+        edges=(
+            Edge("chalco", "OPERATES_IN", "al-primary", props=SRC),
+            Edge("al-primary", "OPERATES_IN", "chalco", props=SRC),
+            Edge("chalco", "OPERATES_IN", "nobody", props=SRC),
+        )
+    )
+    with pytest.raises(SchemaError, match=r"\(ChainNode\)-\[:OPERATES_IN\]->\(Enterprise\)"):
+        store.apply(bad)
+    assert store.find_edges(source="chalco", type="OPERATES_IN", target="al-primary") == []
+
+
 def test_upsert_is_idempotent(store):
     store.apply(small_graph())
     again = store.apply(small_graph())
