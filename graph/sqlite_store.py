@@ -45,6 +45,7 @@ BATCH_SIZE = 1000
 # (SQLite's default of 2 MB turns each row into page reads); given back when the write ends
 WRITE_CACHE_KIB = 1 << 20
 READ_CACHE_KIB = 2000  # SQLite's default
+KNOWN_LABELS = 2_000_000  # node labels remembered within one write transaction
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -138,7 +139,8 @@ class SqliteStore(StoreConveniences):
             conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             try:
                 conn.execute(BUMP_VERSION)
-                yield BatchWriter(lambda changes: self._checked_write(changes, progress))
+                known: dict[str, str] = {}  # labels looked up during this transaction
+                yield BatchWriter(lambda changes: self._checked_write(changes, progress, known))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -146,10 +148,27 @@ class SqliteStore(StoreConveniences):
             finally:
                 conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
 
-    def _checked_write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
+    def _checked_write(
+        self, changes: ChangeSet, progress: ProgressFn | None, known: dict[str, str] | None = None
+    ) -> dict[str, int]:
+        """Check and write one change set. `known` keeps the labels of stored nodes from one
+        change set of a transaction to the next (a streaming import names the same products and
+        firms batch after batch); a label never changes, and a deletion empties it."""
+        known = {} if known is None else known
+
+        def labels_of(ids: set[str]) -> dict[str, str]:
+            if len(known) > KNOWN_LABELS:
+                known.clear()
+            unseen = ids - known.keys()
+            if unseen:
+                known.update(self._labels_of(unseen))
+            return {i: known[i] for i in ids if i in known}
+
         check_expectations(changes.expect, self._props_of)
         check_unique(changes.unique, lambda label, where: [n.id for n in self.find_nodes(label, where)])
-        check_changes(changes, self._labels_of)
+        check_changes(changes, labels_of)
+        if changes.delete_nodes:
+            known.clear()
         return self._write(changes, progress)
 
     def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:

@@ -214,6 +214,7 @@ def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
 def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]) -> Iterator[Row]:
     """Rows of JSON Lines as they come; bad lines raised after the last one (as `_stream_rows`)."""
     problems: list[str] = []
+    wanted = set(columns)
     for line, raw in lines:
         if not raw.strip():
             continue
@@ -225,8 +226,8 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str
         if not isinstance(data, dict):
             problems.append(f"{path}:{line}: expected a JSON object")
             continue
-        missing = [c for c in columns if c not in data]
-        if missing:
+        if not wanted <= data.keys():
+            missing = [c for c in columns if c not in data]
             problems.append(f"{path}:{line}: missing field(s) {', '.join(missing)}")
             continue
         if not problems:

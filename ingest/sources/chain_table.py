@@ -299,9 +299,10 @@ def _companies(
             )
         node, found = product
         props = dict(base_props)
+        weight = 1.0
         if weight_column:
             try:
-                props["weight"] = float(row.get(weight_column))
+                weight = props["weight"] = float(row.get(weight_column))
             except ValueError:
                 result.reject(
                     row, weight_column, f"weight {row.get(weight_column)!r} is not a number", company
@@ -309,7 +310,6 @@ def _companies(
                 continue
         if (firm, node) not in ctx.operations:  # an operation the graph already has stays as it is
             result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))
-        weight = float(props.get("weight", 1.0))
         if found and weight >= min_weight and (firm, found[0]) not in ctx.operations:
             link, confidence, how = found
             if weight > linked.get((firm, link), -1.0):
