@@ -71,6 +71,16 @@ def test_a_bad_pattern_in_a_batch_names_the_first_edge_at_fault(store):
     assert store.find_edges(source="chalco", type="OPERATES_IN", target="al-primary") == []
 
 
+def test_a_node_deleted_in_a_transaction_is_gone_for_its_later_change_sets(store):
+    store.apply(small_graph())
+    with pytest.raises(SchemaError, match="node 'chalco' does not exist"), store.writing() as writer:
+        writer.apply(ChangeSet(edges=(Edge("chalco", "OPERATES_IN", "al-primary", props=SRC),)))
+        writer.apply(ChangeSet(delete_nodes=("chalco",)))
+        writer.apply(ChangeSet(edges=(Edge("chalco", "OPERATES_IN", "al-alumina", props=SRC),)))
+    assert store.get_node("chalco") is not None  # rolled back, all of it
+    assert store.find_edges(source="chalco", target="al-primary") == []
+
+
 def test_upsert_is_idempotent(store):
     store.apply(small_graph())
     again = store.apply(small_graph())
