@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,12 @@ from graph.store import (
 from graph.view import build_view, industry_view, trim_to_industry
 
 BATCH_SIZE = 1000
+# page cache while a write transaction is open (KiB, SQLite's negative form): a bulk import's
+# upserts land all over the primary-key and target indexes, which must stay in memory to be fast
+# (SQLite's default of 2 MB turns each row into page reads); given back when the write ends
+WRITE_CACHE_KIB = 1 << 20
+READ_CACHE_KIB = 2000  # SQLite's default
+KNOWN_LABELS = 2_000_000  # node labels remembered within one write transaction
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -146,18 +153,39 @@ class SqliteStore(StoreConveniences):
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
+            conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             try:
                 conn.execute(BUMP_VERSION)
-                yield BatchWriter(lambda changes: self._checked_write(changes, progress))
+                known: dict[str, str] = {}  # labels looked up during this transaction
+                yield BatchWriter(lambda changes: self._checked_write(changes, progress, known))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            finally:
+                conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
 
-    def _checked_write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
+    def _checked_write(
+        self, changes: ChangeSet, progress: ProgressFn | None, known: dict[str, str] | None = None
+    ) -> dict[str, int]:
+        """Check and write one change set. `known` keeps the labels of stored nodes from one
+        change set of a transaction to the next (a streaming import names the same products and
+        firms batch after batch); a label never changes, and a deletion empties it."""
+        known = {} if known is None else known
+
+        def labels_of(ids: set[str]) -> dict[str, str]:
+            if len(known) > KNOWN_LABELS:
+                known.clear()
+            unseen = ids - known.keys()
+            if unseen:
+                known.update(self._labels_of(unseen))
+            return {i: known[i] for i in ids if i in known}
+
         check_expectations(changes.expect, self._props_of)
         check_unique(changes.unique, lambda label, where: [n.id for n in self.find_nodes(label, where)])
-        check_changes(changes, self._labels_of)
+        check_changes(changes, labels_of)
+        if changes.delete_nodes:
+            known.clear()
         return self._write(changes, progress)
 
     def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
@@ -165,7 +193,9 @@ class SqliteStore(StoreConveniences):
         counts = zero_counts()
         # change detection inside the write: an upsert that touches only rows that differ;
         # inserted rows take rowids past the batch's starting maximum, so they count as created
-        for batch in _batches(list(changes.nodes)):
+        # in key order (a stable sort: a row given twice is written in its given order), so that
+        # consecutive upserts touch neighbouring index pages
+        for batch in _batches(sorted(changes.nodes, key=attrgetter("id"))):
             created, changed = self._upsert(
                 "nodes",
                 "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
@@ -177,13 +207,13 @@ class SqliteStore(StoreConveniences):
             counts["nodes_updated"] += changed - created
             if progress:
                 progress(len(batch))
-        for edge_batch in _batches(list(changes.edges)):
+        for edge_batch in _batches(sorted(changes.edges, key=attrgetter("source", "type", "target", "key"))):
             created, changed = self._upsert(
                 "edges",
                 "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props "
                 "WHERE edges.props IS NOT excluded.props",
-                [(*e.ident, canonical_props(e.props)) for e in edge_batch],
+                [(e.source, e.type, e.target, e.key, canonical_props(e.props)) for e in edge_batch],
             )
             counts["edges_created"] += created
             counts["edges_updated"] += changed - created
@@ -297,6 +327,24 @@ class SqliteStore(StoreConveniences):
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY source, type, target, key", params).fetchall()
         return [Edge(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def node_props(self, label: str, keys: tuple[str, ...]) -> list[Node]:
+        if len(keys) < 2 or not all(re.fullmatch(r"[\w-]+", k) for k in keys):  # one path: no array
+            return super().node_props(label, keys)
+        # one JSON array of the wanted values a node, decoded in Python (SQL NULL: absent)
+        paths = ", ".join(f"'$.\"{k}\"'" for k in keys)
+        sql = f"SELECT id, json_extract(props, {paths}) FROM nodes WHERE label = ? ORDER BY id"
+        with self._lock:
+            rows = self._conn.execute(sql, (label,)).fetchall()
+        found = []
+        for node_id, values in rows:
+            props = {k: v for k, v in zip(keys, json.loads(values), strict=True) if v is not None}
+            found.append(Node(node_id, label, props))
+        return found
+
+    def edge_ends(self, type: str) -> set[tuple[str, str]]:
+        with self._lock:
+            return set(self._conn.execute("SELECT source, target FROM edges WHERE type = ?", (type,)))
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -8,6 +8,7 @@ preconditions (`expect`) still hold inside that transaction. Reads return
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -136,6 +137,15 @@ class GraphStore(Protocol):
         self, source: str | None = None, type: str | None = None, target: str | None = None
     ) -> list[Edge]: ...
 
+    def node_props(self, label: str, keys: tuple[str, ...]) -> list[Node]:
+        """The nodes of `label` with only the properties `keys` (those they have), ordered by id:
+        what an import needs of a million enterprises without reading everything else."""
+        ...
+
+    def edge_ends(self, type: str) -> set[tuple[str, str]]:
+        """(source, target) of every edge of `type`, without their properties."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Node counts per label and edge counts per type, in one dict."""
         ...
@@ -172,6 +182,24 @@ class StoreConveniences:
 
     def delete_nodes(self, ids: Iterable[str]) -> WriteResult:
         return self.apply(ChangeSet(delete_nodes=tuple(ids)))
+
+    def find_nodes(self, label: str | None = None, where: Mapping[str, Any] | None = None) -> list[Node]:
+        raise NotImplementedError
+
+    def find_edges(
+        self, source: str | None = None, type: str | None = None, target: str | None = None
+    ) -> list[Edge]:
+        raise NotImplementedError
+
+    def node_props(self, label: str, keys: tuple[str, ...]) -> list[Node]:
+        """`GraphStore.node_props` through `find_nodes` (a backend may read less)."""
+        return [
+            Node(n.id, n.label, {k: n.props[k] for k in keys if k in n.props}) for n in self.find_nodes(label)
+        ]
+
+    def edge_ends(self, type: str) -> set[tuple[str, str]]:
+        """`GraphStore.edge_ends` through `find_edges` (a backend may read less)."""
+        return {(e.source, e.target) for e in self.find_edges(type=type)}
 
 
 class BatchWriter:
@@ -214,9 +242,28 @@ def zero_counts() -> dict[str, int]:
     return dict.fromkeys(WRITE_COUNTS, 0)
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# json.dumps makes a new C encoder on every call (most of its cost for a small dict); this is the
+# one it would make for `_CANONICAL`, made once (no circular-reference check: props are flat)
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_CANONICAL = (
+    _MAKE_C_ENCODER(None, None, json.encoder.encode_basestring, None, ": ", ", ", True, False, True)
+    if _MAKE_C_ENCODER is not None
+    else None
+)
+
+
 def canonical_props(props: Mapping[str, Any]) -> str:
-    """Properties as canonical JSON: the form stored and compared to detect real changes."""
-    return json.dumps({k: v for k, v in props.items() if v is not None}, ensure_ascii=False, sort_keys=True)
+    """Properties as canonical JSON: the form stored and compared to detect real changes.
+
+    >>> canonical_props({"name": "云南", "as_of": "2024", "note": None})
+    '{"as_of": "2024", "name": "云南"}'
+    """
+    if None in props.values():
+        props = {k: v for k, v in props.items() if v is not None}
+    if _C_CANONICAL is not None and type(props) is dict:
+        return "".join(_C_CANONICAL(props, 0))
+    return _CANONICAL.encode(props)
 
 
 def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict[str, str]]) -> None:
@@ -245,13 +292,21 @@ def check_changes(changes: ChangeSet, existing_labels: Callable[[set[str]], dict
     missing_in_batch = wanted - labels.keys()
     if missing_in_batch:
         labels.update({k: v for k, v in existing_labels(missing_in_batch).items() if k not in labels})
-    for edge in changes.edges:
-        for end in (edge.source, edge.target):
-            if end not in labels:
-                raise SchemaError(
-                    f"edge {edge.source} -[{edge.type}]-> {edge.target}: node {end!r} does not exist"
-                )
-        schema.check_pattern(labels[edge.source], edge.type, labels[edge.target])
+    # each pattern is checked once per change set; only a failure walks the edges again, to
+    # name the first edge at fault
+    try:
+        patterns = {(labels[e.source], e.type, labels[e.target]) for e in changes.edges}
+        for pattern in patterns:
+            schema.check_pattern(*pattern)
+    except (KeyError, SchemaError):
+        for edge in changes.edges:
+            for end in (edge.source, edge.target):
+                if end not in labels:
+                    raise SchemaError(
+                        f"edge {edge.source} -[{edge.type}]-> {edge.target}: node {end!r} does not exist"
+                    ) from None
+            schema.check_pattern(labels[edge.source], edge.type, labels[edge.target])
+        raise
 
 
 def check_expectations(

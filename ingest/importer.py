@@ -98,13 +98,42 @@ class ImportPlan:
         return self.statuses[status]
 
     def record(self, outcome: RowOutcome) -> None:
-        self.statuses[outcome.status] += 1
-        if outcome.status == "matched":
-            self.methods[outcome.method] += 1
-        if outcome.status == "uncertain" and len(self.uncertain_rows) < KEPT_UNCERTAIN:
-            self.uncertain_rows.append(outcome)
-        if len(self.outcomes) < KEPT_OUTCOMES:
-            self.outcomes.append(outcome)
+        self.record_row(
+            outcome.line,
+            outcome.name,
+            outcome.status,
+            outcome.enterprise_id,
+            outcome.method,
+            outcome.confidence,
+            outcome.detail,
+            outcome=outcome,
+        )
+
+    def record_row(
+        self,
+        line: int,
+        name: str,
+        status: str,
+        enterprise_id: str | None = None,
+        method: str = "",
+        confidence: str = "",
+        detail: str = "",
+        *,
+        outcome: RowOutcome | None = None,
+    ) -> None:
+        """`record` for a row's parts: the RowOutcome is made only when the report keeps it
+        (past the first rows only the counts grow)."""
+        self.statuses[status] += 1
+        if status == "matched":
+            self.methods[method] += 1
+        keep_uncertain = status == "uncertain" and len(self.uncertain_rows) < KEPT_UNCERTAIN
+        keep = len(self.outcomes) < KEPT_OUTCOMES
+        if keep_uncertain or keep:
+            outcome = outcome or RowOutcome(line, name, status, enterprise_id, method, confidence, detail)
+            if keep_uncertain:
+                self.uncertain_rows.append(outcome)
+            if keep:
+                self.outcomes.append(outcome)
 
     def reject(
         self, row: Row, column: str | None, reason: str, name: str = "", *, counted: bool = True
@@ -127,17 +156,19 @@ class ImportPlan:
         return hash(ident) in self._edge_keys  # 64-bit hashes: no collision to fear below 10^8 edges
 
     def add_node(self, node: Node) -> None:
-        self._node_ids.add(node.id)
-        if node.id in self.nodes or len(self.nodes) < KEPT_CHANGES:
-            self.nodes[node.id] = node
-        self._pending_nodes[node.id] = node
+        node_id = node.id
+        self._node_ids.add(node_id)
+        if len(self.nodes) < KEPT_CHANGES or node_id in self.nodes:
+            self.nodes[node_id] = node
+        self._pending_nodes[node_id] = node
         self._flush_when_full()
 
     def add_edge(self, edge: Edge) -> None:
-        self._edge_keys.add(hash(edge.ident))
-        if edge.ident in self.edges or len(self.edges) < KEPT_CHANGES:
-            self.edges[edge.ident] = edge
-        self._pending_edges[edge.ident] = edge
+        ident = (edge.source, edge.type, edge.target, edge.key)
+        self._edge_keys.add(hash(ident))
+        if len(self.edges) < KEPT_CHANGES or ident in self.edges:
+            self.edges[ident] = edge
+        self._pending_edges[ident] = edge
         self._flush_when_full()
 
     def reading(self, rows: Iterable[Row]) -> Iterator[Row]:
@@ -191,6 +222,10 @@ class ImportPlan:
         }
 
 
+# what resolving a row needs of each enterprise in the graph (all that is read of them)
+ENTERPRISE_KEYS = ("name", "name_en", "aliases", "stock_code", "possible_duplicate_of")
+
+
 @dataclass(frozen=True)
 class ImportContext:
     """What a source needs from the graph: the enterprise index and region names."""
@@ -217,7 +252,7 @@ class ImportContext:
 
     @classmethod
     def from_store(cls, store: GraphStore, aliases_dir: Path | None = None) -> ImportContext:
-        enterprises = store.find_nodes("Enterprise")
+        enterprises = store.node_props("Enterprise", ENTERPRISE_KEYS)
         known = {n.id for n in enterprises}
         listed: dict[str, list[str]] = {}
         translations: dict[str, str] = {}
@@ -257,7 +292,7 @@ class ImportContext:
             chain_edges=frozenset(
                 (e.source, e.type, e.target) for t in ("FEEDS", "PART_OF") for e in store.find_edges(type=t)
             ),
-            operations=frozenset((e.source, e.target) for e in store.find_edges(type="OPERATES_IN")),
+            operations=frozenset(store.edge_ends("OPERATES_IN")),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),
@@ -364,7 +399,7 @@ def resolve_enterprise(
         )
         if hq_region:
             plan.add_edge(Edge(enterprise_id, "HAS_SITE", hq_region, "hq", {"kind": "hq", **provenance}))
-    plan.record(RowOutcome(row.line, name, status, enterprise_id, match.method, match.confidence, detail))
+    plan.record_row(row.line, name, status, enterprise_id, match.method, match.confidence, detail)
     return enterprise_id
 
 

@@ -40,6 +40,9 @@ LEGAL_SUFFIXES_EN = (
     "the",
 )
 GROUP_WORDS_EN = ("group", "holding", "holdings")
+_SPACES = re.compile(r"\s+")
+_WORDS_EN = re.compile(r"[a-z0-9]+")
+_A_SHARE = re.compile(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?")
 
 
 def fold(text: str) -> str:
@@ -50,7 +53,10 @@ def fold(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text or "")
     text = text.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
-    return re.sub(r"\s+", "", text).casefold()
+    return _SPACES.sub("", text).casefold()
+
+
+_folded = lru_cache(maxsize=4096)(fold)  # a row's names are folded for several tables in turn
 
 
 def normalise_zh(name: str, *, drop_group: bool = False) -> str:
@@ -61,11 +67,12 @@ def normalise_zh(name: str, *, drop_group: bool = False) -> str:
     >>> normalise_zh("中国铝业集团有限公司"), normalise_zh("中国铝业集团有限公司", drop_group=True)
     ('中国铝业集团', '中国铝业')
     """
-    text = fold(name)
+    text = _folded(name)
+    suffixes = LEGAL_SUFFIXES_ZH + (GROUP_WORDS_ZH if drop_group else ())
     changed = True
-    while changed:
+    while changed and text.endswith(suffixes):  # most passes end here: no suffix left
         changed = False
-        for suffix in LEGAL_SUFFIXES_ZH + (GROUP_WORDS_ZH if drop_group else ()):
+        for suffix in suffixes:
             if text.endswith(suffix) and len(text) > len(suffix) + 1:
                 text = text[: -len(suffix)]
                 changed = True
@@ -78,15 +85,16 @@ def normalise_en(name: str, *, drop_group: bool = False) -> str:
     >>> normalise_en("Aluminum Corp. of China"), normalise_en("ALUMINUM CORPORATION OF CHINA LTD")
     ('aluminumofchina', 'aluminumofchina')
     """
-    words = re.findall(
-        r"[a-z0-9]+", unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and ")
-    )
+    words = _WORDS_EN.findall(unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and "))
     dropped = set(LEGAL_SUFFIXES_EN) | (set(GROUP_WORDS_EN) if drop_group else set())
     return "".join(w for w in words if w not in dropped)
 
 
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
 def is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None
 
 
 @lru_cache(maxsize=262_144)  # an import resolves the same product and firm names many times
@@ -106,7 +114,7 @@ def stock_key(code: str) -> str:
     ('600000', '600000', '0700.HK')
     """
     code = (code or "").strip().upper()
-    digits = re.fullmatch(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?", code)
+    digits = _A_SHARE.fullmatch(code)
     return digits.group(1) if digits else code
 
 
@@ -155,8 +163,9 @@ class EnterpriseIndex:
         self._unnamed.append((enterprise_id, names, aliases))
         code = str(props.get("stock_code") or "")
         if code:
-            self.codes.setdefault(stock_key(code), set()).add(enterprise_id)
-            self.code_of[enterprise_id] = stock_key(code)
+            key = stock_key(code)
+            self.codes.setdefault(key, set()).add(enterprise_id)
+            self.code_of[enterprise_id] = key
 
     def _index_names(self) -> None:
         """Fold and normalise the names added since the last look-up by name."""
@@ -195,20 +204,26 @@ class EnterpriseIndex:
         def lookup(
             table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]
         ) -> set[str]:
-            hits = set().union(*(table.get(normaliser(n), set()) for n in texts)) if texts else set()
-            return {h for h in hits if not (key and self.code_of.get(h, key) != key)}
+            hits: set[str] = set()
+            for text in texts:
+                found = table.get(normaliser(text))
+                if found:
+                    hits |= found
+            if key and hits:
+                return {h for h in hits if self.code_of.get(h, key) == key}
+            return hits
 
         # A listed row whose name only matches an unlisted firm (a short name shared with its
         # parent group: 中国石化 is both 中国石化集团 and the listed 中国石油化工股份) is not merged
         # unless its full registered name is that firm's name.
-        full_name_hits = lookup(self.exact, fold, [name]) if name else set()
+        full_name_hits = lookup(self.exact, _folded, [name]) if name else set()
 
         def unsure(hits: set[str]) -> bool:
             return bool(key) and any(h not in self.code_of and h not in full_name_hits for h in hits)
 
         for table, method, confidence, normaliser in (
-            (self.exact, "exact", "high", fold),
-            (self.alias, "alias", "high", fold),
+            (self.exact, "exact", "high", _folded),
+            (self.alias, "alias", "high", _folded),
             (self.normalised, "normalised", "medium", normalise),
         ):
             hits = lookup(table, normaliser, all_names)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import ValidationError
-from graph.text import strip_controls
+from graph.text import CONTROL, strip_controls
 
 AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -110,7 +110,16 @@ def _stream_rows(
             )
             continue
         if not problems:  # after a shifted row the file is refused: the rest is only checked
-            yield Row(path, line, {h: strip_controls(c) for h, c in zip(header, cells, strict=True)})
+            # one search over the row's text; the cells are cleaned one by one only when it finds
+            # a control character
+            clean = CONTROL.search("".join(cells)) is None
+            yield Row(
+                path,
+                line,
+                dict(zip(header, cells, strict=True))
+                if clean
+                else {h: strip_controls(c) for h, c in zip(header, cells, strict=True)},
+            )
     if problems:
         raise ValidationError(problems[0], problems)
 
@@ -205,6 +214,7 @@ def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
 def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]) -> Iterator[Row]:
     """Rows of JSON Lines as they come; bad lines raised after the last one (as `_stream_rows`)."""
     problems: list[str] = []
+    wanted = set(columns)
     for line, raw in lines:
         if not raw.strip():
             continue
@@ -216,12 +226,20 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str
         if not isinstance(data, dict):
             problems.append(f"{path}:{line}: expected a JSON object")
             continue
-        missing = [c for c in columns if c not in data]
-        if missing:
+        if not wanted <= data.keys():
+            missing = [c for c in columns if c not in data]
             problems.append(f"{path}:{line}: missing field(s) {', '.join(missing)}")
             continue
         if not problems:
-            yield Row(path, line, {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()})
+            # a line with no backslash escapes and no control character holds none once decoded
+            clean = "\\" not in raw and CONTROL.search(raw) is None
+            yield Row(
+                path,
+                line,
+                {k: "" if v is None else str(v) for k, v in data.items()}
+                if clean
+                else {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()},
+            )
     if problems:
         raise ValidationError(problems[0], problems)
 

@@ -28,6 +28,19 @@ CITY_PROVINCE = {"深圳": "440000", "大连": "210000", "宁波": "330000", "�
 STREAMING = True
 
 
+def _province(ctx: ImportContext, area: str) -> str | None:
+    """The province (a region in the graph) that tushare's `area` names, or None."""
+    region = CITY_PROVINCE.get(area) or next(
+        (
+            rid
+            for name, rid in ctx.regions_by_name.items()
+            if area and name.startswith(area) and rid.endswith("0000")
+        ),
+        None,
+    )
+    return region if region in ctx.region_ids else None
+
+
 def plan(
     path: Path,
     ctx: ImportContext,
@@ -42,27 +55,22 @@ def plan(
     seen: dict[str, int] = {}
     # the list is as of when it was exported: --edition, else the file's date
     as_of = date.fromtimestamp(path.stat().st_mtime).isoformat()
+    provenance = {
+        "source": f"A股上市公司基本信息（{Path(result.path).name}）",
+        "as_of": edition or as_of,
+        "confidence": "high",
+        "origin": f"import:{INFO.id}",
+    }
+    provinces: dict[str, str | None] = {}  # area -> region id, worked out once per area
     for row in rows:
         code, full = row.get("ts_code"), row.get("fullname") or row.get("name")
         if not code or not full:
             result.reject(row, "ts_code" if not code else "fullname", "empty stock code or name", full)
             continue
         area = row.get("area")
-        region = CITY_PROVINCE.get(area) or next(
-            (
-                rid
-                for name, rid in ctx.regions_by_name.items()
-                if area and name.startswith(area) and rid.endswith("0000")
-            ),
-            None,
-        )
-        region = region if region in ctx.region_ids else None
-        provenance = {
-            "source": f"A股上市公司基本信息（{Path(result.path).name}）",
-            "as_of": edition or as_of,
-            "confidence": "high",
-            "origin": f"import:{INFO.id}",
-        }
+        if area not in provinces:
+            provinces[area] = _province(ctx, area)
+        region = provinces[area]
 
         def new_props(row=row, code=code, full=full) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             short = row.get("name")

@@ -36,7 +36,7 @@ from graph.errors import ValidationError
 from graph.schema import CONFIDENCES, ROLES
 from graph.store import Edge, Node
 from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo, stable_id
-from ingest.resolve import fold
+from ingest.resolve import Match, fold
 from ingest.tables import read_table, stream_table
 
 INFO = SourceInfo(
@@ -50,6 +50,7 @@ INFO = SourceInfo(
     needs_mapping=True,
 )
 EDGES = {"FEEDS", "PART_OF"}
+MEMO_SIZE = 200_000  # firms and product names remembered while a table is read (then forgotten)
 
 
 def load_mapping(path: Path | None) -> dict[str, Any]:
@@ -260,37 +261,55 @@ def _companies(
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
     rows = result.reading(stream_table(path, columns))
     by_code = spec.get("match", "code") == "code"
+    company_column, node_column, weight_column = spec["company"], spec["node"], spec.get("weight")
+    base_props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
+    # a firm has several rows and a product many firms: each is resolved once (bounded memos)
+    firms: dict[str, Match] = {}
+    products: dict[str, tuple[str, tuple[str, str, str] | None]] = {}
     for row in rows:
-        company, node_name = row.get(spec["company"]), row.get(spec["node"])
+        company, node_name = row.get(company_column), row.get(node_column)
         if not company or not node_name:
-            result.reject(row, spec["company"] if not company else spec["node"], "empty company or node")
+            result.reject(row, company_column if not company else node_column, "empty company or node")
             continue
-        match = ctx.index.match("", code=company) if by_code else ctx.index.match(company)
+        match = firms.get(company)
+        if match is None:
+            if len(firms) >= MEMO_SIZE:
+                firms.clear()
+            match = firms[company] = (
+                ctx.index.match("", code=company) if by_code else ctx.index.match(company)
+            )
         if not match.merges:
             how = "stock code" if by_code else "name"
             result.reject(
                 row,
-                spec["company"],
+                company_column,
                 f"no enterprise with {how} {company!r} in the graph "
                 "(import the company list first, e.g. ashare-basic)",
                 company,
             )
             continue
         firm = str(match.enterprise_id)
-        node = _add_node(result, ctx, node_name, provenance)
-        props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
-        if spec.get("weight"):
+        product = products.get(node_name)
+        if product is None:
+            if len(products) >= MEMO_SIZE:
+                products.clear()
+            product = products[node_name] = (
+                _add_node(result, ctx, node_name, provenance),
+                links.link(node_name) if links else None,
+            )
+        node, found = product
+        props = dict(base_props)
+        weight = 1.0
+        if weight_column:
             try:
-                props["weight"] = float(row.get(spec["weight"]))
+                weight = props["weight"] = float(row.get(weight_column))
             except ValueError:
                 result.reject(
-                    row, spec["weight"], f"weight {row.get(spec['weight'])!r} is not a number", company
+                    row, weight_column, f"weight {row.get(weight_column)!r} is not a number", company
                 )
                 continue
         if (firm, node) not in ctx.operations:  # an operation the graph already has stays as it is
             result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))
-        found = links.link(node_name) if links else None
-        weight = float(props.get("weight", 1.0))
         if found and weight >= min_weight and (firm, found[0]) not in ctx.operations:
             link, confidence, how = found
             if weight > linked.get((firm, link), -1.0):
@@ -304,7 +323,7 @@ def _companies(
                         {**props, "confidence": confidence, "product": node_name, "product_match": how},
                     )
                 )
-        result.record(RowOutcome(row.line, company, "matched", firm, match.method, match.confidence))
+        result.record_row(row.line, company, "matched", firm, match.method, match.confidence)
     if links:
         result.notes.append(
             f"{len(linked)} company-link operations from the product mapping "

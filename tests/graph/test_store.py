@@ -45,6 +45,42 @@ def test_upsert_then_read(store):
     assert store.counts()["OPERATES_IN"] == 1
 
 
+def test_node_props_and_edge_ends_read_only_what_is_asked(store):
+    store.apply(small_graph())
+    store.upsert_nodes([Node("yunlv", "Enterprise", {"name": "云铝股份", "stock_code": "000807", **SRC})])
+    found = store.node_props("Enterprise", ("name", "aliases", "stock_code"))
+    assert [(n.id, n.label, dict(n.props)) for n in found] == [
+        ("chalco", "Enterprise", {"name": "中国铝业", "aliases": ["中铝"]}),
+        ("yunlv", "Enterprise", {"name": "云铝股份", "stock_code": "000807"}),
+    ]
+    assert store.edge_ends("PART_OF") == {("al-alumina", "al"), ("al-primary", "al")}
+    assert store.edge_ends("SUPPLIES") == set()
+
+
+def test_a_bad_pattern_in_a_batch_names_the_first_edge_at_fault(store):
+    store.apply(small_graph())
+    bad = ChangeSet(
+        edges=(
+            Edge("chalco", "OPERATES_IN", "al-primary", props=SRC),
+            Edge("al-primary", "OPERATES_IN", "chalco", props=SRC),
+            Edge("chalco", "OPERATES_IN", "nobody", props=SRC),
+        )
+    )
+    with pytest.raises(SchemaError, match=r"\(ChainNode\)-\[:OPERATES_IN\]->\(Enterprise\)"):
+        store.apply(bad)
+    assert store.find_edges(source="chalco", type="OPERATES_IN", target="al-primary") == []
+
+
+def test_a_node_deleted_in_a_transaction_is_gone_for_its_later_change_sets(store):
+    store.apply(small_graph())
+    with pytest.raises(SchemaError, match="node 'chalco' does not exist"), store.writing() as writer:
+        writer.apply(ChangeSet(edges=(Edge("chalco", "OPERATES_IN", "al-primary", props=SRC),)))
+        writer.apply(ChangeSet(delete_nodes=("chalco",)))
+        writer.apply(ChangeSet(edges=(Edge("chalco", "OPERATES_IN", "al-alumina", props=SRC),)))
+    assert store.get_node("chalco") is not None  # rolled back, all of it
+    assert store.find_edges(source="chalco", target="al-primary") == []
+
+
 def test_upsert_is_idempotent(store):
     store.apply(small_graph())
     again = store.apply(small_graph())
