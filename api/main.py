@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.results.close()
             app.state.store.close()
 
     app = FastAPI(

@@ -11,14 +11,18 @@ the next request starts afresh.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import cached_property
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import networkx as nx
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from analysis.gaps import ChainGaps, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
@@ -85,6 +89,15 @@ class Assessment:
     def body(self, key: Hashable, model: Any, compute: Callable[[], Any]) -> bytes:
         """A JSON response's bytes, serialised once (see `json_body`)."""
         return self.once(("body", key), lambda: json_body(model, compute()))
+
+    async def served(self, key: Hashable, model: Any, compute: Callable[[], Any]) -> bytes:
+        """`body` for an async route: kept bytes straight away, else computed in a worker thread
+        (never on the event loop, which serves every other request meanwhile)."""
+        with self._answers_lock:
+            kept = self._answers.get(("body", key))
+        if kept is not None:
+            return kept  # type: ignore[no-any-return]
+        return await run_in_threadpool(self.body, key, model, compute)
 
     @cached_property
     def view(self) -> nx.MultiDiGraph:
@@ -194,26 +207,32 @@ def quota_total(store: GraphStore) -> int:
 class ResultCache:
     """A server's assessments per (industry, prefecture), kept while the store's version stays.
 
-    Each request reads the version (one indexed row, or the Neo4j meta node's counter); every
-    write bumps it inside its own transaction, whichever process made it, so an answer kept
-    here is never older than the store. At most `size` assessments are kept (least recently
-    used dropped), and at most `size` other answers (`once`).
+    Each request checks the version: on an embedded store, `PRAGMA data_version` on a read-only
+    connection of the cache's own (a few microseconds, no lock shared with the store's work; it
+    moves with every commit to the file, whichever process made it); else the store's version
+    (the Neo4j meta node's counter). Every write bumps it inside its own transaction, so an
+    answer kept here is never older than the store. At most `size` assessments are kept (least
+    recently used dropped), and at most `size` other answers (`once`). An answer computed while
+    the version moved is returned but not kept.
     """
 
     def __init__(self, store: GraphStore, *, size: int = 256) -> None:
         self.store, self.size = store, size
-        self._version: int | None = None
+        self._version: object = None
+        self._generation = 0
         self._assessments: OrderedDict[tuple[str, str | None], Assessment] = OrderedDict()
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._probe = version_probe(store)
 
     def _current(self) -> None:
         """Drop everything kept if the store moved on (call with the lock held)."""
-        version = self.store.version()
+        version = self._probe()
         if version != self._version:
             self._assessments.clear()
             self._answers.clear()
             self._version = version
+            self._generation += 1
 
     def assessment(self, industry: str, prefecture: str | None = None) -> Assessment:
         """The kept assessment of `industry` (for Yunnan, or one prefecture), or a new one."""
@@ -228,19 +247,68 @@ class ResultCache:
             self._assessments.move_to_end(key)
             return found
 
-    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
-        """An answer not tied to one assessment (the overview), kept like the assessments."""
+    def _kept(self, key: Hashable) -> tuple[bool, Any, int]:
+        """(found, answer, generation) for `key` at the store's current version."""
         with self._lock:
             self._current()
             if key in self._answers:
                 self._answers.move_to_end(key)
-                return self._answers[key]  # type: ignore[no-any-return]
+                return True, self._answers[key], self._generation
+            return False, None, self._generation
+
+    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """An answer not tied to one assessment (the overview), kept like the assessments."""
+        found, value, generation = self._kept(key)
+        if found:
+            return value  # type: ignore[no-any-return]
         value = compute()
         with self._lock:
+            if generation != self._generation:  # the store moved on while computing: not kept
+                return value
             kept = self._answers.setdefault(key, value)
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
             return kept  # type: ignore[no-any-return]
+
+    async def served(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """`once` for an async route: a kept answer straight away, else computed in a worker
+        thread (never on the event loop)."""
+        found, value, _ = self._kept(key)
+        if found:
+            return value  # type: ignore[no-any-return]
+        return await run_in_threadpool(self.once, key, compute)
+
+    def close(self) -> None:
+        close = getattr(self._probe, "close", None)
+        if close is not None:
+            close()
+
+
+class _DataVersion:
+    """`PRAGMA data_version` of an embedded store's file, on a read-only connection of its own:
+    it changes whenever any other connection (this process's store or another process) commits."""
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        self._lock = threading.Lock()
+
+    def __call__(self) -> object:
+        with self._lock:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def version_probe(store: GraphStore) -> Callable[[], object]:
+    """The cheapest check that the store has not changed: `_DataVersion` for an embedded store
+    on a file, else the store's own version."""
+    path = getattr(store, "path", None)
+    if store.backend == "sqlite" and path is not None and str(path) != ":memory:":
+        return _DataVersion(quote(str(Path(path).resolve())))
+    return store.version
 
 
 def industries_in_order(store: GraphStore) -> list[Node]:

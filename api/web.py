@@ -80,13 +80,14 @@ def remember_lang(request: Request, response: Response) -> HTMLResponse:
     return response  # type: ignore[return-value]
 
 
-def render_kept(
+async def render_kept(
     request: Request, results: ResultCache, template: str, context: Callable[[], dict[str, Any]]
 ) -> HTMLResponse:
     """A page that depends only on the store, its URL and its language, rendered once per store
-    version (the rendered bytes are kept in `results`; `context()` runs only on the first)."""
+    version (the rendered bytes are kept in `results`; `context()` runs only on the first, in a
+    worker thread)."""
     key = ("page", template, page_lang(request), request.url.path, request.url.query)
-    body = results.once(key, lambda: bytes(render(request, template, **context()).body))
+    body = await results.served(key, lambda: bytes(render(request, template, **context()).body))
     return remember_lang(request, HTMLResponse(body))
 
 
@@ -139,7 +140,7 @@ def check_csrf(request: Request, form: Mapping[str, Any]) -> None:
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def refuse_cross_site(request: Request) -> None:
+async def refuse_cross_site(request: Request) -> None:  # async: no worker thread for a header check
     """Every page form, the sign-in among them (login CSRF: another site signing a browser in
     under the attacker's account), must come from this site: a browser's `Sec-Fetch-Site`, else
     its `Origin` (else `Referer`) must name the host the request went to (or a proxy's

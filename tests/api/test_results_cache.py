@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.models import GapsPublic, TargetListsPublic
-from api.services import assess
+from api.services import ResultCache, assess
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
 from tests.api.conftest import client_on
@@ -85,3 +85,32 @@ def test_kept_bodies_are_what_the_route_would_send(bundled_db: Path):
                 got = client.get(f"/api/industries/{industry}/recommendations?prefecture=530300").json()
                 want = assess(store, industry, "530300").recommendations()
                 assert got == TargetListsPublic.model_validate(want).model_dump(mode="json")
+
+
+def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_db: Path, tmp_path: Path):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    store = SqliteStore(db)
+    try:
+        kept = ResultCache(store)
+        calls: list[int] = []
+
+        def counted_during_a_write() -> int:
+            calls.append(1)
+            if len(calls) == 1:  # another connection commits while the first answer is computed
+                other = SqliteStore(db)
+                other.upsert_nodes([Node("late", "Enterprise", {"name": "迟到公司", **SRC})])
+                other.close()
+            return len(store.find_nodes("Enterprise"))
+
+        first = kept.once("firms", counted_during_a_write)
+        second = kept.once("firms", counted_during_a_write)
+        assert (first, second, len(calls)) == (second, second, 2)  # the first was not kept
+        assert kept.once("firms", counted_during_a_write) == second and len(calls) == 2  # the second was
+        store.upsert_nodes(
+            [Node("later", "Enterprise", {"name": "更晚公司", **SRC})]
+        )  # the store's own write
+        assert kept.once("firms", counted_during_a_write) == second + 1 and len(calls) == 3
+        kept.close()
+    finally:
+        store.close()
