@@ -212,7 +212,8 @@ class ResultCache:
     moves with every commit to the file, whichever process made it); else the store's version
     (the Neo4j meta node's counter). Every write bumps it inside its own transaction, so an
     answer kept here is never older than the store. At most `size` assessments are kept (least
-    recently used dropped), and at most `size` other answers (`once`). An answer computed while
+    recently used dropped), and at most 4 x `size` other answers (`once`, and whole responses:
+    `api.kept`; they share the assessments' bytes). An answer computed while
     the version moved is returned but not kept.
     """
 
@@ -247,8 +248,9 @@ class ResultCache:
             self._assessments.move_to_end(key)
             return found
 
-    def _kept(self, key: Hashable) -> tuple[bool, Any, int]:
-        """(found, answer, generation) for `key` at the store's current version."""
+    def kept(self, key: Hashable) -> tuple[bool, Any, int]:
+        """(found, answer, generation) for `key` at the store's current version; the generation
+        is what `keep` is given to keep an answer computed after this look-up."""
         with self._lock:
             self._current()
             if key in self._answers:
@@ -256,24 +258,28 @@ class ResultCache:
                 return True, self._answers[key], self._generation
             return False, None, self._generation
 
-    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
-        """An answer not tied to one assessment (the overview), kept like the assessments."""
-        found, value, generation = self._kept(key)
-        if found:
-            return value  # type: ignore[no-any-return]
-        value = compute()
+    def keep(self, key: Hashable, value: R, generation: int) -> R:
+        """Keep `value` under `key` (the one kept first wins), unless the store moved on since
+        the look-up that gave `generation`: then it is returned but not kept."""
         with self._lock:
-            if generation != self._generation:  # the store moved on while computing: not kept
+            if generation != self._generation:
                 return value
             kept = self._answers.setdefault(key, value)
-            while len(self._answers) > self.size:
+            while len(self._answers) > 4 * self.size:
                 self._answers.popitem(last=False)
             return kept  # type: ignore[no-any-return]
+
+    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """An answer not tied to one assessment (the overview), kept like the assessments."""
+        found, value, generation = self.kept(key)
+        if found:
+            return value  # type: ignore[no-any-return]
+        return self.keep(key, compute(), generation)
 
     async def served(self, key: Hashable, compute: Callable[[], R]) -> R:
         """`once` for an async route: a kept answer straight away, else computed in a worker
         thread (never on the event loop)."""
-        found, value, _ = self._kept(key)
+        found, value, _ = self.kept(key)
         if found:
             return value  # type: ignore[no-any-return]
         return await run_in_threadpool(self.once, key, compute)

@@ -18,6 +18,7 @@ from api.deps import (
     enterprise_id,
     prefecture_id,
 )
+from api.kept import KeptResponse
 from api.models import (
     ChainGraphPublic,
     GapsPublic,
@@ -32,8 +33,9 @@ router = APIRouter(prefix="/api/industries", tags=["industries"])
 
 
 def _json(body: bytes) -> Response:
-    """A body serialised once per store version (see `Assessment.body`)."""
-    return Response(body, media_type="application/json")
+    """A body serialised once per store version (see `Assessment.body`), the whole response kept
+    for the next request of the same URL (see `api.kept`)."""
+    return KeptResponse(body)
 
 
 TOP_MAX = 100

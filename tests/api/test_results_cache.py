@@ -114,3 +114,28 @@ def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_db: Path
         kept.close()
     finally:
         store.close()
+
+
+def test_a_kept_response_is_the_routes_own_and_passes_this_requests_checks(
+    canonical_db: Path, tmp_path: Path
+):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    with client_on(db) as client:
+        results = state(client).results
+        first = client.get("/industries/demo")
+        assert results.kept(("response", "/industries/demo", b"", ""))[0]  # the whole response kept
+        again = client.get("/industries/demo")
+        assert (again.status_code, again.content) == (200, first.content)
+        assert again.headers["x-frame-options"] == "DENY" and "cache-control" not in again.headers
+        signed_in = client.get("/industries/demo", headers={"cookie": "chainkg_session=x.y"})
+        assert signed_in.content == first.content and signed_in.headers["cache-control"] == "no-store"
+        english = client.get("/industries/demo", headers={"cookie": "chainkg_lang=en"})
+        assert "Completeness" in english.text and "Completeness" not in first.text  # kept per language
+        assert client.get("/industries/demo", headers={"host": "attacker.example"}).status_code == 400
+        assert client.get("/industries/nosuch").status_code == 404
+        assert not results.kept(("response", "/industries/nosuch", b"", ""))[0]  # errors are not kept
+        gaps = client.get("/api/industries/demo/gaps?prefecture=530100")
+        assert results.kept(("response", "/api/industries/demo/gaps", b"prefecture=530100", ""))[0]
+        assert client.get("/api/industries/demo/gaps?prefecture=530100").json() == gaps.json()
+        assert client.get("/api/industries/demo/gaps").json() != gaps.json()  # Yunnan, not Kunming
