@@ -54,6 +54,7 @@ class KeptResponses:
             await self.app(scope, receive, send)
             return
         results: ResultCache = self.results_of()
+        await results.refresh()  # the store's version, read once for the whole request
         key = ("response", scope["path"], scope["query_string"], page_language(scope))
         found, kept, generation = results.kept(key)
         if found:

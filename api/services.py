@@ -10,11 +10,13 @@ the next request starts afresh.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -213,8 +215,13 @@ class ResultCache:
     (the Neo4j meta node's counter). Every write bumps it inside its own transaction, so an
     answer kept here is never older than the store. At most `size` assessments are kept (least
     recently used dropped), and at most 4 x `size` other answers (`once`, and whole responses:
-    `api.kept`; they share the assessments' bytes). An answer computed while
-    the version moved is returned but not kept.
+    `api.kept`; they share the assessments' bytes). An answer computed while the version moved
+    is returned but not kept.
+
+    A served request checks once, at its start (`refresh`, awaited by `api.kept`), and then
+    answers from what is kept for that version; on Neo4j one version read at a time serves every
+    request that arrived before it began (`CoalescedRead`), so a round trip to the database is
+    not paid per request, nor on the event loop.
     """
 
     def __init__(self, store: GraphStore, *, size: int = 256) -> None:
@@ -225,10 +232,22 @@ class ResultCache:
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._probe = version_probe(store)
+        self._read_async = None if isinstance(self._probe, _DataVersion) else CoalescedRead(self._probe)
+
+    async def refresh(self) -> None:
+        """Check the store's version for this request (its context): the checks of `kept`,
+        `assessment` and `once` in the same request then use it without reading it again."""
+        version = self._probe() if self._read_async is None else await self._read_async()
+        with self._lock:
+            self._moved(version)
+        _checked.set(self)
 
     def _current(self) -> None:
         """Drop everything kept if the store moved on (call with the lock held)."""
-        version = self._probe()
+        if _checked.get() is not self:
+            self._moved(self._probe())
+
+    def _moved(self, version: object) -> None:
         if version != self._version:
             self._assessments.clear()
             self._answers.clear()
@@ -288,6 +307,40 @@ class ResultCache:
         close = getattr(self._probe, "close", None)
         if close is not None:
             close()
+
+
+_checked: ContextVar[ResultCache | None] = ContextVar("chainkg_version_checked", default=None)
+
+
+class CoalescedRead:
+    """An async `read()` that runs one call at a time in a worker thread: a caller arriving while
+    one runs waits for the next, which starts as soon as that one ends and answers everyone who
+    waited. So each caller gets a value read after it arrived, however many arrive together."""
+
+    def __init__(self, read: Callable[[], object]) -> None:
+        self.read = read
+        self._running: asyncio.Future[object] | None = None
+        self._next: asyncio.Future[object] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self) -> object:
+        loop = asyncio.get_running_loop()
+        if self._running is None or self._running.get_loop() is not loop:
+            self._running, self._next = loop.create_future(), None
+            self._task = loop.create_task(self._run())
+            return await asyncio.shield(self._running)
+        if self._next is None:
+            self._next = loop.create_future()
+        return await asyncio.shield(self._next)
+
+    async def _run(self) -> None:
+        while self._running is not None:
+            answer = self._running
+            try:
+                answer.set_result(await run_in_threadpool(self.read))
+            except Exception as exc:  # every waiter raises it (a store gone: 503)
+                answer.set_exception(exc)
+            self._running, self._next = self._next, None
 
 
 class _DataVersion:

@@ -3,23 +3,40 @@ caches) never serve an answer older than the store, and a kept answer is the rou
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.main import create_app
 from api.models import GapsPublic, TargetListsPublic
-from api.services import ResultCache, assess
+from api.services import CoalescedRead, ResultCache, assess
+from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
 from tests.api.conftest import client_on
-from tests.canonical import SRC
+from tests.canonical import SRC, canonical_changes
+from tests.conftest import NEO4J_URI_ENV, neo4j_store_or_skip
 
 
 def state(client: TestClient) -> Any:
     """The app's state (its store and kept answers)."""
     return client.app.state  # type: ignore[attr-defined]
+
+
+def leader_on_b() -> ChangeSet:
+    """A Kunming leader on chain node b (missing before: strong after, leader weight 3)."""
+    return ChangeSet(
+        nodes=(Node("y4", "Enterprise", {"name": "新链主", **SRC}),),
+        edges=(
+            Edge("y4", "HAS_SITE", "530100", props={"kind": "hq", **SRC}),
+            Edge("y4", "OPERATES_IN", "b", props={"role": "leader", **SRC}),
+        ),
+    )
 
 
 def statuses(body: dict) -> dict[str, str]:
@@ -36,16 +53,7 @@ def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canoni
         kept = state(first).results
         assert kept.assessment("demo") is kept.assessment("demo")  # kept between requests
 
-        # a Kunming leader on b, written through the first app's store (its own connection)
-        state(first).store.apply(
-            ChangeSet(
-                nodes=(Node("y4", "Enterprise", {"name": "新链主", **SRC}),),
-                edges=(
-                    Edge("y4", "HAS_SITE", "530100", props={"kind": "hq", **SRC}),
-                    Edge("y4", "OPERATES_IN", "b", props={"role": "leader", **SRC}),
-                ),
-            )
-        )
+        state(first).store.apply(leader_on_b())  # through the first app's store (its own connection)
         for client in (second, first):
             gaps = client.get("/api/industries/demo/gaps").json()
             assert statuses(gaps)["b"] == "strong"  # leader weight 3: strong
@@ -139,3 +147,47 @@ def test_a_kept_response_is_the_routes_own_and_passes_this_requests_checks(
         assert results.kept(("response", "/api/industries/demo/gaps", b"prefecture=530100", ""))[0]
         assert client.get("/api/industries/demo/gaps?prefecture=530100").json() == gaps.json()
         assert client.get("/api/industries/demo/gaps").json() != gaps.json()  # Yunnan, not Kunming
+
+
+def test_a_coalesced_read_answers_everyone_who_waited_with_a_read_begun_after_they_arrived():
+    reads: list[int] = []
+    gate = threading.Event()
+
+    def read() -> int:
+        gate.wait(5)  # the first read is held until the others have arrived
+        reads.append(len(reads) + 1)
+        return reads[-1]
+
+    async def scenario() -> list[object]:
+        coalesced = CoalescedRead(read)
+        first = asyncio.ensure_future(coalesced())
+        await asyncio.sleep(0.05)  # the first read is running
+        later = [asyncio.ensure_future(coalesced()) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        answers = await asyncio.gather(first, *later)
+        return [*answers, await coalesced()]  # alone again: a read of its own
+
+    assert asyncio.run(scenario()) == [1, 2, 2, 2, 2, 2, 3]
+    assert reads == [1, 2, 3]  # seven callers, three reads
+
+
+def test_served_from_neo4j_a_write_by_another_connection_is_seen_on_the_next_request(tmp_path: Path):
+    writer = neo4j_store_or_skip()  # cleared
+    try:
+        writer.apply(canonical_changes())
+        settings = Settings(
+            CHAINKG_BACKEND="neo4j",
+            CHAINKG_DB=tmp_path / "kg.db",  # where the session secret is kept
+            NEO4J_URI=os.environ[NEO4J_URI_ENV],
+            NEO4J_PASSWORD=os.environ.get("NEO4J_PASSWORD", "unused-password"),
+        )
+        with TestClient(create_app(settings)) as client:
+            for _ in range(2):  # computed, then kept
+                assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "missing"
+            writer.apply(leader_on_b())
+            assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "strong"
+            assert client.get("/health").json()["backend"] == "neo4j"
+    finally:
+        writer.clear()
+        writer.close()
