@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from attack import free_port, serve  # scripts/ is this script's own folder, so on sys.path
+from attack import free_port, serve, stop  # scripts/ is this script's own folder, so on sys.path
 
 GOAL_RATIO, GOAL_P99_MS = 0.8, 50.0
 
@@ -154,11 +154,7 @@ def measure(args: argparse.Namespace, db: Path, env: dict[str, str]) -> dict[str
             failed |= ratio < GOAL_RATIO or p99 > GOAL_P99_MS
             print(f"{name:<18} {rate:>8.0f} {p99:>8.1f} {ratio:>9.0%}")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=20)
     print(
         f"goal (>= {GOAL_RATIO:.0%} of /health, p99 <= {GOAL_P99_MS:.0f} ms): {'missed' if failed else 'met'}"
     )
