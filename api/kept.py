@@ -54,7 +54,13 @@ class KeptResponses:
             await self.app(scope, receive, send)
             return
         results: ResultCache = self.results_of()
-        await results.refresh()  # the store's version, read once for the whole request
+        checked = await results.refresh()  # the store's version, read once for the whole request
+        try:
+            await self._answer(scope, receive, send, results)
+        finally:
+            results.done(checked)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, results: ResultCache) -> None:
         key = ("response", scope["path"], scope["query_string"], page_language(scope))
         found, kept, generation = results.kept(key)
         if found:

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -234,13 +234,19 @@ class ResultCache:
         self._probe = version_probe(store)
         self._read_async = None if isinstance(self._probe, _DataVersion) else CoalescedRead(self._probe)
 
-    async def refresh(self) -> None:
+    async def refresh(self) -> Token[ResultCache | None]:
         """Check the store's version for this request (its context): the checks of `kept`,
-        `assessment` and `once` in the same request then use it without reading it again."""
+        `assessment` and `once` in the same request then use it without reading it again. Give
+        the token back to `done` when the request ends."""
         version = self._probe() if self._read_async is None else await self._read_async()
         with self._lock:
             self._moved(version)
-        _checked.set(self)
+        return _checked.set(self)
+
+    @staticmethod
+    def done(token: Token[ResultCache | None]) -> None:
+        """The request that `refresh` checked for has ended: later checks read the version."""
+        _checked.reset(token)
 
     def _current(self) -> None:
         """Drop everything kept if the store moved on (call with the lock held)."""
