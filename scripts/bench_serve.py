@@ -5,7 +5,9 @@ Builds the bundled data into a temporary store (or takes `--db`), serves it with
 127.0.0.1 (`--workers N` processes on the one store), warms each URL up, then drives it at
 `--connections` concurrent connections: with `wrk` when it is on PATH (for `--seconds` each),
 else with an httpx2 AsyncClient (`--requests` each). Stops the server by itself. Goal: each at
-least 80% of /health's req/s, p99 at most 50 ms.
+least 80% of /health's req/s, p99 at most 50 ms (/health itself is the baseline, not judged).
+The server: `uvicorn api.main:create_app --factory --workers N --log-level warning` (no access
+log), with uvloop and httptools when installed (the first line says which).
 
 `--backend neo4j` (default: CHAINKG_BACKEND) serves a Neo4j database instead, cleared and loaded
 with the bundled data (`--neo4j-uri`, default CHAINKG_TEST_NEO4J_URI or NEO4J_URI: a throwaway
@@ -151,7 +153,8 @@ def measure(args: argparse.Namespace, db: Path, env: dict[str, str]) -> dict[str
                 rate, p99 = asyncio.run(with_httpx(base, path, args.connections, args.requests))
             rates[name] = rate
             ratio = rate / rates["/api/health"]
-            failed |= ratio < GOAL_RATIO or p99 > GOAL_P99_MS
+            if path != "/api/health":  # the baseline; the goal is about the answers
+                failed |= ratio < GOAL_RATIO or p99 > GOAL_P99_MS
             print(f"{name:<18} {rate:>8.0f} {p99:>8.1f} {ratio:>9.0%}")
     finally:
         stop(server, timeout=20)
