@@ -6,9 +6,10 @@ so every kept answer still passes both and gets the security headers of its own 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import cookie_parser
+from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,17 +45,26 @@ def page_language(scope: Scope) -> str:
 
 class KeptResponses:
     """ASGI middleware: GETs answered from `results_of()` (the app's `ResultCache`) when a
-    `KeptResponse` was sent for the same path, query and language at the store's version."""
+    `KeptResponse` was sent for the same path, query and language at the store's version. A
+    failure to read the version is answered by `answer(request, exc)` (the app's error response:
+    503 for a store that cannot be reached)."""
 
-    def __init__(self, app: ASGIApp, *, results_of: Any) -> None:
-        self.app, self.results_of = app, results_of
+    def __init__(
+        self, app: ASGIApp, *, results_of: Any, answer: Callable[[Request, Exception], Awaitable[Response]]
+    ) -> None:
+        self.app, self.results_of, self.answer = app, results_of, answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         results: ResultCache = self.results_of()
-        checked = await results.refresh()  # the store's version, read once for the whole request
+        try:
+            checked = await results.refresh()  # the store's version, read once for the whole request
+        except Exception as exc:  # the store is gone (503), or worse: the app's own error answer
+            response = await self.answer(Request(scope, receive), exc)
+            await response(scope, receive, send)
+            return
         try:
             await self._answer(scope, receive, send, results)
         finally:

@@ -136,7 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     settings = settings or Settings()
     check_secret(settings.secret)  # a weak CHAINKG_SECRET stops `chainkg serve` before it listens
-    app.add_middleware(KeptResponses, results_of=lambda: app.state.results)  # innermost: after the checks
+    app.add_middleware(  # innermost: after the checks
+        KeptResponses, results_of=lambda: app.state.results, answer=error_response
+    )
     app.add_middleware(
         CrossSiteForms, answer=error_response
     )  # page forms, /login among them, from this site only

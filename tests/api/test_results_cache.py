@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.models import GapsPublic, TargetListsPublic
 from api.services import CoalescedRead, ResultCache, assess
+from graph.errors import StoreError
 from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
@@ -191,3 +192,20 @@ def test_served_from_neo4j_a_write_by_another_connection_is_seen_on_the_next_req
     finally:
         writer.clear()
         writer.close()
+
+
+def test_a_store_that_cannot_say_its_version_is_a_503_not_a_crash(canonical_db: Path, tmp_path: Path):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    with client_on(db) as client:
+        assert client.get("/api/industries/demo/gaps").status_code == 200  # kept
+
+        def gone() -> object:
+            raise StoreError("cannot reach the store")
+
+        state(client).results._probe = gone
+        answer = client.get("/api/industries/demo/gaps")
+        assert (answer.status_code, answer.json()["code"]) == (503, "store_unavailable")
+        page = client.get("/industries/demo", headers={"accept": "text/html"})
+        assert page.status_code == 503 and "cannot reach the store" in page.text
+        assert page.headers["x-frame-options"] == "DENY"
