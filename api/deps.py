@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-def industry_param(
+async def industry_param(
     results: ResultsDep,
     industry: Annotated[
         str,
@@ -51,10 +51,10 @@ def industry_param(
         ),
     ],
 ) -> str:
-    return results.once(("industry_id", industry), lambda: industry_id(results.store, industry))
+    return await results.served(("industry_id", industry), lambda: industry_id(results.store, industry))
 
 
-def prefecture_param(
+async def prefecture_param(
     results: ResultsDep,
     prefecture: Annotated[
         str | None,
@@ -63,7 +63,9 @@ def prefecture_param(
 ) -> str | None:
     if prefecture is None:
         return None
-    return results.once(("prefecture_id", prefecture), lambda: prefecture_id(results.store, prefecture))
+    return await results.served(
+        ("prefecture_id", prefecture), lambda: prefecture_id(results.store, prefecture)
+    )
 
 
 IndustryDep = Annotated[str, Depends(industry_param)]

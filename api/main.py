@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -22,10 +22,11 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from api import chainmap
 from api.auth import check_secret
 from api.guard import RequestGuard
+from api.kept import KeptResponses
 from api.models import ErrorPublic
 from api.routes import downloads, enterprises, health, industries, nodes, pages, regions
 from api.services import ResultCache
-from api.web import error_page, refuse_cross_site
+from api.web import CrossSiteForms, error_page
 from graph.errors import (
     ChainKGError,
     ConflictError,
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.results.close()
             app.state.store.close()
 
     app = FastAPI(
@@ -131,10 +133,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # an intranet with no Internet. The schema itself is at /openapi.json.
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(refuse_cross_site)],  # page forms, /login among them, from this site only
     )
     settings = settings or Settings()
     check_secret(settings.secret)  # a weak CHAINKG_SECRET stops `chainkg serve` before it listens
+    app.add_middleware(  # innermost: after the checks
+        KeptResponses, results_of=lambda: app.state.results, answer=error_response
+    )
+    app.add_middleware(
+        CrossSiteForms, answer=error_response
+    )  # page forms, /login among them, from this site only
     app.add_middleware(RequestGuard, limit=settings.max_body_bytes, store_of=lambda: app.state.store)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_list())
     for exc_type in (ChainKGError, RequestValidationError, StarletteHTTPException, Exception):

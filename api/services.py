@@ -10,15 +10,21 @@ the next request starts afresh.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar, Token
 from functools import cached_property
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import networkx as nx
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from analysis.gaps import ChainGaps, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
@@ -85,6 +91,15 @@ class Assessment:
     def body(self, key: Hashable, model: Any, compute: Callable[[], Any]) -> bytes:
         """A JSON response's bytes, serialised once (see `json_body`)."""
         return self.once(("body", key), lambda: json_body(model, compute()))
+
+    async def served(self, key: Hashable, model: Any, compute: Callable[[], Any]) -> bytes:
+        """`body` for an async route: kept bytes straight away, else computed in a worker thread
+        (never on the event loop, which serves every other request meanwhile)."""
+        with self._answers_lock:
+            kept = self._answers.get(("body", key))
+        if kept is not None:
+            return kept  # type: ignore[no-any-return]
+        return await run_in_threadpool(self.body, key, model, compute)
 
     @cached_property
     def view(self) -> nx.MultiDiGraph:
@@ -194,26 +209,56 @@ def quota_total(store: GraphStore) -> int:
 class ResultCache:
     """A server's assessments per (industry, prefecture), kept while the store's version stays.
 
-    Each request reads the version (one indexed row, or the Neo4j meta node's counter); every
-    write bumps it inside its own transaction, whichever process made it, so an answer kept
-    here is never older than the store. At most `size` assessments are kept (least recently
-    used dropped), and at most `size` other answers (`once`).
+    Each request checks the version: on an embedded store, `PRAGMA data_version` on a read-only
+    connection of the cache's own (a few microseconds, no lock shared with the store's work; it
+    moves with every commit to the file, whichever process made it); else the store's version
+    (the Neo4j meta node's counter). Every write bumps it inside its own transaction, so an
+    answer kept here is never older than the store. At most `size` assessments are kept (least
+    recently used dropped), and at most 4 x `size` other answers (`once`, and whole responses:
+    `api.kept`; they share the assessments' bytes). An answer computed while the version moved
+    is returned but not kept.
+
+    A served request checks once, at its start (`refresh`, awaited by `api.kept`), and then
+    answers from what is kept for that version; on Neo4j one version read at a time serves every
+    request that arrived before it began (`CoalescedRead`), so a round trip to the database is
+    not paid per request, nor on the event loop.
     """
 
     def __init__(self, store: GraphStore, *, size: int = 256) -> None:
         self.store, self.size = store, size
-        self._version: int | None = None
+        self._version: object = None
+        self._generation = 0
         self._assessments: OrderedDict[tuple[str, str | None], Assessment] = OrderedDict()
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._probe = version_probe(store)
+        self._read_async = None if isinstance(self._probe, _DataVersion) else CoalescedRead(self._probe)
+
+    async def refresh(self) -> Token[ResultCache | None]:
+        """Check the store's version for this request (its context): the checks of `kept`,
+        `assessment` and `once` in the same request then use it without reading it again. Give
+        the token back to `done` when the request ends."""
+        version = self._probe() if self._read_async is None else await self._read_async()
+        with self._lock:
+            self._moved(version)
+        return _checked.set(self)
+
+    @staticmethod
+    def done(token: Token[ResultCache | None]) -> None:
+        """The request that `refresh` checked for has ended: later checks read the version."""
+        _checked.reset(token)
 
     def _current(self) -> None:
         """Drop everything kept if the store moved on (call with the lock held)."""
-        version = self.store.version()
+        if _checked.get() is not self:
+            self._moved(self._probe())
+
+    def _moved(self, version: object) -> None:
         if version != self._version:
             self._assessments.clear()
             self._answers.clear()
             self._version = version
+            self._generation += 1
 
     def assessment(self, industry: str, prefecture: str | None = None) -> Assessment:
         """The kept assessment of `industry` (for Yunnan, or one prefecture), or a new one."""
@@ -228,19 +273,107 @@ class ResultCache:
             self._assessments.move_to_end(key)
             return found
 
-    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
-        """An answer not tied to one assessment (the overview), kept like the assessments."""
+    def kept(self, key: Hashable) -> tuple[bool, Any, int]:
+        """(found, answer, generation) for `key` at the store's current version; the generation
+        is what `keep` is given to keep an answer computed after this look-up."""
         with self._lock:
             self._current()
             if key in self._answers:
                 self._answers.move_to_end(key)
-                return self._answers[key]  # type: ignore[no-any-return]
-        value = compute()
+                return True, self._answers[key], self._generation
+            return False, None, self._generation
+
+    def keep(self, key: Hashable, value: R, generation: int) -> R:
+        """Keep `value` under `key` (the one kept first wins), unless the store moved on since
+        the look-up that gave `generation`: then it is returned but not kept."""
         with self._lock:
+            if generation != self._generation:
+                return value
             kept = self._answers.setdefault(key, value)
-            while len(self._answers) > self.size:
+            while len(self._answers) > 4 * self.size:
                 self._answers.popitem(last=False)
             return kept  # type: ignore[no-any-return]
+
+    def once(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """An answer not tied to one assessment (the overview), kept like the assessments."""
+        found, value, generation = self.kept(key)
+        if found:
+            return value  # type: ignore[no-any-return]
+        return self.keep(key, compute(), generation)
+
+    async def served(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """`once` for an async route: a kept answer straight away, else computed in a worker
+        thread (never on the event loop)."""
+        found, value, _ = self.kept(key)
+        if found:
+            return value  # type: ignore[no-any-return]
+        return await run_in_threadpool(self.once, key, compute)
+
+    def close(self) -> None:
+        close = getattr(self._probe, "close", None)
+        if close is not None:
+            close()
+
+
+_checked: ContextVar[ResultCache | None] = ContextVar("chainkg_version_checked", default=None)
+
+
+class CoalescedRead:
+    """An async `read()` that runs one call at a time in a worker thread: a caller arriving while
+    one runs waits for the next, which starts as soon as that one ends and answers everyone who
+    waited. So each caller gets a value read after it arrived, however many arrive together."""
+
+    def __init__(self, read: Callable[[], object]) -> None:
+        self.read = read
+        self._running: asyncio.Future[object] | None = None
+        self._next: asyncio.Future[object] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self) -> object:
+        loop = asyncio.get_running_loop()
+        if self._running is None or self._running.get_loop() is not loop:
+            self._running, self._next = loop.create_future(), None
+            self._task = loop.create_task(self._run())
+            return await asyncio.shield(self._running)
+        if self._next is None:
+            self._next = loop.create_future()
+        return await asyncio.shield(self._next)
+
+    async def _run(self) -> None:
+        while self._running is not None:
+            answer = self._running
+            try:
+                answer.set_result(await run_in_threadpool(self.read))
+            except Exception as exc:  # every waiter raises it (a store gone: 503)
+                answer.set_exception(exc)
+            self._running, self._next = self._next, None
+
+
+class _DataVersion:
+    """`PRAGMA data_version` of an embedded store's file, on a read-only connection of its own:
+    it changes whenever any other connection (this process's store or another process) commits."""
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        self._lock = threading.Lock()
+
+    def __call__(self) -> object:
+        with self._lock:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def version_probe(store: GraphStore) -> Callable[[], object]:
+    """The cheapest check that the store has not changed: `_DataVersion` for an embedded store
+    on a file, else the store's own version."""
+    path = getattr(store, "path", None)
+    if store.backend == "sqlite" and path is not None and str(path) != ":memory:":
+        return _DataVersion(quote(str(Path(path).resolve())))
+    return store.version
 
 
 def industries_in_order(store: GraphStore) -> list[Node]:

@@ -4,7 +4,7 @@ each other."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -12,9 +12,11 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import auth
 from api.i18n import LANG_COOKIE, LANGS, labels, texts
+from api.kept import KeptPage
 from api.models import ErrorPublic
 from api.present import STATUS_COLOURS
 from api.services import ResultCache
@@ -80,14 +82,15 @@ def remember_lang(request: Request, response: Response) -> HTMLResponse:
     return response  # type: ignore[return-value]
 
 
-def render_kept(
+async def render_kept(
     request: Request, results: ResultCache, template: str, context: Callable[[], dict[str, Any]]
 ) -> HTMLResponse:
     """A page that depends only on the store, its URL and its language, rendered once per store
-    version (the rendered bytes are kept in `results`; `context()` runs only on the first)."""
+    version (the rendered bytes are kept in `results`; `context()` runs only on the first, in a
+    worker thread); the whole response is kept for the next request (see `api.kept`)."""
     key = ("page", template, page_lang(request), request.url.path, request.url.query)
-    body = results.once(key, lambda: bytes(render(request, template, **context()).body))
-    return remember_lang(request, HTMLResponse(body))
+    body = await results.served(key, lambda: bytes(render(request, template, **context()).body))
+    return remember_lang(request, KeptPage(body))
 
 
 def error_page(request: Request, error: ErrorPublic) -> Response:
@@ -166,3 +169,23 @@ def refuse_cross_site(request: Request) -> None:
         if netloc and netloc in asked:
             return
     raise HTTPException(403, "拒绝来自其他网站的表单提交 (cross-site form post refused: Origin check failed)")
+
+
+class CrossSiteForms:
+    """ASGI middleware running `refuse_cross_site` on the requests that can change something (a
+    GET passes straight through, with no per-request dependency); a refusal is answered by
+    `answer(request, exc)` (the app's error response: a page for a browser)."""
+
+    def __init__(self, app: ASGIApp, *, answer: Callable[[Request, Exception], Awaitable[Response]]) -> None:
+        self.app, self.answer = app, answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
+            request = Request(scope, receive)
+            try:
+                refuse_cross_site(request)
+            except HTTPException as exc:
+                response = await self.answer(request, exc)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -106,6 +106,15 @@ def serve(
     raise RuntimeError("the app did not start within 60 s")
 
 
+def stop(server: subprocess.Popen[bytes], *, timeout: float = 10) -> None:
+    """End a server `serve` started: asked first, killed after `timeout` seconds."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def cli_import(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`chainkg import ARGS` on the store under attack."""
     return subprocess.run(
@@ -412,11 +421,7 @@ def main() -> int:
                     refused += held
                     print(f"  {'refused' if held else 'GOT THROUGH'}: {what}")
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
     print(f"attack: {tried} tried, {refused} refused ({budget.sent} requests)")
     return 0 if tried == refused else 1
 

@@ -18,6 +18,7 @@ from api.deps import (
     enterprise_id,
     prefecture_id,
 )
+from api.kept import KeptResponse
 from api.models import (
     ChainGraphPublic,
     GapsPublic,
@@ -32,8 +33,9 @@ router = APIRouter(prefix="/api/industries", tags=["industries"])
 
 
 def _json(body: bytes) -> Response:
-    """A body serialised once per store version (see `Assessment.body`)."""
-    return Response(body, media_type="application/json")
+    """A body serialised once per store version (see `Assessment.body`), the whole response kept
+    for the next request of the same URL (see `api.kept`)."""
+    return KeptResponse(body)
 
 
 TOP_MAX = 100
@@ -45,9 +47,9 @@ K_MAX = 50
     response_model=list[IndustryPublic],
     summary="The industries with completeness, status counts and quota",
 )
-def list_industries(store: StoreDep, results: ResultsDep) -> Response:
+async def list_industries(store: StoreDep, results: ResultsDep) -> Response:
     return _json(
-        results.once(
+        await results.served(
             "overview_body",
             lambda: services.json_body(list[IndustryPublic], services.overview(store, results)),
         )
@@ -55,17 +57,17 @@ def list_industries(store: StoreDep, results: ResultsDep) -> Response:
 
 
 @router.get("/{industry}", response_model=IndustryPublic, summary="One industry (slug or name)")
-def get_industry(results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
+async def get_industry(results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
     assessment = results.assessment(industry, prefecture)
-    return _json(assessment.body("summary", IndustryPublic, assessment.summary))
+    return _json(await assessment.served("summary", IndustryPublic, assessment.summary))
 
 
 @router.get(
     "/{industry}/gaps", response_model=GapsPublic, summary="Strong, weak and missing links, by priority"
 )
-def get_gaps(results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
+async def get_gaps(results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep) -> Response:
     assessment = results.assessment(industry, prefecture)
-    return _json(assessment.body("gaps", GapsPublic, assessment.gaps_json))
+    return _json(await assessment.served("gaps", GapsPublic, assessment.gaps_json))
 
 
 @router.get(
@@ -73,7 +75,7 @@ def get_gaps(results: ResultsDep, industry: IndustryDep, prefecture: PrefectureD
     response_model=TargetListsPublic,
     summary="The two target lists for the gaps (or one node): expand (增资扩产) and new (新引进)",
 )
-def get_recommendations(
+async def get_recommendations(
     store: StoreDep,
     results: ResultsDep,
     industry: IndustryDep,
@@ -81,10 +83,14 @@ def get_recommendations(
     node: Annotated[str | None, Query(max_length=NAME_MAX, description="one chain node, id or name")] = None,
     top: Annotated[int, Query(ge=1, le=TOP_MAX)] = 10,
 ) -> Response:
-    node_id = chain_node_id(store, node, industry) if node else None
+    node_id = (
+        await results.served(("chain_node_id", node, industry), lambda: chain_node_id(store, node, industry))
+        if node
+        else None
+    )
     assessment = results.assessment(industry, prefecture)
     return _json(
-        assessment.body(
+        await assessment.served(
             ("recommendations", node_id, top),
             TargetListsPublic,
             lambda: assessment.recommendations(node=node_id, top=top),
@@ -97,14 +103,14 @@ def get_recommendations(
     response_model=LeadersPublic,
     summary="The best set of k chain leaders (greedy cover) and headquarters targets",
 )
-def get_leaders(
+async def get_leaders(
     results: ResultsDep,
     industry: IndustryDep,
     prefecture: PrefectureDep,
     k: Annotated[int, Query(ge=1, le=K_MAX)] = 5,
 ) -> Response:
     assessment = results.assessment(industry, prefecture)
-    return _json(assessment.body(("leaders", k), LeadersPublic, lambda: assessment.leaders(k=k)))
+    return _json(await assessment.served(("leaders", k), LeadersPublic, lambda: assessment.leaders(k=k)))
 
 
 @router.post(
@@ -123,7 +129,7 @@ def post_scenario(store: StoreDep, industry: IndustryDep, body: ScenarioCreate) 
     response_model=ChainGraphPublic,
     summary="The chain as nodes (status, criticality, column) and edges; enterprises on request",
 )
-def get_graph(
+async def get_graph(
     results: ResultsDep,
     industry: IndustryDep,
     prefecture: PrefectureDep,
@@ -133,7 +139,7 @@ def get_graph(
 ) -> Response:
     assessment = results.assessment(industry, prefecture)
     return _json(
-        assessment.body(
+        await assessment.served(
             ("graph", enterprises),
             ChainGraphPublic,
             lambda: assessment.chain_graph(with_enterprises=enterprises),

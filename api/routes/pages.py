@@ -39,14 +39,14 @@ def _pickers(store: GraphStore) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, store: StoreDep, results: ResultsDep) -> Response:
-    return render_kept(
+async def home(request: Request, store: StoreDep, results: ResultsDep) -> Response:
+    return await render_kept(
         request, results, "home.html", lambda: {"industries": services.overview(store, results)}
     )
 
 
 @router.get("/industries/{industry}", response_class=HTMLResponse)
-def industry_page(
+async def industry_page(
     request: Request, store: StoreDep, results: ResultsDep, industry: IndustryDep, prefecture: PrefectureDep
 ) -> Response:
     assessment = results.assessment(industry, prefecture)  # the chain's gaps, computed once a version
@@ -65,7 +65,7 @@ def industry_page(
             **_pickers(store),
         }
 
-    return render_kept(request, results, "industry.html", context)
+    return await render_kept(request, results, "industry.html", context)
 
 
 @router.get("/industries/{industry}/map", response_class=HTMLResponse)

@@ -3,23 +3,41 @@ caches) never serve an answer older than the store, and a kept answer is the rou
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.main import create_app
 from api.models import GapsPublic, TargetListsPublic
-from api.services import assess
+from api.services import CoalescedRead, ResultCache, assess
+from graph.errors import StoreError
+from graph.settings import Settings
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
 from tests.api.conftest import client_on
-from tests.canonical import SRC
+from tests.canonical import SRC, canonical_changes
+from tests.conftest import NEO4J_URI_ENV, neo4j_store_or_skip
 
 
 def state(client: TestClient) -> Any:
     """The app's state (its store and kept answers)."""
     return client.app.state  # type: ignore[attr-defined]
+
+
+def leader_on_b() -> ChangeSet:
+    """A Kunming leader on chain node b (missing before: strong after, leader weight 3)."""
+    return ChangeSet(
+        nodes=(Node("y4", "Enterprise", {"name": "新链主", **SRC}),),
+        edges=(
+            Edge("y4", "HAS_SITE", "530100", props={"kind": "hq", **SRC}),
+            Edge("y4", "OPERATES_IN", "b", props={"role": "leader", **SRC}),
+        ),
+    )
 
 
 def statuses(body: dict) -> dict[str, str]:
@@ -36,16 +54,7 @@ def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canoni
         kept = state(first).results
         assert kept.assessment("demo") is kept.assessment("demo")  # kept between requests
 
-        # a Kunming leader on b, written through the first app's store (its own connection)
-        state(first).store.apply(
-            ChangeSet(
-                nodes=(Node("y4", "Enterprise", {"name": "新链主", **SRC}),),
-                edges=(
-                    Edge("y4", "HAS_SITE", "530100", props={"kind": "hq", **SRC}),
-                    Edge("y4", "OPERATES_IN", "b", props={"role": "leader", **SRC}),
-                ),
-            )
-        )
+        state(first).store.apply(leader_on_b())  # through the first app's store (its own connection)
         for client in (second, first):
             gaps = client.get("/api/industries/demo/gaps").json()
             assert statuses(gaps)["b"] == "strong"  # leader weight 3: strong
@@ -85,3 +94,118 @@ def test_kept_bodies_are_what_the_route_would_send(bundled_db: Path):
                 got = client.get(f"/api/industries/{industry}/recommendations?prefecture=530300").json()
                 want = assess(store, industry, "530300").recommendations()
                 assert got == TargetListsPublic.model_validate(want).model_dump(mode="json")
+
+
+def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_db: Path, tmp_path: Path):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    store = SqliteStore(db)
+    try:
+        kept = ResultCache(store)
+        calls: list[int] = []
+
+        def counted_during_a_write() -> int:
+            calls.append(1)
+            if len(calls) == 1:  # another connection commits while the first answer is computed
+                other = SqliteStore(db)
+                other.upsert_nodes([Node("late", "Enterprise", {"name": "迟到公司", **SRC})])
+                other.close()
+            return len(store.find_nodes("Enterprise"))
+
+        first = kept.once("firms", counted_during_a_write)
+        second = kept.once("firms", counted_during_a_write)
+        assert (first, second, len(calls)) == (second, second, 2)  # the first was not kept
+        assert kept.once("firms", counted_during_a_write) == second and len(calls) == 2  # the second was
+        store.upsert_nodes(
+            [Node("later", "Enterprise", {"name": "更晚公司", **SRC})]
+        )  # the store's own write
+        assert kept.once("firms", counted_during_a_write) == second + 1 and len(calls) == 3
+        kept.close()
+    finally:
+        store.close()
+
+
+def test_a_kept_response_is_the_routes_own_and_passes_this_requests_checks(
+    canonical_db: Path, tmp_path: Path
+):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    with client_on(db) as client:
+        results = state(client).results
+        first = client.get("/industries/demo")
+        assert results.kept(("response", "/industries/demo", b"", ""))[0]  # the whole response kept
+        again = client.get("/industries/demo")
+        assert (again.status_code, again.content) == (200, first.content)
+        assert again.headers["x-frame-options"] == "DENY" and "cache-control" not in again.headers
+        signed_in = client.get("/industries/demo", headers={"cookie": "chainkg_session=x.y"})
+        assert signed_in.content == first.content and signed_in.headers["cache-control"] == "no-store"
+        english = client.get("/industries/demo", headers={"cookie": "chainkg_lang=en"})
+        assert "Completeness" in english.text and "Completeness" not in first.text  # kept per language
+        assert client.get("/industries/demo", headers={"host": "attacker.example"}).status_code == 400
+        assert client.get("/industries/nosuch").status_code == 404
+        assert not results.kept(("response", "/industries/nosuch", b"", ""))[0]  # errors are not kept
+        gaps = client.get("/api/industries/demo/gaps?prefecture=530100")
+        assert results.kept(("response", "/api/industries/demo/gaps", b"prefecture=530100", ""))[0]
+        assert client.get("/api/industries/demo/gaps?prefecture=530100").json() == gaps.json()
+        assert client.get("/api/industries/demo/gaps").json() != gaps.json()  # Yunnan, not Kunming
+
+
+def test_a_coalesced_read_answers_everyone_who_waited_with_a_read_begun_after_they_arrived():
+    reads: list[int] = []
+    gate = threading.Event()
+
+    def read() -> int:
+        gate.wait(5)  # the first read is held until the others have arrived
+        reads.append(len(reads) + 1)
+        return reads[-1]
+
+    async def scenario() -> list[object]:
+        coalesced = CoalescedRead(read)
+        first = asyncio.ensure_future(coalesced())
+        await asyncio.sleep(0.05)  # the first read is running
+        later = [asyncio.ensure_future(coalesced()) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        answers = await asyncio.gather(first, *later)
+        return [*answers, await coalesced()]  # alone again: a read of its own
+
+    assert asyncio.run(scenario()) == [1, 2, 2, 2, 2, 2, 3]
+    assert reads == [1, 2, 3]  # seven callers, three reads
+
+
+def test_served_from_neo4j_a_write_by_another_connection_is_seen_on_the_next_request(tmp_path: Path):
+    writer = neo4j_store_or_skip()  # cleared
+    try:
+        writer.apply(canonical_changes())
+        settings = Settings(
+            CHAINKG_BACKEND="neo4j",
+            CHAINKG_DB=tmp_path / "kg.db",  # where the session secret is kept
+            NEO4J_URI=os.environ[NEO4J_URI_ENV],
+            NEO4J_PASSWORD=os.environ.get("NEO4J_PASSWORD", "unused-password"),
+        )
+        with TestClient(create_app(settings)) as client:
+            for _ in range(2):  # computed, then kept
+                assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "missing"
+            writer.apply(leader_on_b())
+            assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "strong"
+            assert client.get("/health").json()["backend"] == "neo4j"
+    finally:
+        writer.clear()
+        writer.close()
+
+
+def test_a_store_that_cannot_say_its_version_is_a_503_not_a_crash(canonical_db: Path, tmp_path: Path):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    with client_on(db) as client:
+        assert client.get("/api/industries/demo/gaps").status_code == 200  # kept
+
+        def gone() -> object:
+            raise StoreError("cannot reach the store")
+
+        state(client).results._probe = gone
+        answer = client.get("/api/industries/demo/gaps")
+        assert (answer.status_code, answer.json()["code"]) == (503, "store_unavailable")
+        page = client.get("/industries/demo", headers={"accept": "text/html"})
+        assert page.status_code == 503 and "cannot reach the store" in page.text
+        assert page.headers["x-frame-options"] == "DENY"
