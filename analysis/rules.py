@@ -39,6 +39,7 @@ class Rules:
     pull_full_at: float
     ties_full_at: float
     resource_fit: Mapping[str, float]
+    confidence_factor: Mapping[str, float] = field(default_factory=dict)
     top: int = 10
     leaders_k: int = 5
     headquarters_top: int = 10
@@ -87,6 +88,7 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             pull_full_at=float(rec["pull_full_at"]),
             ties_full_at=float(rec["ties_full_at"]),
             resource_fit=dict(rec["resource_fit"]),
+            confidence_factor={k: float(rec["confidence_factor"][k]) for k in ("high", "medium", "low")},
             top=int(rec.get("top", 10)),
             leaders_k=int(leaders.get("k", 5)),
             headquarters_top=int(leaders.get("headquarters_top", 10)),

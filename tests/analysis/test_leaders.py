@@ -7,7 +7,7 @@ import pytest
 from analysis.gaps import chain_gaps
 from analysis.leaders import best_leader_set, gap_weights, headquarters_targets, leader_candidates
 from analysis.rules import load_rules
-from tests.canonical import INDUSTRY, canonical_view
+from tests.canonical import INDUSTRY, SRC, canonical_view
 
 
 def test_gap_weights():
@@ -95,7 +95,7 @@ def test_a_leader_is_a_group_covering_what_its_firms_cover():
     view = canonical_view()
     view.add_node("n7", label="Enterprise", name="全国一号子公司")
     view.add_edge("n7", "n1", key="SUBSIDIARY_OF", type="SUBSIDIARY_OF")
-    view.add_edge("n7", "x", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+    view.add_edge("n7", "x", key="OPERATES_IN", type="OPERATES_IN", role="leader", **SRC)
     found = {c.enterprise_id: c.covers for c in leader_candidates(view, INDUSTRY)}
     assert "n7" not in found and found["n1"] == ("b", "d", "x")
     # n1's group now covers b, d, x (1.4 + 1.2 + 1.2 = 3.8): one pick, not two arms of one group
