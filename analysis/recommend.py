@@ -484,17 +484,39 @@ def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
     return ScorePart("resource", _points(ctx.rules, "resource", value), reason)
 
 
+def outside_territory(view: nx.MultiDiGraph, firm: str, rules: Rules) -> dict[str, str]:
+    """The links on which `firm` (or a group above it) works only inside a territory the state
+    assigns it, one without Yunnan (rules `feasibility.outside_territory`), each with why."""
+    spec = rules.feasibility["outside_territory"]
+    return {
+        link: f"{spec[owner]['why']}（{name_of(view, owner)}）"
+        for owner in (firm, *ancestors(view, firm))
+        if owner in spec
+        for link in spec[owner]["links"]
+    }
+
+
 def feasibility_on(ctx: TargetContext, firm: str, node: str) -> Feasibility:
-    """The firm's feasibility for one link: its own (`firm_feasibility`), and on a link of
-    `by_product_links` (a by-product of plants built for something else, such as a refinery's
-    petroleum coke) a penalty and a warning: it sells there, it does not build there."""
+    """The firm's feasibility for one link: its own (`firm_feasibility`), less a penalty with a
+    warning on a link of `by_product_links` (a by-product of plants built for something else,
+    such as a refinery's petroleum coke: it sells there, it does not build there) and on a link
+    where its group's assigned territory leaves Yunnan out (`outside_territory`: State Grid's
+    pumped storage in China Southern Grid's Yunnan). Either rules the firm out on that link."""
     base = ctx.feasibility[firm]
-    if node not in ctx.rules.feasibility["by_product_links"]:
+    spec = ctx.rules.feasibility
+    flagged = {}
+    if node in spec["by_product_links"]:
+        flagged["by_product"] = (
+            f"“{name_of(ctx.view, node)}”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接"
+        )
+    territory = outside_territory(ctx.view, firm, ctx.rules)
+    if node in territory:
+        flagged["outside_territory"] = f"{territory[node]}，不会在滇投资“{name_of(ctx.view, node)}”"
+    if not flagged:
         return base
-    warning = f"“{name_of(ctx.view, node)}”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接"
-    value = round(base.part.value - ctx.rules.feasibility["penalties"]["by_product"], 2)
-    part = ScorePart("feasibility", value, f"{base.part.reason}；{warning}")
-    return Feasibility(part, (*base.warnings, warning), True, base.flags | {"by_product"})
+    value = round(base.part.value - sum(spec["penalties"][k] for k in flagged), 2)
+    part = ScorePart("feasibility", value, "；".join((base.part.reason, *flagged.values())))
+    return Feasibility(part, (*base.warnings, *flagged.values()), True, base.flags | set(flagged))
 
 
 def _score(

@@ -10,6 +10,7 @@ from dataclasses import replace
 import networkx as nx
 import pytest
 
+from analysis.leaders import leader_candidates
 from analysis.recommend import recommend_targets, target_lists
 from analysis.rules import load_rules
 from graph.errors import NotFoundError
@@ -323,3 +324,25 @@ def test_fit_and_pull_scale_with_the_confidence_of_the_operation():
     assert recommend_targets(view, INDUSTRY, node="b")[0].score == 81.33
     del view["n1"]["b"]["OPERATES_IN"]["confidence"]
     assert "未注明置信度，按0.5计" in recommend_targets(view, INDUSTRY, node="b")[1].parts[0].reason
+
+
+def test_a_group_outside_its_assigned_territory_is_no_investor_on_that_link():
+    # the state assigns n6's group a territory for b (a grid's service area) that leaves Yunnan out
+    rules = load_rules()
+    why = "云南不在其经营区域"
+    zoned = replace(
+        rules,
+        feasibility={
+            **rules.feasibility,
+            "outside_territory": {"n6": {"links": frozenset({"b"}), "why": why}},
+        },
+    )
+    recs = {r.enterprise_id: r for r in recommend_targets(canonical_view(), INDUSTRY, node="b", rules=zoned)}
+    # n6 on b: 64.67 (test_ranking_for_one_node) less 30: feasibility 20 - 30 = -10 -> 34.67
+    assert (parts(recs["n6"])["feasibility"], recs["n6"].score) == (-10.0, 34.67)
+    assert recs["n6"].warnings == ("云南不在其经营区域（集团六号），不会在滇投资“中间品”",)
+    assert recs["n1"].warnings == ()
+    # b was n6's only gap as a target (it already leads a in Yunnan): it leaves the lists and the
+    # leader candidates
+    assert "n6" not in {r.enterprise_id for r in recommend_targets(canonical_view(), INDUSTRY, rules=zoned)}
+    assert "n6" not in {c.enterprise_id for c in leader_candidates(canonical_view(), INDUSTRY, rules=zoned)}
