@@ -19,6 +19,7 @@ from analysis.recommend import (
     firm_feasibility,
     is_target,
     listable,
+    outside_territory,
     target_context,
     track_of,
 )
@@ -200,11 +201,14 @@ def headquarters_targets(
     """Groups on the Fortune Global 500, China 500 or private 500 that work on the industry's
     chain and have no headquarters-level entity in Yunnan yet, with the kinds of headquarters
     that suit them (measure 2): kinds such a firm sets up in a province like Yunnan. A foreign
-    group's China headquarters stays in Shanghai or Beijing, so a foreign group is a target only
-    for a regional headquarters for South and Southeast Asia (it works there) or a logistics,
-    procurement or settlement headquarters on an export chain where it already has sites in the
-    west or in South and Southeast Asia; a group that cannot carry a 10亿 project is none, nor one
-    with another warning unless the rules list warned firms."""
+    group's China and Asia headquarters stay in Shanghai, Beijing or Singapore, so a foreign group
+    is a target only with an entity in Yunnan already (rules
+    `headquarters_foreign_in_yunnan_only`), and then only for a regional headquarters for South and
+    Southeast Asia (it works there) or a logistics, procurement or settlement headquarters on an
+    export chain where it already has sites in the west or in South and Southeast Asia; a group
+    that cannot carry a 10亿 project is none, nor one whose every link on the chain lies outside
+    its assigned territory (State Grid in Yunnan), nor one with another warning unless the rules
+    list warned firms."""
     rules = rules or load_rules()
     gaps = gaps or chain_gaps(view, industry, rules=rules)
     top = rules.headquarters_top if top is None else top
@@ -234,11 +238,13 @@ def headquarters_targets(
         if group & hq_in_yunnan:
             continue
         feasible = firm_feasibility(view, firm, rules, group)
-        if not listable(feasible, rules):
+        if not listable(feasible, rules) or nodes <= set(outside_territory(view, firm, rules)):
+            continue
+        foreign = view.nodes[firm].get("ownership") == "foreign"
+        if foreign and rules.headquarters_foreign_in_yunnan_only and not group & in_yunnan:
             continue
         tags = set(view.nodes[firm].get("tags") or ())
         node_tags = {t for n in nodes for t in view.nodes[n].get("tags") or ()}
-        foreign = view.nodes[firm].get("ownership") == "foreign"
         kinds, reasons = [], [f"入选{lists[0].label}"]
         if "south-southeast-asia" in tags:
             kinds.append("面向南亚东南亚的区域总部")

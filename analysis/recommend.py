@@ -36,6 +36,7 @@ SIGNAL_NAMES = {
     "land": "拿地",
     "visit": "考察洽谈",
 }
+CONFIDENCE_NAMES = {"high": "高置信", "medium": "中置信", "low": "低置信"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class TargetContext:
     gaps: ChainGaps
     rules: Rules
     yunnan_firms: frozenset[str]
-    gap_cover: dict[str, tuple[str, ...]]
+    gap_cover: dict[str, tuple[tuple[str, float], ...]]  # firm -> (gap, its evidence factor) ...
     operators: Mapping[str, tuple[tuple[str, dict], ...]]
     root: Mapping[str, str]
     members: Mapping[str, frozenset[str]]
@@ -149,10 +150,10 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
     # a group's members and signals are asked for by its root, which is a firm of the view
     groups = frozenset(n for n, d in view.nodes(data="label") if d == "Enterprise")
     members: OnDemand[frozenset[str]] = OnDemand(groups, lambda group: frozenset(group_members(view, group)))
-    gap_cover: dict[str, list[str]] = {}
+    gap_cover: dict[str, list[tuple[str, float]]] = {}
     for assessed in gaps.gaps:
-        for firm, _ in ops[assessed.id]:
-            gap_cover.setdefault(firm, []).append(assessed.id)
+        for firm, data in ops[assessed.id]:
+            gap_cover.setdefault(firm, []).append((assessed.id, evidence_factor(rules, data)))
     candidates = operating - yunnan_firms
     return TargetContext(
         view=view,
@@ -342,12 +343,43 @@ def _points(rules: Rules, factor: str, fraction: float) -> float:
     return round(rules.weights[factor] * max(0.0, min(1.0, fraction)), 2)
 
 
-def _fit(ctx: TargetContext, node: NodeAssessment, role: str) -> ScorePart:
-    value = ctx.rules.role_fit.get(role, 0.0)
+def evidence_factor(rules: Rules, operation: Mapping[str, object]) -> float:
+    """How much an operation (a firm's OPERATES_IN edge) counts towards the fit and the pull: its
+    confidence's `confidence_factor` (an edge with none stated counts as low)."""
+    confidence = str(operation.get("confidence") or "low")
+    return rules.confidence_factor.get(confidence, rules.confidence_factor["low"])
+
+
+def evidence_text(rules: Rules, operation: Mapping[str, object]) -> str:
+    """What an operation rests on, for a planner to check: its source (with the vendor's product
+    or industry word when imported), as_of and confidence, and the factor when it counts less.
+
+    Examples:
+        >>> from analysis.rules import load_rules
+        >>> evidence_text(load_rules(), {"source": "A股产业链知识图谱（公司所属申万2021三级行业）",
+        ...     "product": "铝", "as_of": "2021", "confidence": "low"})
+        '依据：A股产业链知识图谱（公司所属申万2021三级行业）“铝”，2021，低置信，按0.5计'
+    """
+    confidence = str(operation.get("confidence") or "")
+    product = operation.get("product")
+    factor = evidence_factor(rules, operation)
+    return "，".join(
+        [
+            f"依据：{operation.get('source') or '未注明来源'}" + (f"“{product}”" if product else ""),
+            str(operation.get("as_of") or "年份未注明"),
+            CONFIDENCE_NAMES.get(confidence, "未注明置信度"),
+            *([f"按{factor:g}计"] if factor < 1 else []),
+        ]
+    )
+
+
+def _fit(ctx: TargetContext, node: NodeAssessment, operation: Mapping[str, object]) -> ScorePart:
+    role = str(operation.get("role", "player"))
+    value = ctx.rules.role_fit.get(role, 0.0) * evidence_factor(ctx.rules, operation)
     return ScorePart(
         "fit",
         _points(ctx.rules, "fit", value),
-        f"在“{node.name}”环节为全国{ROLE_NAMES.get(role, role)}企业",
+        f"在“{node.name}”环节为全国{ROLE_NAMES.get(role, role)}企业（{evidence_text(ctx.rules, operation)}）",
     )
 
 
@@ -378,11 +410,13 @@ def _pull(ctx: TargetContext, firm: str) -> ScorePart:
     covered = ctx.gap_cover.get(firm, ())
     if not covered:
         return ScorePart("pull", 0.0, "不覆盖本产业的薄弱或缺失环节")
-    names = "、".join(name_of(ctx.view, n) for n in covered[:4]) + ("等" if len(covered) > 4 else "")
+    names = "、".join(name_of(ctx.view, n) for n, _ in covered[:4]) + ("等" if len(covered) > 4 else "")
+    weak = sum(1 for _, factor in covered if factor < 1)
     return ScorePart(
         "pull",
-        _points(ctx.rules, "pull", len(covered) / ctx.rules.pull_full_at),
-        f"可覆盖本产业{len(covered)}个薄弱或缺失环节：{names}",
+        _points(ctx.rules, "pull", sum(factor for _, factor in covered) / ctx.rules.pull_full_at),
+        f"可覆盖本产业{len(covered)}个薄弱或缺失环节：{names}"
+        + (f"（其中{weak}个依据置信度低，折算计入）" if weak else ""),
     )
 
 
@@ -450,23 +484,47 @@ def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
     return ScorePart("resource", _points(ctx.rules, "resource", value), reason)
 
 
+def outside_territory(view: nx.MultiDiGraph, firm: str, rules: Rules) -> dict[str, str]:
+    """The links on which `firm` (or a group above it) works only inside a territory the state
+    assigns it, one without Yunnan (rules `feasibility.outside_territory`), each with why."""
+    spec = rules.feasibility["outside_territory"]
+    return {
+        link: f"{spec[owner]['why']}（{name_of(view, owner)}）"
+        for owner in (firm, *ancestors(view, firm))
+        if owner in spec
+        for link in spec[owner]["links"]
+    }
+
+
 def feasibility_on(ctx: TargetContext, firm: str, node: str) -> Feasibility:
-    """The firm's feasibility for one link: its own (`firm_feasibility`), and on a link of
-    `by_product_links` (a by-product of plants built for something else, such as a refinery's
-    petroleum coke) a penalty and a warning: it sells there, it does not build there."""
+    """The firm's feasibility for one link: its own (`firm_feasibility`), less a penalty with a
+    warning on a link of `by_product_links` (a by-product of plants built for something else,
+    such as a refinery's petroleum coke: it sells there, it does not build there) and on a link
+    where its group's assigned territory leaves Yunnan out (`outside_territory`: State Grid's
+    pumped storage in China Southern Grid's Yunnan). Either rules the firm out on that link."""
     base = ctx.feasibility[firm]
-    if node not in ctx.rules.feasibility["by_product_links"]:
+    spec = ctx.rules.feasibility
+    flagged = {}
+    if node in spec["by_product_links"]:
+        flagged["by_product"] = (
+            f"“{name_of(ctx.view, node)}”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接"
+        )
+    territory = outside_territory(ctx.view, firm, ctx.rules)
+    if node in territory:
+        flagged["outside_territory"] = f"{territory[node]}，不会在滇投资“{name_of(ctx.view, node)}”"
+    if not flagged:
         return base
-    warning = f"“{name_of(ctx.view, node)}”是其主业的副产品，不会为此来滇建厂，宜按供应关系对接"
-    value = round(base.part.value - ctx.rules.feasibility["penalties"]["by_product"], 2)
-    part = ScorePart("feasibility", value, f"{base.part.reason}；{warning}")
-    return Feasibility(part, (*base.warnings, warning), True, base.flags | {"by_product"})
+    value = round(base.part.value - sum(spec["penalties"][k] for k in flagged), 2)
+    part = ScorePart("feasibility", value, "；".join((base.part.reason, *flagged.values())))
+    return Feasibility(part, (*base.warnings, *flagged.values()), True, base.flags | set(flagged))
 
 
-def _score(ctx: TargetContext, firm: str, node: NodeAssessment, role: str) -> Recommendation:
+def _score(
+    ctx: TargetContext, firm: str, node: NodeAssessment, operation: Mapping[str, object]
+) -> Recommendation:
     feasible = feasibility_on(ctx, firm, node.id)
     parts = (
-        _fit(ctx, node, role),
+        _fit(ctx, node, operation),
         _scale(ctx, firm),
         _pull(ctx, firm),
         _ties(ctx, firm),
@@ -494,7 +552,7 @@ def _node_targets(ctx: TargetContext, node: NodeAssessment) -> list[Recommendati
     for firm, data in ctx.operators[node.id]:
         if not is_target(ctx, firm, node.id):
             continue
-        found.append(_score(ctx, firm, node, str(data.get("role", "player"))))
+        found.append(_score(ctx, firm, node, data))
     return found
 
 

@@ -42,10 +42,12 @@ class Rules:
     resource_fit: Mapping[str, float]
     bulletin_weights: Mapping[str, float]
     measures: Mapping[str, int]
+    confidence_factor: Mapping[str, float] = field(default_factory=dict)
     top: int = 10
     leaders_k: int = 5
     headquarters_top: int = 10
     headquarters_score: Mapping[str, float] = field(default_factory=dict)
+    headquarters_foreign_in_yunnan_only: bool = False
     feasibility: Mapping[str, Any] = field(default_factory=dict)
     signals: Mapping[str, Any] = field(default_factory=dict)
     plans: Mapping[str, Any] = field(default_factory=dict)
@@ -95,10 +97,14 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             resource_fit=dict(rec["resource_fit"]),
             bulletin_weights={k: float(v) for k, v in data["bulletin"]["weights"].items()},
             measures={k: int(data["measures"][k]) for k in ("projects", "chain_leaders", "headquarters")},
+            confidence_factor={k: float(rec["confidence_factor"][k]) for k in ("high", "medium", "low")},
             top=int(rec.get("top", 10)),
             leaders_k=int(leaders.get("k", 5)),
             headquarters_top=int(leaders.get("headquarters_top", 10)),
             headquarters_score={k: float(v) for k, v in leaders["headquarters_score"].items()},
+            headquarters_foreign_in_yunnan_only=bool(
+                leaders.get("headquarters_foreign_in_yunnan_only", False)
+            ),
             feasibility=_feasibility(data["feasibility"]),
             signals=_signals(data["signals"]),
             plans=_plans(data["plans"]),
@@ -126,6 +132,10 @@ def _feasibility(section: Mapping[str, Any]) -> dict[str, Any]:
         "penalties": {k: float(v) for k, v in section["penalties"].items()},
         "home_bound_links": frozenset(str(n) for n in section.get("home_bound_links", ())),
         "by_product_links": frozenset(str(n) for n in section.get("by_product_links", ())),
+        "outside_territory": {
+            str(group): {"links": frozenset(str(n) for n in spec["links"]), "why": str(spec["why"])}
+            for group, spec in (section.get("outside_territory") or {}).items()
+        },
         "list_warned": bool(section.get("list_warned", True)),
     }
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from analysis.gaps import chain_gaps
 from analysis.leaders import best_leader_set, gap_weights, headquarters_targets, leader_candidates
 from analysis.rules import load_rules
-from tests.canonical import INDUSTRY, canonical_view
+from tests.canonical import INDUSTRY, SRC, canonical_view
 
 
 def test_gap_weights():
@@ -51,8 +53,21 @@ def test_a_foreign_group_is_no_china_headquarters_target_in_yunnan():
     assert [t.enterprise_id for t in headquarters_targets(view, INDUSTRY)] == ["n2"]
     view.add_node("VN", label="Region", name="越南")
     view.add_edge("n1", "VN", key="plant", type="HAS_SITE", kind="plant")
+    # a plant in Vietnam clears the warning, but a foreign group with nothing in Yunnan to upgrade
+    # sets up no headquarters here (rules headquarters_foreign_in_yunnan_only): still none
+    assert [t.enterprise_id for t in headquarters_targets(view, INDUSTRY)] == ["n2"]
+    # its subsidiary's plant in Kunming (the subsidiary's HQ in Beijing) makes it a regional target
+    view.add_node("n1s", label="Enterprise", name="全国一号子公司")
+    view.add_edge("n1s", "n1", key="SUBSIDIARY_OF", type="SUBSIDIARY_OF")
+    view.add_edge("n1s", "110000", key="hq", type="HAS_SITE", kind="hq")
+    view.add_edge("n1s", "530100", key="plant", type="HAS_SITE", kind="plant")
     (n1,) = [t for t in headquarters_targets(view, INDUSTRY) if t.enterprise_id == "n1"]
     assert n1.hq_types == ("面向南亚东南亚的区域总部",)
+    assert "集团已在云南设厂，可升级为总部" in n1.reasons
+    # with the rule off, the plant in Vietnam is enough (as before 2026.12-4)
+    view.remove_node("n1s")
+    rules = replace(load_rules(), headquarters_foreign_in_yunnan_only=False)
+    assert "n1" in {t.enterprise_id for t in headquarters_targets(view, INDUSTRY, rules=rules)}
 
 
 def test_greedy_set_covers_the_most_weight():
@@ -95,10 +110,27 @@ def test_a_leader_is_a_group_covering_what_its_firms_cover():
     view = canonical_view()
     view.add_node("n7", label="Enterprise", name="全国一号子公司")
     view.add_edge("n7", "n1", key="SUBSIDIARY_OF", type="SUBSIDIARY_OF")
-    view.add_edge("n7", "x", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+    view.add_edge("n7", "x", key="OPERATES_IN", type="OPERATES_IN", role="leader", **SRC)
     found = {c.enterprise_id: c.covers for c in leader_candidates(view, INDUSTRY)}
     assert "n7" not in found and found["n1"] == ("b", "d", "x")
     # n1's group now covers b, d, x (1.4 + 1.2 + 1.2 = 3.8): one pick, not two arms of one group
     result = best_leader_set(view, INDUSTRY, k=2)
     assert [p.enterprise_id for p in result.picks] == ["n1", "n2"]
     assert result.gain == pytest.approx(3.8 + 1.2)
+
+
+def test_no_headquarters_target_whose_every_link_lies_outside_its_territory():
+    rules = load_rules()
+
+    def zoned(links: set[str]):
+        spec = {"n2": {"links": frozenset(links), "why": "云南不在其经营区域"}}
+        return replace(rules, feasibility={**rules.feasibility, "outside_territory": spec})
+
+    # n2 works on b and e: out of its territory on both, it is none; on b only, it stays
+    assert "n2" in {t.enterprise_id for t in headquarters_targets(canonical_view(), INDUSTRY)}
+    assert "n2" not in {
+        t.enterprise_id for t in headquarters_targets(canonical_view(), INDUSTRY, rules=zoned({"b", "e"}))
+    }
+    assert "n2" in {
+        t.enterprise_id for t in headquarters_targets(canonical_view(), INDUSTRY, rules=zoned({"b"}))
+    }

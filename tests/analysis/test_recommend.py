@@ -10,10 +10,11 @@ from dataclasses import replace
 import networkx as nx
 import pytest
 
+from analysis.leaders import leader_candidates
 from analysis.recommend import recommend_targets, target_lists
 from analysis.rules import load_rules
 from graph.errors import NotFoundError
-from tests.canonical import INDUSTRY, canonical_view
+from tests.canonical import INDUSTRY, SRC, canonical_view
 
 
 def parts(rec):
@@ -105,7 +106,7 @@ def test_industry_wide_each_group_once():
     # n7, a subsidiary of n1, leads d: on its own it would be a second row for the n1 group
     view.add_node("n7", label="Enterprise", name="全国一号子公司")
     view.add_edge("n7", "n1", key="SUBSIDIARY_OF", type="SUBSIDIARY_OF")
-    view.add_edge("n7", "d", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+    view.add_edge("n7", "d", key="OPERATES_IN", type="OPERATES_IN", role="leader", **SRC)
     firms = [r.enterprise_id for r in recommend_targets(view, INDUSTRY)]
     assert firms.count("n1") + firms.count("n7") == 1
     # per node, both remain: they are different firms on different links
@@ -147,7 +148,7 @@ def _with_unlikely_firms() -> nx.MultiDiGraph:
     }
     for firm, (name, ownership, tags, sites) in firms.items():
         view.add_node(firm, label="Enterprise", name=name, ownership=ownership, tags=tags)
-        view.add_edge(firm, "b", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+        view.add_edge(firm, "b", key="OPERATES_IN", type="OPERATES_IN", role="leader", **SRC)
         for region, kind in sites:
             view.add_edge(firm, region, key=kind, type="HAS_SITE", kind=kind)
     return view
@@ -252,7 +253,7 @@ def test_an_operator_bound_to_its_home_province_is_a_competitor():
     view.add_node("510000", label="Region", name="四川省")
     view.add_node("520000", label="Region", name="贵州省")
     view.add_node("scenic", label="Enterprise", name="外省景区公司", ownership="local-soe", tags=[])
-    view.add_edge("scenic", "b", key="OPERATES_IN", type="OPERATES_IN", role="leader")
+    view.add_edge("scenic", "b", key="OPERATES_IN", type="OPERATES_IN", role="leader", **SRC)
     view.add_edge("scenic", "510000", key="hq", type="HAS_SITE", kind="hq")
     rules = load_rules()
     bound = replace(rules, feasibility={**rules.feasibility, "home_bound_links": frozenset({"b"})})
@@ -287,3 +288,61 @@ def test_a_by_product_link_has_suppliers_not_investors():
     # on its other link d it is an investor as before: no warning; the industry's list shows it there
     (n1,) = [r for r in target_lists(canonical_view(), INDUSTRY, rules=coke).new if r.enterprise_id == "n1"]
     assert (n1.node_id, n1.warnings) == ("d", ())
+
+
+def test_fit_and_pull_scale_with_the_confidence_of_the_operation():
+    # n1's operation on b rests only on an imported Shenwan industry (low: factor 0.5):
+    # fit leader 30 x 0.5 = 15; pull (0.5 for b + 1 for d) / 3 x 20 = 10; scale 20, resource 10,
+    # mainland 8: 63.0 (81.33 with a sourced row), below n6 (64.67) and above n2 (59.33).
+    view = canonical_view()
+    view["n1"]["b"]["OPERATES_IN"].update(
+        source="A股产业链知识图谱（公司所属申万2021三级行业）", as_of="2021", confidence="low", product="铝"
+    )
+    recs = recommend_targets(view, INDUSTRY, node="b")
+    assert [(r.enterprise_id, r.score) for r in recs] == [("n6", 64.67), ("n1", 63.0), ("n2", 59.33)]
+    n1 = recs[1]
+    assert (parts(n1)["fit"], parts(n1)["pull"]) == (15.0, 10.0)
+    assert n1.parts[0].reason == (
+        "在“中间品”环节为全国龙头企业"
+        "（依据：A股产业链知识图谱（公司所属申万2021三级行业）“铝”，2021，低置信，按0.5计）"
+    )
+    assert (
+        n1.parts[2].reason == "可覆盖本产业2个薄弱或缺失环节：中间品、整机（其中1个依据置信度低，折算计入）"
+    )
+    assert (
+        recs[2].parts[0].reason
+        == "在“中间品”环节为全国参与者企业（依据：hand-built test chain，2024，高置信）"
+    )
+    # industry-wide n1 still scores best on b (on d: major 18 + 20 + pull 10 + 8 = 56)
+    assert [(r.enterprise_id, r.node_id, r.score) for r in recommend_targets(view, INDUSTRY)][:3] == [
+        ("n2", "e", 75.33),
+        ("n4", "c", 66.67),
+        ("n6", "b", 64.67),
+    ]
+    # medium counts in full, and an operation with no stated confidence counts as low
+    view["n1"]["b"]["OPERATES_IN"]["confidence"] = "medium"
+    assert recommend_targets(view, INDUSTRY, node="b")[0].score == 81.33
+    del view["n1"]["b"]["OPERATES_IN"]["confidence"]
+    assert "未注明置信度，按0.5计" in recommend_targets(view, INDUSTRY, node="b")[1].parts[0].reason
+
+
+def test_a_group_outside_its_assigned_territory_is_no_investor_on_that_link():
+    # the state assigns n6's group a territory for b (a grid's service area) that leaves Yunnan out
+    rules = load_rules()
+    why = "云南不在其经营区域"
+    zoned = replace(
+        rules,
+        feasibility={
+            **rules.feasibility,
+            "outside_territory": {"n6": {"links": frozenset({"b"}), "why": why}},
+        },
+    )
+    recs = {r.enterprise_id: r for r in recommend_targets(canonical_view(), INDUSTRY, node="b", rules=zoned)}
+    # n6 on b: 64.67 (test_ranking_for_one_node) less 30: feasibility 20 - 30 = -10 -> 34.67
+    assert (parts(recs["n6"])["feasibility"], recs["n6"].score) == (-10.0, 34.67)
+    assert recs["n6"].warnings == ("云南不在其经营区域（集团六号），不会在滇投资“中间品”",)
+    assert recs["n1"].warnings == ()
+    # b was n6's only gap as a target (it already leads a in Yunnan): it leaves the lists and the
+    # leader candidates
+    assert "n6" not in {r.enterprise_id for r in recommend_targets(canonical_view(), INDUSTRY, rules=zoned)}
+    assert "n6" not in {c.enterprise_id for c in leader_candidates(canonical_view(), INDUSTRY, rules=zoned)}
