@@ -255,7 +255,7 @@ def _companies(
 ) -> None:
     """Company -> vendor product node for every row; with `links`, also company -> chain link
     for each product word the mapping knows (weight >= min_weight), with the vendor as source and
-    the mapping's confidence; a firm's several products on one link make one edge (the heaviest)."""
+    the lower of the vendor's and the word mapping's confidence; a firm's several products on one link make one edge (the heaviest)."""
     min_weight = float(spec.get("min_weight", 0))
     linked: dict[tuple[str, str], float] = {}
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
@@ -312,6 +312,8 @@ def _companies(
             result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))
         if found and weight >= min_weight and (firm, found[0]) not in ctx.operations:
             link, confidence, how = found
+            # a row is only as sure as the vendor's table and the word's mapping together
+            confidence = max(confidence, str(provenance["confidence"]), key=CONFIDENCES.index)
             if weight > linked.get((firm, link), -1.0):
                 linked[(firm, link)] = weight
                 result.add_edge(
@@ -326,6 +328,6 @@ def _companies(
         result.record_row(row.line, company, "matched", firm, match.method, match.confidence)
     if links:
         result.notes.append(
-            f"{len(linked)} company-link operations from the product mapping "
+            f"{len(linked)} company-link operations from the word mapping {spec['links']} "
             f"({len({f for f, _ in linked})} firms, {len({n for _, n in linked})} chain links)"
         )
