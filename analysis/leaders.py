@@ -15,6 +15,7 @@ from analysis.recommend import (
     EXPAND,
     NEW,
     TRACK_NAMES,
+    evidence_factor,
     feasibility_on,
     firm_feasibility,
     is_target,
@@ -105,7 +106,9 @@ def leader_candidates(
     it already has an entity in Yunnan. A group that cannot carry a 10亿 project (no mainland
     footprint, distress, a platform or asset-light firm) is no chain-leader candidate, nor one
     with another warning (far from the west, bound to its home province) unless the rules list
-    warned firms."""
+    warned firms. A gap counts for a group only through an operation whose evidence factor is at
+    least `leaders.min_evidence` (a low-confidence row is to be verified before a plan names its
+    firm the chain's leader)."""
     rules = rules or load_rules()
     gaps = gaps or chain_gaps(view, industry, prefecture=prefecture, rules=rules)
     ctx = target_context(view, gaps, rules)
@@ -113,7 +116,9 @@ def leader_candidates(
     covers: dict[str, set[str]] = {}
     track: dict[str, str] = {}
     for node in weights:
-        for firm, _ in ctx.operators[node]:
+        for firm, operation in ctx.operators[node]:
+            if evidence_factor(rules, operation) < rules.leaders_min_evidence:
+                continue  # a chain leader in a plan rests on evidence counted in full
             if is_target(ctx, firm, node) and listable(feasibility_on(ctx, firm, node), rules):
                 covers.setdefault(ctx.root[firm], set()).add(node)
                 track[ctx.root[firm]] = track_of(ctx, firm)

@@ -45,6 +45,7 @@ class Rules:
     confidence_factor: Mapping[str, float] = field(default_factory=dict)
     top: int = 10
     leaders_k: int = 5
+    leaders_min_evidence: float = 1.0
     headquarters_top: int = 10
     headquarters_score: Mapping[str, float] = field(default_factory=dict)
     headquarters_foreign_in_yunnan_only: bool = False
@@ -100,6 +101,7 @@ def rules_from_mapping(data: Mapping[str, Any], where: str = "rules") -> Rules:
             confidence_factor={k: float(rec["confidence_factor"][k]) for k in ("high", "medium", "low")},
             top=int(rec.get("top", 10)),
             leaders_k=int(leaders.get("k", 5)),
+            leaders_min_evidence=float(leaders.get("min_evidence", 1.0)),
             headquarters_top=int(leaders.get("headquarters_top", 10)),
             headquarters_score={k: float(v) for k, v in leaders["headquarters_score"].items()},
             headquarters_foreign_in_yunnan_only=bool(

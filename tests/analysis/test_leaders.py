@@ -92,6 +92,18 @@ def test_a_warned_group_is_no_chain_leader():
     assert result.gain == pytest.approx(3.392)
 
 
+def test_a_low_confidence_operation_makes_no_chain_leader():
+    view = canonical_view()
+    view.edges["n1", "d", "OPERATES_IN"]["confidence"] = "low"  # n1 on d: to be verified
+    found = {c.enterprise_id: (c.covers, c.weight) for c in leader_candidates(view, INDUSTRY)}
+    # n1 keeps b (1.4) and loses d (1.2); nobody else works on d, so d stays open
+    assert found["n1"] == (("b",), 1.4)
+    result = best_leader_set(view, INDUSTRY, k=5)
+    # n2 covers b and e (2.6), then n3 adds c (0.792); n1's b is already covered
+    assert [p.enterprise_id for p in result.picks] == ["n2", "n3"]
+    assert result.covered_gaps == ("b", "c", "e")
+
+
 def test_greedy_stops_when_nothing_is_left_to_gain():
     result = best_leader_set(canonical_view(), INDUSTRY, k=10)
     # x has nobody anywhere: the best any set can do is everything but x.
