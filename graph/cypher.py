@@ -77,6 +77,13 @@ MATCH (n:{NODE_LABEL} {{id: id}})
 RETURN {_NODE_RETURN}
 """
 
+# The label check before a write: ids and labels only (the stored JSON stays on the server).
+LABELS_OF = f"""
+UNWIND $ids AS id
+MATCH (n:{NODE_LABEL} {{id: id}})
+RETURN n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label
+"""
+
 
 def upsert_nodes(label: str) -> str:
     """MERGE rows `{id, properties}` as nodes of `label`, replacing their properties and

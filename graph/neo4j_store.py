@@ -38,6 +38,7 @@ from graph.store import (
     BatchWriter,
     ChangeSet,
     Edge,
+    EdgeKey,
     Node,
     ProgressFn,
     StoreConveniences,
@@ -48,7 +49,7 @@ from graph.store import (
     check_changes,
     check_expectations,
     check_unique,
-    zero_counts,
+    write_batches,
 )
 from graph.view import build_view, industry_view, trim_to_industry
 
@@ -159,6 +160,21 @@ def property_map(props: Mapping[str, Any], canonical: str, **identity: str) -> d
         if isinstance(k, str) and k and k not in RESERVED_PROPERTIES and _is_property_value(v)
     }
     return {**stored, cypher.PROPS: canonical, **identity}
+
+
+def node_row(node: Node) -> dict[str, Any]:
+    """One row of `cypher.upsert_nodes`."""
+    return {"id": node.id, "properties": property_map(node.props, canonical_props(node.props), id=node.id)}
+
+
+def edge_row(edge: Edge) -> dict[str, Any]:
+    """One row of `cypher.upsert_edges`."""
+    return {
+        "source": edge.source,
+        "target": edge.target,
+        "key": edge.key,
+        "properties": property_map(edge.props, canonical_props(edge.props), key=edge.key),
+    }
 
 
 def _one_line(exc: BaseException) -> str:
@@ -286,65 +302,58 @@ class Neo4jStore(StoreConveniences):
         )
         check_unique(changes.unique, lambda label, where: self._ids_where(tx, label, where))
         check_changes(changes, lambda ids: self._labels_of(tx, ids))
-        counts = zero_counts()
-        for batch in _batches(list(changes.nodes), self.batch_size):
-            for label, nodes in _grouped(batch, lambda n: n.label).items():
-                rows = [
-                    {"id": n.id, "properties": property_map(n.props, canonical_props(n.props), id=n.id)}
-                    for n in nodes
-                ]
-                record = tx.run(cypher.upsert_nodes(label), rows=rows).single()
-                counts["nodes_created"] += record["created"] if record else 0
-                counts["nodes_updated"] += record["updated"] if record else 0
-            if progress:
-                progress(len(batch))
-        for edge_batch in _batches(list(changes.edges), self.batch_size):
-            for edge_type, edges in _grouped(edge_batch, lambda e: e.type).items():
-                counts_for_type = self._upsert_edges(tx, edge_type, edges)
-                counts["edges_created"] += counts_for_type[0]
-                counts["edges_updated"] += counts_for_type[1]
-            if progress:
-                progress(len(edge_batch))
-        for key_batch in _batches(list(changes.delete_edges), self.batch_size):
-            unique = list(dict.fromkeys(tuple(k) for k in key_batch))
-            for edge_type, idents in _grouped(unique, lambda k: k[1]).items():
-                if edge_type not in schema.EDGE_TYPES:
-                    continue  # no such edge can exist; like deleting an absent row
-                rows = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
-                counts["edges_deleted"] += tx.run(cypher.delete_edges(edge_type), rows=rows).single(
-                    strict=True
-                )["edges"]
-            if progress:
-                progress(len(key_batch))
-        for id_batch in _batches(list(changes.delete_nodes), self.batch_size):
-            ids = list(dict.fromkeys(id_batch))
-            counts["edges_deleted"] += tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(strict=True)[
-                "edges"
-            ]
-            counts["nodes_deleted"] += tx.run(cypher.DELETE_NODES, ids=ids).single(strict=True)["nodes"]
-            if progress:
-                progress(len(id_batch))
-        return counts
+        return write_batches(
+            changes,
+            self.batch_size,
+            upsert_nodes=lambda nodes: self._upsert(
+                tx, _grouped(nodes, lambda n: n.label), cypher.upsert_nodes, node_row
+            ),
+            upsert_edges=lambda edges: self._upsert(
+                tx, _grouped(edges, lambda e: e.type), cypher.upsert_edges, edge_row
+            ),
+            delete_edges=lambda keys: self._delete_edges(tx, keys),
+            delete_nodes=lambda ids: self._delete_nodes(tx, ids),
+            progress=progress,
+        )
 
-    def _upsert_edges(self, tx: AnyTransaction, edge_type: str, edges: list[Edge]) -> tuple[int, int]:
-        """Upsert the edges of one type (the statement tells which it created or changed);
-        return (created, updated)."""
-        rows = [
-            {
-                "source": edge.source,
-                "target": edge.target,
-                "key": edge.key,
-                "properties": property_map(edge.props, canonical_props(edge.props), key=edge.key),
-            }
-            for edge in edges
-        ]
-        record = tx.run(cypher.upsert_edges(edge_type), rows=rows).single()
-        return (record["created"], record["updated"]) if record else (0, 0)
+    @staticmethod
+    def _upsert(
+        tx: AnyTransaction,
+        groups: dict[str, list[T]],
+        statement: Callable[[str], str],
+        row: Callable[[T], dict[str, Any]],
+    ) -> tuple[int, int]:
+        """One UNWIND statement per label or edge type (they cannot be parameters); each
+        MERGEs through the unique `Node.id` index, compares the stored `_props` itself and
+        returns how many rows it created and how many it changed."""
+        created = updated = 0
+        for name, items in groups.items():
+            record = tx.run(statement(name), rows=[row(item) for item in items]).single()
+            if record:
+                created += record["created"]
+                updated += record["updated"]
+        return created, updated
+
+    @staticmethod
+    def _delete_edges(tx: AnyTransaction, keys: list[EdgeKey]) -> int:
+        deleted = 0
+        for edge_type, idents in _grouped(keys, lambda k: k[1]).items():
+            if edge_type not in schema.EDGE_TYPES:
+                continue  # no such edge can exist; like deleting an absent row
+            rows = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
+            deleted += tx.run(cypher.delete_edges(edge_type), rows=rows).single(strict=True)["edges"]
+        return deleted
+
+    @staticmethod
+    def _delete_nodes(tx: AnyTransaction, ids: list[str]) -> tuple[int, int]:
+        """(nodes deleted, edges deleted with them)."""
+        edges = tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(strict=True)["edges"]
+        return tx.run(cypher.DELETE_NODES, ids=ids).single(strict=True)["nodes"], edges
 
     def _labels_of(self, tx: AnyTransaction, ids: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for batch in _batches(sorted(ids), self.batch_size):
-            found.update({r["id"]: r["label"] for r in tx.run(cypher.EXISTING_NODES, ids=batch)})
+            found.update({r["id"]: r["label"] for r in tx.run(cypher.LABELS_OF, ids=batch)})
         return found
 
     def clear(self) -> None:

@@ -209,6 +209,50 @@ def batches(items: list[T], size: int) -> Iterator[list[T]]:
         yield items[start : start + size]
 
 
+def write_batches(
+    changes: ChangeSet,
+    size: int,
+    *,
+    upsert_nodes: Callable[[list[Node]], tuple[int, int]],
+    upsert_edges: Callable[[list[Edge]], tuple[int, int]],
+    delete_edges: Callable[[list[EdgeKey]], int],
+    delete_nodes: Callable[[list[str]], tuple[int, int]],
+    progress: ProgressFn | None = None,
+) -> dict[str, int]:
+    """A checked ChangeSet written in batches of at most `size`, in the order every backend
+    keeps (node upserts, edge upserts, edge deletions, node deletions), adding up the counts
+    and telling `progress` the rows of each batch written.
+
+    The backend's four writers each take one batch: `upsert_nodes` and `upsert_edges` return
+    (created, updated), `delete_edges` the edges deleted, `delete_nodes` (nodes deleted, edges
+    deleted with them). Deletion batches hold each id or edge key once.
+    """
+    counts = zero_counts()
+    for node_batch in batches(list(changes.nodes), size):
+        created, updated = upsert_nodes(node_batch)
+        counts["nodes_created"] += created
+        counts["nodes_updated"] += updated
+        if progress:
+            progress(len(node_batch))
+    for edge_batch in batches(list(changes.edges), size):
+        created, updated = upsert_edges(edge_batch)
+        counts["edges_created"] += created
+        counts["edges_updated"] += updated
+        if progress:
+            progress(len(edge_batch))
+    for key_batch in batches(list(changes.delete_edges), size):
+        counts["edges_deleted"] += delete_edges(list(dict.fromkeys((s, t, g, k) for s, t, g, k in key_batch)))
+        if progress:
+            progress(len(key_batch))
+    for id_batch in batches(list(changes.delete_nodes), size):
+        nodes, edges = delete_nodes(list(dict.fromkeys(id_batch)))
+        counts["nodes_deleted"] += nodes
+        counts["edges_deleted"] += edges
+        if progress:
+            progress(len(id_batch))
+    return counts
+
+
 def zero_counts() -> dict[str, int]:
     """The counters a backend's write fills in, as WriteResult takes them."""
     return dict.fromkeys(WRITE_COUNTS, 0)
