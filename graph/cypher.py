@@ -105,6 +105,18 @@ RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,
 """
 
 
+def create_nodes(label: str) -> str:
+    """CREATE rows `{id, properties}` as new nodes of `label` (the caller knows they do not
+    exist: the unique `Node.id` constraint refuses one that does); returns how many."""
+    schema.check_label(label)
+    return f"""
+UNWIND $rows AS row
+CREATE (n:{NODE_LABEL}:{label})
+SET n = row.properties
+RETURN count(n) AS created
+"""
+
+
 # How many distinct edges touch the nodes `$ids` (they go with the nodes).
 COUNT_EDGES_OF_NODES = f"""
 UNWIND $ids AS id
@@ -137,6 +149,21 @@ FOREACH (_ IN CASE WHEN old IS NULL OR old <> row.properties.{PROPS} THEN [1] EL
   SET r = row.properties)
 RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,
        count(CASE WHEN old IS NOT NULL AND old <> row.properties.{PROPS} THEN 1 END) AS updated
+"""
+
+
+def create_edges(edge_type: str) -> str:
+    """CREATE rows `{source, target, key, properties}` as new `edge_type` edges (the caller
+    knows they do not exist: an end is a node created in the same write); returns how many.
+    Both ends are found through the unique `Node.id` index."""
+    schema.check_edge_type(edge_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (s:{NODE_LABEL} {{id: row.source}})
+MATCH (t:{NODE_LABEL} {{id: row.target}})
+CREATE (s)-[r:{edge_type}]->(t)
+SET r = row.properties
+RETURN count(r) AS created
 """
 
 

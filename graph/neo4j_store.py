@@ -10,7 +10,7 @@ from __future__ import annotations
 import atexit
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -147,6 +147,9 @@ def _is_property_value(value: Any) -> bool:
     return False
 
 
+_SCALARS = frozenset({str, float, bool})
+
+
 def property_map(props: Mapping[str, Any], canonical: str, **identity: str) -> dict[str, Any]:
     """What is stored on a node or relationship: the identity properties, the canonical JSON
     (read back verbatim) and every prop Neo4j can hold natively (for Cypher users and indexes).
@@ -157,7 +160,11 @@ def property_map(props: Mapping[str, Any], canonical: str, **identity: str) -> d
     stored = {
         k: list(v) if isinstance(v, tuple) else v
         for k, v in props.items()
-        if isinstance(k, str) and k and k not in RESERVED_PROPERTIES and _is_property_value(v)
+        # a str, float or bool (most values) is a property as it is: no further checks
+        if (type(v) in _SCALARS or _is_property_value(v))
+        and isinstance(k, str)
+        and k
+        and k not in RESERVED_PROPERTIES
     }
     return {**stored, cypher.PROPS: canonical, **identity}
 
@@ -180,6 +187,20 @@ def edge_row(edge: Edge) -> dict[str, Any]:
 def _one_line(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return " ".join(str(message).split())
+
+
+class _FirstOf:
+    """Keys a change set creates: `take(key)` is True for the first row of each (it creates
+    the node or edge), False for any later row of the same key and for every other key."""
+
+    def __init__(self, keys: Iterable[Hashable]) -> None:
+        self._left = set(keys)
+
+    def take(self, key: Hashable) -> bool:
+        if key in self._left:
+            self._left.remove(key)
+            return True
+        return False
 
 
 # -- the store --------------------------------------------------------------------------------
@@ -301,15 +322,36 @@ class Neo4jStore(StoreConveniences):
             lambda ids: {r["id"]: json.loads(r["props"]) for r in tx.run(cypher.EXISTING_NODES, ids=ids)},
         )
         check_unique(changes.unique, lambda label, where: self._ids_where(tx, label, where))
-        check_changes(changes, lambda ids: self._labels_of(tx, ids))
+        stored: set[str] = set()
+
+        def labels_of(ids: set[str]) -> dict[str, str]:
+            found = self._labels_of(tx, ids)
+            stored.update(found)
+            return found
+
+        check_changes(changes, labels_of)
+        # The label check has just read which of the change set's nodes exist (writers are
+        # serialised by the meta node, so that holds until commit): a node it does not hold,
+        # and an edge touching one, cannot exist yet and is CREATEd, not MERGEd and compared.
+        born = {n.id for n in changes.nodes} - stored
+        new_nodes = _FirstOf(born)
+        new_edges = _FirstOf(e.ident for e in changes.edges if e.source in born or e.target in born)
         return write_batches(
             changes,
             self.batch_size,
             upsert_nodes=lambda nodes: self._upsert(
-                tx, _grouped(nodes, lambda n: n.label), cypher.upsert_nodes, node_row
+                tx,
+                nodes,
+                lambda n: (n.label, new_nodes.take(n.id)),
+                (cypher.create_nodes, cypher.upsert_nodes),
+                node_row,
             ),
             upsert_edges=lambda edges: self._upsert(
-                tx, _grouped(edges, lambda e: e.type), cypher.upsert_edges, edge_row
+                tx,
+                edges,
+                lambda e: (e.type, new_edges.take(e.ident)),
+                (cypher.create_edges, cypher.upsert_edges),
+                edge_row,
             ),
             delete_edges=lambda keys: self._delete_edges(tx, keys),
             delete_nodes=lambda ids: self._delete_nodes(tx, ids),
@@ -319,19 +361,27 @@ class Neo4jStore(StoreConveniences):
     @staticmethod
     def _upsert(
         tx: AnyTransaction,
-        groups: dict[str, list[T]],
-        statement: Callable[[str], str],
+        items: list[T],
+        kind: Callable[[T], tuple[str, bool]],
+        statements: tuple[Callable[[str], str], Callable[[str], str]],
         row: Callable[[T], dict[str, Any]],
     ) -> tuple[int, int]:
-        """One UNWIND statement per label or edge type (they cannot be parameters); each
-        MERGEs through the unique `Node.id` index, compares the stored `_props` itself and
-        returns how many rows it created and how many it changed."""
+        """Write one batch of nodes or edges, one UNWIND statement per label or edge type (they
+        cannot be parameters) and per way: `kind(item)` gives its label or type and whether it
+        is new. New ones go first to the CREATE statement, the rest to the upsert, which MERGEs
+        through the unique `Node.id` index and compares the stored `_props` itself. Returns
+        (created, updated) as the statements count them."""
+        create, upsert = statements
+        groups: dict[tuple[bool, str], list[T]] = {}
+        for item in items:
+            name, new = kind(item)
+            groups.setdefault((not new, name), []).append(item)
         created = updated = 0
-        for name, items in groups.items():
-            record = tx.run(statement(name), rows=[row(item) for item in items]).single()
+        for (known, name), group in sorted(groups.items(), key=lambda g: g[0]):
+            record = tx.run((upsert if known else create)(name), rows=[row(item) for item in group]).single()
             if record:
                 created += record["created"]
-                updated += record["updated"]
+                updated += record["updated"] if known else 0
         return created, updated
 
     @staticmethod
