@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -336,23 +337,12 @@ class Neo4jStore(StoreConveniences):
         born = {n.id for n in changes.nodes} - stored
         new_nodes = _FirstOf(born)
         new_edges = _FirstOf(e.ident for e in changes.edges if e.source in born or e.target in born)
+        upsert = partial(self._upsert, tx)
         return write_batches(
             changes,
             self.batch_size,
-            upsert_nodes=lambda nodes: self._upsert(
-                tx,
-                nodes,
-                lambda n: (n.label, new_nodes.take(n.id)),
-                (cypher.create_nodes, cypher.upsert_nodes),
-                node_row,
-            ),
-            upsert_edges=lambda edges: self._upsert(
-                tx,
-                edges,
-                lambda e: (e.type, new_edges.take(e.ident)),
-                (cypher.create_edges, cypher.upsert_edges),
-                edge_row,
-            ),
+            upsert_nodes=lambda nodes: upsert(nodes, lambda n: (n.label, new_nodes.take(n.id)), node_row),
+            upsert_edges=lambda edges: upsert(edges, lambda e: (e.type, new_edges.take(e.ident)), edge_row),
             delete_edges=lambda keys: self._delete_edges(tx, keys),
             delete_nodes=lambda ids: self._delete_nodes(tx, ids),
             progress=progress,
@@ -363,15 +353,18 @@ class Neo4jStore(StoreConveniences):
         tx: AnyTransaction,
         items: list[T],
         kind: Callable[[T], tuple[str, bool]],
-        statements: tuple[Callable[[str], str], Callable[[str], str]],
         row: Callable[[T], dict[str, Any]],
     ) -> tuple[int, int]:
-        """Write one batch of nodes or edges, one UNWIND statement per label or edge type (they
-        cannot be parameters) and per way: `kind(item)` gives its label or type and whether it
-        is new. New ones go first to the CREATE statement, the rest to the upsert, which MERGEs
-        through the unique `Node.id` index and compares the stored `_props` itself. Returns
-        (created, updated) as the statements count them."""
-        create, upsert = statements
+        """Write one batch of nodes or edges (`row` tells which), one UNWIND statement per label
+        or edge type (they cannot be parameters) and per way: `kind(item)` gives its label or
+        type and whether it is new. New ones go first to the CREATE statement, the rest to the
+        upsert, which MERGEs through the unique `Node.id` index and compares the stored `_props`
+        itself. Returns (created, updated) as the statements count them."""
+        create, upsert = (
+            (cypher.create_nodes, cypher.upsert_nodes)
+            if row is node_row
+            else (cypher.create_edges, cypher.upsert_edges)
+        )
         groups: dict[tuple[bool, str], list[T]] = {}
         for item in items:
             name, new = kind(item)

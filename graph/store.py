@@ -227,29 +227,27 @@ def write_batches(
     (created, updated), `delete_edges` the edges deleted, `delete_nodes` (nodes deleted, edges
     deleted with them). Deletion batches hold each id or edge key once.
     """
+    steps: tuple[tuple[Iterable[Any], Callable[[list[Any]], tuple[int, ...]], tuple[str, ...]], ...] = (
+        (changes.nodes, upsert_nodes, ("nodes_created", "nodes_updated")),
+        (changes.edges, upsert_edges, ("edges_created", "edges_updated")),
+        (
+            changes.delete_edges,
+            lambda keys: (delete_edges(list(dict.fromkeys(tuple(k) for k in keys))),),
+            ("edges_deleted",),
+        ),
+        (
+            changes.delete_nodes,
+            lambda ids: delete_nodes(list(dict.fromkeys(ids))),
+            ("nodes_deleted", "edges_deleted"),
+        ),
+    )
     counts = zero_counts()
-    for node_batch in batches(list(changes.nodes), size):
-        created, updated = upsert_nodes(node_batch)
-        counts["nodes_created"] += created
-        counts["nodes_updated"] += updated
-        if progress:
-            progress(len(node_batch))
-    for edge_batch in batches(list(changes.edges), size):
-        created, updated = upsert_edges(edge_batch)
-        counts["edges_created"] += created
-        counts["edges_updated"] += updated
-        if progress:
-            progress(len(edge_batch))
-    for key_batch in batches(list(changes.delete_edges), size):
-        counts["edges_deleted"] += delete_edges(list(dict.fromkeys((s, t, g, k) for s, t, g, k in key_batch)))
-        if progress:
-            progress(len(key_batch))
-    for id_batch in batches(list(changes.delete_nodes), size):
-        nodes, edges = delete_nodes(list(dict.fromkeys(id_batch)))
-        counts["nodes_deleted"] += nodes
-        counts["edges_deleted"] += edges
-        if progress:
-            progress(len(id_batch))
+    for items, write, names in steps:
+        for batch in batches(list(items), size):
+            for name, count in zip(names, write(batch), strict=True):
+                counts[name] += count
+            if progress:
+                progress(len(batch))
     return counts
 
 
