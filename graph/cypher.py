@@ -77,6 +77,13 @@ MATCH (n:{NODE_LABEL} {{id: id}})
 RETURN {_NODE_RETURN}
 """
 
+# The label check before a write: ids and labels only (the stored JSON stays on the server).
+LABELS_OF = f"""
+UNWIND $ids AS id
+MATCH (n:{NODE_LABEL} {{id: id}})
+RETURN n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label
+"""
+
 
 def upsert_nodes(label: str) -> str:
     """MERGE rows `{id, properties}` as nodes of `label`, replacing their properties and
@@ -95,6 +102,18 @@ FOREACH (_ IN CASE WHEN old IS NULL OR old <> row.properties.{PROPS} OR NOT n:{l
   {remove})
 RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,
        count(CASE WHEN old IS NOT NULL AND old <> row.properties.{PROPS} THEN 1 END) AS updated
+"""
+
+
+def create_nodes(label: str) -> str:
+    """CREATE rows `{id, properties}` as new nodes of `label` (the caller knows they do not
+    exist: the unique `Node.id` constraint refuses one that does); returns how many."""
+    schema.check_label(label)
+    return f"""
+UNWIND $rows AS row
+CREATE (n:{NODE_LABEL}:{label})
+SET n = row.properties
+RETURN count(n) AS created
 """
 
 
@@ -130,6 +149,21 @@ FOREACH (_ IN CASE WHEN old IS NULL OR old <> row.properties.{PROPS} THEN [1] EL
   SET r = row.properties)
 RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,
        count(CASE WHEN old IS NOT NULL AND old <> row.properties.{PROPS} THEN 1 END) AS updated
+"""
+
+
+def create_edges(edge_type: str) -> str:
+    """CREATE rows `{source, target, key, properties}` as new `edge_type` edges (the caller
+    knows they do not exist: an end is a node created in the same write); returns how many.
+    Both ends are found through the unique `Node.id` index."""
+    schema.check_edge_type(edge_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (s:{NODE_LABEL} {{id: row.source}})
+MATCH (t:{NODE_LABEL} {{id: row.target}})
+CREATE (s)-[r:{edge_type}]->(t)
+SET r = row.properties
+RETURN count(r) AS created
 """
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import atexit
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -38,6 +39,7 @@ from graph.store import (
     BatchWriter,
     ChangeSet,
     Edge,
+    EdgeKey,
     Node,
     ProgressFn,
     StoreConveniences,
@@ -48,7 +50,7 @@ from graph.store import (
     check_changes,
     check_expectations,
     check_unique,
-    zero_counts,
+    write_batches,
 )
 from graph.view import build_view, industry_view, trim_to_industry
 
@@ -146,6 +148,9 @@ def _is_property_value(value: Any) -> bool:
     return False
 
 
+_SCALARS = frozenset({str, float, bool})
+
+
 def property_map(props: Mapping[str, Any], canonical: str, **identity: str) -> dict[str, Any]:
     """What is stored on a node or relationship: the identity properties, the canonical JSON
     (read back verbatim) and every prop Neo4j can hold natively (for Cypher users and indexes).
@@ -156,14 +161,47 @@ def property_map(props: Mapping[str, Any], canonical: str, **identity: str) -> d
     stored = {
         k: list(v) if isinstance(v, tuple) else v
         for k, v in props.items()
-        if isinstance(k, str) and k and k not in RESERVED_PROPERTIES and _is_property_value(v)
+        # a str, float or bool (most values) is a property as it is: no further checks
+        if (type(v) in _SCALARS or _is_property_value(v))
+        and isinstance(k, str)
+        and k
+        and k not in RESERVED_PROPERTIES
     }
     return {**stored, cypher.PROPS: canonical, **identity}
+
+
+def node_row(node: Node) -> dict[str, Any]:
+    """One row of `cypher.upsert_nodes`."""
+    return {"id": node.id, "properties": property_map(node.props, canonical_props(node.props), id=node.id)}
+
+
+def edge_row(edge: Edge) -> dict[str, Any]:
+    """One row of `cypher.upsert_edges`."""
+    return {
+        "source": edge.source,
+        "target": edge.target,
+        "key": edge.key,
+        "properties": property_map(edge.props, canonical_props(edge.props), key=edge.key),
+    }
 
 
 def _one_line(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return " ".join(str(message).split())
+
+
+class _FirstOf:
+    """Keys a change set creates: `take(key)` is True for the first row of each (it creates
+    the node or edge), False for any later row of the same key and for every other key."""
+
+    def __init__(self, keys: Iterable[Hashable]) -> None:
+        self._left = set(keys)
+
+    def take(self, key: Hashable) -> bool:
+        if key in self._left:
+            self._left.remove(key)
+            return True
+        return False
 
 
 # -- the store --------------------------------------------------------------------------------
@@ -285,66 +323,80 @@ class Neo4jStore(StoreConveniences):
             lambda ids: {r["id"]: json.loads(r["props"]) for r in tx.run(cypher.EXISTING_NODES, ids=ids)},
         )
         check_unique(changes.unique, lambda label, where: self._ids_where(tx, label, where))
-        check_changes(changes, lambda ids: self._labels_of(tx, ids))
-        counts = zero_counts()
-        for batch in _batches(list(changes.nodes), self.batch_size):
-            for label, nodes in _grouped(batch, lambda n: n.label).items():
-                rows = [
-                    {"id": n.id, "properties": property_map(n.props, canonical_props(n.props), id=n.id)}
-                    for n in nodes
-                ]
-                record = tx.run(cypher.upsert_nodes(label), rows=rows).single()
-                counts["nodes_created"] += record["created"] if record else 0
-                counts["nodes_updated"] += record["updated"] if record else 0
-            if progress:
-                progress(len(batch))
-        for edge_batch in _batches(list(changes.edges), self.batch_size):
-            for edge_type, edges in _grouped(edge_batch, lambda e: e.type).items():
-                counts_for_type = self._upsert_edges(tx, edge_type, edges)
-                counts["edges_created"] += counts_for_type[0]
-                counts["edges_updated"] += counts_for_type[1]
-            if progress:
-                progress(len(edge_batch))
-        for key_batch in _batches(list(changes.delete_edges), self.batch_size):
-            unique = list(dict.fromkeys(tuple(k) for k in key_batch))
-            for edge_type, idents in _grouped(unique, lambda k: k[1]).items():
-                if edge_type not in schema.EDGE_TYPES:
-                    continue  # no such edge can exist; like deleting an absent row
-                rows = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
-                counts["edges_deleted"] += tx.run(cypher.delete_edges(edge_type), rows=rows).single(
-                    strict=True
-                )["edges"]
-            if progress:
-                progress(len(key_batch))
-        for id_batch in _batches(list(changes.delete_nodes), self.batch_size):
-            ids = list(dict.fromkeys(id_batch))
-            counts["edges_deleted"] += tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(strict=True)[
-                "edges"
-            ]
-            counts["nodes_deleted"] += tx.run(cypher.DELETE_NODES, ids=ids).single(strict=True)["nodes"]
-            if progress:
-                progress(len(id_batch))
-        return counts
+        stored: set[str] = set()
 
-    def _upsert_edges(self, tx: AnyTransaction, edge_type: str, edges: list[Edge]) -> tuple[int, int]:
-        """Upsert the edges of one type (the statement tells which it created or changed);
-        return (created, updated)."""
-        rows = [
-            {
-                "source": edge.source,
-                "target": edge.target,
-                "key": edge.key,
-                "properties": property_map(edge.props, canonical_props(edge.props), key=edge.key),
-            }
-            for edge in edges
-        ]
-        record = tx.run(cypher.upsert_edges(edge_type), rows=rows).single()
-        return (record["created"], record["updated"]) if record else (0, 0)
+        def labels_of(ids: set[str]) -> dict[str, str]:
+            found = self._labels_of(tx, ids)
+            stored.update(found)
+            return found
+
+        check_changes(changes, labels_of)
+        # The label check has just read which of the change set's nodes exist (writers are
+        # serialised by the meta node, so that holds until commit): a node it does not hold,
+        # and an edge touching one, cannot exist yet and is CREATEd, not MERGEd and compared.
+        born = {n.id for n in changes.nodes} - stored
+        new_nodes = _FirstOf(born)
+        new_edges = _FirstOf(e.ident for e in changes.edges if e.source in born or e.target in born)
+        upsert = partial(self._upsert, tx)
+        return write_batches(
+            changes,
+            self.batch_size,
+            upsert_nodes=lambda nodes: upsert(nodes, lambda n: (n.label, new_nodes.take(n.id)), node_row),
+            upsert_edges=lambda edges: upsert(edges, lambda e: (e.type, new_edges.take(e.ident)), edge_row),
+            delete_edges=lambda keys: self._delete_edges(tx, keys),
+            delete_nodes=lambda ids: self._delete_nodes(tx, ids),
+            progress=progress,
+        )
+
+    @staticmethod
+    def _upsert(
+        tx: AnyTransaction,
+        items: list[T],
+        kind: Callable[[T], tuple[str, bool]],
+        row: Callable[[T], dict[str, Any]],
+    ) -> tuple[int, int]:
+        """Write one batch of nodes or edges (`row` tells which), one UNWIND statement per label
+        or edge type (they cannot be parameters) and per way: `kind(item)` gives its label or
+        type and whether it is new. New ones go first to the CREATE statement, the rest to the
+        upsert, which MERGEs through the unique `Node.id` index and compares the stored `_props`
+        itself. Returns (created, updated) as the statements count them."""
+        create, upsert = (
+            (cypher.create_nodes, cypher.upsert_nodes)
+            if row is node_row
+            else (cypher.create_edges, cypher.upsert_edges)
+        )
+        groups: dict[tuple[bool, str], list[T]] = {}
+        for item in items:
+            name, new = kind(item)
+            groups.setdefault((not new, name), []).append(item)
+        created = updated = 0
+        for (known, name), group in sorted(groups.items(), key=lambda g: g[0]):
+            record = tx.run((upsert if known else create)(name), rows=[row(item) for item in group]).single()
+            if record:
+                created += record["created"]
+                updated += record["updated"] if known else 0
+        return created, updated
+
+    @staticmethod
+    def _delete_edges(tx: AnyTransaction, keys: list[EdgeKey]) -> int:
+        deleted = 0
+        for edge_type, idents in _grouped(keys, lambda k: k[1]).items():
+            if edge_type not in schema.EDGE_TYPES:
+                continue  # no such edge can exist; like deleting an absent row
+            rows = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
+            deleted += tx.run(cypher.delete_edges(edge_type), rows=rows).single(strict=True)["edges"]
+        return deleted
+
+    @staticmethod
+    def _delete_nodes(tx: AnyTransaction, ids: list[str]) -> tuple[int, int]:
+        """(nodes deleted, edges deleted with them)."""
+        edges = tx.run(cypher.COUNT_EDGES_OF_NODES, ids=ids).single(strict=True)["edges"]
+        return tx.run(cypher.DELETE_NODES, ids=ids).single(strict=True)["nodes"], edges
 
     def _labels_of(self, tx: AnyTransaction, ids: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for batch in _batches(sorted(ids), self.batch_size):
-            found.update({r["id"]: r["label"] for r in tx.run(cypher.EXISTING_NODES, ids=batch)})
+            found.update({r["id"]: r["label"] for r in tx.run(cypher.LABELS_OF, ids=batch)})
         return found
 
     def clear(self) -> None:

@@ -237,6 +237,48 @@ def batches(items: list[T], size: int) -> Iterator[list[T]]:
         yield items[start : start + size]
 
 
+def write_batches(
+    changes: ChangeSet,
+    size: int,
+    *,
+    upsert_nodes: Callable[[list[Node]], tuple[int, int]],
+    upsert_edges: Callable[[list[Edge]], tuple[int, int]],
+    delete_edges: Callable[[list[EdgeKey]], int],
+    delete_nodes: Callable[[list[str]], tuple[int, int]],
+    progress: ProgressFn | None = None,
+) -> dict[str, int]:
+    """A checked ChangeSet written in batches of at most `size`, in the order every backend
+    keeps (node upserts, edge upserts, edge deletions, node deletions), adding up the counts
+    and telling `progress` the rows of each batch written.
+
+    The backend's four writers each take one batch: `upsert_nodes` and `upsert_edges` return
+    (created, updated), `delete_edges` the edges deleted, `delete_nodes` (nodes deleted, edges
+    deleted with them). Deletion batches hold each id or edge key once.
+    """
+    steps: tuple[tuple[Iterable[Any], Callable[[list[Any]], tuple[int, ...]], tuple[str, ...]], ...] = (
+        (changes.nodes, upsert_nodes, ("nodes_created", "nodes_updated")),
+        (changes.edges, upsert_edges, ("edges_created", "edges_updated")),
+        (
+            changes.delete_edges,
+            lambda keys: (delete_edges(list(dict.fromkeys(tuple(k) for k in keys))),),
+            ("edges_deleted",),
+        ),
+        (
+            changes.delete_nodes,
+            lambda ids: delete_nodes(list(dict.fromkeys(ids))),
+            ("nodes_deleted", "edges_deleted"),
+        ),
+    )
+    counts = zero_counts()
+    for items, write, names in steps:
+        for batch in batches(list(items), size):
+            for name, count in zip(names, write(batch), strict=True):
+                counts[name] += count
+            if progress:
+                progress(len(batch))
+    return counts
+
+
 def zero_counts() -> dict[str, int]:
     """The counters a backend's write fills in, as WriteResult takes them."""
     return dict.fromkeys(WRITE_COUNTS, 0)

@@ -131,6 +131,7 @@ def test_server_error_in_a_later_batch_rolls_back_the_earlier_ones(neo4j, monkey
     # after three node batches (2,500 nodes) have been sent in the same transaction.
     broken = "UNWIND $rows AS row CREATE (:Node {id: 'chalco'})"
     monkeypatch.setattr(cypher, "upsert_edges", lambda edge_type: broken)
+    monkeypatch.setattr(cypher, "create_edges", lambda edge_type: broken)  # the edge's firm is new
     done: list[int] = []
     firms = many_enterprises(2500)
     changes = ChangeSet(

@@ -90,6 +90,69 @@ def test_upsert_is_idempotent(store):
     assert store.get_node("chalco").props["name"] == "中国铝业股份有限公司"
 
 
+def test_counts_on_a_mix_of_new_and_stored_rows(store):
+    store.apply(small_graph())
+    yunlv = Node("yunlv", "Enterprise", {"name": "云铝股份", **SRC})
+    result = store.apply(
+        ChangeSet(
+            nodes=(
+                yunlv,  # new
+                Node("chalco", "Enterprise", {"name": "中国铝业", "aliases": ["中铝"], **SRC}),  # as stored
+                Node("al", "Industry", {"name": "绿色铝产业", **SRC}),  # renamed
+            ),
+            edges=(
+                Edge("yunlv", "OPERATES_IN", "al-primary", props={"role": "major", **SRC}),  # new end
+                Edge("chalco", "OPERATES_IN", "al-alumina", props={"role": "major", **SRC}),  # changed
+                Edge("chalco", "OPERATES_IN", "al-primary", props={"role": "player", **SRC}),  # new
+                Edge("al-alumina", "FEEDS", "al-primary", props=SRC),  # as stored
+            ),
+        )
+    )
+    assert (result.nodes_created, result.nodes_updated) == (1, 1)
+    assert (result.edges_created, result.edges_updated) == (2, 1)
+    assert store.get_node("yunlv") == yunlv
+    assert store.get_node("al").props["name"] == "绿色铝产业"
+    assert [(e.target, e.props["role"]) for e in store.find_edges(source="chalco", type="OPERATES_IN")] == [
+        ("al-alumina", "major"),
+        ("al-primary", "player"),
+    ]
+    assert [e.target for e in store.find_edges(source="yunlv")] == ["al-primary"]
+
+
+def test_a_new_row_given_twice_is_created_once_then_updated(store):
+    store.apply(small_graph())
+    first, second = ({"name": "云铝", **SRC}, {"name": "云铝股份", **SRC})
+    same_twice = ChangeSet(
+        nodes=(Node("yunlv", "Enterprise", first), Node("yunlv", "Enterprise", first)),
+        edges=(Edge("yunlv", "OPERATES_IN", "al-primary", props=SRC),) * 2,
+    )
+    result = store.apply(same_twice)
+    assert (result.nodes_created, result.nodes_updated, result.edges_created, result.edges_updated) == (
+        1,
+        0,
+        1,
+        0,
+    )
+    store.delete_nodes(["yunlv"])
+    changed_twice = ChangeSet(
+        nodes=(Node("yunlv", "Enterprise", first), Node("yunlv", "Enterprise", second)),
+        edges=(
+            Edge("yunlv", "OPERATES_IN", "al-primary", props={"role": "player", **SRC}),
+            Edge("yunlv", "OPERATES_IN", "al-primary", props={"role": "major", **SRC}),
+        ),
+    )
+    result = store.apply(changed_twice)
+    assert (result.nodes_created, result.nodes_updated, result.edges_created, result.edges_updated) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert store.get_node("yunlv").props["name"] == "云铝股份"
+    assert [e.props["role"] for e in store.find_edges(source="yunlv")] == ["major"]
+    assert store.counts()["Enterprise"] == 2
+
+
 def test_failed_change_writes_nothing(store):
     store.apply(small_graph())
     before = store.counts()
