@@ -157,7 +157,7 @@ class SqliteStore(StoreConveniences):
             try:
                 conn.execute(BUMP_VERSION)
                 known: dict[str, str] = {}  # labels looked up during this transaction
-                yield BatchWriter(lambda changes: self._checked_write(changes, progress, known))
+                yield BatchWriter(lambda changes: self._checked_write(changes, progress, known), conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

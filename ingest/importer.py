@@ -15,11 +15,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from graph.errors import ValidationError
-from graph.store import ChangeSet, Edge, GraphStore, Node, Uniqueness
+from graph.store import BatchWriter, ChangeSet, Edge, GraphStore, Node, Uniqueness
 from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise, stock_key
 from ingest.tables import Row, read_csv
@@ -87,10 +88,12 @@ class ImportPlan:
     methods: Counter[str] = field(default_factory=Counter)  # how matched rows were matched
     batch_size: int | None = None  # set by a streaming source
     sink: Callable[[ChangeSet], None] | None = None
+    writer: BatchWriter | None = None  # the open write a bulk path writes through (None: dry run)
     stop_at_reject: bool = False  # a rejected row stops the writing (the import will be refused)
     progress: Callable[[str], None] | None = None
     _node_ids: set[str] = field(default_factory=set)
     _edge_keys: set[int] = field(default_factory=set)
+    bulk_edges: int = 0  # edges a bulk path wrote in SQL (not in `_edge_keys`)
     _pending_nodes: dict[str, Node] = field(default_factory=dict)
     _pending_edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
 
@@ -217,7 +220,7 @@ class ImportPlan:
             "uncertain": self.count("uncertain"),
             "rejected": self.count("rejected"),
             "nodes": len(self._node_ids),
-            "edges": len(self._edge_keys),
+            "edges": len(self._edge_keys) + self.bulk_edges,
             "warnings": list(self.warnings),
         }
 
@@ -236,7 +239,6 @@ class ImportContext:
     chain_node_ids: frozenset[str]
     chain_node_names: Mapping[str, str] = field(default_factory=dict)
     chain_edges: frozenset[tuple[str, str, str]] = frozenset()
-    operations: frozenset[tuple[str, str]] = frozenset()
     ranking_list_ids: frozenset[str] = frozenset()
     translations: Mapping[str, str] = field(default_factory=dict)
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
@@ -245,6 +247,12 @@ class ImportContext:
     # the names (name, name_en) and stock code of each enterprise in the graph, by id: an import
     # never overwrites a firm whose id it happens to compute for another one
     enterprises: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+
+    @cached_property
+    def operations(self) -> frozenset[tuple[str, str]]:
+        """(firm, chain node) of every operation in the graph, read when first asked for (a bulk
+        import looks them up in SQL instead of holding millions of pairs)."""
+        return frozenset(self.store.edge_ends("OPERATES_IN")) if self.store else frozenset()
 
     def name_for(self, listed: str) -> str | None:
         """The Chinese name the alias table gives a firm listed under `listed` (an English name)."""
@@ -292,7 +300,6 @@ class ImportContext:
             chain_edges=frozenset(
                 (e.source, e.type, e.target) for t in ("FEEDS", "PART_OF") for e in store.find_edges(type=t)
             ),
-            operations=frozenset(store.edge_ends("OPERATES_IN")),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),
