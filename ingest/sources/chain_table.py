@@ -49,7 +49,7 @@ from ingest.importer import (
     SourceInfo,
     stable_id,
 )
-from ingest.resolve import Match, fold
+from ingest.resolve import Match, fold, stock_key
 from ingest.tables import Row, read_table, stream_table
 
 INFO = SourceInfo(
@@ -413,7 +413,7 @@ def _companies_in_sql(
     company_column, node_column, weight_column = spec["company"], spec["node"], spec.get("weight")
     min_weight = float(spec.get("min_weight", 0))
     base_props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
-    for table in ("chain_stage", "chain_firm", "chain_product", "chain_adds", "chain_final"):
+    for table in ("chain_stage", "chain_firm", "chain_product", "chain_adds"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
     conn.execute(
         "CREATE TEMP TABLE chain_stage(line INTEGER PRIMARY KEY, company TEXT, node TEXT,"
@@ -427,10 +427,9 @@ def _companies_in_sql(
     codes = conn.execute(
         "SELECT DISTINCT company FROM chain_stage WHERE company <> '' AND node <> ''"
     ).fetchall()
-    found = ((code, ctx.index.match("", code=code)) for (code,) in codes)
-    conn.executemany(
-        "INSERT INTO chain_firm VALUES (?, ?)", ((code, m.enterprise_id) for code, m in found if m.merges)
-    )
+    by_code = ctx.firms_by_code
+    found = ((code, by_code.get(stock_key(code))) for (code,) in codes)
+    conn.executemany("INSERT INTO chain_firm VALUES (?, ?)", ((c, ent) for c, ent in found if ent))
     _report_rows(result, conn, company_column, node_column, weight_column)
     if result.count("rejected") and result.stop_at_reject:
         return  # the import is refused: nothing is written
@@ -486,23 +485,18 @@ def _companies_in_sql(
          WHERE w > max(-1.0, coalesce(heaviest, -1.0))""",
         (min_weight,),
     )
-    # the last add of an operation gives its properties (the first places it in the report's sample)
-    conn.execute(
-        "CREATE TEMP TABLE chain_final AS SELECT source, target, props, first FROM ("
-        " SELECT source, target, props, min(seq) OVER whole first,"
-        "  row_number() OVER (whole ORDER BY seq DESC) n"
-        " FROM chain_adds WINDOW whole AS (PARTITION BY source, target)) WHERE n = 1"
-    )
+    top = conn.execute("SELECT max(rowid) FROM edges").fetchone()[0] or 0
     before = conn.total_changes
-    conn.execute(  # none of them is in the graph yet
+    conn.execute(  # the last add of an operation gives its properties; none is in the graph yet
         "INSERT INTO edges(source, type, target, key, props)"
-        " SELECT source, 'OPERATES_IN', target, '', props FROM chain_final ORDER BY source, target"
+        " SELECT source, 'OPERATES_IN', target, '', props FROM"
+        " (SELECT source, target, props, max(seq) FROM chain_adds GROUP BY source, target)"
     )
     written = conn.total_changes - before
     writer.count({"edges_created": written})
     result.bulk_edges += written
-    sample = conn.execute(
-        "SELECT source, target, props FROM chain_final ORDER BY first LIMIT ?", (KEPT_CHANGES,)
+    sample = conn.execute(  # the report's sample of the changes: the first rows written
+        "SELECT source, target, props FROM edges WHERE rowid > ? ORDER BY rowid LIMIT ?", (top, KEPT_CHANGES)
     )
     for source, target, props in sample:
         result.edges[(source, "OPERATES_IN", target, "")] = Edge(
@@ -517,7 +511,7 @@ def _companies_in_sql(
             f"{pairs} company-link operations from the product mapping "
             f"({firms} firms, {chain_links} chain links)"
         )
-    for table in ("chain_stage", "chain_firm", "chain_product", "chain_adds", "chain_final"):
+    for table in ("chain_stage", "chain_firm", "chain_product", "chain_adds"):
         conn.execute(f"DROP TABLE temp.{table}")
 
 
