@@ -413,7 +413,7 @@ def _companies_in_sql(
     company_column, node_column, weight_column = spec["company"], spec["node"], spec.get("weight")
     min_weight = float(spec.get("min_weight", 0))
     base_props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
-    for table in ("chain_stage", "chain_firm", "chain_product", "chain_adds"):
+    for table in ("chain_stage", "chain_firm", "chain_product", "chain_links"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
     conn.execute(
         "CREATE TEMP TABLE chain_stage(line INTEGER PRIMARY KEY, company TEXT, node TEXT,"
@@ -467,14 +467,7 @@ def _companies_in_sql(
     # then the chain link its word maps to when the weight is enough and heavier than the
     # firm's earlier products on that link; operations the graph already has are left out
     conn.execute(
-        f"""CREATE TEMP TABLE chain_adds AS
-        SELECT s.line * 2 seq, f.ent source, p.node_id target, p.plain {close} props, 0 via_link
-          FROM chain_stage s JOIN chain_firm f ON f.company = s.company
-          JOIN chain_product p ON p.node = s.node
-         WHERE NOT s.bad AND NOT EXISTS (SELECT 1 FROM edges e
-               WHERE e.source = f.ent AND e.type = 'OPERATES_IN' AND e.target = p.node_id)
-        UNION ALL
-        SELECT seq, source, target, props, 1 FROM (
+        f"""CREATE TEMP TABLE chain_links AS SELECT seq, source, target, props FROM (
             SELECT s.line * 2 + 1 seq, f.ent source, p.link target, p.linked {close} props, s.w w,
                    max(s.w) OVER (PARTITION BY f.ent, p.link ORDER BY s.line
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) heaviest
@@ -487,10 +480,19 @@ def _companies_in_sql(
     )
     top = conn.execute("SELECT max(rowid) FROM edges").fetchone()[0] or 0
     before = conn.total_changes
-    conn.execute(  # the last add of an operation gives its properties; none is in the graph yet
-        "INSERT INTO edges(source, type, target, key, props)"
-        " SELECT source, 'OPERATES_IN', target, '', props FROM"
-        " (SELECT source, target, props, max(seq) FROM chain_adds GROUP BY source, target)"
+    # the last add of an operation gives its properties (SQLite takes the bare columns of the
+    # max(seq) row); none of them is in the graph yet
+    conn.execute(
+        f"""INSERT INTO edges(source, type, target, key, props)
+        SELECT source, 'OPERATES_IN', target, '', props FROM (
+            SELECT source, target, props, max(seq) FROM (
+                SELECT s.line * 2 seq, f.ent source, p.node_id target, p.plain {close} props
+                  FROM chain_stage s JOIN chain_firm f ON f.company = s.company
+                  JOIN chain_product p ON p.node = s.node
+                 WHERE NOT s.bad AND NOT EXISTS (SELECT 1 FROM edges e
+                       WHERE e.source = f.ent AND e.type = 'OPERATES_IN' AND e.target = p.node_id)
+                UNION ALL SELECT seq, source, target, props FROM chain_links)
+            GROUP BY source, target)"""
     )
     written = conn.total_changes - before
     writer.count({"edges_created": written})
@@ -505,13 +507,13 @@ def _companies_in_sql(
     if links:
         pairs, firms, chain_links = conn.execute(
             "SELECT count(*), count(DISTINCT source), count(DISTINCT target) FROM"
-            " (SELECT DISTINCT source, target FROM chain_adds WHERE via_link)"
+            " (SELECT DISTINCT source, target FROM chain_links)"
         ).fetchone()
         result.notes.append(
             f"{pairs} company-link operations from the product mapping "
             f"({firms} firms, {chain_links} chain links)"
         )
-    for table in ("chain_stage", "chain_firm", "chain_product", "chain_adds"):
+    for table in ("chain_stage", "chain_firm", "chain_product", "chain_links"):
         conn.execute(f"DROP TABLE temp.{table}")
 
 
