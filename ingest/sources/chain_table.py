@@ -422,6 +422,8 @@ def _companies_in_sql(
     staged = _staged(rows, company_column, node_column, weight_column)
     while batch := list(itertools.islice(staged, STAGE_ROWS)):
         conn.executemany("INSERT INTO chain_stage VALUES (?, ?, ?, ?, ?, ?)", batch)
+    if result.progress:
+        result.progress(f"{result.path}: {result.rows_read:,} rows staged; resolving and writing in SQL")
     # each firm once: its stock code looked up in the enterprise index
     conn.execute("CREATE TEMP TABLE chain_firm(company TEXT PRIMARY KEY, ent TEXT NOT NULL)")
     codes = conn.execute(
