@@ -157,7 +157,7 @@ class SqliteStore(StoreConveniences):
             try:
                 conn.execute(BUMP_VERSION)
                 known: dict[str, str] = {}  # labels looked up during this transaction
-                yield BatchWriter(lambda changes: self._checked_write(changes, progress, known))
+                yield BatchWriter(lambda changes: self._checked_write(changes, progress, known), conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -329,8 +329,14 @@ class SqliteStore(StoreConveniences):
         return [Edge(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
     def node_props(self, label: str, keys: tuple[str, ...]) -> list[Node]:
-        if len(keys) < 2 or not all(re.fullmatch(r"[\w-]+", k) for k in keys):  # one path: no array
+        if not keys or not all(re.fullmatch(r"[\w-]+", k) for k in keys):
             return super().node_props(label, keys)
+        if len(keys) == 1:  # one key: its value's JSON text (SQL NULL: absent)
+            key = keys[0]
+            sql = f"SELECT id, props -> '$.\"{key}\"' FROM nodes WHERE label = ? ORDER BY id"
+            with self._lock:
+                rows = self._conn.execute(sql, (label,)).fetchall()
+            return [Node(i, label, {} if v is None else {key: json.loads(v)}) for i, v in rows]
         # one JSON array of the wanted values a node, decoded in Python (SQL NULL: absent)
         paths = ", ".join(f"'$.\"{k}\"'" for k in keys)
         sql = f"SELECT id, json_extract(props, {paths}) FROM nodes WHERE label = ? ORDER BY id"

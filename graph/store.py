@@ -207,12 +207,19 @@ class BatchWriter:
     import): `apply` checks and writes one batch, `result` adds up what all of them changed.
     The transaction commits when the `with` block ends, and rolls back if it raises."""
 
-    def __init__(self, write: Callable[[ChangeSet], dict[str, int]]) -> None:
+    def __init__(self, write: Callable[[ChangeSet], dict[str, int]], connection: Any = None) -> None:
         self._write = write
         self._counts = zero_counts()
+        # the embedded store's sqlite3 connection, inside the open transaction: a bulk import
+        # stages and writes its rows in SQL there (None on a backend without one)
+        self.connection = connection
 
     def apply(self, changes: ChangeSet) -> None:
-        for key, value in self._write(changes).items():
+        self.count(self._write(changes))
+
+    def count(self, counts: Mapping[str, int]) -> None:
+        """Add what a write made outside `apply` (a bulk import's SQL) to `result`."""
+        for key, value in counts.items():
             self._counts[key] += value
 
     @property

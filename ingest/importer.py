@@ -15,11 +15,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from graph.errors import ValidationError
-from graph.store import ChangeSet, Edge, GraphStore, Node, Uniqueness
+from graph.store import BatchWriter, ChangeSet, Edge, GraphStore, Node, Uniqueness
 from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise, stock_key
 from ingest.tables import Row, read_csv
@@ -87,10 +88,12 @@ class ImportPlan:
     methods: Counter[str] = field(default_factory=Counter)  # how matched rows were matched
     batch_size: int | None = None  # set by a streaming source
     sink: Callable[[ChangeSet], None] | None = None
+    writer: BatchWriter | None = None  # the open write a bulk path writes through (None: dry run)
     stop_at_reject: bool = False  # a rejected row stops the writing (the import will be refused)
     progress: Callable[[str], None] | None = None
     _node_ids: set[str] = field(default_factory=set)
     _edge_keys: set[int] = field(default_factory=set)
+    bulk_edges: int = 0  # edges a bulk path wrote in SQL (not in `_edge_keys`)
     _pending_nodes: dict[str, Node] = field(default_factory=dict)
     _pending_edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
 
@@ -217,7 +220,7 @@ class ImportPlan:
             "uncertain": self.count("uncertain"),
             "rejected": self.count("rejected"),
             "nodes": len(self._node_ids),
-            "edges": len(self._edge_keys),
+            "edges": len(self._edge_keys) + self.bulk_edges,
             "warnings": list(self.warnings),
         }
 
@@ -228,23 +231,67 @@ ENTERPRISE_KEYS = ("name", "name_en", "aliases", "stock_code", "possible_duplica
 
 @dataclass(frozen=True)
 class ImportContext:
-    """What a source needs from the graph: the enterprise index and region names."""
+    """What a source needs from the graph: region and chain names, and the enterprises (read
+    from the store when a source first needs them: a bulk import matching by stock code reads
+    only the codes)."""
 
-    index: EnterpriseIndex
     regions_by_name: Mapping[str, str]
     region_ids: frozenset[str]
     chain_node_ids: frozenset[str]
     chain_node_names: Mapping[str, str] = field(default_factory=dict)
     chain_edges: frozenset[tuple[str, str, str]] = frozenset()
-    operations: frozenset[tuple[str, str]] = frozenset()
     ranking_list_ids: frozenset[str] = frozenset()
     translations: Mapping[str, str] = field(default_factory=dict)
     curated_rankings: frozenset[tuple[str, str, str, str]] = frozenset()
-    under_review: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     store: GraphStore | None = None  # the store being imported into (the project source reads it)
-    # the names (name, name_en) and stock code of each enterprise in the graph, by id: an import
-    # never overwrites a firm whose id it happens to compute for another one
-    enterprises: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    listed: Mapping[str, list[str]] = field(default_factory=dict)  # more names a firm is listed under
+
+    @cached_property
+    def _enterprises(self) -> list[Node]:
+        return self.store.node_props("Enterprise", ENTERPRISE_KEYS) if self.store else []
+
+    @cached_property
+    def index(self) -> EnterpriseIndex:
+        return EnterpriseIndex.build(self._enterprises, self.listed)
+
+    @cached_property
+    def enterprises(self) -> Mapping[str, tuple[tuple[str, ...], str]]:
+        """The names (name, name_en) and stock code of each enterprise in the graph, by id: an
+        import never overwrites a firm whose id it happens to compute for another one."""
+        return {
+            n.id: (
+                tuple(str(n.props[k]) for k in ("name", "name_en") if n.props.get(k)),
+                str(n.props.get("stock_code") or ""),
+            )
+            for n in self._enterprises
+        }
+
+    @cached_property
+    def under_review(self) -> Mapping[str, tuple[str, ...]]:
+        return {
+            n.id: tuple(n.props["possible_duplicate_of"])
+            for n in self._enterprises
+            if n.props.get("possible_duplicate_of")
+        }
+
+    @cached_property
+    def firms_by_code(self) -> Mapping[str, str]:
+        """The enterprise each stock code (`stock_key`) names, when exactly one does: what
+        `index.match("", code=...)` merges, read from the codes alone."""
+        if "index" in self.__dict__:
+            codes = self.index.codes
+        else:
+            found = EnterpriseIndex()
+            for node in self.store.node_props("Enterprise", ("stock_code",)) if self.store else []:
+                found.add_code(node.id, node.props)
+            codes = found.codes
+        return {key: next(iter(ids)) for key, ids in codes.items() if len(ids) == 1}
+
+    @cached_property
+    def operations(self) -> frozenset[tuple[str, str]]:
+        """(firm, chain node) of every operation in the graph, read when first asked for (a bulk
+        import looks them up in SQL instead of holding millions of pairs)."""
+        return frozenset(self.store.edge_ends("OPERATES_IN")) if self.store else frozenset()
 
     def name_for(self, listed: str) -> str | None:
         """The Chinese name the alias table gives a firm listed under `listed` (an English name)."""
@@ -252,14 +299,12 @@ class ImportContext:
 
     @classmethod
     def from_store(cls, store: GraphStore, aliases_dir: Path | None = None) -> ImportContext:
-        enterprises = store.node_props("Enterprise", ENTERPRISE_KEYS)
-        known = {n.id for n in enterprises}
         listed: dict[str, list[str]] = {}
         translations: dict[str, str] = {}
         curated: set[tuple[str, str, str, str]] = set()
         for alias, name, enterprise_id in read_alias_tables(aliases_dir or bundled_data_dir() / "aliases"):
             translations[fold(alias)] = name
-            if enterprise_id in known:
+            if enterprise_id:  # the index takes the aliases of the enterprises it holds
                 listed.setdefault(enterprise_id, []).append(alias)
         for edge in store.find_edges(type="RANKED_IN"):
             if edge.props.get("origin") == ORIGIN:
@@ -275,14 +320,7 @@ class ImportContext:
                     by_name.setdefault(str(region_name), region.id)
         return cls(
             store=store,
-            enterprises={
-                n.id: (
-                    tuple(str(n.props[k]) for k in ("name", "name_en") if n.props.get(k)),
-                    str(n.props.get("stock_code") or ""),
-                )
-                for n in enterprises
-            },
-            index=EnterpriseIndex.build(enterprises, listed),
+            listed=listed,
             regions_by_name=by_name,
             region_ids=frozenset(r.id for r in regions),
             chain_node_ids=frozenset(n.id for n in chain_nodes),
@@ -292,15 +330,9 @@ class ImportContext:
             chain_edges=frozenset(
                 (e.source, e.type, e.target) for t in ("FEEDS", "PART_OF") for e in store.find_edges(type=t)
             ),
-            operations=frozenset(store.edge_ends("OPERATES_IN")),
             ranking_list_ids=frozenset(n.id for n in store.find_nodes("RankingList")),
             translations=translations,
             curated_rankings=frozenset(curated),
-            under_review={
-                n.id: tuple(n.props["possible_duplicate_of"])
-                for n in enterprises
-                if n.props.get("possible_duplicate_of")
-            },
         )
 
 

@@ -72,6 +72,7 @@ def import_file(
         return _stream(module, path, ctx, into, mapping, options, skip_invalid, dry_run), None
     with store.writing() as writer:  # an error raised inside (a rejected row) rolls it all back
         into.sink = writer.apply
+        into.writer = writer
         plan = _stream(module, path, ctx, into, mapping, options, skip_invalid, dry_run)
     return plan, writer.result
 

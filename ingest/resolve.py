@@ -161,6 +161,10 @@ class EnterpriseIndex:
         aliases = [str(a) for a in props.get("aliases") or ()]  # type: ignore[attr-defined]
         aliases += [str(a) for a in extra_aliases]
         self._unnamed.append((enterprise_id, names, aliases))
+        self.add_code(enterprise_id, props)
+
+    def add_code(self, enterprise_id: str, props: Mapping[str, object]) -> None:
+        """Index the enterprise's stock code alone (`add` does it with the names)."""
         code = str(props.get("stock_code") or "")
         if code:
             key = stock_key(code)

@@ -25,19 +25,32 @@ always gives the same node).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from graph import schema
 from graph.errors import ValidationError
 from graph.schema import CONFIDENCES, ROLES
-from graph.store import Edge, Node
-from ingest.importer import ImportContext, ImportPlan, RowOutcome, SourceInfo, stable_id
-from ingest.resolve import Match, fold
-from ingest.tables import read_table, stream_table
+from graph.store import BatchWriter, Edge, Node, canonical_props
+from ingest.importer import (
+    KEPT_CHANGES,
+    KEPT_OUTCOMES,
+    KEPT_PROBLEMS,
+    ImportContext,
+    ImportPlan,
+    RowOutcome,
+    SourceInfo,
+    stable_id,
+)
+from ingest.resolve import Match, fold, stock_key
+from ingest.tables import Row, read_table, stream_table
 
 INFO = SourceInfo(
     "chain-table",
@@ -261,6 +274,10 @@ def _companies(
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
     rows = result.reading(stream_table(path, columns))
     by_code = spec.get("match", "code") == "code"
+    writer = bulk_writer(result)
+    if by_code and writer is not None:
+        _companies_in_sql(result, ctx, rows, spec, provenance, links, writer)
+        return
     company_column, node_column, weight_column = spec["company"], spec["node"], spec.get("weight")
     base_props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
     # a firm has several rows and a product many firms: each is resolved once (bounded memos)
@@ -331,3 +348,226 @@ def _companies(
             f"{len(linked)} company-link operations from the word mapping {spec['links']} "
             f"({len({f for f, _ in linked})} firms, {len({n for _, n in linked})} chain links)"
         )
+
+
+# -- the bulk path: a company table matched by stock code, on the embedded store ----------------
+
+STAGE_ROWS = 50_000  # rows handed to SQLite at once while staging
+REJECT_EMPTY, REJECT_FIRM, REJECT_WEIGHT = 1, 2, 3
+_ROW_STATUS = f"""
+    CASE WHEN s.company = '' OR s.node = '' THEN {REJECT_EMPTY}
+         WHEN f.ent IS NULL THEN {REJECT_FIRM}
+         WHEN s.bad THEN {REJECT_WEIGHT} ELSE 0 END"""
+
+
+def bulk_writer(plan: ImportPlan) -> BatchWriter | None:
+    """The open write `plan` can stage and write in SQL through (the embedded store, not a dry
+    run), else None: the rows go one by one."""
+    return plan.writer if plan.writer is not None and plan.writer.connection is not None else None
+
+
+def _weight_prefix(props: dict[str, Any]) -> str:
+    """`canonical_props(props)` up to the weight's value: the weight sorts last among the keys,
+    so a row's properties are this prefix, its weight's JSON and `}` (byte for byte)."""
+    text = canonical_props({**props, "weight": 0.0})
+    tail = '"weight": 0.0}'
+    if not text.endswith(tail) or max(props) > "weight":
+        raise AssertionError(f"weight is not the last property in {text}")  # keys are fixed above
+    return text[: -len("0.0}")]
+
+
+def _staged(rows: Iterable[Row], company: str, node: str, weight: str | None) -> Iterator[tuple[Any, ...]]:
+    """(line, company, product, weight, weight's JSON or the bad text, bad) for every row."""
+    for row in rows:
+        if weight is None:
+            yield row.line, row.get(company), row.get(node), 1.0, None, 0
+            continue
+        raw = row.get(weight)
+        try:
+            value = float(raw)
+        except ValueError:
+            yield row.line, row.get(company), row.get(node), None, raw, 1
+            continue
+        text = (
+            repr(value)
+            if math.isfinite(value)
+            else ("NaN" if value != value else ("Infinity" if value > 0 else "-Infinity"))
+        )
+        yield row.line, row.get(company), row.get(node), value, text, 0
+
+
+def _companies_in_sql(
+    result: ImportPlan,
+    ctx: ImportContext,
+    rows: Iterable[Row],
+    spec: dict[str, Any],
+    provenance: dict[str, Any],
+    links: ProductLinks | None,
+    writer: BatchWriter,
+) -> None:
+    """`_companies` for a table matched by stock code, on the embedded store: the rows are
+    staged in a TEMP table with plain tuples, each firm and product is resolved once in Python
+    (DISTINCT values), and the operations are worked out and written by SQL inside the open
+    write transaction. The store and the report come out as the row-by-row path's: the last
+    row naming an operation gives its properties, a firm's chain-link operation comes from its
+    heaviest product (the first among equals), operations the graph has stay as they are."""
+    conn = writer.connection
+    company_column, node_column, weight_column = spec["company"], spec["node"], spec.get("weight")
+    min_weight = float(spec.get("min_weight", 0))
+    base_props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
+    for table in ("chain_stage", "chain_firm", "chain_product", "chain_links"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    conn.execute(
+        "CREATE TEMP TABLE chain_stage(line INTEGER PRIMARY KEY, company TEXT, node TEXT,"
+        " w REAL, wtext TEXT, bad INTEGER)"
+    )
+    staged = _staged(rows, company_column, node_column, weight_column)
+    while batch := list(itertools.islice(staged, STAGE_ROWS)):
+        conn.executemany("INSERT INTO chain_stage VALUES (?, ?, ?, ?, ?, ?)", batch)
+    if result.progress:
+        result.progress(f"{result.path}: {result.rows_read:,} rows staged; resolving and writing in SQL")
+    # each firm once: its stock code looked up in the enterprise index
+    conn.execute("CREATE TEMP TABLE chain_firm(company TEXT PRIMARY KEY, ent TEXT NOT NULL)")
+    codes = conn.execute(
+        "SELECT DISTINCT company FROM chain_stage WHERE company <> '' AND node <> ''"
+    ).fetchall()
+    by_code = ctx.firms_by_code
+    found = ((code, by_code.get(stock_key(code))) for (code,) in codes)
+    conn.executemany("INSERT INTO chain_firm VALUES (?, ?)", ((c, ent) for c, ent in found if ent))
+    _report_rows(result, conn, company_column, node_column, weight_column)
+    if result.count("rejected") and result.stop_at_reject:
+        return  # the import is refused: nothing is written
+    # each product once, in the order of its first row with a known firm (the first name of a
+    # new node wins): its chain node (a new one is added) and the chain link its word maps to
+    conn.execute(
+        "CREATE TEMP TABLE chain_product(node TEXT PRIMARY KEY, node_id TEXT NOT NULL, link TEXT,"
+        " plain TEXT NOT NULL, linked TEXT)"
+    )
+    products = conn.execute(
+        "SELECT s.node, min(s.line) first FROM chain_stage s JOIN chain_firm f ON f.company = s.company"
+        " WHERE s.node <> '' GROUP BY s.node ORDER BY first"
+    ).fetchall()
+    plain = _weight_prefix(base_props) if weight_column else canonical_props(base_props)
+    product_rows = []
+    for name, _first in products:
+        node_id = _add_node(result, ctx, name, provenance)
+        found_link = links.link(name) if links else None
+        link_props = (
+            None
+            if found_link is None
+            else {**base_props, "confidence": found_link[1], "product": name, "product_match": found_link[2]}
+        )
+        linked_text = (
+            None
+            if link_props is None
+            else (_weight_prefix(link_props) if weight_column else canonical_props(link_props))
+        )
+        product_rows.append((name, node_id, found_link[0] if found_link else None, plain, linked_text))
+    conn.executemany("INSERT INTO chain_product VALUES (?, ?, ?, ?, ?)", product_rows)
+    result.flush()  # the new chain nodes go first: the operations point at them
+    schema.check_pattern("Enterprise", "OPERATES_IN", "ChainNode")
+    close = "|| s.wtext || '}'" if weight_column else ""
+    # every operation a row adds, in the row-by-row path's order (seq): the vendor's product,
+    # then the chain link its word maps to when the weight is enough and heavier than the
+    # firm's earlier products on that link; operations the graph already has are left out
+    conn.execute(
+        f"""CREATE TEMP TABLE chain_links AS SELECT seq, source, target, props FROM (
+            SELECT s.line * 2 + 1 seq, f.ent source, p.link target, p.linked {close} props, s.w w,
+                   max(s.w) OVER (PARTITION BY f.ent, p.link ORDER BY s.line
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) heaviest
+              FROM chain_stage s JOIN chain_firm f ON f.company = s.company
+              JOIN chain_product p ON p.node = s.node
+             WHERE NOT s.bad AND p.link IS NOT NULL AND s.w >= ? AND NOT EXISTS (SELECT 1 FROM edges e
+                   WHERE e.source = f.ent AND e.type = 'OPERATES_IN' AND e.target = p.link))
+         WHERE w > max(-1.0, coalesce(heaviest, -1.0))""",
+        (min_weight,),
+    )
+    top = conn.execute("SELECT max(rowid) FROM edges").fetchone()[0] or 0
+    before = conn.total_changes
+    # the last add of an operation gives its properties (SQLite takes the bare columns of the
+    # max(seq) row); none of them is in the graph yet
+    conn.execute(
+        f"""INSERT INTO edges(source, type, target, key, props)
+        SELECT source, 'OPERATES_IN', target, '', props FROM (
+            SELECT source, target, props, max(seq) FROM (
+                SELECT s.line * 2 seq, f.ent source, p.node_id target, p.plain {close} props
+                  FROM chain_stage s JOIN chain_firm f ON f.company = s.company
+                  JOIN chain_product p ON p.node = s.node
+                 WHERE NOT s.bad AND NOT EXISTS (SELECT 1 FROM edges e
+                       WHERE e.source = f.ent AND e.type = 'OPERATES_IN' AND e.target = p.node_id)
+                UNION ALL SELECT seq, source, target, props FROM chain_links)
+            GROUP BY source, target)"""
+    )
+    written = conn.total_changes - before
+    writer.count({"edges_created": written})
+    result.bulk_edges += written
+    sample = conn.execute(  # the report's sample of the changes: the first rows written
+        "SELECT source, target, props FROM edges WHERE rowid > ? ORDER BY rowid LIMIT ?", (top, KEPT_CHANGES)
+    )
+    for source, target, props in sample:
+        result.edges[(source, "OPERATES_IN", target, "")] = Edge(
+            source, "OPERATES_IN", target, "", json.loads(props)
+        )
+    if links:
+        pairs, firms, chain_links = conn.execute(
+            "SELECT count(*), count(DISTINCT source), count(DISTINCT target) FROM"
+            " (SELECT DISTINCT source, target FROM chain_links)"
+        ).fetchone()
+        result.notes.append(
+            f"{pairs} company-link operations from the product mapping "
+            f"({firms} firms, {chain_links} chain links)"
+        )
+    for table in ("chain_stage", "chain_firm", "chain_product", "chain_links"):
+        conn.execute(f"DROP TABLE temp.{table}")
+
+
+def _report_rows(
+    result: ImportPlan, conn: Any, company_column: str, node_column: str, weight_column: str | None
+) -> None:
+    """The rows' outcomes from the staging table: the first rows whole, the first problems
+    named (file, line, column), and the counts of the rest."""
+
+    def reject(line: int, status: int, company: str, raw: str) -> tuple[str, str, str]:
+        """(column, reason, name) of a rejected row."""
+        if status == REJECT_EMPTY:
+            return (company_column if not company else node_column), "empty company or node", ""
+        if status == REJECT_FIRM:
+            return (
+                company_column,
+                f"no enterprise with stock code {company!r} in the graph "
+                "(import the company list first, e.g. ashare-basic)",
+                company,
+            )
+        return str(weight_column), f"weight {raw!r} is not a number", company
+
+    path = Path(result.path)
+    last = 0
+    for line, status, company, ent, raw in conn.execute(
+        f"SELECT s.line, {_ROW_STATUS}, s.company, f.ent, s.wtext FROM chain_stage s"
+        " LEFT JOIN chain_firm f ON f.company = s.company ORDER BY s.line LIMIT ?",
+        (KEPT_OUTCOMES,),
+    ):
+        last = line
+        if status:
+            column, reason, name = reject(line, status, company, raw)
+            result.reject(Row(path, line, {}), column, reason, name)
+        else:
+            result.record_row(line, company, "matched", ent, "code", "high")
+    kept = result.count("matched"), result.count("rejected")
+    for line, status, company, raw in conn.execute(
+        f"SELECT line, status, company, wtext FROM (SELECT s.line, {_ROW_STATUS} status, s.company, s.wtext"
+        " FROM chain_stage s LEFT JOIN chain_firm f ON f.company = s.company WHERE s.line > ?)"
+        " WHERE status ORDER BY line LIMIT ?",
+        (last, max(0, KEPT_PROBLEMS - len(result.problems))),
+    ):
+        column, reason, _name = reject(line, status, company, raw)
+        result.reject(Row(path, line, {}), column, reason, counted=False)
+    matched, rejected = conn.execute(
+        f"SELECT count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status) FROM"
+        f" (SELECT {_ROW_STATUS} status FROM chain_stage s LEFT JOIN chain_firm f ON f.company = s.company)"
+    ).fetchone()
+    if matched > kept[0]:
+        result.statuses["matched"] += matched - kept[0]
+        result.methods["code"] += matched - kept[0]
+    if rejected > kept[1]:
+        result.statuses["rejected"] += rejected - kept[1]

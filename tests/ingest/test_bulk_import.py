@@ -1,0 +1,128 @@
+"""A company table matched by stock code goes through SQL on the embedded store: the same
+store and the same report as row by row, on the cases where the rows interact."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from graph.errors import ValidationError
+from graph.sqlite_store import SqliteStore
+from ingest.build import build
+from ingest.registry import import_file
+from ingest.sources import chain_table
+from tests.ingest.tiny_dataset import write_tiny_dataset
+
+FIRMS = "ts_code,name,fullname,area,industry\n800001.SZ,硅甲,硅甲测试股份有限公司,江苏,电气设备\n800002.SZ,酒乙,酒乙测试股份有限公司,贵州,白酒\n"
+WORDS = (
+    "product,match,node_id,confidence,note,source,as_of\n"
+    "单晶硅片,exact,si-wafer,high,,映射,2026-12\n"
+    "硅片,contains,si-wafer,medium,,映射,2026-12\n"
+    "工业硅,contains,industrial-silicon,medium,,映射,2026-12\n"
+)
+MAPPING = (
+    "kind: companies\ncompany: code\nnode: product\nweight: w\nsource: 某供应商产业链库\n"
+    "as_of: '2021'\nconfidence: low\nlinks: words.csv\nmin_weight: 0.05\n"
+)
+ROWS = [
+    ("800001.SZ", "工业硅", 0.2),  # 1 the chain's own node, and its word: the link's props win
+    ("800001.SZ", "工业硅粉", 0.1),  # 2 a new node; its word's link is lighter than row 1's
+    ("800001.SZ", "工业硅", 0.05),  # 3 the product again: the plain operation, last, wins
+    ("600438", "电池片", 0.9),  # 4 tongwei already operates si-cell: left as it is
+    ("600438.SH", "N型硅片产品", 0.3),  # 5 new node; contains 硅片: tongwei -> si-wafer
+    ("600438", "单晶硅片", 0.3),  # 6 si-wafer itself: plain props; the exact word is not heavier
+    ("999999", "某产品", 0.5),  # 7 rejected: no such stock code
+    ("800002.SZ", "", 0.5),  # 8 rejected: no product
+    ("800002.SZ", "饲料", '"lots"'),  # 9 rejected: weight; its product node is still made
+    ("800002.SZ", "饲料", "NaN"),  # 10 an operation with a NaN weight, never a link
+    ("800002.SZ", "硅片", 0.5),  # 11 new node; contains 硅片 -> si-wafer 0.5
+    ("800002.SZ", "单晶硅片", 0.7),  # 12 heavier exact word: the link's props win
+]
+
+
+def _store(tmp_path: Path, name: str) -> SqliteStore:
+    store = SqliteStore(tmp_path / f"{name}.db")
+    build(store, write_tiny_dataset(tmp_path / f"data-{name}"))
+    firms = tmp_path / "firms.csv"
+    firms.write_text(FIRMS, encoding="utf-8")
+    import_file(store, "ashare-basic", firms, edition="2026")
+    return store
+
+
+def _dump(store: SqliteStore) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    conn = sqlite3.connect(store.path)
+    nodes = conn.execute("SELECT * FROM nodes ORDER BY id").fetchall()
+    edges = conn.execute("SELECT * FROM edges ORDER BY source, type, target, key").fetchall()
+    conn.close()
+    return nodes, edges
+
+
+def _report(plan, written) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        **plan.summary(),
+        "outcomes": plan.outcomes,
+        "problems": plan.problems,
+        "notes": plan.notes,
+        "methods": plan.methods,
+        "written": written,
+        "edges": {
+            k: (e.ident, dict(e.props))
+            for k, e in plan.edges.items()
+            if e.props.get("weight") == e.props.get("weight")
+        },
+    }
+
+
+def test_a_company_table_in_sql_gives_the_store_and_report_of_row_by_row(tmp_path, monkeypatch):
+    (tmp_path / "words.csv").write_text(WORDS, encoding="utf-8")
+    mapping = tmp_path / "c.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    table = tmp_path / "c.jsonl"
+    table.write_text(
+        "".join(f'{{"code": "{c}", "product": "{p}", "w": {w}}}\n' for c, p, w in ROWS), encoding="utf-8"
+    )
+    bulk, rows = _store(tmp_path, "bulk"), _store(tmp_path, "rows")
+    with pytest.raises(ValidationError, match="3 invalid row") as refused:
+        import_file(bulk, "chain-table", table, mapping=mapping)
+    assert [p.split(": ", 1)[1] for p in refused.value.problems] == [
+        "column code: no enterprise with stock code '999999' in the graph "
+        "(import the company list first, e.g. ashare-basic)",
+        "column product: empty company or node",
+        "column w: weight 'lots' is not a number",
+    ]
+    assert _dump(bulk) == _dump(rows)  # nothing written
+    plan, written = import_file(bulk, "chain-table", table, mapping=mapping, skip_invalid=True)
+    assert chain_table.bulk_writer(plan) is not None
+    assert (plan.rows_read, plan.count("matched"), plan.count("rejected")) == (12, 9, 3)
+    assert plan.notes == ["3 company-link operations from the product mapping (3 firms, 2 chain links)"]
+    assert (written.nodes_created, written.edges_created, written.edges_updated) == (4, 7, 0)
+    ops = {
+        (e.source, e.target): e.props
+        for e in bulk.find_edges(type="OPERATES_IN")
+        if e.props.get("origin") != "dataset"
+    }
+    firm_a, firm_b = (o.enterprise_id for o in plan.outcomes if o.line in (1, 12))
+    assert ops[(firm_a, "industrial-silicon")] == {
+        "as_of": "2021",
+        "confidence": "low",
+        "origin": "import:chain-table",
+        "role": "player",
+        "source": "某供应商产业链库",
+        "weight": 0.05,
+    }
+    assert ops[("tongwei", "si-wafer")]["weight"] == 0.3 and "product" not in ops[("tongwei", "si-wafer")]
+    assert (ops[(firm_b, "si-wafer")]["product"], ops[(firm_b, "si-wafer")]["confidence"]) == (
+        "单晶硅片",
+        "high",
+    )
+    assert len(ops) == 7 and ("tongwei", "si-cell") not in ops
+
+    monkeypatch.setattr(chain_table, "bulk_writer", lambda plan: None)
+    reference, reference_written = import_file(rows, "chain-table", table, mapping=mapping, skip_invalid=True)
+    assert _dump(bulk) == _dump(rows)
+    assert _report(plan, written) == _report(reference, reference_written)
+    monkeypatch.undo()
+    again, unchanged = import_file(bulk, "chain-table", table, mapping=mapping, skip_invalid=True)
+    assert (again.count("matched"), again.summary()["edges"], unchanged.changed) == (9, 0, False)
