@@ -17,7 +17,7 @@ from analysis.scenario import scenario
 from analysis.stats import graph_stats
 from graph.view import build_view, chain_node_ids
 from ingest.curated import bundled_data_dir, load_dataset
-from ingest.sources.chain_table import LINK_COLUMNS, load_mapping, load_product_links
+from ingest.sources.chain_table import LINK_COLUMNS, load_corrections, load_mapping, load_product_links
 from ingest.tables import is_as_of, read_table
 
 INDUSTRIES = {
@@ -133,6 +133,18 @@ def test_each_word_to_link_mapping_is_sourced_and_names_real_links(mapping):
     rows = read_table(table, LINK_COLUMNS)
     assert len(words.exact) + len(words.contains) == len(rows) > 0
     assert [r.where for r in rows if not (r.get("source") and is_as_of(r.get("as_of")))] == []
+
+
+@pytest.mark.parametrize(
+    "mapping", sorted(p.name for p in MAPPINGS.glob("*.yaml") if "corrections" in load_mapping(p))
+)
+def test_each_vendor_correction_is_sourced(mapping):
+    # a vendor row held back is a fact like any other: why, the source that shows it, as_of
+    spec = load_mapping(MAPPINGS / mapping)
+    table = MAPPINGS / spec["corrections"]
+    corrections = load_corrections(table, by_code=True)  # raises on an empty column or a bad confidence
+    assert len(corrections.pairs) == len(read_table(table, ("company",))) > 0
+    assert [r.where for r in read_table(table, ("as_of",)) if not is_as_of(r.get("as_of"))] == []
 
 
 @pytest.mark.parametrize("industry", sorted(INDUSTRIES))

@@ -15,6 +15,7 @@ each relation means:
     # companies: company: company_code, node: product_name, match: code|name, role: player
     # companies may also map the vendor's product words to chain links (many-to-one, with a
     # confidence each): links: ashare_products_to_links.csv (beside the mapping), min_weight: 0.05
+    # and hold back vendor rows known to be wrong: corrections: ashare_chain_corrections.csv
     source: 供应商名称与版本     # provenance written on every node and edge
     as_of: "2021"
     confidence: medium
@@ -94,7 +95,7 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
         raise ValidationError(f"{path}: match must be code or name")
     if data.get("role", "player") not in ROLES:
         raise ValidationError(f"{path}: role must be one of {', '.join(ROLES)}")
-    if data.get("links") and kind != "companies":
+    if (data.get("links") or data.get("corrections")) and kind != "companies":
         raise ValidationError(f"{path}: links (product words to chain links) go with kind: companies")
     try:
         float(data.get("min_weight", 0))
@@ -136,8 +137,10 @@ class ProductLinks:
         return None
 
 
-def load_product_links(path: Path, chain_nodes: frozenset[str]) -> ProductLinks:
-    """The product-word mapping at `path`, checked whole.
+def load_product_links(path: Path, chain_nodes: frozenset[str], ceiling: str = "high") -> ProductLinks:
+    """The product-word mapping at `path`, checked whole. A word's confidence is capped at
+    `ceiling` (the vendor table's own): an operation is only as sure as the vendor's row and the
+    word's mapping together.
 
     Raises:
         ValidationError: every bad row (match, unknown chain link, confidence, a word twice), named.
@@ -157,10 +160,63 @@ def load_product_links(path: Path, chain_nodes: frozenset[str]) -> ProductLinks:
         elif word in tables[match]:
             problems.append(f"{row.where}: column product: {word!r} ({match}) is mapped twice")
         else:
-            tables[match][word] = (node, confidence)
+            tables[match][word] = (node, max(confidence, ceiling, key=CONFIDENCES.index))
     if problems:
         raise ValidationError(f"{path}: {len(problems)} bad row(s); first: {problems[0]}", problems)
     return ProductLinks(tables["exact"], tables["contains"], max(map(len, tables["contains"]), default=0))
+
+
+CORRECTION_COLUMNS = ("company", "product", "reason", "source", "as_of", "confidence")
+
+
+class Corrections:
+    """A vendor's rows known to be wrong (a company, a product word of its, why, and the source
+    that shows it), held back from an import: a stock code that changed hands in a reverse
+    merger still lists the shell's old products, for instance."""
+
+    def __init__(self, pairs: Mapping[tuple[str, str], str], by_code: bool) -> None:
+        self.pairs, self.by_code = pairs, by_code
+        self.held: list[tuple[int, str, str]] = []
+
+    def key(self, company: str) -> str:
+        return stock_key(company) if self.by_code else fold(company)
+
+    def filter(self, rows: Iterable[Row], company: str, node: str) -> Iterator[Row]:
+        """`rows` without the corrected ones (kept in `held`: line, company, product)."""
+        for row in rows:
+            code, product = row.get(company) or "", row.get(node) or ""
+            if (self.key(code), product) in self.pairs:
+                self.held.append((row.line, code, product))
+                continue
+            yield row
+
+    def note(self, name: str) -> str:
+        first = "; ".join(f"line {line}: {code} {product}" for line, code, product in self.held[:5])
+        return f"{len(self.held)} rows held back by the corrections {name} ({first})"
+
+
+def load_corrections(path: Path, by_code: bool) -> Corrections:
+    """The corrections file at `path`, checked whole: every column filled, a known confidence.
+
+    Raises:
+        ValidationError: every bad row, named.
+    """
+    problems: list[str] = []
+    pairs: dict[tuple[str, str], str] = {}
+    corrections = Corrections(pairs, by_code)
+    for row in read_table(path, CORRECTION_COLUMNS):
+        empty = [c for c in CORRECTION_COLUMNS if not row.get(c)]
+        if empty:
+            problems.append(f"{row.where}: column {empty[0]}: empty")
+        elif row.get("confidence") not in CONFIDENCES:
+            problems.append(
+                f"{row.where}: column confidence: {row.get('confidence')!r} is not high, medium or low"
+            )
+        else:
+            pairs[(corrections.key(row.get("company")), row.get("product"))] = row.get("reason")
+    if problems:
+        raise ValidationError(f"{path}: {len(problems)} bad row(s); first: {problems[0]}", problems)
+    return corrections
 
 
 def _node_id(ctx: ImportContext, name: str) -> str:
@@ -203,12 +259,18 @@ def plan(
     if spec["kind"] == "relations":
         _relations(result, ctx, path, spec, provenance)
     else:
+        folder = Path(str(mapping)).parent
         links = (
-            load_product_links(Path(str(mapping)).parent / str(spec["links"]), ctx.chain_node_ids)
+            load_product_links(folder / str(spec["links"]), ctx.chain_node_ids, provenance["confidence"])
             if spec.get("links")
             else None
         )
-        _companies(result, ctx, path, spec, provenance, links)
+        corrections = (
+            load_corrections(folder / str(spec["corrections"]), spec.get("match", "code") == "code")
+            if spec.get("corrections")
+            else None
+        )
+        _companies(result, ctx, path, spec, provenance, links, corrections)
     return result
 
 
@@ -265,19 +327,38 @@ def _companies(
     spec: dict[str, Any],
     provenance: dict[str, Any],
     links: ProductLinks | None = None,
+    corrections: Corrections | None = None,
 ) -> None:
     """Company -> vendor product node for every row; with `links`, also company -> chain link
     for each product word the mapping knows (weight >= min_weight), with the vendor as source and
-    the lower of the vendor's and the word mapping's confidence; a firm's several products on one link make one edge (the heaviest)."""
-    min_weight = float(spec.get("min_weight", 0))
-    linked: dict[tuple[str, str], float] = {}
+    the lower of the vendor's and the word mapping's confidence; a firm's several products on one
+    link make one edge (the heaviest). Rows named in `corrections` are held back (and noted)."""
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
     rows = result.reading(stream_table(path, columns))
+    if corrections is not None:
+        rows = corrections.filter(rows, spec["company"], spec["node"])
     by_code = spec.get("match", "code") == "code"
     writer = bulk_writer(result)
     if by_code and writer is not None:
         _companies_in_sql(result, ctx, rows, spec, provenance, links, writer)
-        return
+    else:
+        _companies_by_row(result, ctx, rows, spec, provenance, links)
+    if corrections is not None and corrections.held:
+        result.notes.append(corrections.note(spec["corrections"]))
+
+
+def _companies_by_row(
+    result: ImportPlan,
+    ctx: ImportContext,
+    rows: Iterable[Row],
+    spec: dict[str, Any],
+    provenance: dict[str, Any],
+    links: ProductLinks | None,
+) -> None:
+    """`_companies` one row at a time (Neo4j, a dry run, a table matched by name)."""
+    min_weight = float(spec.get("min_weight", 0))
+    linked: dict[tuple[str, str], float] = {}
+    by_code = spec.get("match", "code") == "code"
     company_column, node_column, weight_column = spec["company"], spec["node"], spec.get("weight")
     base_props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
     # a firm has several rows and a product many firms: each is resolved once (bounded memos)
@@ -329,8 +410,6 @@ def _companies(
             result.add_edge(Edge(firm, "OPERATES_IN", node, "", props))
         if found and weight >= min_weight and (firm, found[0]) not in ctx.operations:
             link, confidence, how = found
-            # a row is only as sure as the vendor's table and the word's mapping together
-            confidence = max(confidence, str(provenance["confidence"]), key=CONFIDENCES.index)
             if weight > linked.get((firm, link), -1.0):
                 linked[(firm, link)] = weight
                 result.add_edge(
@@ -514,7 +593,7 @@ def _companies_in_sql(
             " (SELECT DISTINCT source, target FROM chain_links)"
         ).fetchone()
         result.notes.append(
-            f"{pairs} company-link operations from the product mapping "
+            f"{pairs} company-link operations from the word mapping {spec['links']} "
             f"({firms} firms, {chain_links} chain links)"
         )
     for table in ("chain_stage", "chain_firm", "chain_product", "chain_links"):

@@ -96,7 +96,9 @@ def test_a_company_table_in_sql_gives_the_store_and_report_of_row_by_row(tmp_pat
     plan, written = import_file(bulk, "chain-table", table, mapping=mapping, skip_invalid=True)
     assert chain_table.bulk_writer(plan) is not None
     assert (plan.rows_read, plan.count("matched"), plan.count("rejected")) == (12, 9, 3)
-    assert plan.notes == ["3 company-link operations from the product mapping (3 firms, 2 chain links)"]
+    assert plan.notes == [
+        "3 company-link operations from the word mapping words.csv (3 firms, 2 chain links)"
+    ]
     assert (written.nodes_created, written.edges_created, written.edges_updated) == (4, 7, 0)
     ops = {
         (e.source, e.target): e.props
@@ -113,9 +115,10 @@ def test_a_company_table_in_sql_gives_the_store_and_report_of_row_by_row(tmp_pat
         "weight": 0.05,
     }
     assert ops[("tongwei", "si-wafer")]["weight"] == 0.3 and "product" not in ops[("tongwei", "si-wafer")]
+    # the exact word maps with high confidence, capped at the vendor table's low
     assert (ops[(firm_b, "si-wafer")]["product"], ops[(firm_b, "si-wafer")]["confidence"]) == (
         "单晶硅片",
-        "high",
+        "low",
     )
     assert len(ops) == 7 and ("tongwei", "si-cell") not in ops
 
@@ -126,3 +129,35 @@ def test_a_company_table_in_sql_gives_the_store_and_report_of_row_by_row(tmp_pat
     monkeypatch.undo()
     again, unchanged = import_file(bulk, "chain-table", table, mapping=mapping, skip_invalid=True)
     assert (again.count("matched"), again.summary()["edges"], unchanged.changed) == (9, 0, False)
+
+
+def test_corrections_hold_rows_back_on_both_paths(tmp_path, monkeypatch):
+    (tmp_path / "words.csv").write_text(WORDS, encoding="utf-8")
+    corrections = tmp_path / "corr.csv"
+    # the company as the bare code: it matches 800002.SZ in the table
+    corrections.write_text(
+        "company,product,reason,source,as_of,confidence\n800002,单晶硅片,壳公司旧主营,重组公告,2019-12,high\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "c.yaml"
+    mapping.write_text(MAPPING + "corrections: corr.csv\n", encoding="utf-8")
+    table = tmp_path / "c.jsonl"
+    table.write_text(
+        "".join(f'{{"code": "{c}", "product": "{p}", "w": {w}}}\n' for c, p, w in ROWS), encoding="utf-8"
+    )
+    bulk, rows = _store(tmp_path, "bulk"), _store(tmp_path, "rows")
+    plan, _ = import_file(bulk, "chain-table", table, mapping=mapping, skip_invalid=True)
+    # row 12 is held back: firm b's si-wafer link comes from row 11 (硅片, weight 0.5), and no
+    # operation names 单晶硅片 for it
+    assert (plan.rows_read, plan.count("matched"), plan.count("rejected")) == (12, 8, 3)
+    assert plan.notes[-1] == "1 rows held back by the corrections corr.csv (line 12: 800002.SZ 单晶硅片)"
+    firm_b = next(o.enterprise_id for o in plan.outcomes if o.line == 11)
+    (link,) = bulk.find_edges(source=firm_b, type="OPERATES_IN", target="si-wafer")
+    assert (link.props["product"], link.props["weight"]) == ("硅片", 0.5)
+    monkeypatch.setattr(chain_table, "bulk_writer", lambda plan: None)
+    reference, _ = import_file(rows, "chain-table", table, mapping=mapping, skip_invalid=True)
+    assert _dump(bulk) == _dump(rows)
+    assert reference.notes == plan.notes
+    corrections.write_text("company,product,reason,source,as_of,confidence\n800002,单晶硅片,,x,2019,high\n")
+    with pytest.raises(ValidationError, match=r"corr\.csv: 1 bad row.*column reason: empty"):
+        import_file(rows, "chain-table", table, mapping=mapping, skip_invalid=True)
