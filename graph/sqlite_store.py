@@ -14,7 +14,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from graph.store import (
     BatchWriter,
     ChangeSet,
     Edge,
+    EdgeKey,
     Node,
     ProgressFn,
     StoreConveniences,
@@ -35,11 +35,21 @@ from graph.store import (
     check_changes,
     check_expectations,
     check_unique,
-    zero_counts,
+    write_batches,
 )
 from graph.view import build_view, industry_view, trim_to_industry
 
 BATCH_SIZE = 1000
+UPSERT_NODE = (
+    "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
+    "ON CONFLICT(id) DO UPDATE SET label = excluded.label, props = excluded.props "
+    "WHERE nodes.label IS NOT excluded.label OR nodes.props IS NOT excluded.props"
+)
+UPSERT_EDGE = (
+    "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props "
+    "WHERE edges.props IS NOT excluded.props"
+)
 # page cache while a write transaction is open (KiB, SQLite's negative form): a bulk import's
 # upserts land all over the primary-key and target indexes, which must stay in memory to be fast
 # (SQLite's default of 2 MB turns each row into page reads); given back when the write ends
@@ -189,67 +199,44 @@ class SqliteStore(StoreConveniences):
         return self._write(changes, progress)
 
     def _write(self, changes: ChangeSet, progress: ProgressFn | None) -> dict[str, int]:
-        conn = self._conn
-        counts = zero_counts()
         # change detection inside the write: an upsert that touches only rows that differ;
         # inserted rows take rowids past the batch's starting maximum, so they count as created
-        # in key order (a stable sort: a row given twice is written in its given order), so that
-        # consecutive upserts touch neighbouring index pages
-        for batch in _batches(sorted(changes.nodes, key=attrgetter("id"))):
-            created, changed = self._upsert(
-                "nodes",
-                "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET label = excluded.label, props = excluded.props "
-                "WHERE nodes.label IS NOT excluded.label OR nodes.props IS NOT excluded.props",
-                [(n.id, n.label, canonical_props(n.props)) for n in batch],
-            )
-            counts["nodes_created"] += created
-            counts["nodes_updated"] += changed - created
-            if progress:
-                progress(len(batch))
-        for edge_batch in _batches(sorted(changes.edges, key=attrgetter("source", "type", "target", "key"))):
-            created, changed = self._upsert(
-                "edges",
-                "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props "
-                "WHERE edges.props IS NOT excluded.props",
-                [(e.source, e.type, e.target, e.key, canonical_props(e.props)) for e in edge_batch],
-            )
-            counts["edges_created"] += created
-            counts["edges_updated"] += changed - created
-            if progress:
-                progress(len(edge_batch))
-        for key_batch in _batches(list(changes.delete_edges)):
-            for ident in key_batch:
-                cur = conn.execute(
-                    "DELETE FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?",
-                    ident,
-                )
-                counts["edges_deleted"] += cur.rowcount
-            if progress:
-                progress(len(key_batch))
-        for id_batch in _batches(list(changes.delete_nodes)):
-            marks = ",".join("?" * len(id_batch))
-            cur = conn.execute(
-                f"SELECT count(*) FROM edges WHERE source IN ({marks}) OR target IN ({marks})",
-                [*id_batch, *id_batch],
-            )
-            counts["edges_deleted"] += cur.fetchone()[0]
-            cur = conn.execute(f"DELETE FROM nodes WHERE id IN ({marks})", id_batch)
-            counts["nodes_deleted"] += cur.rowcount
-            if progress:
-                progress(len(id_batch))
-        return counts
+        return write_batches(
+            changes,
+            BATCH_SIZE,
+            upsert_nodes=lambda batch: self._upsert(
+                "nodes", UPSERT_NODE, [(n.id, n.label, canonical_props(n.props)) for n in batch]
+            ),
+            upsert_edges=lambda batch: self._upsert(
+                "edges", UPSERT_EDGE, [(*e.ident, canonical_props(e.props)) for e in batch]
+            ),
+            delete_edges=self._delete_edges,
+            delete_nodes=self._delete_nodes,
+            progress=progress,
+            in_key_order=True,
+        )
+
+    def _delete_edges(self, keys: list[EdgeKey]) -> int:
+        sql = "DELETE FROM edges WHERE source = ? AND type = ? AND target = ? AND key = ?"
+        return sum(self._conn.execute(sql, key).rowcount for key in keys)
+
+    def _delete_nodes(self, ids: list[str]) -> tuple[int, int]:
+        """(nodes deleted, edges deleted with them: the foreign keys cascade)."""
+        marks = ",".join("?" * len(ids))
+        edges = self._conn.execute(
+            f"SELECT count(*) FROM edges WHERE source IN ({marks}) OR target IN ({marks})", [*ids, *ids]
+        ).fetchone()[0]
+        return self._conn.execute(f"DELETE FROM nodes WHERE id IN ({marks})", ids).rowcount, edges
 
     def _upsert(self, table: str, sql: str, rows: list[tuple[str, ...]]) -> tuple[int, int]:
-        """Run an upsert over `rows`; return (rows created, rows created or changed)."""
+        """Run an upsert over `rows`; return (rows created, rows updated)."""
         conn = self._conn
         top = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
         before = conn.total_changes
         conn.executemany(sql, rows)
         changed = conn.total_changes - before
         created = conn.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (top,)).fetchone()[0]
-        return created, changed
+        return created, changed - created
 
     def _existing_nodes(self, ids: list[str]) -> dict[str, tuple[str, str]]:
         if not ids:

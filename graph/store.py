@@ -253,6 +253,7 @@ def write_batches(
     delete_edges: Callable[[list[EdgeKey]], int],
     delete_nodes: Callable[[list[str]], tuple[int, int]],
     progress: ProgressFn | None = None,
+    in_key_order: bool = False,
 ) -> dict[str, int]:
     """A checked ChangeSet written in batches of at most `size`, in the order every backend
     keeps (node upserts, edge upserts, edge deletions, node deletions), adding up the counts
@@ -260,11 +261,18 @@ def write_batches(
 
     The backend's four writers each take one batch: `upsert_nodes` and `upsert_edges` return
     (created, updated), `delete_edges` the edges deleted, `delete_nodes` (nodes deleted, edges
-    deleted with them). Deletion batches hold each id or edge key once.
+    deleted with them). Deletion batches hold each id or edge key once. With `in_key_order`, the upserts
+    go in key order (a stable sort: a row given twice is still written in its given order), so
+    that consecutive writes touch neighbouring index pages.
     """
+    nodes: Iterable[Node] = changes.nodes
+    edges: Iterable[Edge] = changes.edges
+    if in_key_order:
+        nodes = sorted(nodes, key=lambda n: n.id)
+        edges = sorted(edges, key=lambda e: e.ident)
     steps: tuple[tuple[Iterable[Any], Callable[[list[Any]], tuple[int, ...]], tuple[str, ...]], ...] = (
-        (changes.nodes, upsert_nodes, ("nodes_created", "nodes_updated")),
-        (changes.edges, upsert_edges, ("edges_created", "edges_updated")),
+        (nodes, upsert_nodes, ("nodes_created", "nodes_updated")),
+        (edges, upsert_edges, ("edges_created", "edges_updated")),
         (
             changes.delete_edges,
             lambda keys: (delete_edges(list(dict.fromkeys(tuple(k) for k in keys))),),
