@@ -105,6 +105,7 @@ class TargetContext:
     members: Mapping[str, frozenset[str]]
     strong_groups: Mapping[str, frozenset[str]]
     yunnan_groups: frozenset[str]
+    stakes: Mapping[str, frozenset[str]]  # group -> the Yunnan firms it holds shares in (ties `stake`)
     feasibility: Mapping[str, Feasibility]  # by candidate firm
     signals: Mapping[str, ScorePart]  # by group
 
@@ -146,7 +147,13 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
         node: frozenset(root[f] for f, d in pairs if f in yunnan_firms and d.get("role") in STRONG_ROLES)
         for node, pairs in ops.items()
     }
-    yunnan_groups = frozenset(root[f] for f in yunnan_firms)
+    # a group holding shares in a Yunnan firm (a joint venture's foreign partner) already invests here
+    stakes: dict[str, set[str]] = {}
+    for held in yunnan_firms:
+        for holder, _, data in view.in_edges(held, data=True):
+            if data.get("type") == "SUPPLIES" and data.get("kind") == "stake":
+                stakes.setdefault(group_root(view, holder), set()).add(held)
+    yunnan_groups = frozenset(root[f] for f in yunnan_firms) | frozenset(stakes)
     # a group's members and signals are asked for by its root, which is a firm of the view
     groups = frozenset(n for n, d in view.nodes(data="label") if d == "Enterprise")
     members: OnDemand[frozenset[str]] = OnDemand(groups, lambda group: frozenset(group_members(view, group)))
@@ -166,6 +173,7 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
         members=members,
         strong_groups=strong,
         yunnan_groups=yunnan_groups,
+        stakes={group: frozenset(held) for group, held in stakes.items()},
         feasibility=OnDemand(candidates, lambda f: firm_feasibility(view, f, rules, members[root[f]])),
         signals=OnDemand(groups, lambda group: signal_part(view, members[group], rules, yunnan_regions)),
     )
@@ -184,7 +192,8 @@ def is_target(ctx: TargetContext, firm: str, node: str) -> bool:
 
 
 def track_of(ctx: TargetContext, firm: str) -> str:
-    """`expand` when the firm's group already has an entity in Yunnan, else `new`."""
+    """`expand` when the firm's group already has an entity in Yunnan or holds shares in a Yunnan
+    firm (a tie `stake`), else `new`."""
     return EXPAND if ctx.root[firm] in ctx.yunnan_groups else NEW
 
 
@@ -450,6 +459,12 @@ def _by_relevance(ctx: TargetContext, firms: set[str]) -> list[str]:
 
 def _presence(ctx: TargetContext, firm: str) -> ScorePart:
     here = _by_relevance(ctx, set(ctx.members[ctx.root[firm]] & ctx.yunnan_firms))
+    held = _by_relevance(ctx, set(ctx.stakes.get(ctx.root[firm], ())))
+    if not here and held:
+        names = "、".join(f"{name_of(ctx.view, f)}·{_where(ctx, f)}" for f in held[:2])
+        return ScorePart(
+            "presence", _points(ctx.rules, "presence", 1.0), f"集团持有云南企业股份（{names}），可增资扩产"
+        )
     if not here:
         return ScorePart("presence", 0.0, "在云南尚无布局，属新进入")
     names = "、".join(f"{name_of(ctx.view, f)}·{_where(ctx, f)}" for f in here[:2])

@@ -110,7 +110,7 @@ ENTERPRISE_TAGS: tuple[str, ...] = (
     "asset-light",
     "distressed",
 )
-TIE_KINDS: tuple[str, ...] = ("supplies", "partner")
+TIE_KINDS: tuple[str, ...] = ("supplies", "partner", "stake")
 # Production figures (PRODUCES): output, capacity, a share of China's output the source states
 # (percent), or a count of operating units (travel agencies, star hotels, ...).
 PRODUCTION_METRICS: tuple[str, ...] = ("output", "capacity", "national_share", "establishments")

@@ -135,6 +135,19 @@ def test_two_lists_expand_and_new():
     assert [r.enterprise_id for r in target_lists(canonical_view(), INDUSTRY, top=1).new] == ["n1"]
 
 
+def test_a_stake_in_a_yunnan_firm_puts_a_group_on_the_expand_list():
+    view = canonical_view()
+    # n3 (Beijing, major on c) holds shares in y3 (Kunming), as a joint venture's partner does
+    view.add_edge("n3", "y3", key="stake", type="SUPPLIES", kind="stake", **SRC)
+    lists = target_lists(view, INDUSTRY)
+    # n3 was new at 42.67 (fit 18, scale 10, pull 6.67, feasibility 8); now presence 10 (the
+    # stake) and ties 5 (one tie to a Yunnan firm): 57.67, after n4 and n6
+    assert [(r.enterprise_id, r.score) for r in lists.expand] == [("n4", 66.67), ("n6", 64.67), ("n3", 57.67)]
+    assert [r.enterprise_id for r in lists.new] == ["n1", "n2"]
+    presence = next(p for p in lists.expand[2].parts if p.factor == "presence")
+    assert (presence.value, presence.reason) == (10.0, "集团持有云南企业股份（滇丙公司·昆明市），可增资扩产")
+
+
 def _with_unlikely_firms() -> nx.MultiDiGraph:
     """The canonical chain plus four firms leading b, each unlikely in its own way but one."""
     view = canonical_view()
