@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            app.state.results.close()
+            await app.state.results.aclose()
             app.state.store.close()
 
     app = FastAPI(

@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from contextvars import ContextVar, Token
 from functools import cached_property
 from pathlib import Path
@@ -232,7 +232,12 @@ class ResultCache:
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._probe = version_probe(store)
-        self._read_async = None if isinstance(self._probe, _DataVersion) else CoalescedRead(self._probe)
+        async_version = getattr(store, "version_async", None)
+        self._read_async = (
+            None
+            if isinstance(self._probe, _DataVersion)
+            else CoalescedRead(self._probe, read_async=async_version)
+        )
 
     async def refresh(self) -> Token[ResultCache | None]:
         """Check the store's version for this request (its context): the checks of `kept`,
@@ -314,17 +319,27 @@ class ResultCache:
         if close is not None:
             close()
 
+    async def aclose(self) -> None:
+        """`close`, and the store's async client when it made one (`version_async`)."""
+        self.close()
+        aclose = getattr(self.store, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
 
 _checked: ContextVar[ResultCache | None] = ContextVar("chainkg_version_checked", default=None)
 
 
 class CoalescedRead:
-    """An async `read()` that runs one call at a time in a worker thread: a caller arriving while
-    one runs waits for the next, which starts as soon as that one ends and answers everyone who
-    waited. So each caller gets a value read after it arrived, however many arrive together."""
+    """An async `read()` that runs one call at a time (in a worker thread, or `read_async` on the
+    event loop when given): a caller arriving while one runs waits for the next, which starts as
+    soon as that one ends and answers everyone who waited. So each caller gets a value read after
+    it arrived, however many arrive together."""
 
-    def __init__(self, read: Callable[[], object]) -> None:
-        self.read = read
+    def __init__(
+        self, read: Callable[[], object], read_async: Callable[[], Awaitable[object]] | None = None
+    ) -> None:
+        self.read, self.read_async = read, read_async
         self._running: asyncio.Future[object] | None = None
         self._next: asyncio.Future[object] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -343,7 +358,8 @@ class CoalescedRead:
         while self._running is not None:
             answer = self._running
             try:
-                answer.set_result(await run_in_threadpool(self.read))
+                value = await (self.read_async() if self.read_async else run_in_threadpool(self.read))
+                answer.set_result(value)
             except Exception as exc:  # every waiter raises it (a store gone: 503)
                 answer.set_exception(exc)
             self._running, self._next = self._next, None

@@ -7,6 +7,7 @@ the write counter on the database's meta node moves. All Cypher lives in `graph.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import threading
@@ -18,6 +19,8 @@ from typing import Any
 
 import networkx as nx
 from neo4j import (
+    AsyncDriver,
+    AsyncGraphDatabase,
     Driver,
     GraphDatabase,
     ManagedTransaction,
@@ -231,6 +234,7 @@ class Neo4jStore(StoreConveniences):
         self._industry_views: dict[str, nx.MultiDiGraph] = {}
         self._view_version: int | None = None
         self._closed = False
+        self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver] | None = None
         scheme = uri.partition("://")[0]
         if "://" not in uri or scheme not in URI_SCHEMES:
             raise StoreError(
@@ -468,6 +472,36 @@ class Neo4jStore(StoreConveniences):
         """The meta node's write counter, bumped first in every write transaction."""
         records = self._read(cypher.READ_WRITES, meta_id=cypher.META_ID)
         return int(records[0]["writes"] or 0) if records else 0
+
+    async def version_async(self) -> int:
+        """`version` read with the driver's async client on the running event loop: a server
+        checks the version for its requests without a worker thread per read. The async driver
+        (same URI and credentials) is made on the first call in a loop, and closed by `aclose`."""
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            uri, user, password = self._driver_key
+            driver = AsyncGraphDatabase.driver(
+                uri,
+                auth=(user, password) if password is not None else None,
+                connection_timeout=CONNECTION_TIMEOUT_S,
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
+            )
+            self._async = (loop, driver)
+        with self._driver_errors("read"):
+            records, _, _ = await self._async[1].execute_query(
+                cypher.READ_WRITES,
+                parameters_={"meta_id": cypher.META_ID},
+                routing_=RoutingControl.READ,
+                database_=self.database,
+            )
+        return int(records[0]["writes"] or 0) if records else 0
+
+    async def aclose(self) -> None:
+        """Close the async driver `version_async` made (in the loop it was made in)."""
+        if self._async is not None:
+            _, driver = self._async
+            self._async = None
+            await driver.close()
 
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it read with indexed Cypher queries (its

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -171,6 +172,43 @@ def test_a_coalesced_read_answers_everyone_who_waited_with_a_read_begun_after_th
 
     assert asyncio.run(scenario()) == [1, 2, 2, 2, 2, 2, 3]
     assert reads == [1, 2, 3]  # seven callers, three reads
+
+
+def test_a_coalesced_async_read_runs_on_the_loop_and_coalesces_the_same_way():
+    reads: list[int] = []
+
+    async def read_async() -> int:
+        await asyncio.sleep(0.05)  # a round trip: the others arrive meanwhile
+        reads.append(len(reads) + 1)
+        return reads[-1]
+
+    async def scenario() -> list[object]:
+        coalesced = CoalescedRead(lambda: pytest.fail("the thread read is not used"), read_async=read_async)
+        first = asyncio.ensure_future(coalesced())
+        await asyncio.sleep(0.01)
+        later = [asyncio.ensure_future(coalesced()) for _ in range(4)]
+        return list(await asyncio.gather(first, *later))
+
+    assert asyncio.run(scenario()) == [1, 2, 2, 2, 2]
+    assert reads == [1, 2]
+
+
+def test_the_neo4j_version_read_on_the_event_loop_follows_writes():
+    store = neo4j_store_or_skip()  # cleared
+
+    async def before_and_after() -> tuple[int, int]:
+        before = await store.version_async()
+        store.apply(canonical_changes())
+        after = await store.version_async()
+        await store.aclose()
+        return before, after
+
+    try:
+        before, after = asyncio.run(before_and_after())
+        assert after == store.version() and after > before
+    finally:
+        store.clear()
+        store.close()
 
 
 def test_served_from_neo4j_a_write_by_another_connection_is_seen_on_the_next_request(tmp_path: Path):
