@@ -19,7 +19,7 @@ from api.cli_common import (
     prefecture_opt,
     print_json,
 )
-from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
+from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH, texts
 from api.present import gaps_json, leaders_json, scenario_json, target_lists_json
 from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
 
@@ -134,11 +134,16 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
         print_json(target_lists_json(recs))
         return
     node_name = f" · {view.nodes[node_id]['name']}" if node_id else ""
+    zh = texts("zh")
     for track, rows in ((EXPAND, recs.expand), (NEW, recs.new)):
         title = f"{view.nodes[chosen]['name']} 招商目标企业 · {TRACK_NAMES[track]}{node_name}"
         table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由", "提示"))
+        table.columns[5].min_width = 30  # the reasons are the point of the list: give them the room
         for rank, rec in enumerate(rows, start=1):
-            reasons = "；".join(f"{p.reason}（{p.value:g}）" for p in rec.parts if p.value != 0)
+            # one line a part, labelled as on the web page (环节匹配30分：…)
+            reasons = "\n".join(
+                f"{zh.value('factor', p.factor)}{p.value:g}分：{p.reason}" for p in rec.parts if p.value != 0
+            )
             table.add_row(
                 str(rank),
                 rec.name,

@@ -110,7 +110,10 @@ def test_recommend_leaders_scenario_json(built: Path):
 def test_tables_print_chinese(built: Path):
     table = run(["gaps", "green-silicon"], built).stdout
     assert "单晶硅片" in table and "完整度" in table
-    assert "通威" in run(["recommend", "green-silicon"], built).stdout
+    targets = run(["recommend", "green-silicon"], built).stdout
+    assert "通威" in targets
+    # each score part on a line of its own, labelled as on the web page
+    assert "环节匹配30分：" in targets and "可行性" in targets
 
 
 @pytest.mark.parametrize(
