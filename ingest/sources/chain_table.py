@@ -174,12 +174,12 @@ class Corrections:
     that shows it), held back from an import: a stock code that changed hands in a reverse
     merger still lists the shell's old products, for instance."""
 
-    def __init__(self, pairs: Mapping[tuple[str, str], str], by_code: bool) -> None:
-        self.pairs, self.by_code = pairs, by_code
+    def __init__(self, pairs: frozenset[tuple[str, str]], by_code: bool) -> None:
+        self.pairs, self.by_code = pairs, by_code  # (company key, product word)
         self.held: list[tuple[int, str, str]] = []
 
     def key(self, company: str) -> str:
-        return stock_key(company) if self.by_code else fold(company)
+        return _company_key(company, self.by_code)
 
     def filter(self, rows: Iterable[Row], company: str, node: str) -> Iterator[Row]:
         """`rows` without the corrected ones (kept in `held`: line, company, product)."""
@@ -202,8 +202,7 @@ def load_corrections(path: Path, by_code: bool) -> Corrections:
         ValidationError: every bad row, named.
     """
     problems: list[str] = []
-    pairs: dict[tuple[str, str], str] = {}
-    corrections = Corrections(pairs, by_code)
+    pairs: set[tuple[str, str]] = set()
     for row in read_table(path, CORRECTION_COLUMNS):
         empty = [c for c in CORRECTION_COLUMNS if not row.get(c)]
         if empty:
@@ -213,10 +212,16 @@ def load_corrections(path: Path, by_code: bool) -> Corrections:
                 f"{row.where}: column confidence: {row.get('confidence')!r} is not high, medium or low"
             )
         else:
-            pairs[(corrections.key(row.get("company")), row.get("product"))] = row.get("reason")
+            pairs.add((_company_key(row.get("company"), by_code), row.get("product")))
     if problems:
         raise ValidationError(f"{path}: {len(problems)} bad row(s); first: {problems[0]}", problems)
-    return corrections
+    return Corrections(frozenset(pairs), by_code)
+
+
+def _company_key(company: str, by_code: bool) -> str:
+    """A company as a table names it, compared the way the mapping matches: its stock code's
+    digits (600000.SH is 600000), or its folded name."""
+    return stock_key(company) if by_code else fold(company)
 
 
 def _node_id(ctx: ImportContext, name: str) -> str:
