@@ -212,9 +212,9 @@ class IndustryPlan:
 
 
 def _qualifies(view: nx.MultiDiGraph, firm: str, rules: Rules) -> bool:
-    """A group on a qualifying list or with the qualifying revenue (rules.yaml: plans), unless it
-    cannot carry an industrial project (no mainland footprint, distress, an online platform or
-    asset-light firm)."""
+    """A group on a qualifying list, with the qualifying revenue or of a qualifying ownership (a
+    central enterprise; rules.yaml: plans), unless it cannot carry an industrial project (no
+    mainland footprint, distress, an online platform or asset-light firm)."""
     if firm_feasibility(view, firm, rules).blocking:
         return False
     for entity in (firm, *ancestors(view, firm)):
@@ -222,6 +222,8 @@ def _qualifies(view: nx.MultiDiGraph, firm: str, rules: Rules) -> bool:
             return True
         revenue = view.nodes[entity].get("revenue_100m_cny")
         if isinstance(revenue, int | float) and revenue >= rules.plans["qualifying_revenue"]:
+            return True
+        if view.nodes[entity].get("ownership") in rules.plans["qualifying_ownership"]:
             return True
     return False
 

@@ -159,6 +159,7 @@ def _plans(section: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "qualifying_revenue": float(section["qualifying_revenue"]),
         "qualifying_lists": tuple(str(name) for name in section["qualifying_lists"]),
+        "qualifying_ownership": tuple(str(kind) for kind in section.get("qualifying_ownership", ())),
         "gap_actions": int(section["gap_actions"]),
         "conversion": {k: float(v) for k, v in section["conversion"].items()},
         "staff_per_project": {k: int(v) for k, v in section["staff_per_project"].items()},

@@ -67,6 +67,15 @@ def test_sections(view):
     assert plan.config_version and plan.data_as_of == "2024"
 
 
+def test_a_central_enterprise_is_capable_of_a_major_project():
+    # n4 (Beijing, on no list, no revenue; its y2 in Qujing) is not capable until it is a 央企
+    view = base_view()
+    assert industry_plan(view, INDUSTRY).quota.by_track["expand"] == (2, 0)
+    view.nodes["n4"]["ownership"] = "central-soe"
+    plan = industry_plan(view, INDUSTRY)
+    assert (plan.quota.by_track["expand"], plan.quota.qualifying_targets) == ((2, 1), 4)
+
+
 def test_quota_line(view):
     plan = industry_plan(view, INDUSTRY)
     # qualifying: n1 (Fortune), n2 (private 500), n3 (100 亿元 revenue); quota 5 -> 3/5

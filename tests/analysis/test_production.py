@@ -86,7 +86,7 @@ def test_yunnan_statuses_rules_and_evidence(view):
     assert b.reason == "2023年产量12万吨占全国6.0%，达到5%"
     assert gaps.node("x").reason == "核查：省级规划列为空白"
     assert gaps.node("a").evidence.newest_as_of == "2024"
-    assert gaps.config_version == "2026.12-5"
+    assert gaps.config_version == "2026.12-6"
 
 
 def test_prefecture_uses_its_own_figures_and_scale(view):
