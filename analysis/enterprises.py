@@ -36,7 +36,7 @@ def name_of(view: nx.MultiDiGraph, node: str) -> str:
 def parent_of(view: nx.MultiDiGraph, enterprise: str) -> str | None:
     if enterprise not in view:
         return None
-    for target, keys in view.succ[enterprise].items():
+    for target, keys in view._succ[enterprise].items():
         if any(data.get("type") == "SUBSIDIARY_OF" for data in keys.values()):
             return str(target)
     return None

@@ -145,10 +145,12 @@ def _position(view: nx.MultiDiGraph) -> dict[str, int]:
 
 def operators(view: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
     """(enterprise, OPERATES_IN attributes) for every firm operating on `node`, by id."""
+    into = view._pred[node] if node in view else {}  # the adjacency dict: a link may have 100k firms
     return sorted(
         (
             (source, data)
-            for source, _, data in view.in_edges(node, data=True)
+            for source, keyed in into.items()
+            for data in keyed.values()
             if data.get("type") == "OPERATES_IN"
         ),
         key=lambda pair: pair[0],
@@ -281,8 +283,10 @@ def chain_gaps(
     *,
     prefecture: str | None = None,
     rules: Rules | None = None,
+    arrivals: Iterable[str] = (),
 ) -> ChainGaps:
-    """Assess every chain node of `industry` for Yunnan, or for one `prefecture`.
+    """Assess every chain node of `industry` for Yunnan, or for one `prefecture`; `arrivals` are
+    firms counted as present there as well (a scenario's landings).
 
     A node's presence is the sum of role weights of the firms located in the region that
     operate on it; `strong_at` (Yunnan) or `strong_at_prefecture` and zero split strong, weak and
@@ -316,7 +320,7 @@ def chain_gaps(
     if prefecture is not None:
         require_prefecture(view, prefecture)
     regions = region_descendants(view, prefecture or YUNNAN)
-    local = located_in(view, regions)
+    local = located_in(view, regions) | set(arrivals)
     members = chain_node_ids(view, industry)
     flow = feeds_graph(view, members)
     size = len(members)

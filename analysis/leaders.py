@@ -192,7 +192,7 @@ def best_leader_set(
 
 def _ranked(view: nx.MultiDiGraph, firm: str) -> bool:
     """Whether `firm` is on any ranking list (a cheap test before reading its memberships)."""
-    return any(d.get("type") == "RANKED_IN" for keys in view.succ[firm].values() for d in keys.values())
+    return any(d.get("type") == "RANKED_IN" for keys in view._succ[firm].values() for d in keys.values())
 
 
 def headquarters_targets(

@@ -150,8 +150,8 @@ def target_context(view: nx.MultiDiGraph, gaps: ChainGaps, rules: Rules) -> Targ
     # a group holding shares in a Yunnan firm (a joint venture's foreign partner) already invests here
     stakes: dict[str, set[str]] = {}
     for held in yunnan_firms:
-        for holder, _, data in view.in_edges(held, data=True):
-            if data.get("type") == "SUPPLIES" and data.get("kind") == "stake":
+        for holder, keyed in view._pred[held].items():
+            if any(d.get("type") == "SUPPLIES" and d.get("kind") == "stake" for d in keyed.values()):
                 stakes.setdefault(group_root(view, holder), set()).add(held)
     yunnan_groups = frozenset(root[f] for f in yunnan_firms) | frozenset(stakes)
     # a group's members and signals are asked for by its root, which is a firm of the view

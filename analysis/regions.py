@@ -25,11 +25,12 @@ def region_descendants(view: nx.MultiDiGraph, region: str) -> set[str]:
         current = frontier.pop()
         if current not in view:
             continue
-        for child, _, data in view.in_edges(current, data=True):
+        # the adjacency dicts: Yunnan's own region is pointed at by every firm located there
+        for child, keyed in view._pred[current].items():
             if (
-                data.get("type") == "PART_OF"
-                and view.nodes[child].get("label") == "Region"
+                view._node[child].get("label") == "Region"
                 and child not in found
+                and any(data.get("type") == "PART_OF" for data in keyed.values())
             ):
                 found.add(child)
                 frontier.append(child)
@@ -55,7 +56,7 @@ def located_in(view: nx.MultiDiGraph, regions: set[str]) -> set[str]:
         source
         for region in regions
         if region in view
-        for source, keys in view.pred[region].items()
+        for source, keys in view._pred[region].items()
         if any(data.get("type") == "HAS_SITE" for data in keys.values())
     }
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import networkx as nx
 
 from analysis.gaps import ChainGaps, chain_gaps, require_industry, require_prefecture
-from analysis.regions import YUNNAN
 from analysis.rules import Rules, load_rules
 from graph.errors import NotFoundError
 
@@ -46,14 +45,6 @@ def summarise(gaps: ChainGaps) -> ChainSummary:
     return ChainSummary(gaps.completeness, gaps.count("strong"), gaps.count("weak"), gaps.count("missing"))
 
 
-def with_landings(view: nx.MultiDiGraph, enterprises: Sequence[str], region: str) -> nx.MultiDiGraph:
-    """A copy of `view` where each enterprise has a plant in `region`."""
-    landed = view.copy()
-    for firm in enterprises:
-        landed.add_edge(firm, region, key="HAS_SITE:scenario", type="HAS_SITE", kind="plant", scenario=True)
-    return landed
-
-
 def scenario(
     view: nx.MultiDiGraph,
     industry: str,
@@ -77,9 +68,8 @@ def scenario(
         if view.nodes.get(firm, {}).get("label") != "Enterprise":
             raise NotFoundError("enterprise", firm)
     before = chain_gaps(view, industry, prefecture=prefecture, rules=rules)
-    after = chain_gaps(
-        with_landings(view, enterprises, prefecture or YUNNAN), industry, prefecture=prefecture, rules=rules
-    )
+    # each arriving firm counts as having a plant in the region assessed (no copy of the view)
+    after = chain_gaps(view, industry, prefecture=prefecture, rules=rules, arrivals=tuple(enterprises))
     changes = []
     for node in sorted(after.nodes, key=lambda n: n.id):
         old = before.node(node.id)

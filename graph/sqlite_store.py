@@ -12,7 +12,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from graph.store import (
     check_unique,
     write_batches,
 )
-from graph.view import build_view, industry_view, trim_to_industry
+from graph.view import EdgeRow, NodeRow, collector_paused, industry_view, trim_to_industry, view_of
 
 BATCH_SIZE = 1000
 UPSERT_NODE = (
@@ -99,7 +99,7 @@ def _make_private(path: Path) -> None:
 
 def _props_reader() -> Callable[[str], dict[str, Any]]:
     """`json.loads` for one read, parsing each distinct text once: the edges of an imported table
-    mostly carry the same provenance, and `build_view` copies what it takes, so sharing is safe."""
+    mostly carry the same provenance, and `view_of` copies what it takes, so sharing is safe."""
     parsed: dict[str, dict[str, Any]] = {}
 
     def read(text: str) -> dict[str, Any]:
@@ -137,8 +137,10 @@ class SqliteStore(StoreConveniences):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            # reads of a large store: map the file instead of copying pages, and keep more of them
-            self._conn.execute("PRAGMA mmap_size=268435456")
+            # reads of a large store: map the file instead of copying pages (up to SQLite's
+            # default ceiling of 2 GB: an industry's surroundings lie all over a register's
+            # file), and keep more of them
+            self._conn.execute("PRAGMA mmap_size=2147418112")
             self._conn.execute("PRAGMA cache_size=-65536")
             self._conn.executescript(_DDL)
         except sqlite3.Error as exc:
@@ -345,14 +347,15 @@ class SqliteStore(StoreConveniences):
             types = self._conn.execute("SELECT type, count(*) FROM edges GROUP BY type").fetchall()
         return {**{k: v for k, v in labels}, **{k: v for k, v in types}}
 
-    def _all(self) -> tuple[Iterable[Node], Iterable[Edge]]:
-        nodes = [
-            Node(r[0], r[1], json.loads(r[2]))
-            for r in self._conn.execute("SELECT id, label, props FROM nodes ORDER BY id")
+    def _all(self) -> tuple[list[NodeRow], list[EdgeRow]]:
+        props = _props_reader()
+        nodes: list[NodeRow] = [
+            (node_id, label, props(text))
+            for node_id, label, text in self._conn.execute("SELECT id, label, props FROM nodes ORDER BY id")
         ]
-        edges = [
-            Edge(r[0], r[1], r[2], r[3], json.loads(r[4]))
-            for r in self._conn.execute(
+        edges: list[EdgeRow] = [
+            (source, kind, target, key, props(text))
+            for source, kind, target, key, text in self._conn.execute(
                 "SELECT source, type, target, key, props FROM edges ORDER BY source, type, target, key"
             )
         ]
@@ -376,16 +379,17 @@ class SqliteStore(StoreConveniences):
                 self._view_version = version
             if industry is None:
                 if self._view is None:
-                    read = self._snapshot(self._all)
-                    self._view = nx.freeze(build_view(*read))
+                    with collector_paused():
+                        self._view = nx.freeze(view_of(*self._snapshot(self._all)))
                 return self._view
             if industry not in self._industry_views:
                 if self._view is not None:
                     found = industry_view(self._view, industry)
                 else:
-                    found = trim_to_industry(
-                        build_view(*self._snapshot(lambda: self._around(industry))), industry
-                    )
+                    with collector_paused():
+                        found = trim_to_industry(
+                            view_of(*self._snapshot(lambda: self._around(industry))), industry
+                        )
                 self._industry_views[industry] = nx.freeze(found)
             return self._industry_views[industry]
 
@@ -403,7 +407,7 @@ class SqliteStore(StoreConveniences):
         finally:
             conn.execute("COMMIT")
 
-    def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
+    def _around(self, industry: str) -> tuple[list[NodeRow], list[EdgeRow]]:
         """The nodes and edges among everything an analysis of `industry` could reach: its chain
         (PART_OF closure), whatever points at the chain or the industry, the whole groups of the
         firms among those, the firms tied to the groups, and every region and ranking list."""
@@ -426,7 +430,11 @@ class SqliteStore(StoreConveniences):
         )
         conn.execute(
             "INSERT OR IGNORE INTO around WITH RECURSIVE"
+            # from the firms in a group at all (with a SUBSIDIARY_OF edge either way): a firm
+            # with none is its own whole group, and most of a register's firms have none
             " up(id) AS (SELECT a.id FROM around a CROSS JOIN nodes n ON n.id = a.id WHERE n.label = 'Enterprise'"
+            "  AND (EXISTS (SELECT 1 FROM edges s WHERE s.source = a.id AND s.type = 'SUBSIDIARY_OF')"
+            "   OR EXISTS (SELECT 1 FROM edges s WHERE s.target = a.id AND s.type = 'SUBSIDIARY_OF'))"
             "  UNION SELECT e.target FROM up CROSS JOIN edges e ON e.source = up.id WHERE e.type = 'SUBSIDIARY_OF'),"
             " down(id) AS (SELECT id FROM up"
             "  UNION SELECT e.source FROM down CROSS JOIN edges e ON e.target = down.id"
@@ -442,9 +450,9 @@ class SqliteStore(StoreConveniences):
             "INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')"
         )
         props = _props_reader()
-        nodes = [
-            Node(r[0], r[1], props(r[2]))
-            for r in conn.execute(
+        nodes: list[NodeRow] = [
+            (node_id, label, props(text))
+            for node_id, label, text in conn.execute(
                 "SELECT n.id, n.label, n.props FROM around a CROSS JOIN nodes n ON n.id = a.id ORDER BY a.id"
             )
         ]
@@ -453,7 +461,9 @@ class SqliteStore(StoreConveniences):
             " CROSS JOIN edges e ON e.source = s.id CROSS JOIN around t ON t.id = e.target"
         ).fetchall()
         rows.sort(key=lambda r: (r[0], r[1], r[2], r[3]))
-        edges = [Edge(r[0], r[1], r[2], r[3], props(r[4])) for r in rows]
+        edges: list[EdgeRow] = [
+            (source, kind, target, key, props(text)) for source, kind, target, key, text in rows
+        ]
         return nodes, edges
 
     def close(self) -> None:

@@ -5,29 +5,76 @@ Pure functions over Node/Edge records and networkx graphs, shared by every backe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 if TYPE_CHECKING:
     from graph.store import Edge, Node
 
+NodeRow = tuple[str, str, Mapping[str, Any]]  # (id, label, props)
+EdgeRow = tuple[str, str, str, str, Mapping[str, Any]]  # (source, type, target, key, props)
+
 
 def build_view(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
     """The networkx form of a graph: node attributes are the properties plus `label`; each edge
     is keyed `TYPE` or `TYPE:key` and carries its properties plus `type`."""
+    return view_of(
+        ((node.id, node.label, node.props) for node in nodes),
+        ((edge.source, edge.type, edge.target, edge.key, edge.props) for edge in edges),
+    )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector kept off a large view while it is read and built, and
+    after: the hundreds of thousands of dicts of an industry of a hundred thousand firms set off
+    collection after collection that scan everything built so far and find nothing (a view holds
+    no reference cycles; it is freed by reference counting when dropped), over half the build's
+    time, then every later full collection would scan the kept view again. So: collect what is
+    garbage now, pause, build, and move what was built out of the collector's sight
+    (`gc.freeze`); restored even on an error."""
+    was_enabled = gc.isenabled()
+    gc.collect()  # nothing collectable is frozen with the view (in steady state a small pass)
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def view_of(nodes: Iterable[NodeRow], edges: Iterable[EdgeRow]) -> nx.MultiDiGraph:
+    """`build_view` of plain rows, (id, label, props) and (source, type, target, key, props), for a
+    store's reads: it fills networkx's adjacency dicts (`_node`, `_succ`, `_pred`, the structure
+    its docs describe) the way `add_node` and `add_edge` do, without their per-call overhead, which
+    dominates reading an industry of a hundred thousand firms. The properties are copied.
+
+    >>> g = view_of([("a", "Enterprise", {"name": "A"})], [("a", "HAS_SITE", "r", "hq", {"kind": "hq"})])
+    >>> sorted(g.nodes(data=True)), list(g.edges(keys=True, data=True))
+    ([('a', {'name': 'A', 'label': 'Enterprise'}), ('r', {})], [('a', 'r', 'HAS_SITE:hq', {'kind': 'hq', 'type': 'HAS_SITE'})])
+    """
     view = nx.MultiDiGraph()
-    for node in nodes:
-        view.add_node(node.id, **dict(node.props), label=node.label)
-    for edge in edges:
-        view.add_edge(
-            edge.source,
-            edge.target,
-            key=f"{edge.type}:{edge.key}" if edge.key else edge.type,
-            **dict(edge.props),
-            type=edge.type,
-        )
+    attrs, succ, pred = view._node, view._succ, view._pred
+    for node_id, label, props in nodes:
+        if node_id in attrs:
+            attrs[node_id].update(props, label=label)
+        else:
+            succ[node_id], pred[node_id] = {}, {}
+            attrs[node_id] = {**props, "label": label}
+    for source, kind, target, key, props in edges:
+        for end in (source, target):
+            if end not in attrs:  # an edge's end with no node row becomes a bare node, as in add_edge
+                succ[end], pred[end], attrs[end] = {}, {}, {}
+        keyed = succ[source].get(target)
+        if keyed is None:
+            keyed = succ[source][target] = pred[target][source] = {}
+        data = keyed.setdefault(f"{kind}:{key}" if key else kind, {})
+        data.update(props, type=kind)
     return view
 
 
@@ -36,15 +83,16 @@ def chain_node_ids(view: nx.MultiDiGraph, industry: str) -> set[str]:
     node itself lists `industry` among its `industries`. So a product under a shared segment
     belongs only to the chains it names, and a vendor's sub-products imported under a curated
     node (they name no industry) never enter the chain analyses."""
+    attrs, pred = view._node, view._pred  # the adjacency dicts: views over them cost more than the walk
     members: set[str] = set()
-    frontier = [industry]
+    frontier = [industry] if industry in pred else []
     while frontier:
         current = frontier.pop()
-        for child, _, data in view.in_edges(current, data=True):
-            attrs = view.nodes[child]
-            if data.get("type") != "PART_OF" or attrs.get("label") != "ChainNode" or child in members:
+        for child, keyed in pred[current].items():
+            child_attrs = attrs[child]  # the label first: most of a link's neighbours are firms
+            if child_attrs.get("label") != "ChainNode" or child in members or not _typed(keyed, "PART_OF"):
                 continue
-            if current != industry and industry not in attrs.get("industries", ()):
+            if current != industry and industry not in child_attrs.get("industries", ()):
                 continue
             members.add(child)
             frontier.append(child)
@@ -56,15 +104,21 @@ def _typed(keyed: Mapping[str, Mapping[str, object]], kind: str) -> bool:
     return any(data.get("type") == kind for data in keyed.values())
 
 
+def _ends(adjacent: Mapping[str, Mapping[str, Mapping[str, object]]], kind: str) -> list[str]:
+    """The neighbours in `adjacent` (a node's successors or predecessors: neighbour -> key ->
+    attributes) joined by an edge of type `kind`, in adjacency order (once per such edge)."""
+    return [other for other, keyed in adjacent.items() for data in keyed.values() if data.get("type") == kind]
+
+
 def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
     """`enterprises` with every firm of their groups: up SUBSIDIARY_OF to the top, then all
     subsidiaries of the top at any depth (the analyses reason about whole groups)."""
-    succ, pred = view.succ, view.pred
+    succ, pred = view._succ, view._pred
     roots: set[str] = set()
     for firm in enterprises:
         current, seen = firm, {firm}
         while True:
-            parents = [t for t, keyed in succ[current].items() if _typed(keyed, "SUBSIDIARY_OF")]
+            parents = _ends(succ[current], "SUBSIDIARY_OF")
             if not parents or parents[0] in seen:
                 break
             current = parents[0]
@@ -77,7 +131,7 @@ def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
         if current in members:
             continue
         members.add(current)
-        frontier.extend(c for c, keyed in pred[current].items() if _typed(keyed, "SUBSIDIARY_OF"))
+        frontier.extend(_ends(pred[current], "SUBSIDIARY_OF"))
     return members | enterprises
 
 
@@ -98,7 +152,7 @@ def trim_to_industry(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
 
 def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
     """The nodes of `industry_view`."""
-    attrs, succ, pred = view.nodes, view.succ, view.pred
+    attrs, succ, pred = view._node, view._succ, view._pred
     chain = chain_node_ids(view, industry)
     keep: set[str] = {industry} | chain
     enterprises: set[str] = set()
@@ -109,12 +163,12 @@ def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
                 enterprises.add(src)
             elif label in {"Project", "Policy", "Institution"}:
                 keep.add(src)
-    for src in pred[industry]:
+    for src in pred[industry] if industry in pred else ():
         if attrs[src].get("label") in {"Project", "Policy"}:
             keep.add(src)
     groups = _whole_groups(view, enterprises)
-    partners = {t for f in groups for t, keyed in succ[f].items() if _typed(keyed, "SUPPLIES")}
-    partners |= {s for f in groups for s, keyed in pred[f].items() if _typed(keyed, "SUPPLIES")}
+    partners = {t for f in groups for t in _ends(succ[f], "SUPPLIES")}
+    partners |= {s for f in groups for s in _ends(pred[f], "SUPPLIES")}
     keep |= groups | partners
-    keep |= {n for n, label in view.nodes(data="label") if label in {"Region", "RankingList"}}
+    keep |= {n for n, data in attrs.items() if data.get("label") in {"Region", "RankingList"}}
     return keep
