@@ -137,10 +137,10 @@ class SqliteStore(StoreConveniences):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            # reads of a large store: map the file instead of copying pages (up to SQLite's
-            # default ceiling of 2 GB: an industry's surroundings lie all over a register's
-            # file), and keep more of them
-            self._conn.execute("PRAGMA mmap_size=2147418112")
+            # reads of a large store: map the file instead of copying pages, and keep more of
+            # them (a larger map saves about a tenth of an industry read at a million firms, but
+            # an industry's firms lie all over the file, so the process would map nearly all of it)
+            self._conn.execute("PRAGMA mmap_size=268435456")
             self._conn.execute("PRAGMA cache_size=-65536")
             self._conn.executescript(_DDL)
         except sqlite3.Error as exc:
