@@ -37,7 +37,15 @@ from graph.store import (
     check_unique,
     write_batches,
 )
-from graph.view import EdgeRow, NodeRow, collector_paused, industry_view, trim_to_industry, view_of
+from graph.view import (
+    EdgeRow,
+    NodeRow,
+    collector_paused,
+    industry_view,
+    release_frozen,
+    trim_to_industry,
+    view_of,
+)
 
 BATCH_SIZE = 1000
 UPSERT_NODE = (
@@ -374,9 +382,7 @@ class SqliteStore(StoreConveniences):
         with self._lock:
             version = self.version()
             if self._view_version != version:
-                self._view = None
-                self._industry_views = {}
-                self._view_version = version
+                self._drop_views(version)
             if industry is None:
                 if self._view is None:
                     with collector_paused():
@@ -393,6 +399,14 @@ class SqliteStore(StoreConveniences):
                 self._industry_views[industry] = nx.freeze(found)
             return self._industry_views[industry]
 
+    def _drop_views(self, version: int) -> None:
+        """The store moved on to `version`: drop the views cached for the last one, and let the
+        collector see what `collector_paused` hid from it (a dropped view's few reference cycles
+        are freed only by the collector)."""
+        if self._view is not None or self._industry_views:
+            release_frozen()
+        self._view, self._industry_views, self._view_version = None, {}, version
+
     def _snapshot(self, read: Callable[[], T]) -> T:
         """`read()` inside one read transaction. A write landing since the version was read moves
         the cache to the snapshot's version (dropping what was cached), so older data is never
@@ -402,7 +416,7 @@ class SqliteStore(StoreConveniences):
         try:
             version = int(conn.execute(READ_VERSION).fetchone()[0])
             if version != self._view_version:
-                self._view, self._industry_views, self._view_version = None, {}, version
+                self._drop_views(version)
             return read()
         finally:
             conn.execute("COMMIT")

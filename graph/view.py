@@ -31,12 +31,12 @@ def build_view(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector kept off a large view while it is read and built, and
-    after: the hundreds of thousands of dicts of an industry of a hundred thousand firms set off
-    collection after collection that scan everything built so far and find nothing (a view holds
-    no reference cycles; it is freed by reference counting when dropped), over half the build's
-    time, then every later full collection would scan the kept view again. So: collect what is
-    garbage now, pause, build, and move what was built out of the collector's sight
-    (`gc.freeze`); restored even on an error."""
+    after, while it is kept: the hundreds of thousands of dicts of an industry of a hundred
+    thousand firms set off collection after collection that scan everything built so far and
+    find nothing (over half the build's time at a million firms), and every later full
+    collection would scan the kept view again. So: collect what is garbage now, pause, build,
+    and move what was built out of the collector's sight (`gc.freeze`), until the store that
+    keeps it drops it (`release_frozen`); restored even on an error."""
     was_enabled = gc.isenabled()
     gc.collect()  # nothing collectable is frozen with the view (in steady state a small pass)
     gc.disable()
@@ -46,6 +46,13 @@ def collector_paused() -> Iterator[None]:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def release_frozen() -> None:
+    """Give the collector back what `collector_paused` froze: a store calls it when it drops its
+    kept views (networkx views hold a few reference cycles, so a dropped view is freed only by
+    the collector). Anything else frozen meanwhile is released with it."""
+    gc.unfreeze()
 
 
 def view_of(nodes: Iterable[NodeRow], edges: Iterable[EdgeRow]) -> nx.MultiDiGraph:

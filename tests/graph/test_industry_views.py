@@ -70,3 +70,53 @@ def test_neo4j_reads_one_industry_with_cypher_as_its_part_of_the_whole(db):
             assert as_sets(alone) == as_sets(industry_view(whole, industry))
     finally:
         store.close()
+
+
+def test_a_dropped_view_is_freed_though_it_was_kept_out_of_the_collectors_sight(db, tmp_path):
+    """Views are built with the collector paused and kept frozen (`gc.freeze`); networkx views
+    hold reference cycles (a graph's cached edge views point back at it), so when a write moves
+    the store on, the dropped view must be given back to the collector, or a served process
+    would keep every version's views for good."""
+    import gc
+    import shutil
+    import weakref
+
+    from graph.store import Node
+
+    copy = tmp_path / "kg.db"
+    shutil.copy(db[0], copy)
+    store = SqliteStore(copy)
+    try:
+        view = store.graph("tobacco")
+        assert list(view.edges)  # the cached edge view: a cycle back to the graph
+        gone = weakref.ref(view)
+        del view
+        gc.collect()
+        assert gone() is not None, "kept by the store while the version stands"
+        store.upsert_nodes(
+            [
+                Node(
+                    "x-firm",
+                    "Enterprise",
+                    {"name": "某企业", "source": "t", "as_of": "2026", "confidence": "low"},
+                )
+            ]
+        )
+        store.graph("tobacco")  # the store reads the new version and drops the old views
+        gc.collect()
+        assert gone() is None, "a dropped view must be collectable"
+        assert gc.isenabled()
+    finally:
+        store.close()
+
+
+def test_the_collector_comes_back_after_a_failed_build():
+    import gc
+
+    from graph.view import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a read failed")
+    assert gc.isenabled()
