@@ -113,8 +113,14 @@ def _typed(keyed: Mapping[str, Mapping[str, object]], kind: str) -> bool:
 
 def _ends(adjacent: Mapping[str, Mapping[str, Mapping[str, object]]], kind: str) -> list[str]:
     """The neighbours in `adjacent` (a node's successors or predecessors: neighbour -> key ->
-    attributes) joined by an edge of type `kind`, in adjacency order (once per such edge)."""
-    return [other for other, keyed in adjacent.items() for data in keyed.values() if data.get("type") == kind]
+    attributes) joined by an edge of type `kind`, in adjacency order."""
+    found = []
+    for other, keyed in adjacent.items():
+        for data in keyed.values():
+            if data.get("type") == kind:
+                found.append(other)
+                break
+    return found
 
 
 def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
@@ -123,13 +129,12 @@ def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
     succ, pred = view._succ, view._pred
     roots: set[str] = set()
     for firm in enterprises:
+        parents = _ends(succ[firm], "SUBSIDIARY_OF")
         current, seen = firm, {firm}
-        while True:
-            parents = _ends(succ[current], "SUBSIDIARY_OF")
-            if not parents or parents[0] in seen:
-                break
+        while parents and parents[0] not in seen:
             current = parents[0]
             seen.add(current)
+            parents = _ends(succ[current], "SUBSIDIARY_OF")
         roots.add(current)
     members: set[str] = set()
     frontier = list(roots)
@@ -166,16 +171,19 @@ def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
     for node_id in chain:
         for src, keyed in pred[node_id].items():
             label = attrs[src].get("label")
-            if label == "Enterprise" and _typed(keyed, "OPERATES_IN"):
-                enterprises.add(src)
+            if label == "Enterprise":
+                for data in keyed.values():
+                    if data.get("type") == "OPERATES_IN":
+                        enterprises.add(src)
+                        break
             elif label in {"Project", "Policy", "Institution"}:
                 keep.add(src)
     for src in pred[industry] if industry in pred else ():
         if attrs[src].get("label") in {"Project", "Policy"}:
             keep.add(src)
     groups = _whole_groups(view, enterprises)
-    partners = {t for f in groups for t in _ends(succ[f], "SUPPLIES")}
-    partners |= {s for f in groups for s in _ends(pred[f], "SUPPLIES")}
-    keep |= groups | partners
+    keep |= groups
+    for firm in groups:  # the firms tied to the groups
+        keep.update(_ends(succ[firm], "SUPPLIES"), _ends(pred[firm], "SUPPLIES"))
     keep |= {n for n, data in attrs.items() if data.get("label") in {"Region", "RankingList"}}
     return keep
