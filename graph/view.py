@@ -129,7 +129,7 @@ def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
     succ, pred = view._succ, view._pred
     roots: set[str] = set()
     for firm in enterprises:
-        parents = _ends(succ[firm], "SUBSIDIARY_OF")
+        parents = _ends(succ[firm], "SUBSIDIARY_OF")  # most of a register's firms have none
         current, seen = firm, {firm}
         while parents and parents[0] not in seen:
             current = parents[0]
@@ -143,7 +143,8 @@ def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
         if current in members:
             continue
         members.add(current)
-        frontier.extend(_ends(pred[current], "SUBSIDIARY_OF"))
+        if pred[current]:
+            frontier.extend(_ends(pred[current], "SUBSIDIARY_OF"))
     return members | enterprises
 
 
@@ -183,7 +184,9 @@ def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
             keep.add(src)
     groups = _whole_groups(view, enterprises)
     keep |= groups
-    for firm in groups:  # the firms tied to the groups
-        keep.update(_ends(succ[firm], "SUPPLIES"), _ends(pred[firm], "SUPPLIES"))
+    for firm in groups:  # the firms tied to the groups (few firms have anything pointing at them)
+        keep.update(_ends(succ[firm], "SUPPLIES"))
+        if pred[firm]:
+            keep.update(_ends(pred[firm], "SUPPLIES"))
     keep |= {n for n, data in attrs.items() if data.get("label") in {"Region", "RankingList"}}
     return keep
