@@ -213,9 +213,10 @@ def report(year: int | None, output: Path | None, as_json: bool) -> None:
     """The tracking report: quota progress (measure 1), chain-leader and HQ counts (measure 2),
     monthly and quarterly progress (measure 6), the prefecture bulletin (measures 9-10)."""
     from api.reports import report_json, tracking_docx, tracking_report, tracking_xlsx
+    from graph.reads import records_view
 
     with opened_store() as store:
-        data = tracking_report(store.graph(), year or clock.today_in_china().year)
+        data = tracking_report(records_view(store), year or clock.today_in_china().year)
     if as_json:
         print_json(report_json(data))
     if output is None:

@@ -46,6 +46,7 @@ from api.present import (
 )
 from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, industry_id, resolve
+from graph.reads import enterprise_view
 from graph.store import GraphStore, Node
 from graph.view import build_view, chain_node_ids
 
@@ -559,5 +560,5 @@ def search(
 
 
 def profile(store: GraphStore, enterprise: str) -> dict[str, Any]:
-    view = store.graph()
+    view = enterprise_view(store, enterprise)  # the firm's surroundings, not the whole register
     return enterprise_json(view, enterprise, enterprises_in(view, YUNNAN))

@@ -6,9 +6,9 @@ import difflib
 from collections.abc import Iterable
 
 from graph.errors import NotFoundError
+from graph.reads import chain_members
 from graph.schema import YUNNAN_REGION_ID
 from graph.store import GraphStore, Node
-from graph.view import chain_node_ids
 
 
 def _names(node: Node) -> list[str]:
@@ -97,8 +97,5 @@ def enterprise_id(store: GraphStore, text: str) -> str:
 
 def chain_node_id(store: GraphStore, text: str, industry: str | None = None) -> str:
     """A chain node by id or name, among one industry's nodes when `industry` is given."""
-    nodes = store.find_nodes("ChainNode")
-    if industry is not None:
-        members = chain_node_ids(store.graph(industry), industry)
-        nodes = [n for n in nodes if n.id in members]
+    nodes = store.find_nodes("ChainNode") if industry is None else chain_members(store, industry)
     return resolve("chain node", text, nodes).id

@@ -13,10 +13,10 @@ from typing import Any
 from graph.errors import NotFoundError, ValidationError
 from graph.lookup import resolve
 from graph.project_rules import SIGNED, STAGES, is_major, stage_index
+from graph.reads import chain_members
 from graph.store import GraphStore
 from graph.text import control_problem
 from graph.units import money_yi, split_list
-from graph.view import chain_node_ids
 from workflow.model import PROJECT_STAGE_ZH, REVIEW_ZH, STAGE_DATE
 from workflow.permissions import resolve_county
 
@@ -438,8 +438,7 @@ def clean_fields(
 def check_chain_nodes(store: GraphStore, industry: str, wanted: list[str]) -> tuple[list[str], list[str]]:
     if not wanted:
         return [], []
-    members = chain_node_ids(store.graph(), industry)
-    nodes = [n for n in store.find_nodes("ChainNode") if n.id in members]
+    nodes = chain_members(store, industry)  # not the whole graph: a register may hold a million firms
     found: list[str] = []
     problems: list[str] = []
     for text in wanted:

@@ -16,6 +16,7 @@ from api.files import DOCX, XLSX
 from api.i18n import labels
 from api.reports import TrackingReport, report_json, tracking_docx, tracking_report, tracking_xlsx
 from api.web import AUTH_RESPONSES, login_redirect, page_context, page_lang, render
+from graph.reads import records_view
 from graph.store import GraphStore
 from workflow.clock import today_in_china
 
@@ -29,7 +30,7 @@ def report_for(store: GraphStore, year: int | None) -> TrackingReport:
     year's counts the whole year."""
     today = today_in_china()
     year = year or today.year
-    return tracking_report(store.graph(), year, today if year == today.year else None)
+    return tracking_report(records_view(store), year, today if year == today.year else None)
 
 
 @router.get(

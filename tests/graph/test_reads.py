@@ -1,0 +1,115 @@
+"""The small views of graph/reads.py give, on each store, the answers the whole graph gives, and
+hold only what their question touches (a register of a million firms is never read whole for a
+profile page, a project form's chain-node check or the tracking report)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import networkx as nx
+import pytest
+
+from analysis.enterprises import ancestors
+from analysis.regions import YUNNAN, enterprises_in
+from api import services
+from api.present import enterprise_json
+from api.reports import report_json, tracking_report
+from graph.lookup import chain_node_id
+from graph.reads import chain_members, enterprise_view, records_view
+from graph.sqlite_store import SqliteStore
+from graph.store import ChangeSet, Edge, GraphStore, Node
+from graph.view import chain_node_ids
+from ingest.build import build
+from tests.analysis.test_tracking import library
+from tests.conftest import BUNDLED_INDUSTRIES, neo4j_store_or_skip
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory):
+    store = SqliteStore(tmp_path_factory.mktemp("reads") / "kg.db")
+    build(store)
+    yield store, store.graph()
+    store.close()
+
+
+def profile_of(view: nx.MultiDiGraph, firm: str) -> dict:
+    return enterprise_json(view, firm, enterprises_in(view, YUNNAN))
+
+
+def check_chains(store: GraphStore, whole: nx.MultiDiGraph) -> None:
+    for industry in BUNDLED_INDUSTRIES:
+        members = chain_members(store, industry)
+        assert [n.id for n in members] == sorted(chain_node_ids(whole, industry)), industry
+        assert all(n == store.get_node(n.id) for n in members)
+
+
+def check_profiles(store: GraphStore, whole: nx.MultiDiGraph, firms: list[str]) -> None:
+    in_yunnan = enterprises_in(whole, YUNNAN)
+    for firm in firms:
+        small = enterprise_view(store, firm)
+        assert profile_of(small, firm) == enterprise_json(whole, firm, in_yunnan), firm
+        # the firm, what it touches and its line of parents, and no other firm
+        allowed = {firm, *whole.succ[firm], *whole.pred[firm], *ancestors(whole, firm)}
+        assert {n for n, d in small.nodes(data=True) if d["label"] == "Enterprise"} <= allowed, firm
+
+
+def test_an_industrys_chain_read_alone(bundled):
+    store, whole = bundled
+    check_chains(store, whole)
+    # a chain node named within one industry, resolved without the industry's view
+    assert chain_node_id(store, "石墨电极与炭电极", "green-silicon") == "si-graphite-electrodes"
+
+
+def test_every_enterprise_profile_from_its_surroundings(bundled):
+    store, whole = bundled
+    firms = sorted(n for n, d in whole.nodes(data=True) if d["label"] == "Enterprise")
+    assert len(firms) > 500
+    # every firm in a group or with a tie, and every third of the others
+    grouped = {
+        f
+        for f in firms
+        if any(d["type"] in {"SUBSIDIARY_OF", "SUPPLIES"} for _, _, d in whole.in_edges(f, data=True))
+    }
+    grouped |= {
+        f
+        for f in firms
+        if any(d["type"] in {"SUBSIDIARY_OF", "SUPPLIES"} for _, _, d in whole.out_edges(f, data=True))
+    }
+    check_profiles(store, whole, sorted(grouped | set(firms[::3])))
+    # through the service the pages use, for a firm two levels down a group
+    deep = next(f for f in firms if len(ancestors(whole, f)) >= 2)
+    assert services.profile(store, deep) == profile_of(whole, deep)
+
+
+def test_the_tracking_report_from_the_records_alone(tmp_path):
+    """The tracking report's hand-built library (tests/analysis/test_tracking.py) in a store
+    beside the bundled data: the report on the records alone is the report on the whole."""
+    store = SqliteStore(tmp_path / "kg.db")
+    try:
+        build(store)
+        g = library()
+        nodes = [
+            Node(n, d["label"], {k: v for k, v in d.items() if k != "label"}) for n, d in g.nodes(data=True)
+        ]
+        edges = [Edge(u, d["type"], v, "", {}) for u, v, d in g.edges(data=True)]
+        store.apply(ChangeSet(nodes=tuple(n for n in nodes if n.label not in {"Region"}), edges=tuple(edges)))
+        records = records_view(store)
+        assert not any(d["label"] == "Enterprise" for _, d in records.nodes(data=True))
+        for year in (2023, 2024):
+            whole = report_json(tracking_report(store.graph(), year, date(year, 12, 31)))
+            assert report_json(tracking_report(records, year, date(year, 12, 31))) == whole
+        assert report_json(tracking_report(records, 2024))["quota"]["total"] == 2  # p1 and p3
+    finally:
+        store.close()
+
+
+def test_neo4j_reads_the_same_small_views(bundled):
+    store = neo4j_store_or_skip()
+    try:
+        build(store)
+        whole = bundled[1]
+        check_chains(store, whole)
+        firms = sorted(n for n, d in whole.nodes(data=True) if d["label"] == "Enterprise")[::25]
+        check_profiles(store, whole, firms)
+    finally:
+        store.close()
