@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from contextvars import ContextVar, Token
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +30,7 @@ from analysis.gaps import ChainGaps, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
 from analysis.plans import IndustryPlan, industry_plan
 from analysis.recommend import TargetLists, target_lists
-from analysis.regions import YUNNAN, enterprises_in, located_in, region_descendants
+from analysis.regions import YUNNAN, enterprises_in, region_descendants
 from analysis.scenario import ScenarioResult
 from analysis.scenario import scenario as run_scenario
 from api.present import (
@@ -46,9 +46,9 @@ from api.present import (
 )
 from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, industry_id, resolve
-from graph.reads import enterprise_view
+from graph.reads import chain_members, enterprise_view, region_view
 from graph.store import GraphStore, Node
-from graph.view import build_view, chain_node_ids
+from graph.view import build_view
 
 R = TypeVar("R")
 
@@ -493,7 +493,7 @@ def chain_node(
     )
 
 
-def _match_rank(data: dict[str, Any], node_id: str, wanted: str) -> int | None:
+def _match_rank(data: Mapping[str, Any], node_id: str, wanted: str) -> int | None:
     """0 for an exact id/name/alias match, 1 for a partial one, None for no match."""
     names = [node_id, str(data.get("name") or ""), str(data.get("name_en") or "")]
     names += [str(a) for a in data.get("aliases") or []]
@@ -522,41 +522,47 @@ def search(
     `tier` is a ranking-list id or name, `node` a chain node, `prefecture` a region id (its
     counties included), `industry` an industry id: unknown ones raise NotFoundError.
     """
-    view = store.graph()
-    yunnan = enterprises_in(view, YUNNAN)
+    # read with the store's look-ups, never the whole graph (a register holds a million firms):
+    # each filter is the set of firms at the far end of its edges, the names only when asked
     wanted = " ".join((q or "").split()).casefold()
     tier_id = resolve("ranking list", tier, store.find_nodes("RankingList")).id if tier else None
     node_id = chain_node_id(store, node) if node else None
-    in_region = located_in(view, region_descendants(view, prefecture)) if prefecture else None
-    industry_nodes = chain_node_ids(view, industry_id(store, industry)) if industry else None
+    regions = region_view(store)
+
+    def sources(targets: Iterable[str], kind: str) -> set[str]:
+        return {e.source for target in targets for e in store.find_edges(type=kind, target=target)}
+
+    wanted_sets: list[set[str]] = []
+    if prefecture:
+        wanted_sets.append(sources(region_descendants(regions, prefecture), "HAS_SITE"))
+    if tier_id:
+        wanted_sets.append(sources([tier_id], "RANKED_IN"))
+    if node_id:
+        wanted_sets.append(sources([node_id], "OPERATES_IN"))
+    if industry:
+        members = [n.id for n in chain_members(store, industry_id(store, industry))]
+        wanted_sets.append(sources(members, "OPERATES_IN"))
+    yunnan = sources(region_descendants(regions, YUNNAN), "HAS_SITE") if in_yunnan is not None else set()
+    firms: Iterable[Node]
+    if wanted_sets:  # the names of the firms every filter found, one by one
+        ids = set.intersection(*wanted_sets)
+        firms = [n for n in map(store.get_node, sorted(ids)) if n is not None and n.label == "Enterprise"]
+    else:  # every firm's names alone (no other property is read)
+        firms = store.node_props("Enterprise", ("name", "name_en", "aliases"))
     hits: list[tuple[int, str]] = []
-    for firm, data in view.nodes(data=True):
-        if data.get("label") != "Enterprise":
+    for firm in firms:
+        if in_yunnan is not None and (firm.id in yunnan) != in_yunnan:
             continue
-        rank = _match_rank(data, firm, wanted) if wanted else 0
-        if rank is None:
-            continue
-        if in_yunnan is not None and (firm in yunnan) != in_yunnan:
-            continue
-        if in_region is not None and firm not in in_region:
-            continue
-        out = [(t, d) for _, t, d in view.out_edges(firm, data=True)]
-        if tier_id and not any(d.get("type") == "RANKED_IN" and t == tier_id for t, d in out):
-            continue
-        operated = {t for t, d in out if d.get("type") == "OPERATES_IN"}
-        if node_id and node_id not in operated:
-            continue
-        if industry_nodes is not None and not operated & industry_nodes:
-            continue
-        hits.append((rank, firm))
+        rank = _match_rank(firm.props, firm.id, wanted) if wanted else 0
+        if rank is not None:
+            hits.append((rank, firm.id))
     hits.sort()
     page = hits[offset : offset + limit]
-    return {
-        "total": len(hits),
-        "limit": limit,
-        "offset": offset,
-        "items": [enterprise_brief_json(view, firm, yunnan) for _, firm in page],
-    }
+    items = []
+    for _, firm_id in page:
+        view = enterprise_view(store, firm_id)
+        items.append(enterprise_brief_json(view, firm_id, enterprises_in(view, YUNNAN)))
+    return {"total": len(hits), "limit": limit, "offset": offset, "items": items}
 
 
 def profile(store: GraphStore, enterprise: str) -> dict[str, Any]:

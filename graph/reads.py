@@ -52,6 +52,11 @@ def region_tree(store: GraphStore) -> tuple[list[Node], list[Edge]]:
     return regions, [e for e in store.find_edges(type="PART_OF") if e.source in ids and e.target in ids]
 
 
+def region_view(store: GraphStore) -> nx.MultiDiGraph:
+    """The region tree as a view (for `region_descendants`)."""
+    return build_view(*region_tree(store))
+
+
 def enterprise_view(store: GraphStore, enterprise: str) -> nx.MultiDiGraph:
     """What an enterprise's profile reads: the firm, every edge into or out of it and the nodes
     at their other ends, its line of parents up SUBSIDIARY_OF to the top of its group (the first

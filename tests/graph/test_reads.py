@@ -113,3 +113,66 @@ def test_neo4j_reads_the_same_small_views(bundled):
         check_profiles(store, whole, firms)
     finally:
         store.close()
+
+
+def search_on_the_whole(whole: nx.MultiDiGraph, store: GraphStore, **filters: object) -> dict:
+    """Enterprise search as a plain filter over the whole graph (what `services.search` did
+    before it read with look-ups): the oracle it must agree with."""
+    from analysis.regions import located_in, region_descendants
+    from api.present import enterprise_brief_json
+    from graph.lookup import industry_id, resolve
+
+    yunnan = enterprises_in(whole, YUNNAN)
+    wanted = " ".join(str(filters.get("q") or "").split()).casefold()
+    tier = filters.get("tier")
+    tier_id = resolve("ranking list", str(tier), store.find_nodes("RankingList")).id if tier else None
+    node_id = chain_node_id(store, str(filters["node"])) if filters.get("node") else None
+    prefecture = filters.get("prefecture")
+    in_region = located_in(whole, region_descendants(whole, str(prefecture))) if prefecture else None
+    industry = filters.get("industry")
+    members = chain_node_ids(whole, industry_id(store, str(industry))) if industry else None
+    hits = []
+    for firm, data in whole.nodes(data=True):
+        if data["label"] != "Enterprise":
+            continue
+        rank = services._match_rank(data, firm, wanted) if wanted else 0
+        if rank is None or (in_region is not None and firm not in in_region):
+            continue
+        if filters.get("in_yunnan") is not None and (firm in yunnan) != filters["in_yunnan"]:
+            continue
+        out = [(t, d) for _, t, d in whole.out_edges(firm, data=True)]
+        if tier_id and not any(d["type"] == "RANKED_IN" and t == tier_id for t, d in out):
+            continue
+        operated = {t for t, d in out if d["type"] == "OPERATES_IN"}
+        if (node_id and node_id not in operated) or (members is not None and not operated & members):
+            continue
+        hits.append((rank, firm))
+    hits.sort()
+    limit, offset = int(filters.get("limit", 20)), int(filters.get("offset", 0))  # type: ignore[call-overload]
+    page = hits[offset : offset + limit]
+    items = [enterprise_brief_json(whole, firm, yunnan) for _, firm in page]
+    return {"total": len(hits), "limit": limit, "offset": offset, "items": items}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"offset": 40, "limit": 7},
+        {"q": "云南"},
+        {"q": "  中国  ", "limit": 50},
+        {"q": "LONGi"},
+        {"q": "铝", "in_yunnan": True},
+        {"q": "铝", "in_yunnan": False, "offset": 3},
+        {"tier": "fortune-global-500", "limit": 100},
+        {"node": "si-graphite-electrodes"},
+        {"industry": "green-silicon", "in_yunnan": False, "limit": 30},
+        {"industry": "tobacco", "prefecture": "530100"},
+        {"prefecture": "530300", "q": "硅"},
+    ],
+)
+def test_enterprise_search_reads_with_look_ups_and_answers_as_over_the_whole(bundled, filters):
+    store, whole = bundled
+    found = services.search(store, **filters)  # type: ignore[arg-type]
+    assert found == search_on_the_whole(whole, store, **filters)
+    assert filters or found["total"] > 500  # the unfiltered search counts every firm
