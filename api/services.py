@@ -47,7 +47,7 @@ from api.present import (
 from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, industry_id, resolve
 from graph.reads import chain_members, enterprise_view, region_view
-from graph.store import GraphStore, Node
+from graph.store import GraphStore, Node, narrowable
 from graph.view import build_view
 
 R = TypeVar("R")
@@ -547,6 +547,8 @@ def search(
     if wanted_sets:  # the names of the firms every filter found, one by one
         ids = set.intersection(*wanted_sets)
         firms = [n for n in map(store.get_node, sorted(ids)) if n is not None and n.label == "Enterprise"]
+    elif wanted and narrowable(wanted):  # the store narrows the firms down itself
+        firms = store.nodes_containing("Enterprise", wanted)
     else:  # every firm's names alone (no other property is read)
         firms = store.node_props("Enterprise", ("name", "name_en", "aliases"))
     hits: list[tuple[int, str]] = []

@@ -74,7 +74,7 @@ def enterprise_view(store: GraphStore, enterprise: str) -> nx.MultiDiGraph:
         seen.add(current)
     regions, region_edges = region_tree(store)
     known = {r.id for r in regions}
-    ends = sorted({end for e in edges for end in (e.source, e.target)} - known)
+    ends = sorted({enterprise, *(end for e in edges for end in (e.source, e.target))} - known)
     nodes = [node for node in map(store.get_node, ends) if node is not None]
     return build_view([*nodes, *regions], [*edges, *region_edges])
 

@@ -349,6 +349,15 @@ class SqliteStore(StoreConveniences):
         with self._lock:
             return set(self._conn.execute("SELECT source, target FROM edges WHERE type = ?", (type,)))
 
+    def nodes_containing(self, label: str, text: str) -> list[Node]:
+        # one pass over the label's rows in SQLite, no JSON decoded but for the rows found
+        sql = (
+            "SELECT id, label, props FROM nodes WHERE label = ? AND (instr(props, ?) > 0 OR instr(id, ?) > 0)"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id", (label, text, text)).fetchall()
+        return [Node(r[0], r[1], json.loads(r[2])) for r in rows]
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             labels = self._conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -146,6 +147,13 @@ class GraphStore(Protocol):
         """(source, target) of every edge of `type`, without their properties."""
         ...
 
+    def nodes_containing(self, label: str, text: str) -> list[Node]:
+        """The nodes of `label` whose id or stored properties (canonical JSON) contain `text`,
+        ordered by id: every node a name search for `text` can find, and maybe a few more, for it
+        to check exactly without decoding every node's properties. Only for a `narrowable` text
+        (Chinese, digits, punctuation: nothing case folding changes or JSON escapes)."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Node counts per label and edge counts per type, in one dict."""
         ...
@@ -200,6 +208,33 @@ class StoreConveniences:
     def edge_ends(self, type: str) -> set[tuple[str, str]]:
         """`GraphStore.edge_ends` through `find_edges` (a backend may read less)."""
         return {(e.source, e.target) for e in self.find_edges(type=type)}
+
+    def nodes_containing(self, label: str, text: str) -> list[Node]:
+        """`GraphStore.nodes_containing` through `find_nodes` (a backend may search in place)."""
+        return [node for node in self.find_nodes(label) if text in node.id + canonical_props(node.props)]
+
+
+def narrowable(text: str) -> bool:
+    """Whether `nodes_containing` can narrow a name search for `text`: its characters are all
+    ones no case folding makes or changes and JSON keeps as they are (letters of scripts without
+    case such as Chinese, digits, spaces, punctuation but `"` and `\\`), so a stored name holds
+    it case-folded exactly when its raw text does. A text with Latin letters is not (ß folds to
+    ss, the Kelvin sign to k).
+
+    >>> narrowable("云南 铝业 2024"), narrowable("隆基（保山）"), narrowable("longi"), narrowable('云"南')
+    (True, True, False, False)
+    >>> narrowable("Ⅰ"), narrowable("ⅰ"), narrowable("①"), narrowable("\\\\")
+    (False, False, True, False)
+    """
+    return all(
+        (ch.isascii() and ch.isprintable() and not ch.isalpha() and ch not in '"\\')
+        or (
+            (unicodedata.category(ch) == "Lo" or unicodedata.category(ch)[0] in "NPSZ")
+            and ch.casefold() == ch.lower() == ch.upper() == ch
+            and not ch.isascii()
+        )
+        for ch in text
+    )
 
 
 class BatchWriter:

@@ -162,6 +162,8 @@ def search_on_the_whole(whole: nx.MultiDiGraph, store: GraphStore, **filters: ob
         {"q": "云南"},
         {"q": "  中国  ", "limit": 50},
         {"q": "LONGi"},
+        {"q": "隆基"},
+        {"q": "云南 铝业"},
         {"q": "铝", "in_yunnan": True},
         {"q": "铝", "in_yunnan": False, "offset": 3},
         {"tier": "fortune-global-500", "limit": 100},
@@ -176,3 +178,44 @@ def test_enterprise_search_reads_with_look_ups_and_answers_as_over_the_whole(bun
     found = services.search(store, **filters)  # type: ignore[arg-type]
     assert found == search_on_the_whole(whole, store, **filters)
     assert filters or found["total"] > 500  # the unfiltered search counts every firm
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "neo4j"])
+def test_a_chinese_name_search_is_narrowed_by_the_store(bundled, tmp_path, backend):
+    """A Chinese name is looked for by the store in the stored text (every firm a case-folded
+    search finds is among what it narrows to); a Latin one is matched case-folded over every
+    firm's names (ß folds to ss, which no text search in place would see)."""
+    from graph.store import StoreConveniences, narrowable
+
+    store = SqliteStore(tmp_path / "kg.db") if backend == "sqlite" else neo4j_store_or_skip()
+    try:
+        build(store)
+        extra = [("de-1", "Großmann Gruppe"), ("de-2", "\u212aelvin 科技"), ("de-3", "云南“引号”公司")]
+        store.upsert_nodes(
+            [
+                Node(i, "Enterprise", {"name": n, "source": "t", "as_of": "2026", "confidence": "low"})
+                for i, n in extra
+            ]
+        )
+        every = store.find_nodes("Enterprise")
+        for text in ("隆基", "云南铝业", "2024", "“引号”", "科技", "无此企业"):
+            assert narrowable(text), text
+            found = store.nodes_containing("Enterprise", text)
+            assert found == StoreConveniences.nodes_containing(store, "Enterprise", text), text  # type: ignore[arg-type]
+            folded = {
+                n.id
+                for n in every
+                if any(text in name.casefold() for name in (n.id, n.name, *n.props.get("aliases", ())))
+            }
+            assert folded <= {n.id for n in found}, text
+        assert [n.id for n in store.nodes_containing("Enterprise", "隆基")][:2] == ["longi", "longi-baoshan"]
+        assert not any(narrowable(t) for t in ("longi", "gross", "Ä", 'a"b', "\\", "ⅰ"))
+        # no character narrowable is made by case folding another (so raw text and folded agree)
+        assert not {
+            x for c in map(chr, range(0x110000)) if c.casefold() != c for x in c.casefold() if narrowable(x)
+        }
+        assert [f["id"] for f in services.search(store, q="GROSSMANN")["items"]] == ["de-1"]
+        assert [f["id"] for f in services.search(store, q="kelvin 科技")["items"]] == ["de-2"]
+        assert [f["id"] for f in services.search(store, q="“引号”")["items"]] == ["de-3"]
+    finally:
+        store.close()
