@@ -10,6 +10,8 @@ from graph.reads import chain_members
 from graph.schema import YUNNAN_REGION_ID
 from graph.store import GraphStore, Node
 
+NAME_KEYS = ("name", "name_en", "aliases")  # what `resolve` matches, besides the id
+
 
 def _names(node: Node) -> list[str]:
     names = [node.id, str(node.props.get("name") or ""), str(node.props.get("name_en") or "")]
@@ -92,7 +94,13 @@ def enterprise_id(store: GraphStore, text: str) -> str:
     found = store.get_node(text.strip())
     if found is not None and found.label == "Enterprise":
         return found.id
-    return resolve("enterprise", text, store.find_nodes("Enterprise")).id
+    return resolve("enterprise", text, enterprise_names(store)).id
+
+
+def enterprise_names(store: GraphStore) -> list[Node]:
+    """Every enterprise with only the properties a name look-up reads (name, English name,
+    aliases): a register's firms without the rest of their properties."""
+    return store.node_props("Enterprise", NAME_KEYS)
 
 
 def chain_node_id(store: GraphStore, text: str, industry: str | None = None) -> str:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from graph.errors import NotFoundError, ValidationError
-from graph.lookup import resolve
+from graph.lookup import enterprise_names, resolve
 from graph.project_rules import SIGNED, STAGES, is_major, stage_index
 from graph.reads import chain_members
 from graph.store import GraphStore
@@ -421,9 +421,7 @@ def clean_fields(
         elif kind == "investor":
             text = str(raw).strip()[:200]
             found = [
-                n
-                for n in store.find_nodes("Enterprise")
-                if text in (n.id, n.name, *(n.props.get("aliases") or []))
+                n for n in enterprise_names(store) if text in (n.id, n.name, *(n.props.get("aliases") or []))
             ]
             cleaned["investor"] = found[0].id if len(found) == 1 else None
             if not found and "investor_name" not in data:
