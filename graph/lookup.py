@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from graph.errors import NotFoundError
 from graph.reads import chain_members
 from graph.schema import YUNNAN_REGION_ID
-from graph.store import GraphStore, Node
+from graph.store import GraphStore, Node, narrowable
 
 NAME_KEYS = ("name", "name_en", "aliases")  # what `resolve` matches, besides the id
 
@@ -94,7 +94,25 @@ def enterprise_id(store: GraphStore, text: str) -> str:
     found = store.get_node(text.strip())
     if found is not None and found.label == "Enterprise":
         return found.id
-    return resolve("enterprise", text, enterprise_names(store)).id
+    return resolve_enterprise(store, text).id
+
+
+def resolve_enterprise(store: GraphStore, text: str) -> Node:
+    """`resolve` among the enterprises. A Chinese name is first resolved among the firms the
+    store finds holding it (`nodes_containing`): every exact or prefix match is among them, so
+    an answer found there is the answer among all; the rest (no match, an ambiguous one, the
+    suggestions) is worked out among every firm's names.
+
+    Raises:
+        NotFoundError: as `resolve`.
+    """
+    wanted = text.strip().casefold()
+    if wanted and narrowable(wanted):
+        try:
+            return resolve("enterprise", text, store.nodes_containing("Enterprise", wanted))
+        except NotFoundError:
+            pass
+    return resolve("enterprise", text, enterprise_names(store))
 
 
 def enterprise_names(store: GraphStore) -> list[Node]:

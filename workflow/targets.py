@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from graph.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
-from graph.lookup import enterprise_names, resolve
+from graph.lookup import resolve, resolve_enterprise
 from graph.store import ChangeSet, Edge, EdgeKey, GraphStore, Node
 from workflow import projects
 from workflow.clock import now_in_china, today_in_china
@@ -407,7 +407,7 @@ def check_new_target(store: GraphStore, actor: Actor, data: Mapping[str, Any]) -
         problems.append(problem("enterprise", "必填，请填写企业名称"))
     else:
         try:
-            node = resolve("enterprise", text, enterprise_names(store))
+            node = resolve_enterprise(store, text)
             enterprise, name = node.id, node.name
         except NotFoundError:
             pass  # a firm the graph does not know (from a search or a list) is kept by its name

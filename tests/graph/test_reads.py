@@ -219,3 +219,25 @@ def test_a_chinese_name_search_is_narrowed_by_the_store(bundled, tmp_path, backe
         assert [f["id"] for f in services.search(store, q="“引号”")["items"]] == ["de-3"]
     finally:
         store.close()
+
+
+def test_a_firm_typed_by_name_resolves_as_among_every_firm(bundled):
+    """`resolve_enterprise` narrows a Chinese name in the store first: the answer, or the error
+    and its suggestions, is the one `resolve` gives among every firm."""
+    from graph.errors import NotFoundError
+    from graph.lookup import resolve, resolve_enterprise
+
+    store = bundled[0]
+    every = store.find_nodes("Enterprise")
+    texts = [n.name for n in every[::7]] + [a for n in every[::11] for a in n.props.get("aliases", [])[:1]]
+    texts += ["隆基", "云南", "中国", "云南铝", "铝业", "隆基绿能科技", "无此企业", "LONGi", "longi", "中铝"]
+
+    def outcome(pool_of):
+        try:
+            return pool_of().id
+        except NotFoundError as exc:
+            return ("error", str(exc), tuple(exc.suggestions))
+
+    for text in texts:
+        expected = outcome(lambda t=text: resolve("enterprise", t, every))
+        assert outcome(lambda t=text: resolve_enterprise(store, t)) == expected, text
