@@ -159,6 +159,9 @@ class SqliteStore(StoreConveniences):
     def writing(self, *, progress: ProgressFn | None = None) -> Iterator[BatchWriter]:
         with self._lock:
             conn = self._conn
+            # a bulk import's staging tables and sorts in memory, not in a temporary file
+            # (TEMP tables only: the store itself is written with its journal as always)
+            conn.execute("PRAGMA temp_store = MEMORY")
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:

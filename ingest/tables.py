@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from graph.errors import ValidationError
 from graph.text import CONTROL, strip_controls
@@ -213,14 +214,30 @@ def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
 
 def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]) -> Iterator[Row]:
     """Rows of JSON Lines as they come; bad lines raised after the last one (as `_stream_rows`)."""
+    for line, data, clean in _jsonl_objects(path, lines, columns):
+        yield Row(
+            path,
+            line,
+            {k: "" if v is None else str(v) for k, v in data.items()}
+            if clean
+            else {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()},
+        )
+
+
+def _jsonl_objects(
+    path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, Any], bool]]:
+    """(line, object, whether its text holds no escape or control character) for every object
+    line that has `columns`; bad lines are raised after the last one."""
     problems: list[str] = []
     wanted = set(columns)
+    loads = json.loads
     for line, raw in lines:
-        if not raw.strip():
-            continue
         try:
-            data = json.loads(raw)
+            data = loads(raw)
         except json.JSONDecodeError as exc:
+            if not raw.strip():
+                continue
             problems.append(f"{path}:{line}: not valid JSON ({exc.msg})")
             continue
         if not isinstance(data, dict):
@@ -232,14 +249,7 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str
             continue
         if not problems:
             # a line with no backslash escapes and no control character holds none once decoded
-            clean = "\\" not in raw and CONTROL.search(raw) is None
-            yield Row(
-                path,
-                line,
-                {k: "" if v is None else str(v) for k, v in data.items()}
-                if clean
-                else {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()},
-            )
+            yield line, data, "\\" not in raw and CONTROL.search(raw) is None
     if problems:
         raise ValidationError(problems[0], problems)
 
@@ -266,6 +276,34 @@ def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     if suffix in (".csv", ".txt", ""):
         return _stream_csv(path, columns)
     raise ValidationError(f"{path}: unsupported file type {suffix!r}; use .csv, .xlsx or .jsonl")
+
+
+def stream_cells(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(line, the row's `columns` as `Row.get` gives them) for every row of `stream_table`,
+    without a Row a line: a JSON Lines file's objects give their cells directly.
+
+    Raises:
+        ValidationError: as `read_table`.
+    """
+    if path.suffix.lower() not in (".jsonl", ".json", ".ndjson") or not path.is_file():
+        return ((row.line, tuple(row.get(c) for c in columns)) for row in stream_table(path, columns))
+    return _jsonl_cells(path, columns)
+
+
+def _jsonl_cells(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...]]]:
+    encoding = text_encoding(path, allow_gbk=True)
+    with path.open(encoding=encoding, newline="") as file:
+        for line, data, clean in _jsonl_objects(path, enumerate(file, start=1), columns):
+            values = [data[c] for c in columns]
+            if clean:
+                yield (
+                    line,
+                    tuple(
+                        v.strip() if type(v) is str else ("" if v is None else str(v).strip()) for v in values
+                    ),
+                )
+            else:
+                yield line, tuple(("" if v is None else strip_controls(str(v))).strip() for v in values)
 
 
 def _stream_csv(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
