@@ -145,6 +145,9 @@ class EnterpriseIndex:
     loose: dict[str, set[str]] = field(default_factory=dict)
     codes: dict[str, set[str]] = field(default_factory=dict)
     code_of: dict[str, str] = field(default_factory=dict)
+    # the first two characters of every normalised and loose key: a Chinese name whose folded
+    # form starts otherwise can be in neither table (its keys are prefixes of the folded name)
+    _starts: set[str] = field(default_factory=set)
     _unnamed: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # names not yet indexed
 
     @classmethod
@@ -186,8 +189,24 @@ class EnterpriseIndex:
                 self.alias.setdefault(fold(name), set()).add(enterprise_id)
         for name in names + aliases:
             if name:
-                self.normalised.setdefault(normalise(name), set()).add(enterprise_id)
-                self.loose.setdefault(normalise(name, drop_group=True), set()).add(enterprise_id)
+                for table, key in (
+                    (self.normalised, normalise(name)),
+                    (self.loose, normalise(name, drop_group=True)),
+                ):
+                    table.setdefault(key, set()).add(enterprise_id)
+                    self._starts.add(key[:2])
+
+    def _surely_new(self, names: list[str]) -> bool:
+        """Whether no table can hold any of `names` (Chinese names only; others are looked up):
+        a register's new firms need no normalising. A Chinese name's normalised and loose keys
+        are its folded form less suffixes, never shorter than two characters (or the whole)."""
+        for name in names:
+            if not is_chinese(name):
+                return False
+            folded = _folded(name)
+            if folded in self.exact or folded in self.alias or folded[:2] in self._starts:
+                return False
+        return True
 
     def match(self, name: str, *, code: str | None = None, names: Iterable[str] = ()) -> Match:
         """Resolve one row by its stock code, its name and any other names it gives.
@@ -204,6 +223,8 @@ class EnterpriseIndex:
         if not all_names:
             return Match(None, "new", "high")
         self._index_names()
+        if self._surely_new(all_names):
+            return Match(None, "new", "high")
 
         def lookup(
             table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]

@@ -98,29 +98,39 @@ def _stream_rows(
 ) -> Iterator[Row]:
     """The rows of `body` as they come; shifted rows are collected and raised after the last
     row (an import reading them writes inside a transaction that the error rolls back)."""
+    for line, cells, clean in _records(path, header, body, columns):
+        yield Row(
+            path,
+            line,
+            dict(zip(header, cells, strict=True))
+            if clean
+            else {h: strip_controls(c) for h, c in zip(header, cells, strict=True)},
+        )
+
+
+def _records(
+    path: Path, header: list[str], body: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]
+) -> Iterator[tuple[int, list[str], bool]]:
+    """(line, cells, whether they hold no control character) for every non-empty row of `body`
+    as wide as the header; shifted rows are raised after the last row."""
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValidationError(f"{path}:1: missing column(s) {', '.join(missing)}")
     problems: list[str] = []
+    width = len(header)
     for line, cells in body:
-        if not any(str(c).strip() for c in cells):
+        if len(cells) != width:
+            if not any(str(c).strip() for c in cells):
+                continue
+            problems.append(f"{path}:{line}: {len(cells)} cells but the header has {width} (a shifted row?)")
             continue
-        if len(cells) != len(header):
-            problems.append(
-                f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)"
-            )
+        # one search over the row's text; the cells are cleaned one by one only when it finds
+        # a control character
+        text = "".join(cells)
+        if not text.strip():
             continue
         if not problems:  # after a shifted row the file is refused: the rest is only checked
-            # one search over the row's text; the cells are cleaned one by one only when it finds
-            # a control character
-            clean = CONTROL.search("".join(cells)) is None
-            yield Row(
-                path,
-                line,
-                dict(zip(header, cells, strict=True))
-                if clean
-                else {h: strip_controls(c) for h, c in zip(header, cells, strict=True)},
-            )
+            yield line, cells, CONTROL.search(text) is None
     if problems:
         raise ValidationError(problems[0], problems)
 
@@ -278,23 +288,54 @@ def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     raise ValidationError(f"{path}: unsupported file type {suffix!r}; use .csv, .xlsx or .jsonl")
 
 
-def stream_cells(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """(line, the row's `columns` as `Row.get` gives them) for every row of `stream_table`,
-    without a Row a line: a JSON Lines file's objects give their cells directly.
+def stream_cells(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(line, the row's `columns` and then `optional` columns as `Row.get` gives them: "" when
+    absent) for every row of `stream_table(path, columns)`, without a Row a line.
 
     Raises:
         ValidationError: as `read_table`.
     """
-    if path.suffix.lower() not in (".jsonl", ".json", ".ndjson") or not path.is_file():
-        return ((row.line, tuple(row.get(c) for c in columns)) for row in stream_table(path, columns))
-    return _jsonl_cells(path, columns)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson") and path.is_file():
+        return _jsonl_cells(path, columns, optional)
+    if suffix in (".csv", ".txt", "") and path.is_file():
+        return _csv_cells(path, columns, optional)
+    wanted = columns + optional
+    return ((row.line, tuple(row.get(c) for c in wanted)) for row in stream_table(path, columns))
 
 
-def _jsonl_cells(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...]]]:
+def _csv_cells(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, tuple[str, ...]]]:
     encoding = text_encoding(path, allow_gbk=True)
     with path.open(encoding=encoding, newline="") as file:
+        reader = csv.reader(file)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise ValidationError(f"{path}: empty file, expected a header {','.join(columns)}") from None
+        # the last cell of a column named twice, as a Row's dict keeps it; an absent optional
+        # column reads the empty cell put after the row's own (-1)
+        at = [len(header) - 1 - header[::-1].index(c) if c in header else -1 for c in columns + optional]
+        body = ((reader.line_num, cells) for cells in reader)
+        for line, cells, clean in _records(path, header, body, columns):
+            cells.append("")
+            if clean:
+                yield line, tuple([cells[i].strip() for i in at])
+            else:
+                yield line, tuple([strip_controls(cells[i]).strip() for i in at])
+
+
+def _jsonl_cells(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    encoding = text_encoding(path, allow_gbk=True)
+    wanted = columns + optional
+    with path.open(encoding=encoding, newline="") as file:
         for line, data, clean in _jsonl_objects(path, enumerate(file, start=1), columns):
-            values = [data[c] for c in columns]
+            values = [data.get(c) for c in wanted]
             if clean:
                 yield (
                     line,
