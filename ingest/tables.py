@@ -174,46 +174,50 @@ def read_csv(path: Path, columns: tuple[str, ...] = (), *, allow_gbk: bool = Fal
 
 
 def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
-    """Rows of the first sheet of an Excel workbook; the first non-empty row is the header."""
+    """Rows of the first sheet of an Excel workbook; the first non-empty row is the header.
+    The sheet is streamed (openpyxl's read-only mode): one row in memory at a time."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise ValidationError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
-    sheet = book.worksheets[0]
-    if hasattr(sheet, "reset_dimensions"):
-        sheet.reset_dimensions()  # read-only mode trusts the file's dimension tag, which may understate the rows
-    values = [
-        (
-            number,
-            [
-                "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                for v in row
-            ],
+    try:
+        sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # read-only mode trusts the file's dimension tag, which may understate the rows
+        values = (
+            (
+                number,
+                [
+                    "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                    for v in row
+                ],
+            )
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
-    book.close()
-    values = [(n, cells) for n, cells in values if any(c.strip() for c in cells)]
-    if not values:
-        raise ValidationError(f"{path}: empty workbook")
-    _, header = values[0]
-    while header and not header[-1].strip():
-        header = header[:-1]
-    width = len(header)
-    # a row's trailing empty cells may be absent from the file: pad them; content beyond the
-    # header is a shifted row
-    body = (
-        (
-            n,
-            (cells + [""] * (width - len(cells)))[:width]
-            if not any(c.strip() for c in cells[width:])
-            else cells,
+        filled = ((n, cells) for n, cells in values if any(c.strip() for c in cells))
+        first = next(filled, None)
+        if first is None:
+            raise ValidationError(f"{path}: empty workbook")
+        _, header = first
+        while header and not header[-1].strip():
+            header = header[:-1]
+        width = len(header)
+        # a row's trailing empty cells may be absent from the file: pad them; content beyond the
+        # header is a shifted row
+        body = (
+            (
+                n,
+                (cells + [""] * (width - len(cells)))[:width]
+                if not any(c.strip() for c in cells[width:])
+                else cells,
+            )
+            for n, cells in filled
         )
-        for n, cells in values[1:]
-    )
-    yield from _rows_from_cells(path, [h.strip() for h in header], body, columns)
+        yield from _stream_rows(path, [h.strip() for h in header], body, columns)
+    finally:
+        book.close()
 
 
 def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
@@ -271,7 +275,7 @@ def read_table(path: Path, columns: tuple[str, ...] = ()) -> list[Row]:
 
 def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     """The rows of `read_table` one at a time: a CSV or JSON Lines file is read as it goes, never
-    held whole (an .xlsx sheet is read first). Errors in the rows come after the last row.
+    held whole (an .xlsx sheet streams too). Errors in the rows come after the last row.
 
     Raises:
         ValidationError: as `read_table`.
