@@ -10,8 +10,9 @@ import csv
 import datetime
 import io
 import json
+import json.scanner
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,21 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str
         )
 
 
+# the C scanner json.loads ends in, called without its three Python calls a line
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_LINE_ENDS = ("", "\n", "\r\n")
+
+
+def _loads(raw: str) -> Any:
+    """`json.loads(raw)` for one line: the C scanner directly when the line is one JSON value
+    from its first character to its line break, else json.loads itself (its result or error)."""
+    try:
+        value, end = _SCAN(raw, 0)
+    except StopIteration:
+        return json.loads(raw)
+    return value if raw[end:] in _LINE_ENDS else json.loads(raw)
+
+
 def _jsonl_objects(
     path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, Any], bool]]:
@@ -245,10 +261,9 @@ def _jsonl_objects(
     line that has `columns`; bad lines are raised after the last one."""
     problems: list[str] = []
     wanted = set(columns)
-    loads = json.loads
     for line, raw in lines:
         try:
-            data = loads(raw)
+            data = _loads(raw)
         except json.JSONDecodeError as exc:
             if not raw.strip():
                 continue
@@ -294,7 +309,7 @@ def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
 
 def stream_cells(
     path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> Iterator[tuple[int, tuple[str, ...]]]:
+) -> Iterator[tuple[int, list[str]]]:
     """(line, the row's `columns` and then `optional` columns as `Row.get` gives them: "" when
     absent) for every row of `stream_table(path, columns)`, without a Row a line.
 
@@ -307,12 +322,12 @@ def stream_cells(
     if suffix in (".csv", ".txt", "") and path.is_file():
         return _csv_cells(path, columns, optional)
     wanted = columns + optional
-    return ((row.line, tuple(row.get(c) for c in wanted)) for row in stream_table(path, columns))
+    return ((row.line, [row.get(c) for c in wanted]) for row in stream_table(path, columns))
 
 
 def _csv_cells(
     path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
-) -> Iterator[tuple[int, tuple[str, ...]]]:
+) -> Iterator[tuple[int, list[str]]]:
     encoding = text_encoding(path, allow_gbk=True)
     with path.open(encoding=encoding, newline="") as file:
         reader = csv.reader(file)
@@ -327,14 +342,14 @@ def _csv_cells(
         for line, cells, clean in _records(path, header, body, columns):
             cells.append("")
             if clean:
-                yield line, tuple([cells[i].strip() for i in at])
+                yield line, [cells[i].strip() for i in at]
             else:
-                yield line, tuple([strip_controls(cells[i]).strip() for i in at])
+                yield line, [strip_controls(cells[i]).strip() for i in at]
 
 
 def _jsonl_cells(
     path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
-) -> Iterator[tuple[int, tuple[str, ...]]]:
+) -> Iterator[tuple[int, list[str]]]:
     encoding = text_encoding(path, allow_gbk=True)
     wanted = columns + optional
     with path.open(encoding=encoding, newline="") as file:
@@ -343,12 +358,10 @@ def _jsonl_cells(
             if clean:
                 yield (
                     line,
-                    tuple(
-                        v.strip() if type(v) is str else ("" if v is None else str(v).strip()) for v in values
-                    ),
+                    [v.strip() if type(v) is str else ("" if v is None else str(v).strip()) for v in values],
                 )
             else:
-                yield line, tuple(("" if v is None else strip_controls(str(v))).strip() for v in values)
+                yield line, [("" if v is None else strip_controls(str(v))).strip() for v in values]
 
 
 def _stream_csv(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:

@@ -346,9 +346,7 @@ def _companies(
     writer = bulk_writer(result)
     if by_code and writer is not None:
         cells = result.reading(stream_cells(path, columns))
-        if corrections is not None:
-            cells = (c for c in cells if not corrections.holds(c[0], c[1][0], c[1][1]))
-        _companies_in_sql(result, ctx, cells, spec, provenance, links, writer)
+        _companies_in_sql(result, ctx, cells, spec, provenance, links, writer, corrections)
     else:
         rows = result.reading(stream_table(path, columns))
         if corrections is not None:
@@ -472,11 +470,12 @@ def _weight_json(value: float) -> str:
 def _companies_in_sql(
     result: ImportPlan,
     ctx: ImportContext,
-    cells: Iterable[tuple[int, tuple[str, ...]]],
+    cells: Iterable[tuple[int, list[str]]],
     spec: dict[str, Any],
     provenance: dict[str, Any],
     links: ProductLinks | None,
     writer: BatchWriter,
+    corrections: Corrections | None,
 ) -> None:
     """`_companies` for a table matched by stock code, on the embedded store. The rows are read
     as plain cells; each firm's code and each product word is resolved once in Python (a memo);
@@ -504,8 +503,11 @@ def _companies_in_sql(
     heaviest: dict[tuple[str, str], float] = {}  # (firm, chain link) -> its heaviest product's weight
     ops: list[tuple[Any, ...]] = []
     matched = 0  # rows matched past the outcomes the report keeps (only counted)
+    corrected = corrections.products if corrections is not None else frozenset()
     for line, row in cells:
         company, node_name = row[0], row[1]
+        if node_name in corrected and corrections is not None and corrections.holds(line, company, node_name):
+            continue
         if not company or not node_name:
             column = company_column if not company else node_column
             result.reject(Row(path, line, {}), column, "empty company or node")
@@ -593,7 +595,8 @@ def _companies_in_sql(
     top = conn.execute("SELECT max(rowid) FROM edges").fetchone()[0] or 0
     before = conn.total_changes
     # the last row naming an operation gives its properties (SQLite takes the bare columns of
-    # the max(seq) row), written in key order
+    # the max(seq) row); the groups come out in key order, and an operation the graph has
+    # already stays as it is (the insert's own key check, no look-up before it)
     close = " || o.wtext || '}'" if weight_column else ""
     conn.execute(
         f"""INSERT INTO edges(source, type, target, key, props)
@@ -601,9 +604,8 @@ def _companies_in_sql(
                CASE WHEN o.linked THEN p.linked ELSE p.plain END {close}
           FROM (SELECT source, target, product, linked, wtext, max(seq) FROM chain_ops
                 GROUP BY source, target) o
-          CROSS JOIN chain_product p ON p.idx = o.product
-         WHERE {new}
-         ORDER BY o.source, o.target"""
+          CROSS JOIN chain_product p ON p.idx = o.product WHERE true
+        ON CONFLICT(source, type, target, key) DO NOTHING"""
     )
     written = conn.total_changes - before
     writer.count({"edges_created": written})
