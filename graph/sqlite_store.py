@@ -156,27 +156,43 @@ class SqliteStore(StoreConveniences):
         return writer.result
 
     @contextmanager
-    def writing(self, *, progress: ProgressFn | None = None) -> Iterator[BatchWriter]:
+    def writing(
+        self, *, progress: ProgressFn | None = None, ends_checked: bool = False
+    ) -> Iterator[BatchWriter]:
+        """One write transaction. `ends_checked`: the writer sees to it that every edge's ends
+        exist (an import: each change set is checked before it is written, and a bulk path
+        points only at nodes it read or wrote in this transaction) and deletes no node, so
+        SQLite's own foreign-key look-ups (two an edge) are left out while it is open."""
         with self._lock:
             conn = self._conn
             # a bulk import's staging tables and sorts in memory, not in a temporary file
             # (TEMP tables only: the store itself is written with its journal as always)
             conn.execute("PRAGMA temp_store = MEMORY")
+            if ends_checked:
+                conn.execute("PRAGMA foreign_keys = OFF")  # (a no-op inside a transaction: set before it)
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
+                conn.execute("PRAGMA foreign_keys = ON")
                 raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
             conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             try:
                 conn.execute(BUMP_VERSION)
                 known: dict[str, str] = {}  # labels looked up during this transaction
-                yield BatchWriter(lambda changes: self._checked_write(changes, progress, known), conn)
+
+                def write(changes: ChangeSet) -> dict[str, int]:
+                    if ends_checked and changes.delete_nodes:
+                        raise StoreError("a write with its edges' ends checked deletes no node (no cascade)")
+                    return self._checked_write(changes, progress, known)
+
+                yield BatchWriter(write, conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             finally:
                 conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+                conn.execute("PRAGMA foreign_keys = ON")
 
     def _checked_write(
         self, changes: ChangeSet, progress: ProgressFn | None, known: dict[str, str] | None = None

@@ -316,3 +316,26 @@ def test_find_nodes_with_list_and_odd_keys_agrees_on_both_backends(store):
     assert [n.id for n in store.find_nodes("ChainNode", where={"stage": "upstream", "missing": None})] == [
         "al-alumina"
     ]
+
+
+def test_a_write_with_its_ends_checked_still_refuses_a_missing_end_and_deletes_no_node(tmp_path):
+    """The embedded store's import transaction (`ends_checked`: SQLite's foreign-key look-ups
+    left out) still refuses an edge to a node that does not exist (the change set's own check),
+    refuses to delete a node (nothing would cascade), and gives the foreign keys back after."""
+    from graph.errors import StoreError
+    from graph.sqlite_store import SqliteStore
+
+    store = SqliteStore(tmp_path / "s.db")
+    store.apply(small_graph())
+    with (
+        pytest.raises(SchemaError, match="node 'nobody' does not exist"),
+        store.writing(ends_checked=True) as w,
+    ):
+        w.apply(ChangeSet(edges=(Edge("nobody", "OPERATES_IN", "al-primary", props=SRC),)))
+    with pytest.raises(StoreError, match="deletes no node"), store.writing(ends_checked=True) as w:
+        w.apply(ChangeSet(delete_nodes=("chalco",)))
+    assert store.get_node("chalco") is not None
+    assert store._conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    store.delete_nodes(["chalco"])  # with the foreign keys on, its edges go with it
+    assert store.find_edges(source="chalco") == []
+    store.close()
