@@ -579,18 +579,16 @@ def _companies_in_sql(
     conn.executemany("INSERT INTO chain_product VALUES (?, ?, ?)", product_rows)
     result.flush()
     schema.check_pattern("Enterprise", "OPERATES_IN", "ChainNode")
-    new = (
-        "NOT EXISTS (SELECT 1 FROM edges e WHERE e.source = o.source AND e.type = 'OPERATES_IN'"
-        " AND e.target = o.target)"
-    )
-    if links:  # the firm -> chain link operations the word mapping adds (none of them in the graph yet)
-        pairs, firm_count, link_count = conn.execute(
-            "SELECT count(*), count(DISTINCT source), count(DISTINCT target) FROM"
-            f" (SELECT DISTINCT source, target FROM chain_ops WHERE linked) o WHERE {new}"
-        ).fetchone()
+    if links:  # the firm -> chain link operations the word mapping adds that the graph does not have yet
+        targets = sorted({link for _firm, link in heaviest})
+        marks = ",".join("?" * len(targets))
+        stored = conn.execute(
+            f"SELECT source, target FROM edges WHERE target IN ({marks}) AND type = 'OPERATES_IN'", targets
+        )
+        added = heaviest.keys() - set(stored)
         result.notes.append(
-            f"{pairs} company-link operations from the word mapping {spec['links']} "
-            f"({firm_count} firms, {link_count} chain links)"
+            f"{len(added)} company-link operations from the word mapping {spec['links']} "
+            f"({len({f for f, _ in added})} firms, {len({n for _, n in added})} chain links)"
         )
     top = conn.execute("SELECT max(rowid) FROM edges").fetchone()[0] or 0
     before = conn.total_changes
