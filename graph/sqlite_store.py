@@ -55,6 +55,7 @@ UPSERT_EDGE = (
 # (SQLite's default of 2 MB turns each row into page reads); given back when the write ends
 WRITE_CACHE_KIB = 1 << 20
 READ_CACHE_KIB = 2000  # SQLite's default
+SORT_THREADS = min(4, os.cpu_count() or 1) - 1  # helper threads SQLite may sort with
 KNOWN_LABELS = 2_000_000  # node labels remembered within one write transaction
 
 _DDL = """
@@ -168,6 +169,7 @@ class SqliteStore(StoreConveniences):
             # a bulk import's staging tables and sorts in memory, not in a temporary file
             # (TEMP tables only: the store itself is written with its journal as always)
             conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"PRAGMA threads = {SORT_THREADS}")  # a large sort's runs merged by helpers
             if ends_checked:
                 conn.execute("PRAGMA foreign_keys = OFF")  # (a no-op inside a transaction: set before it)
             try:

@@ -504,6 +504,7 @@ def _companies_in_sql(
     ops: list[tuple[Any, ...]] = []
     matched = 0  # rows matched past the outcomes the report keeps (only counted)
     corrected = corrections.products if corrections is not None else frozenset()
+    outcomes, refusing = result.outcomes, result.stop_at_reject
     for line, row in cells:
         company, node_name = row[0], row[1]
         if node_name in corrected and corrections is not None and corrections.holds(line, company, node_name):
@@ -541,12 +542,12 @@ def _companies_in_sql(
                     Row(path, line, {}), weight_column, f"weight {row[2]!r} is not a number", company
                 )
                 continue
-            wtext = _weight_json(weight)
-        if len(result.outcomes) < KEPT_OUTCOMES:
+            wtext = repr(weight) if weight - weight == 0 else _weight_json(weight)  # finite: repr
+        if len(outcomes) < KEPT_OUTCOMES:
             result.record_row(line, company, "matched", firm, "code", "high")
         else:
             matched += 1
-        if result.sink is None and result.stop_at_reject:
+        if refusing and result.sink is None:
             continue  # a row was refused: the import will be, so nothing more is staged
         index, node_id, link = product
         ops.append((line * 2, firm, node_id, index, 0, wtext))
