@@ -422,14 +422,20 @@ def resolve_enterprise(
     seen[enterprise_id] = row.line
     if not match.merges:
         props = {**new_props(), **provenance}
-        other = _other_firm(ctx, enterprise_id, (name, *names, str(props.get("name") or "")), code)
+        other = enterprise_id in ctx.enterprises and _other_firm(
+            ctx, enterprise_id, (name, *names, str(props.get("name") or "")), code
+        )
         if other:
             plan.reject(row, None, f"id {enterprise_id} already belongs to {other}: not overwritten", name)
             return None
         if match.candidates:
             props["possible_duplicate_of"] = list(match.candidates)
         plan.add_node(
-            Node(enterprise_id, "Enterprise", {k: v for k, v in props.items() if v not in (None, "", [])})
+            Node(
+                enterprise_id,
+                "Enterprise",
+                {k: v for k, v in props.items() if v is not None and v != "" and v != []},
+            )
         )
         if hq_region:
             plan.add_edge(Edge(enterprise_id, "HAS_SITE", hq_region, "hq", {"kind": "hq", **provenance}))

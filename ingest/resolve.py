@@ -40,7 +40,6 @@ LEGAL_SUFFIXES_EN = (
     "the",
 )
 GROUP_WORDS_EN = ("group", "holding", "holdings")
-_SPACES = re.compile(r"\s+")
 _WORDS_EN = re.compile(r"[a-z0-9]+")
 _A_SHARE = re.compile(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?")
 
@@ -53,7 +52,7 @@ def fold(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text or "")
     text = text.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
-    return _SPACES.sub("", text).casefold()
+    return "".join(text.split()).casefold()  # str.split's whitespace is re's \s
 
 
 _folded = lru_cache(maxsize=4096)(fold)  # a row's names are folded for several tables in turn
@@ -131,6 +130,9 @@ class Match:
     def merges(self) -> bool:
         """Whether the row may be merged into `enterprise_id` without a person's review."""
         return self.enterprise_id is not None and self.method != "uncertain"
+
+
+NEW = Match(None, "new", "high")  # a firm no table holds (one shared, immutable answer)
 
 
 @dataclass
@@ -216,15 +218,16 @@ class EnterpriseIndex:
         """
         key = stock_key(code) if code else ""
         if key:
-            found = self.codes.get(key, set())
-            if len(found) == 1:
+            found = self.codes.get(key)
+            if found is not None and len(found) == 1:
                 return Match(next(iter(found)), "code", "high")
         all_names = [n for n in (name, *names) if n]
         if not all_names:
-            return Match(None, "new", "high")
-        self._index_names()
+            return NEW
+        if self._unnamed:
+            self._index_names()
         if self._surely_new(all_names):
-            return Match(None, "new", "high")
+            return NEW
 
         def lookup(
             table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]
@@ -259,4 +262,4 @@ class EnterpriseIndex:
         loose = lookup(self.loose, lambda n: normalise(n, drop_group=True), all_names)
         if loose:
             return Match(None, "uncertain", "low", tuple(sorted(loose)))
-        return Match(None, "new", "high")
+        return NEW
