@@ -325,9 +325,10 @@ def stream_cells(
     return ((row.line, [row.get(c) for c in wanted]) for row in stream_table(path, columns))
 
 
-def _csv_cells(
-    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
-) -> Iterator[tuple[int, list[str]]]:
+def _csv_parts(
+    path: Path, columns: tuple[str, ...]
+) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]]]]:
+    """The header of a CSV file and its body as (line, cells), once (the file open meanwhile)."""
     encoding = text_encoding(path, allow_gbk=True)
     with path.open(encoding=encoding, newline="") as file:
         reader = csv.reader(file)
@@ -335,10 +336,16 @@ def _csv_cells(
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise ValidationError(f"{path}: empty file, expected a header {','.join(columns)}") from None
+        yield header, ((reader.line_num, cells) for cells in reader)
+
+
+def _csv_cells(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, list[str]]]:
+    for header, body in _csv_parts(path, columns):
         # the last cell of a column named twice, as a Row's dict keeps it; an absent optional
         # column reads the empty cell put after the row's own (-1)
         at = [len(header) - 1 - header[::-1].index(c) if c in header else -1 for c in columns + optional]
-        body = ((reader.line_num, cells) for cells in reader)
         for line, cells, clean in _records(path, header, body, columns):
             cells.append("")
             if clean:
@@ -365,14 +372,8 @@ def _jsonl_cells(
 
 
 def _stream_csv(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
-    encoding = text_encoding(path, allow_gbk=True)
-    with path.open(encoding=encoding, newline="") as file:
-        reader = csv.reader(file)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise ValidationError(f"{path}: empty file, expected a header {','.join(columns)}") from None
-        yield from _stream_rows(path, header, ((reader.line_num, cells) for cells in reader), columns)
+    for header, body in _csv_parts(path, columns):
+        yield from _stream_rows(path, header, body, columns)
 
 
 def _stream_jsonl(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
