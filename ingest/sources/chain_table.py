@@ -26,6 +26,7 @@ always gives the same node).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
@@ -38,6 +39,7 @@ import yaml
 from graph import schema
 from graph.errors import ValidationError
 from graph.schema import CONFIDENCES, ROLES
+from graph.sqlite_store import indexes_set_aside
 from graph.store import BatchWriter, Edge, Node, canonical_props
 from ingest.importer import (
     KEPT_CHANGES,
@@ -502,6 +504,7 @@ def _companies_in_sql(
     products: dict[str, tuple[int, str, str | None]] = {}  # word -> (index, node id, chain link)
     heaviest: dict[tuple[str, str], float] = {}  # (firm, chain link) -> its heaviest product's weight
     ops: list[tuple[Any, ...]] = []
+    staged = 0  # operations in chain_ops
     matched = 0  # rows matched past the outcomes the report keeps (only counted)
     corrected = corrections.products if corrections is not None else frozenset()
     outcomes, refusing = result.outcomes, result.stop_at_reject
@@ -556,8 +559,10 @@ def _companies_in_sql(
             ops.append((line * 2 + 1, firm, link, index, 1, wtext))
         if len(ops) >= STAGE_ROWS:
             conn.executemany("INSERT INTO chain_ops VALUES (?, ?, ?, ?, ?, ?)", ops)
+            staged += len(ops)
             ops.clear()
     conn.executemany("INSERT INTO chain_ops VALUES (?, ?, ?, ?, ?, ?)", ops)
+    staged += len(ops)
     ops.clear()
     result.statuses["matched"] += matched
     result.methods["code"] += matched
@@ -592,21 +597,23 @@ def _companies_in_sql(
             f"({len({f for f, _ in added})} firms, {len({n for _, n in added})} chain links)"
         )
     top = conn.execute("SELECT max(rowid) FROM edges").fetchone()[0] or 0
-    before = conn.total_changes
     # the last row naming an operation gives its properties (SQLite takes the bare columns of
     # the max(seq) row); the groups come out in key order, and an operation the graph has
-    # already stays as it is (the insert's own key check, no look-up before it)
+    # already stays as it is (the insert's own key check, no look-up before it). Operations
+    # at least half as many as the edges stored go in with the edges' other indexes set aside
     close = " || o.wtext || '}'" if weight_column else ""
-    conn.execute(
-        f"""INSERT INTO edges(source, type, target, key, props)
-        SELECT o.source, 'OPERATES_IN', o.target, '',
-               CASE WHEN o.linked THEN p.linked ELSE p.plain END {close}
-          FROM (SELECT source, target, product, linked, wtext, max(seq) FROM chain_ops
-                GROUP BY source, target) o
-          CROSS JOIN chain_product p ON p.idx = o.product WHERE true
-        ON CONFLICT(source, type, target, key) DO NOTHING"""
-    )
-    written = conn.total_changes - before
+    with indexes_set_aside(conn, "edges") if staged * 2 >= top else contextlib.nullcontext():
+        before = conn.total_changes
+        conn.execute(
+            f"""INSERT INTO edges(source, type, target, key, props)
+            SELECT o.source, 'OPERATES_IN', o.target, '',
+                   CASE WHEN o.linked THEN p.linked ELSE p.plain END {close}
+              FROM (SELECT source, target, product, linked, wtext, max(seq) FROM chain_ops
+                    GROUP BY source, target) o
+              CROSS JOIN chain_product p ON p.idx = o.product WHERE true
+            ON CONFLICT(source, type, target, key) DO NOTHING"""
+        )
+        written = conn.total_changes - before
     writer.count({"edges_created": written})
     result.bulk_edges += written
     sample = conn.execute(  # the report's sample of the changes: the first rows written

@@ -339,3 +339,35 @@ def test_a_write_with_its_ends_checked_still_refuses_a_missing_end_and_deletes_n
     store.delete_nodes(["chalco"])  # with the foreign keys on, its edges go with it
     assert store.find_edges(source="chalco") == []
     store.close()
+
+
+def test_indexes_set_aside_for_a_bulk_insert_come_back_and_a_failure_keeps_them(tmp_path):
+    """`indexes_set_aside`: the edges' own indexes are gone during the insert and made again
+    after it, with the same definitions; an error inside rolls the drop back with the rest."""
+    from graph.sqlite_store import SqliteStore, indexes_set_aside
+
+    def indexes(store: SqliteStore) -> list[tuple[str, str]]:
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'edges' AND sql IS NOT NULL"
+        return sorted(store._conn.execute(sql).fetchall())
+
+    store = SqliteStore(tmp_path / "s.db")
+    store.apply(small_graph())
+    kept = indexes(store)
+    assert [name for name, _ in kept] == ["edges_by_target", "edges_by_type"]
+    with store.writing() as writer, indexes_set_aside(writer.connection, "edges"):
+        assert indexes(store) == []
+        writer.connection.execute(
+            "INSERT INTO edges(source, type, target, key, props) VALUES ('chalco', 'OPERATES_IN', 'al-primary', '', '{}')"
+        )
+    assert indexes(store) == kept
+    assert [e.target for e in store.find_edges(type="OPERATES_IN") if e.source == "chalco"].count(
+        "al-alumina"
+    ) == 1
+    with (
+        pytest.raises(RuntimeError),
+        store.writing() as writer,
+        indexes_set_aside(writer.connection, "edges"),
+    ):
+        raise RuntimeError("a failed import")
+    assert indexes(store) == kept
+    store.close()
