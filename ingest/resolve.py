@@ -93,7 +93,12 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def is_chinese(text: str) -> bool:
-    return _CJK.search(text) is not None
+    """Whether `text` holds a CJK ideograph (most Chinese firm names start with one: no search).
+
+    >>> [is_chinese(t) for t in ("云南铝业", "A股中铝", "Chalco", "")]
+    [True, True, False, False]
+    """
+    return "\u4e00" <= text[:1] <= "\u9fff" or _CJK.search(text) is not None
 
 
 @lru_cache(maxsize=262_144)  # an import resolves the same product and firm names many times
