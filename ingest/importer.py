@@ -17,13 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.errors import ValidationError
 from graph.store import BatchWriter, ChangeSet, Edge, GraphStore, Node, Uniqueness
 from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise, stock_key
 from ingest.tables import Row, read_csv
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,8 @@ class ImportPlan:
         self._pending_edges[ident] = edge
         self._flush_when_full()
 
-    def reading(self, rows: Iterable[Row]) -> Iterator[Row]:
-        """`rows`, counted as read, with a line on `progress` every few seconds."""
+    def reading(self, rows: Iterable[R]) -> Iterator[R]:
+        """`rows` (Rows, or a bulk path's cells), counted as read, with a line on `progress` every few seconds."""
         started = last = time.monotonic()
         for row in rows:
             self.rows_read += 1
@@ -420,14 +422,20 @@ def resolve_enterprise(
     seen[enterprise_id] = row.line
     if not match.merges:
         props = {**new_props(), **provenance}
-        other = _other_firm(ctx, enterprise_id, (name, *names, str(props.get("name") or "")), code)
+        other = enterprise_id in ctx.enterprises and _other_firm(
+            ctx, enterprise_id, (name, *names, str(props.get("name") or "")), code
+        )
         if other:
             plan.reject(row, None, f"id {enterprise_id} already belongs to {other}: not overwritten", name)
             return None
         if match.candidates:
             props["possible_duplicate_of"] = list(match.candidates)
         plan.add_node(
-            Node(enterprise_id, "Enterprise", {k: v for k, v in props.items() if v not in (None, "", [])})
+            Node(
+                enterprise_id,
+                "Enterprise",
+                {k: v for k, v in props.items() if v is not None and v != "" and v != []},
+            )
         )
         if hq_region:
             plan.add_edge(Edge(enterprise_id, "HAS_SITE", hq_region, "hq", {"kind": "hq", **provenance}))

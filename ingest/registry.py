@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from graph.errors import NotFoundError
 from graph.store import GraphStore
@@ -70,7 +70,10 @@ def import_file(
     into.progress = progress
     if dry_run:
         return _stream(module, path, ctx, into, mapping, options, skip_invalid, dry_run), None
-    with store.writing() as writer:  # an error raised inside (a rejected row) rolls it all back
+    # every change set is checked before it is written (its edges' ends exist) and an import
+    # deletes nothing: the embedded store leaves out its own foreign-key look-ups
+    opened = cast(Any, store).writing(ends_checked=True) if store.backend == "sqlite" else store.writing()
+    with opened as writer:  # an error raised inside (a rejected row) rolls it all back
         into.sink = writer.apply
         into.writer = writer
         plan = _stream(module, path, ctx, into, mapping, options, skip_invalid, dry_run)

@@ -40,7 +40,6 @@ LEGAL_SUFFIXES_EN = (
     "the",
 )
 GROUP_WORDS_EN = ("group", "holding", "holdings")
-_SPACES = re.compile(r"\s+")
 _WORDS_EN = re.compile(r"[a-z0-9]+")
 _A_SHARE = re.compile(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?")
 
@@ -53,7 +52,7 @@ def fold(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text or "")
     text = text.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
-    return _SPACES.sub("", text).casefold()
+    return "".join(text.split()).casefold()  # str.split's whitespace is re's \s
 
 
 _folded = lru_cache(maxsize=4096)(fold)  # a row's names are folded for several tables in turn
@@ -94,7 +93,12 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def is_chinese(text: str) -> bool:
-    return _CJK.search(text) is not None
+    """Whether `text` holds a CJK ideograph (most Chinese firm names start with one: no search).
+
+    >>> [is_chinese(t) for t in ("云南铝业", "A股中铝", "Chalco", "")]
+    [True, True, False, False]
+    """
+    return "\u4e00" <= text[:1] <= "\u9fff" or _CJK.search(text) is not None
 
 
 @lru_cache(maxsize=262_144)  # an import resolves the same product and firm names many times
@@ -133,6 +137,9 @@ class Match:
         return self.enterprise_id is not None and self.method != "uncertain"
 
 
+NEW = Match(None, "new", "high")  # a firm no table holds (one shared, immutable answer)
+
+
 @dataclass
 class EnterpriseIndex:
     """Look-up tables over the enterprises in the graph (and recorded aliases). The stock-code
@@ -145,6 +152,9 @@ class EnterpriseIndex:
     loose: dict[str, set[str]] = field(default_factory=dict)
     codes: dict[str, set[str]] = field(default_factory=dict)
     code_of: dict[str, str] = field(default_factory=dict)
+    # the first two characters of every normalised and loose key: a Chinese name whose folded
+    # form starts otherwise can be in neither table (its keys are prefixes of the folded name)
+    _starts: set[str] = field(default_factory=set)
     _unnamed: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # names not yet indexed
 
     @classmethod
@@ -186,8 +196,24 @@ class EnterpriseIndex:
                 self.alias.setdefault(fold(name), set()).add(enterprise_id)
         for name in names + aliases:
             if name:
-                self.normalised.setdefault(normalise(name), set()).add(enterprise_id)
-                self.loose.setdefault(normalise(name, drop_group=True), set()).add(enterprise_id)
+                for table, key in (
+                    (self.normalised, normalise(name)),
+                    (self.loose, normalise(name, drop_group=True)),
+                ):
+                    table.setdefault(key, set()).add(enterprise_id)
+                    self._starts.add(key[:2])
+
+    def _surely_new(self, names: list[str]) -> bool:
+        """Whether no table can hold any of `names` (Chinese names only; others are looked up):
+        a register's new firms need no normalising. A Chinese name's normalised and loose keys
+        are its folded form less suffixes, never shorter than two characters (or the whole)."""
+        for name in names:
+            if not is_chinese(name):
+                return False
+            folded = _folded(name)
+            if folded in self.exact or folded in self.alias or folded[:2] in self._starts:
+                return False
+        return True
 
     def match(self, name: str, *, code: str | None = None, names: Iterable[str] = ()) -> Match:
         """Resolve one row by its stock code, its name and any other names it gives.
@@ -197,13 +223,16 @@ class EnterpriseIndex:
         """
         key = stock_key(code) if code else ""
         if key:
-            found = self.codes.get(key, set())
-            if len(found) == 1:
+            found = self.codes.get(key)
+            if found is not None and len(found) == 1:
                 return Match(next(iter(found)), "code", "high")
         all_names = [n for n in (name, *names) if n]
         if not all_names:
-            return Match(None, "new", "high")
-        self._index_names()
+            return NEW
+        if self._unnamed:
+            self._index_names()
+        if self._surely_new(all_names):
+            return NEW
 
         def lookup(
             table: dict[str, set[str]], normaliser: Callable[[str], str], texts: list[str]
@@ -238,4 +267,4 @@ class EnterpriseIndex:
         loose = lookup(self.loose, lambda n: normalise(n, drop_group=True), all_names)
         if loose:
             return Match(None, "uncertain", "low", tuple(sorted(loose)))
-        return Match(None, "new", "high")
+        return NEW

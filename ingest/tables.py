@@ -10,10 +10,12 @@ import csv
 import datetime
 import io
 import json
+import json.scanner
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from graph.errors import ValidationError
 from graph.text import CONTROL, strip_controls
@@ -97,29 +99,39 @@ def _stream_rows(
 ) -> Iterator[Row]:
     """The rows of `body` as they come; shifted rows are collected and raised after the last
     row (an import reading them writes inside a transaction that the error rolls back)."""
+    for line, cells, clean in _records(path, header, body, columns):
+        yield Row(
+            path,
+            line,
+            dict(zip(header, cells, strict=True))
+            if clean
+            else {h: strip_controls(c) for h, c in zip(header, cells, strict=True)},
+        )
+
+
+def _records(
+    path: Path, header: list[str], body: Iterator[tuple[int, list[str]]], columns: tuple[str, ...]
+) -> Iterator[tuple[int, list[str], bool]]:
+    """(line, cells, whether they hold no control character) for every non-empty row of `body`
+    as wide as the header; shifted rows are raised after the last row."""
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValidationError(f"{path}:1: missing column(s) {', '.join(missing)}")
     problems: list[str] = []
+    width = len(header)
     for line, cells in body:
-        if not any(str(c).strip() for c in cells):
+        if len(cells) != width:
+            if not any(str(c).strip() for c in cells):
+                continue
+            problems.append(f"{path}:{line}: {len(cells)} cells but the header has {width} (a shifted row?)")
             continue
-        if len(cells) != len(header):
-            problems.append(
-                f"{path}:{line}: {len(cells)} cells but the header has {len(header)} (a shifted row?)"
-            )
+        # one search over the row's text; the cells are cleaned one by one only when it finds
+        # a control character
+        text = "".join(cells)
+        if not text.strip():
             continue
         if not problems:  # after a shifted row the file is refused: the rest is only checked
-            # one search over the row's text; the cells are cleaned one by one only when it finds
-            # a control character
-            clean = CONTROL.search("".join(cells)) is None
-            yield Row(
-                path,
-                line,
-                dict(zip(header, cells, strict=True))
-                if clean
-                else {h: strip_controls(c) for h, c in zip(header, cells, strict=True)},
-            )
+            yield line, cells, CONTROL.search(text) is None
     if problems:
         raise ValidationError(problems[0], problems)
 
@@ -163,46 +175,50 @@ def read_csv(path: Path, columns: tuple[str, ...] = (), *, allow_gbk: bool = Fal
 
 
 def read_xlsx(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
-    """Rows of the first sheet of an Excel workbook; the first non-empty row is the header."""
+    """Rows of the first sheet of an Excel workbook; the first non-empty row is the header.
+    The sheet is streamed (openpyxl's read-only mode): one row in memory at a time."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise ValidationError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
-    sheet = book.worksheets[0]
-    if hasattr(sheet, "reset_dimensions"):
-        sheet.reset_dimensions()  # read-only mode trusts the file's dimension tag, which may understate the rows
-    values = [
-        (
-            number,
-            [
-                "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                for v in row
-            ],
+    try:
+        sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # read-only mode trusts the file's dimension tag, which may understate the rows
+        values = (
+            (
+                number,
+                [
+                    "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                    for v in row
+                ],
+            )
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
-    book.close()
-    values = [(n, cells) for n, cells in values if any(c.strip() for c in cells)]
-    if not values:
-        raise ValidationError(f"{path}: empty workbook")
-    _, header = values[0]
-    while header and not header[-1].strip():
-        header = header[:-1]
-    width = len(header)
-    # a row's trailing empty cells may be absent from the file: pad them; content beyond the
-    # header is a shifted row
-    body = (
-        (
-            n,
-            (cells + [""] * (width - len(cells)))[:width]
-            if not any(c.strip() for c in cells[width:])
-            else cells,
+        filled = ((n, cells) for n, cells in values if any(c.strip() for c in cells))
+        first = next(filled, None)
+        if first is None:
+            raise ValidationError(f"{path}: empty workbook")
+        _, header = first
+        while header and not header[-1].strip():
+            header = header[:-1]
+        width = len(header)
+        # a row's trailing empty cells may be absent from the file: pad them; content beyond the
+        # header is a shifted row
+        body = (
+            (
+                n,
+                (cells + [""] * (width - len(cells)))[:width]
+                if not any(c.strip() for c in cells[width:])
+                else cells,
+            )
+            for n, cells in filled
         )
-        for n, cells in values[1:]
-    )
-    yield from _rows_from_cells(path, [h.strip() for h in header], body, columns)
+        yield from _stream_rows(path, [h.strip() for h in header], body, columns)
+    finally:
+        book.close()
 
 
 def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
@@ -213,14 +229,44 @@ def read_jsonl(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
 
 def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]) -> Iterator[Row]:
     """Rows of JSON Lines as they come; bad lines raised after the last one (as `_stream_rows`)."""
+    for line, data, clean in _jsonl_objects(path, lines, columns):
+        yield Row(
+            path,
+            line,
+            {k: "" if v is None else str(v) for k, v in data.items()}
+            if clean
+            else {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()},
+        )
+
+
+# the C scanner json.loads ends in, called without its three Python calls a line
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_LINE_ENDS = ("", "\n", "\r\n")
+
+
+def _loads(raw: str) -> Any:
+    """`json.loads(raw)` for one line: the C scanner directly when the line is one JSON value
+    from its first character to its line break, else json.loads itself (its result or error)."""
+    try:
+        value, end = _SCAN(raw, 0)
+    except StopIteration:
+        return json.loads(raw)
+    return value if raw[end:] in _LINE_ENDS else json.loads(raw)
+
+
+def _jsonl_objects(
+    path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, Any], bool]]:
+    """(line, object, whether its text holds no escape or control character) for every object
+    line that has `columns`; bad lines are raised after the last one."""
     problems: list[str] = []
     wanted = set(columns)
     for line, raw in lines:
-        if not raw.strip():
-            continue
         try:
-            data = json.loads(raw)
+            data = _loads(raw)
         except json.JSONDecodeError as exc:
+            if not raw.strip():
+                continue
             problems.append(f"{path}:{line}: not valid JSON ({exc.msg})")
             continue
         if not isinstance(data, dict):
@@ -232,14 +278,7 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str
             continue
         if not problems:
             # a line with no backslash escapes and no control character holds none once decoded
-            clean = "\\" not in raw and CONTROL.search(raw) is None
-            yield Row(
-                path,
-                line,
-                {k: "" if v is None else str(v) for k, v in data.items()}
-                if clean
-                else {k: "" if v is None else strip_controls(str(v)) for k, v in data.items()},
-            )
+            yield line, data, "\\" not in raw and CONTROL.search(raw) is None
     if problems:
         raise ValidationError(problems[0], problems)
 
@@ -251,7 +290,7 @@ def read_table(path: Path, columns: tuple[str, ...] = ()) -> list[Row]:
 
 def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     """The rows of `read_table` one at a time: a CSV or JSON Lines file is read as it goes, never
-    held whole (an .xlsx sheet is read first). Errors in the rows come after the last row.
+    held whole (an .xlsx sheet streams too). Errors in the rows come after the last row.
 
     Raises:
         ValidationError: as `read_table`.
@@ -268,7 +307,28 @@ def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
     raise ValidationError(f"{path}: unsupported file type {suffix!r}; use .csv, .xlsx or .jsonl")
 
 
-def _stream_csv(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
+def stream_cells(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, the row's `columns` and then `optional` columns as `Row.get` gives them: "" when
+    absent) for every row of `stream_table(path, columns)`, without a Row a line.
+
+    Raises:
+        ValidationError: as `read_table`.
+    """
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson") and path.is_file():
+        return _jsonl_cells(path, columns, optional)
+    if suffix in (".csv", ".txt", "") and path.is_file():
+        return _csv_cells(path, columns, optional)
+    wanted = columns + optional
+    return ((row.line, [row.get(c) for c in wanted]) for row in stream_table(path, columns))
+
+
+def _csv_parts(
+    path: Path, columns: tuple[str, ...]
+) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]]]]:
+    """The header of a CSV file and its body as (line, cells), once (the file open meanwhile)."""
     encoding = text_encoding(path, allow_gbk=True)
     with path.open(encoding=encoding, newline="") as file:
         reader = csv.reader(file)
@@ -276,7 +336,44 @@ def _stream_csv(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise ValidationError(f"{path}: empty file, expected a header {','.join(columns)}") from None
-        yield from _stream_rows(path, header, ((reader.line_num, cells) for cells in reader), columns)
+        yield header, ((reader.line_num, cells) for cells in reader)
+
+
+def _csv_cells(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, list[str]]]:
+    for header, body in _csv_parts(path, columns):
+        # the last cell of a column named twice, as a Row's dict keeps it; an absent optional
+        # column reads the empty cell put after the row's own (-1)
+        at = [len(header) - 1 - header[::-1].index(c) if c in header else -1 for c in columns + optional]
+        for line, cells, clean in _records(path, header, body, columns):
+            cells.append("")
+            if clean:
+                yield line, [cells[i].strip() for i in at]
+            else:
+                yield line, [strip_controls(cells[i]).strip() for i in at]
+
+
+def _jsonl_cells(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, list[str]]]:
+    encoding = text_encoding(path, allow_gbk=True)
+    wanted = columns + optional
+    with path.open(encoding=encoding, newline="") as file:
+        for line, data, clean in _jsonl_objects(path, enumerate(file, start=1), columns):
+            values = [data.get(c) for c in wanted]
+            if clean:
+                yield (
+                    line,
+                    [v.strip() if type(v) is str else ("" if v is None else str(v).strip()) for v in values],
+                )
+            else:
+                yield line, [("" if v is None else strip_controls(str(v))).strip() for v in values]
+
+
+def _stream_csv(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
+    for header, body in _csv_parts(path, columns):
+        yield from _stream_rows(path, header, body, columns)
 
 
 def _stream_jsonl(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:

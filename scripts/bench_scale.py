@@ -4,7 +4,8 @@
 For each size, a fresh embedded store gets the bundled data (`chainkg build`), then a synthetic
 register from scripts/gen_register.py (`import ashare-basic` for the firms, `import chain-table`
 for their links), then one industry's `gaps`, `recommend`, `leaders` and `scenario`. Every step
-is the real command in its own process, timed, with its peak memory (the process's max RSS).
+is the real command in its own process, timed (wall clock, and the CPU seconds it used: the
+fairer figure on a machine shared with other work), with its peak memory (the process's max RSS).
 Each figure is also printed as a ratio to the same step on the bundled data alone, measured in
 the same run (for the two imports, the ratio is to building the bundled data).
 
@@ -39,9 +40,12 @@ class Figure:
     seconds: float
     peak_mb: float
     ok: bool
+    cpu: float = 0.0  # user + system seconds of the process
 
     def text(self) -> str:
-        return f"{self.seconds:.2f} s, {self.peak_mb:.0f} MB" + ("" if self.ok else " FAILED")
+        return f"{self.seconds:.2f} s (cpu {self.cpu:.1f} s), {self.peak_mb:.0f} MB" + (
+            "" if self.ok else " FAILED"
+        )
 
 
 def run(args: list[str], db: Path, timeout: float) -> Figure:
@@ -69,7 +73,7 @@ def run(args: list[str], db: Path, timeout: float) -> Figure:
             f"  {' '.join(args)}: exit {proc.returncode}: {proc.stderr.read().decode()[-300:]}",
             file=sys.stderr,
         )
-    return Figure(seconds, usage.ru_maxrss / 1024, ok)
+    return Figure(seconds, usage.ru_maxrss / 1024, ok, usage.ru_utime + usage.ru_stime)
 
 
 def measure(folder: Path, firms: int, timeout: float) -> dict[str, Figure]:
@@ -110,20 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [size(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = measure(Path(tmp), 0, args.timeout)
-        print(f"bundled data: store {base['store'].peak_mb:.0f} MB")
+        print(f"bundled data: store {base['store'].peak_mb:.0f} MB; load {os.getloadavg()[0]:.1f}")
         for step in STEPS:
             if step in base:
                 print(f"  {step:<13} {base[step].text()}")
         for firms in sizes:
             figures = measure(Path(tmp), firms, args.timeout)
             print(
-                f"{firms:,} firms: store {figures['store'].peak_mb:.0f} MB (x{figures['store'].peak_mb / base['store'].peak_mb:.0f})"
+                f"{firms:,} firms (load {os.getloadavg()[0]:.1f}): store {figures['store'].peak_mb:.0f} MB (x{figures['store'].peak_mb / base['store'].peak_mb:.0f})"
             )
             for step in STEPS:
                 ref = base["build"] if step.startswith("import") else base[step]
                 fig = figures[step]
                 print(
-                    f"  {step:<13} {fig.text():<24} x{fig.seconds / ref.seconds:6.1f} time, "
+                    f"  {step:<13} {fig.text():<36} x{fig.seconds / ref.seconds:6.1f} time, "
                     f"x{fig.peak_mb / ref.peak_mb:5.1f} memory"
                 )
             sys.stdout.flush()

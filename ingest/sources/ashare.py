@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.importer import ImportContext, ImportPlan, SourceInfo, resolve_enterprise
-from ingest.tables import stream_table
+from ingest.tables import Row, stream_cells
 
 INFO = SourceInfo(
     "ashare-basic",
@@ -21,6 +21,7 @@ INFO = SourceInfo(
     "tushare stock_basic; public exchange data",
 )
 COLUMNS = ("ts_code", "name", "fullname", "area", "industry")
+
 # tushare's `area` names cities with their own listing statistics after the city, not the province
 CITY_PROVINCE = {"深圳": "440000", "大连": "210000", "宁波": "330000", "厦门": "350000", "青岛": "370000"}
 
@@ -51,7 +52,6 @@ def plan(
     into: ImportPlan | None = None,
 ) -> ImportPlan:
     result = into or ImportPlan(INFO.id, str(path), edition)
-    rows = result.reading(stream_table(path, COLUMNS))
     seen: dict[str, int] = {}
     # the list is as of when it was exported: --edition, else the file's date
     as_of = date.fromtimestamp(path.stat().st_mtime).isoformat()
@@ -62,36 +62,38 @@ def plan(
         "origin": f"import:{INFO.id}",
     }
     provinces: dict[str, str | None] = {}  # area -> region id, worked out once per area
-    for row in rows:
-        code, full = row.get("ts_code"), row.get("fullname") or row.get("name")
+    path = Path(result.path)
+    # the cells as `Row.get` gives them, read without a Row a line
+    for line, (code, short, fullname, area, industry, enname) in result.reading(
+        stream_cells(path, COLUMNS, ("enname",))
+    ):
+        full = fullname or short
         if not code or not full:
+            row = Row(path, line, {})
             result.reject(row, "ts_code" if not code else "fullname", "empty stock code or name", full)
             continue
-        area = row.get("area")
         if area not in provinces:
             provinces[area] = _province(ctx, area)
-        region = provinces[area]
 
-        def new_props(row=row, code=code, full=full) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-            short = row.get("name")
+        def new_props(short=short, code=code, full=full, enname=enname, industry=industry) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             return {
                 "name": full,
-                "name_en": row.get("enname") or None,
+                "name_en": enname or None,
                 "aliases": [a for a in (short,) if a and a != full],
                 "stock_code": code,
-                "listed_industry": row.get("industry") or None,
+                "listed_industry": industry or None,
             }
 
         resolve_enterprise(
             result,
             ctx,
-            row,
+            Row(path, line, {}),
             name=full,
-            names=(row.get("name"), row.get("enname")),
+            names=(short, enname),
             code=code,
             new_props=new_props,
             provenance=provenance,
-            hq_region=region,
+            hq_region=provinces[area],
             seen=seen,
         )
     return result

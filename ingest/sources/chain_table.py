@@ -26,7 +26,7 @@ always gives the same node).
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
@@ -39,11 +39,11 @@ import yaml
 from graph import schema
 from graph.errors import ValidationError
 from graph.schema import CONFIDENCES, ROLES
+from graph.sqlite_store import indexes_set_aside
 from graph.store import BatchWriter, Edge, Node, canonical_props
 from ingest.importer import (
     KEPT_CHANGES,
     KEPT_OUTCOMES,
-    KEPT_PROBLEMS,
     ImportContext,
     ImportPlan,
     RowOutcome,
@@ -51,7 +51,7 @@ from ingest.importer import (
     stable_id,
 )
 from ingest.resolve import Match, fold, stock_key
-from ingest.tables import Row, read_table, stream_table
+from ingest.tables import Row, read_table, stream_cells, stream_table
 
 INFO = SourceInfo(
     "chain-table",
@@ -176,6 +176,7 @@ class Corrections:
 
     def __init__(self, pairs: frozenset[tuple[str, str]], by_code: bool) -> None:
         self.pairs, self.by_code = pairs, by_code  # (company key, product word)
+        self.products = frozenset(product for _, product in pairs)
         self.held: list[tuple[int, str, str]] = []
 
     def key(self, company: str) -> str:
@@ -184,11 +185,15 @@ class Corrections:
     def filter(self, rows: Iterable[Row], company: str, node: str) -> Iterator[Row]:
         """`rows` without the corrected ones (kept in `held`: line, company, product)."""
         for row in rows:
-            code, product = row.get(company) or "", row.get(node) or ""
-            if (self.key(code), product) in self.pairs:
-                self.held.append((row.line, code, product))
-                continue
-            yield row
+            if not self.holds(row.line, row.get(company) or "", row.get(node) or ""):
+                yield row
+
+    def holds(self, line: int, code: str, product: str) -> bool:
+        """Whether the row (`line`, `code`, `product`) is a corrected one (then kept in `held`)."""
+        if product not in self.products or (self.key(code), product) not in self.pairs:
+            return False
+        self.held.append((line, code, product))
+        return True
 
     def note(self, name: str) -> str:
         first = "; ".join(f"line {line}: {code} {product}" for line, code, product in self.held[:5])
@@ -339,14 +344,15 @@ def _companies(
     the lower of the vendor's and the word mapping's confidence; a firm's several products on one
     link make one edge (the heaviest). Rows named in `corrections` are held back (and noted)."""
     columns = tuple(c for c in (spec["company"], spec["node"], spec.get("weight")) if c)
-    rows = result.reading(stream_table(path, columns))
-    if corrections is not None:
-        rows = corrections.filter(rows, spec["company"], spec["node"])
     by_code = spec.get("match", "code") == "code"
     writer = bulk_writer(result)
     if by_code and writer is not None:
-        _companies_in_sql(result, ctx, rows, spec, provenance, links, writer)
+        cells = result.reading(stream_cells(path, columns))
+        _companies_in_sql(result, ctx, cells, spec, provenance, links, writer, corrections)
     else:
+        rows = result.reading(stream_table(path, columns))
+        if corrections is not None:
+            rows = corrections.filter(rows, spec["company"], spec["node"])
         _companies_by_row(result, ctx, rows, spec, provenance, links)
     if corrections is not None and corrections.held:
         result.notes.append(corrections.note(spec["corrections"]))
@@ -436,12 +442,8 @@ def _companies_by_row(
 
 # -- the bulk path: a company table matched by stock code, on the embedded store ----------------
 
-STAGE_ROWS = 50_000  # rows handed to SQLite at once while staging
-REJECT_EMPTY, REJECT_FIRM, REJECT_WEIGHT = 1, 2, 3
-_ROW_STATUS = f"""
-    CASE WHEN s.company = '' OR s.node = '' THEN {REJECT_EMPTY}
-         WHEN f.ent IS NULL THEN {REJECT_FIRM}
-         WHEN s.bad THEN {REJECT_WEIGHT} ELSE 0 END"""
+STAGE_ROWS = 50_000  # operations handed to SQLite at once while staging
+_MISSING = object()
 
 
 def bulk_writer(plan: ImportPlan) -> BatchWriter | None:
@@ -460,129 +462,158 @@ def _weight_prefix(props: dict[str, Any]) -> str:
     return text[: -len("0.0}")]
 
 
-def _staged(rows: Iterable[Row], company: str, node: str, weight: str | None) -> Iterator[tuple[Any, ...]]:
-    """(line, company, product, weight, weight's JSON or the bad text, bad) for every row."""
-    for row in rows:
-        if weight is None:
-            yield row.line, row.get(company), row.get(node), 1.0, None, 0
-            continue
-        raw = row.get(weight)
-        try:
-            value = float(raw)
-        except ValueError:
-            yield row.line, row.get(company), row.get(node), None, raw, 1
-            continue
-        text = (
-            repr(value)
-            if math.isfinite(value)
-            else ("NaN" if value != value else ("Infinity" if value > 0 else "-Infinity"))
-        )
-        yield row.line, row.get(company), row.get(node), value, text, 0
+def _weight_json(value: float) -> str:
+    """A weight as `canonical_props` writes it (Python's JSON for a float)."""
+    if math.isfinite(value):
+        return repr(value)
+    return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
 
 
 def _companies_in_sql(
     result: ImportPlan,
     ctx: ImportContext,
-    rows: Iterable[Row],
+    cells: Iterable[tuple[int, list[str]]],
     spec: dict[str, Any],
     provenance: dict[str, Any],
     links: ProductLinks | None,
     writer: BatchWriter,
+    corrections: Corrections | None,
 ) -> None:
-    """`_companies` for a table matched by stock code, on the embedded store: the rows are
-    staged in a TEMP table with plain tuples, each firm and product is resolved once in Python
-    (DISTINCT values), and the operations are worked out and written by SQL inside the open
-    write transaction. The store and the report come out as the row-by-row path's: the last
-    row naming an operation gives its properties, a firm's chain-link operation comes from its
-    heaviest product (the first among equals), operations the graph has stay as they are."""
+    """`_companies` for a table matched by stock code, on the embedded store. The rows are read
+    as plain cells; each firm's code and each product word is resolved once in Python (a memo);
+    a row's outcome is recorded as it comes (the first rows whole, the first problems named, the
+    rest counted), and the operations it adds go to a TEMP table as (order, firm, target,
+    product, kind, weight's JSON): the vendor's product, and the chain link its word maps to
+    when the weight is enough and heavier than the firm's earlier products on that link. One
+    `INSERT ... SELECT ... GROUP BY` then writes each operation the graph does not have yet with
+    the properties of the last row naming it. The store and the report come out as the
+    row-by-row path's."""
     conn = writer.connection
     company_column, node_column, weight_column = spec["company"], spec["node"], spec.get("weight")
     min_weight = float(spec.get("min_weight", 0))
     base_props: dict[str, Any] = {"role": spec.get("role", "player"), **provenance}
-    for table in ("chain_stage", "chain_firm", "chain_product", "chain_links"):
+    for table in ("chain_ops", "chain_product"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
     conn.execute(
-        "CREATE TEMP TABLE chain_stage(line INTEGER PRIMARY KEY, company TEXT, node TEXT,"
-        " w REAL, wtext TEXT, bad INTEGER)"
+        "CREATE TEMP TABLE chain_ops(seq INTEGER, source TEXT, target TEXT, product INTEGER,"
+        " linked INTEGER, wtext TEXT)"
     )
-    staged = _staged(rows, company_column, node_column, weight_column)
-    while batch := list(itertools.islice(staged, STAGE_ROWS)):
-        conn.executemany("INSERT INTO chain_stage VALUES (?, ?, ?, ?, ?, ?)", batch)
-    if result.progress:
-        result.progress(f"{result.path}: {result.rows_read:,} rows staged; resolving and writing in SQL")
-    # each firm once: its stock code looked up in the enterprise index
-    conn.execute("CREATE TEMP TABLE chain_firm(company TEXT PRIMARY KEY, ent TEXT NOT NULL)")
-    codes = conn.execute(
-        "SELECT DISTINCT company FROM chain_stage WHERE company <> '' AND node <> ''"
-    ).fetchall()
     by_code = ctx.firms_by_code
-    found = ((code, by_code.get(stock_key(code))) for (code,) in codes)
-    conn.executemany("INSERT INTO chain_firm VALUES (?, ?)", ((c, ent) for c, ent in found if ent))
-    _report_rows(result, conn, company_column, node_column, weight_column)
+    path = Path(result.path)
+    firms: dict[str, Any] = {}  # the table's company text -> enterprise id (None: no such firm)
+    products: dict[str, tuple[int, str, str | None]] = {}  # word -> (index, node id, chain link)
+    heaviest: dict[tuple[str, str], float] = {}  # (firm, chain link) -> its heaviest product's weight
+    ops: list[tuple[Any, ...]] = []
+    staged = 0  # operations in chain_ops
+    matched = 0  # rows matched past the outcomes the report keeps (only counted)
+    corrected = corrections.products if corrections is not None else frozenset()
+    outcomes, refusing = result.outcomes, result.stop_at_reject
+    for line, row in cells:
+        company, node_name = row[0], row[1]
+        if node_name in corrected and corrections is not None and corrections.holds(line, company, node_name):
+            continue
+        if not company or not node_name:
+            column = company_column if not company else node_column
+            result.reject(Row(path, line, {}), column, "empty company or node")
+            continue
+        firm = firms.get(company, _MISSING)
+        if firm is _MISSING:
+            firm = firms[company] = by_code.get(stock_key(company))
+        if firm is None:
+            result.reject(
+                Row(path, line, {}),
+                company_column,
+                f"no enterprise with stock code {company!r} in the graph "
+                "(import the company list first, e.g. ashare-basic)",
+                company,
+            )
+            continue
+        product = products.get(node_name)
+        if product is None:
+            found = links.link(node_name) if links else None
+            product = products[node_name] = (
+                len(products),
+                _node_id(ctx, node_name),
+                found[0] if found else None,
+            )
+        weight, wtext = 1.0, None
+        if weight_column:
+            try:
+                weight = float(row[2])
+            except ValueError:
+                result.reject(
+                    Row(path, line, {}), weight_column, f"weight {row[2]!r} is not a number", company
+                )
+                continue
+            wtext = repr(weight) if weight - weight == 0 else _weight_json(weight)  # finite: repr
+        if len(outcomes) < KEPT_OUTCOMES:
+            result.record_row(line, company, "matched", firm, "code", "high")
+        else:
+            matched += 1
+        if refusing and result.sink is None:
+            continue  # a row was refused: the import will be, so nothing more is staged
+        index, node_id, link = product
+        ops.append((line * 2, firm, node_id, index, 0, wtext))
+        if link is not None and weight >= min_weight and weight > heaviest.get((firm, link), -1.0):
+            heaviest[(firm, link)] = weight
+            ops.append((line * 2 + 1, firm, link, index, 1, wtext))
+        if len(ops) >= STAGE_ROWS:
+            conn.executemany("INSERT INTO chain_ops VALUES (?, ?, ?, ?, ?, ?)", ops)
+            staged += len(ops)
+            ops.clear()
+    conn.executemany("INSERT INTO chain_ops VALUES (?, ?, ?, ?, ?, ?)", ops)
+    staged += len(ops)
+    ops.clear()
+    result.statuses["matched"] += matched
+    result.methods["code"] += matched
     if result.count("rejected") and result.stop_at_reject:
         return  # the import is refused: nothing is written
-    # each product once, in the order of its first row with a known firm (the first name of a
-    # new node wins): its chain node (a new one is added) and the chain link its word maps to
-    conn.execute(
-        "CREATE TEMP TABLE chain_product(node TEXT PRIMARY KEY, node_id TEXT NOT NULL, link TEXT,"
-        " plain TEXT NOT NULL, linked TEXT)"
-    )
-    products = conn.execute(
-        "SELECT s.node, min(s.line) first FROM chain_stage s JOIN chain_firm f ON f.company = s.company"
-        " WHERE s.node <> '' GROUP BY s.node ORDER BY first"
-    ).fetchall()
+    if result.progress:
+        result.progress(f"{result.path}: {result.rows_read:,} rows read; writing the operations in SQL")
+    # the new chain nodes first, in the order the rows first name them: the operations point at them
+    conn.execute("CREATE TEMP TABLE chain_product(idx INTEGER PRIMARY KEY, plain TEXT NOT NULL, linked TEXT)")
     plain = _weight_prefix(base_props) if weight_column else canonical_props(base_props)
     product_rows = []
-    for name, _first in products:
-        node_id = _add_node(result, ctx, name, provenance)
-        found_link = links.link(name) if links else None
-        link_props = (
-            None
-            if found_link is None
-            else {**base_props, "confidence": found_link[1], "product": name, "product_match": found_link[2]}
-        )
-        linked_text = (
-            None
-            if link_props is None
-            else (_weight_prefix(link_props) if weight_column else canonical_props(link_props))
-        )
-        product_rows.append((name, node_id, found_link[0] if found_link else None, plain, linked_text))
-    conn.executemany("INSERT INTO chain_product VALUES (?, ?, ?, ?, ?)", product_rows)
-    result.flush()  # the new chain nodes go first: the operations point at them
+    for name, (index, _node, link) in products.items():
+        _add_node(result, ctx, name, provenance)
+        linked_text = None
+        if link is not None and links is not None:
+            _link, confidence, how = links.link(name) or ("", "", "")
+            link_props = {**base_props, "confidence": confidence, "product": name, "product_match": how}
+            linked_text = _weight_prefix(link_props) if weight_column else canonical_props(link_props)
+        product_rows.append((index, plain, linked_text))
+    conn.executemany("INSERT INTO chain_product VALUES (?, ?, ?)", product_rows)
+    result.flush()
     schema.check_pattern("Enterprise", "OPERATES_IN", "ChainNode")
-    close = "|| s.wtext || '}'" if weight_column else ""
-    # every operation a row adds, in the row-by-row path's order (seq): the vendor's product,
-    # then the chain link its word maps to when the weight is enough and heavier than the
-    # firm's earlier products on that link; operations the graph already has are left out
-    conn.execute(
-        f"""CREATE TEMP TABLE chain_links AS SELECT seq, source, target, props FROM (
-            SELECT s.line * 2 + 1 seq, f.ent source, p.link target, p.linked {close} props, s.w w,
-                   max(s.w) OVER (PARTITION BY f.ent, p.link ORDER BY s.line
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) heaviest
-              FROM chain_stage s JOIN chain_firm f ON f.company = s.company
-              JOIN chain_product p ON p.node = s.node
-             WHERE NOT s.bad AND p.link IS NOT NULL AND s.w >= ? AND NOT EXISTS (SELECT 1 FROM edges e
-                   WHERE e.source = f.ent AND e.type = 'OPERATES_IN' AND e.target = p.link))
-         WHERE w > max(-1.0, coalesce(heaviest, -1.0))""",
-        (min_weight,),
-    )
+    if links:  # the firm -> chain link operations the word mapping adds that the graph does not have yet
+        targets = sorted({link for _firm, link in heaviest})
+        marks = ",".join("?" * len(targets))
+        stored = conn.execute(
+            f"SELECT source, target FROM edges WHERE target IN ({marks}) AND type = 'OPERATES_IN'", targets
+        )
+        added = heaviest.keys() - set(stored)
+        result.notes.append(
+            f"{len(added)} company-link operations from the word mapping {spec['links']} "
+            f"({len({f for f, _ in added})} firms, {len({n for _, n in added})} chain links)"
+        )
     top = conn.execute("SELECT max(rowid) FROM edges").fetchone()[0] or 0
-    before = conn.total_changes
-    # the last add of an operation gives its properties (SQLite takes the bare columns of the
-    # max(seq) row); none of them is in the graph yet
-    conn.execute(
-        f"""INSERT INTO edges(source, type, target, key, props)
-        SELECT source, 'OPERATES_IN', target, '', props FROM (
-            SELECT source, target, props, max(seq) FROM (
-                SELECT s.line * 2 seq, f.ent source, p.node_id target, p.plain {close} props
-                  FROM chain_stage s JOIN chain_firm f ON f.company = s.company
-                  JOIN chain_product p ON p.node = s.node
-                 WHERE NOT s.bad AND NOT EXISTS (SELECT 1 FROM edges e
-                       WHERE e.source = f.ent AND e.type = 'OPERATES_IN' AND e.target = p.node_id)
-                UNION ALL SELECT seq, source, target, props FROM chain_links)
-            GROUP BY source, target)"""
-    )
-    written = conn.total_changes - before
+    # the last row naming an operation gives its properties (SQLite takes the bare columns of
+    # the max(seq) row); the groups come out in key order, and an operation the graph has
+    # already stays as it is (the insert's own key check, no look-up before it). Operations
+    # at least half as many as the edges stored go in with the edges' other indexes set aside
+    close = " || o.wtext || '}'" if weight_column else ""
+    with indexes_set_aside(conn, "edges") if staged * 2 >= top else contextlib.nullcontext():
+        before = conn.total_changes
+        conn.execute(
+            f"""INSERT INTO edges(source, type, target, key, props)
+            SELECT o.source, 'OPERATES_IN', o.target, '',
+                   CASE WHEN o.linked THEN p.linked ELSE p.plain END {close}
+              FROM (SELECT source, target, product, linked, wtext, max(seq) FROM chain_ops
+                    GROUP BY source, target) o
+              CROSS JOIN chain_product p ON p.idx = o.product WHERE true
+            ON CONFLICT(source, type, target, key) DO NOTHING"""
+        )
+        written = conn.total_changes - before
     writer.count({"edges_created": written})
     result.bulk_edges += written
     sample = conn.execute(  # the report's sample of the changes: the first rows written
@@ -592,66 +623,5 @@ def _companies_in_sql(
         result.edges[(source, "OPERATES_IN", target, "")] = Edge(
             source, "OPERATES_IN", target, "", json.loads(props)
         )
-    if links:
-        pairs, firms, chain_links = conn.execute(
-            "SELECT count(*), count(DISTINCT source), count(DISTINCT target) FROM"
-            " (SELECT DISTINCT source, target FROM chain_links)"
-        ).fetchone()
-        result.notes.append(
-            f"{pairs} company-link operations from the word mapping {spec['links']} "
-            f"({firms} firms, {chain_links} chain links)"
-        )
-    for table in ("chain_stage", "chain_firm", "chain_product", "chain_links"):
+    for table in ("chain_ops", "chain_product"):
         conn.execute(f"DROP TABLE temp.{table}")
-
-
-def _report_rows(
-    result: ImportPlan, conn: Any, company_column: str, node_column: str, weight_column: str | None
-) -> None:
-    """The rows' outcomes from the staging table: the first rows whole, the first problems
-    named (file, line, column), and the counts of the rest."""
-
-    def reject(line: int, status: int, company: str, raw: str) -> tuple[str, str, str]:
-        """(column, reason, name) of a rejected row."""
-        if status == REJECT_EMPTY:
-            return (company_column if not company else node_column), "empty company or node", ""
-        if status == REJECT_FIRM:
-            return (
-                company_column,
-                f"no enterprise with stock code {company!r} in the graph "
-                "(import the company list first, e.g. ashare-basic)",
-                company,
-            )
-        return str(weight_column), f"weight {raw!r} is not a number", company
-
-    path = Path(result.path)
-    last = 0
-    for line, status, company, ent, raw in conn.execute(
-        f"SELECT s.line, {_ROW_STATUS}, s.company, f.ent, s.wtext FROM chain_stage s"
-        " LEFT JOIN chain_firm f ON f.company = s.company ORDER BY s.line LIMIT ?",
-        (KEPT_OUTCOMES,),
-    ):
-        last = line
-        if status:
-            column, reason, name = reject(line, status, company, raw)
-            result.reject(Row(path, line, {}), column, reason, name)
-        else:
-            result.record_row(line, company, "matched", ent, "code", "high")
-    kept = result.count("matched"), result.count("rejected")
-    for line, status, company, raw in conn.execute(
-        f"SELECT line, status, company, wtext FROM (SELECT s.line, {_ROW_STATUS} status, s.company, s.wtext"
-        " FROM chain_stage s LEFT JOIN chain_firm f ON f.company = s.company WHERE s.line > ?)"
-        " WHERE status ORDER BY line LIMIT ?",
-        (last, max(0, KEPT_PROBLEMS - len(result.problems))),
-    ):
-        column, reason, _name = reject(line, status, company, raw)
-        result.reject(Row(path, line, {}), column, reason, counted=False)
-    matched, rejected = conn.execute(
-        f"SELECT count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status) FROM"
-        f" (SELECT {_ROW_STATUS} status FROM chain_stage s LEFT JOIN chain_firm f ON f.company = s.company)"
-    ).fetchone()
-    if matched > kept[0]:
-        result.statuses["matched"] += matched - kept[0]
-        result.methods["code"] += matched - kept[0]
-    if rejected > kept[1]:
-        result.statuses["rejected"] += rejected - kept[1]

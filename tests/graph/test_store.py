@@ -316,3 +316,58 @@ def test_find_nodes_with_list_and_odd_keys_agrees_on_both_backends(store):
     assert [n.id for n in store.find_nodes("ChainNode", where={"stage": "upstream", "missing": None})] == [
         "al-alumina"
     ]
+
+
+def test_a_write_with_its_ends_checked_still_refuses_a_missing_end_and_deletes_no_node(tmp_path):
+    """The embedded store's import transaction (`ends_checked`: SQLite's foreign-key look-ups
+    left out) still refuses an edge to a node that does not exist (the change set's own check),
+    refuses to delete a node (nothing would cascade), and gives the foreign keys back after."""
+    from graph.errors import StoreError
+    from graph.sqlite_store import SqliteStore
+
+    store = SqliteStore(tmp_path / "s.db")
+    store.apply(small_graph())
+    with (
+        pytest.raises(SchemaError, match="node 'nobody' does not exist"),
+        store.writing(ends_checked=True) as w,
+    ):
+        w.apply(ChangeSet(edges=(Edge("nobody", "OPERATES_IN", "al-primary", props=SRC),)))
+    with pytest.raises(StoreError, match="deletes no node"), store.writing(ends_checked=True) as w:
+        w.apply(ChangeSet(delete_nodes=("chalco",)))
+    assert store.get_node("chalco") is not None
+    assert store._conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    store.delete_nodes(["chalco"])  # with the foreign keys on, its edges go with it
+    assert store.find_edges(source="chalco") == []
+    store.close()
+
+
+def test_indexes_set_aside_for_a_bulk_insert_come_back_and_a_failure_keeps_them(tmp_path):
+    """`indexes_set_aside`: the edges' own indexes are gone during the insert and made again
+    after it, with the same definitions; an error inside rolls the drop back with the rest."""
+    from graph.sqlite_store import SqliteStore, indexes_set_aside
+
+    def indexes(store: SqliteStore) -> list[tuple[str, str]]:
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'edges' AND sql IS NOT NULL"
+        return sorted(store._conn.execute(sql).fetchall())
+
+    store = SqliteStore(tmp_path / "s.db")
+    store.apply(small_graph())
+    kept = indexes(store)
+    assert [name for name, _ in kept] == ["edges_by_target", "edges_by_type"]
+    with store.writing() as writer, indexes_set_aside(writer.connection, "edges"):
+        assert indexes(store) == []
+        writer.connection.execute(
+            "INSERT INTO edges(source, type, target, key, props) VALUES ('chalco', 'OPERATES_IN', 'al-primary', '', '{}')"
+        )
+    assert indexes(store) == kept
+    assert [e.target for e in store.find_edges(type="OPERATES_IN") if e.source == "chalco"].count(
+        "al-alumina"
+    ) == 1
+    with (
+        pytest.raises(RuntimeError),
+        store.writing() as writer,
+        indexes_set_aside(writer.connection, "edges"),
+    ):
+        raise RuntimeError("a failed import")
+    assert indexes(store) == kept
+    store.close()

@@ -113,3 +113,32 @@ def test_a_china_subsidiary_is_not_its_foreign_parent():
         [Node("siemens", "Enterprise", {"name": "西门子股份公司", "aliases": ["西门子"]})]
     )
     assert idx.match("西门子(中国)有限公司").enterprise_id is None
+
+
+def test_a_name_no_table_can_hold_is_new_and_the_shortcut_changes_no_answer(monkeypatch):
+    """A Chinese name whose folded form starts with two characters no normalised or loose key
+    starts with is new without normalising it; every answer is the one the full look-up gives."""
+    idx = index()
+    idx.add("one-char", {"name": "甲"})
+    rows = [
+        ("云南新企业有限公司", ()),  # no key starts 云南: new, by the shortcut
+        ("中国铝业有限责任公司", ()),  # starts 中国 like stored keys: normalised -> chalco
+        ("全新名称有限公司", ("中国铝业",)),  # the short name is chalco's alias
+        ("同名", ()),  # a stored key starts 同名, but none is 同名: new
+        ("甲", ()),  # a one-character name: exact
+        ("ALUMINUM CORPORATION OF CHINA", ()),  # not Chinese: looked up
+        ("新（中国）有限公司", ("Chinalco",)),
+    ]
+    found = [idx.match(name, names=names) for name, names in rows]
+    assert [(m.enterprise_id, m.method) for m in found] == [
+        (None, "new"),
+        ("chalco", "normalised"),
+        ("chalco", "alias"),
+        (None, "new"),
+        ("one-char", "exact"),
+        ("chinalco", "normalised"),
+        ("chinalco", "alias"),
+    ]
+    assert idx._surely_new(["云南新企业有限公司"]) and not idx._surely_new(["中国铝业有限责任公司"])
+    monkeypatch.setattr(EnterpriseIndex, "_surely_new", lambda self, names: False)
+    assert [idx.match(name, names=names) for name, names in rows] == found

@@ -7,7 +7,10 @@ import re
 import zipfile
 from pathlib import Path
 
-from ingest.tables import read_table
+import pytest
+
+from graph.errors import ValidationError
+from ingest.tables import read_table, stream_cells, stream_table
 
 
 def test_an_xlsx_whose_dimension_tag_understates_its_rows_is_read_whole(tmp_path: Path):
@@ -36,3 +39,38 @@ def test_control_characters_in_cells_are_stripped(tmp_path: Path):
     path = tmp_path / "firms.csv"
     path.write_text("名称,城市\n甲\x0b公司\x01,昆\x1b[31m明\n", encoding="utf-8")
     assert read_table(path, ("名称",))[0].cells == {"名称": "甲公司", "城市": "昆[31m明"}
+
+
+def test_an_xlsx_sheet_streams_and_a_shifted_row_is_named_after_the_rows(tmp_path: Path):
+    """The sheet is read a row at a time (issue 15 item 3): the first rows come out before a
+    shifted row further down is reached, and that row is then named with its line; an empty
+    row in between is skipped, a short row padded."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (["名称", "数量", ""], ["甲", 1], [], ["乙", 2.0, None], ["丙", 3, "多出"]):
+        book.active.append(row)
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    rows = stream_table(path, ("名称", "数量"))
+    first = next(rows)
+    assert (first.line, first.cells) == (2, {"名称": "甲", "数量": "1"})
+    with pytest.raises(ValidationError) as err:
+        rest = [(r.line, r.cells) for r in rows]
+    assert str(err.value) == f"{path}:5: 3 cells but the header has 2 (a shifted row?)"
+    assert "rest" not in locals()
+
+
+def test_cells_are_the_rows_cells(tmp_path: Path):
+    """`stream_cells` gives what `Row.get` gives, for CSV and JSON Lines alike: stripped, control
+    characters removed, an absent optional column empty, a JSON number as its text."""
+    csv_path, jsonl_path = tmp_path / "t.csv", tmp_path / "t.jsonl"
+    csv_path.write_text("a,b,a\n x ,\x01y,z\n,,\n1,2,3\n", encoding="utf-8")
+    assert list(stream_cells(csv_path, ("a", "b"), ("c",))) == [(2, ["z", "y", ""]), (4, ["3", "2", ""])]
+    jsonl_path.write_text(
+        '{"a": " x ", "b": 0.25, "c": null}\n\n{"a": "\\u0001y", "b": 2, "c": "w"}\n', encoding="utf-8"
+    )
+    assert list(stream_cells(jsonl_path, ("a", "b"), ("c", "d"))) == [
+        (1, ["x", "0.25", "", ""]),
+        (3, ["y", "2", "w", ""]),
+    ]
