@@ -363,7 +363,11 @@ class Neo4jStore(StoreConveniences):
         or edge type (they cannot be parameters) and per way: `kind(item)` gives its label or
         type and whether it is new. New ones go first to the CREATE statement, the rest to the
         upsert, which MERGEs through the unique `Node.id` index and compares the stored `_props`
-        itself. Returns (created, updated) as the statements count them."""
+        itself. Returns (created, updated) as the statements count them.
+
+        The statements are pipelined: each is sent as soon as its rows are built and the counts
+        are read only after the last one, so the client builds a group's rows while the server
+        still runs the group before (Bolt answers them in order)."""
         create, upsert = (
             (cypher.create_nodes, cypher.upsert_nodes)
             if row is node_row
@@ -373,9 +377,13 @@ class Neo4jStore(StoreConveniences):
         for item in items:
             name, new = kind(item)
             groups.setdefault((not new, name), []).append(item)
+        sent = [
+            (known, tx.run((upsert if known else create)(name), rows=[row(item) for item in group]))
+            for (known, name), group in sorted(groups.items(), key=lambda g: g[0])
+        ]
         created = updated = 0
-        for (known, name), group in sorted(groups.items(), key=lambda g: g[0]):
-            record = tx.run((upsert if known else create)(name), rows=[row(item) for item in group]).single()
+        for known, result in sent:
+            record = result.single()
             if record:
                 created += record["created"]
                 updated += record["updated"] if known else 0

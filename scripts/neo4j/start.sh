@@ -78,8 +78,11 @@ elif port_answers "$port"; then
 fi
 
 # Flags from Neo4j 5.x's own neo4j.conf for Java 17; heap capped (an unbounded heap can get the
-# process killed on a loaded host); the page cache is set to 256m inside the launcher.
-JAVA_OPTS=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow
+# process killed on a loaded host) and taken whole at start (no resizing while a large write
+# transaction grows); the page cache and transaction limits are in neo4j.conf beside this file.
+JAVA_OPTS=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow
+    -XX:+UnlockExperimentalVMOptions -XX:+TrustFinalNonStaticFields -XX:+DisableExplicitGC
+    "-Dchainkg.neo4j.conf=$HERE/neo4j.conf"
     --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
     --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
     -Dio.netty.tryReflectionSetAccessible=true -Dlog4j2.disable.jmx=true -Dfile.encoding=UTF-8)
