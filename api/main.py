@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings)
-        app.state.results = ResultCache(app.state.store)
+        app.state.results = ResultCache(app.state.store, settle_gc=True)
         try:
             yield
         finally:

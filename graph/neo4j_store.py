@@ -11,7 +11,7 @@ import asyncio
 import atexit
 import json
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -19,6 +19,7 @@ from typing import Any
 
 import networkx as nx
 from neo4j import (
+    READ_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
     Driver,
@@ -188,6 +189,15 @@ def edge_row(edge: Edge) -> dict[str, Any]:
     }
 
 
+async def _closes_with_loop(driver: AsyncDriver) -> AsyncGenerator[None, None]:
+    """Suspended after its first step, this generator closes `driver` when it is closed: by
+    `aclose()`, or by its event loop shutting down its async generators."""
+    try:
+        yield
+    finally:
+        await driver.close()
+
+
 def _one_line(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return " ".join(str(message).split())
@@ -234,7 +244,7 @@ class Neo4jStore(StoreConveniences):
         self._industry_views: dict[str, nx.MultiDiGraph] = {}
         self._view_version: int | None = None
         self._closed = False
-        self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver] | None = None
+        self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver, AsyncGenerator[None, None]] | None = None
         scheme = uri.partition("://")[0]
         if "://" not in uri or scheme not in URI_SCHEMES:
             raise StoreError(
@@ -363,7 +373,11 @@ class Neo4jStore(StoreConveniences):
         or edge type (they cannot be parameters) and per way: `kind(item)` gives its label or
         type and whether it is new. New ones go first to the CREATE statement, the rest to the
         upsert, which MERGEs through the unique `Node.id` index and compares the stored `_props`
-        itself. Returns (created, updated) as the statements count them."""
+        itself. Returns (created, updated) as the statements count them.
+
+        The statements are pipelined: each is sent as soon as its rows are built and the counts
+        are read only after the last one, so the client builds a group's rows while the server
+        still runs the group before (Bolt answers them in order)."""
         create, upsert = (
             (cypher.create_nodes, cypher.upsert_nodes)
             if row is node_row
@@ -373,9 +387,13 @@ class Neo4jStore(StoreConveniences):
         for item in items:
             name, new = kind(item)
             groups.setdefault((not new, name), []).append(item)
+        sent = [
+            (known, tx.run((upsert if known else create)(name), rows=[row(item) for item in group]))
+            for (known, name), group in sorted(groups.items(), key=lambda g: g[0])
+        ]
         created = updated = 0
-        for (known, name), group in sorted(groups.items(), key=lambda g: g[0]):
-            record = tx.run((upsert if known else create)(name), rows=[row(item) for item in group]).single()
+        for known, result in sent:
+            record = result.single()
             if record:
                 created += record["created"]
                 updated += record["updated"] if known else 0
@@ -475,10 +493,14 @@ class Neo4jStore(StoreConveniences):
 
     async def version_async(self) -> int:
         """`version` read with the driver's async client on the running event loop: a server
-        checks the version for its requests without a worker thread per read. The async driver
-        (same URI and credentials) is made on the first call in a loop, and closed by `aclose`."""
+        checks the version for its requests without a worker thread per read. One auto-commit
+        statement (RUN and PULL in one round trip; `execute_query`'s managed transaction adds a
+        BEGIN and a COMMIT). The async driver (same URI and credentials) is made on the first call
+        in a loop and closed by `aclose`, or when that loop shuts down (`asyncio.run` and uvicorn
+        close a loop's async generators first), or when a call comes from another loop."""
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
+            self._drop_async()
             uri, user, password = self._driver_key
             driver = AsyncGraphDatabase.driver(
                 uri,
@@ -486,22 +508,35 @@ class Neo4jStore(StoreConveniences):
                 connection_timeout=CONNECTION_TIMEOUT_S,
                 notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
-            self._async = (loop, driver)
+            closer = _closes_with_loop(driver)
+            await anext(closer)  # started: the loop now finalises it when it shuts down
+            self._async = (loop, driver, closer)
         with self._driver_errors("read"):
-            records, _, _ = await self._async[1].execute_query(
-                cypher.READ_WRITES,
-                parameters_={"meta_id": cypher.META_ID},
-                routing_=RoutingControl.READ,
-                database_=self.database,
-            )
-        return int(records[0]["writes"] or 0) if records else 0
+            async with self._async[1].session(
+                database=self.database, default_access_mode=READ_ACCESS
+            ) as session:
+                result = await session.run(cypher.READ_WRITES, meta_id=cypher.META_ID)
+                record = await result.single()
+        return int(record["writes"] or 0) if record else 0
+
+    def _drop_async(self) -> None:
+        """Close the async driver made in another event loop, on that loop: scheduled there (it
+        runs when that loop next runs, at once if it runs in another thread); a loop already
+        closed closed the driver as it shut down."""
+        if self._async is None:
+            return
+        loop, _, closer = self._async
+        self._async = None
+        if not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(closer.aclose(), loop)
 
     async def aclose(self) -> None:
         """Close the async driver `version_async` made (in the loop it was made in)."""
-        if self._async is not None:
-            _, driver = self._async
+        if self._async is not None and self._async[0] is asyncio.get_running_loop():
+            _, _, closer = self._async
             self._async = None
-            await driver.close()
+            await closer.aclose()
+        self._drop_async()
 
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it read with indexed Cypher queries (its

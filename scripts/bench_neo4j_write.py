@@ -4,10 +4,13 @@
 Loads the bundled dataset (or, if it does not load, a synthetic graph of the same shape; or,
 with `--store PATH`, every node and edge of an embedded store such as one holding an imported
 register) into Neo4j in one process, clearing in between, and prints both times and their
-ratio. A warm-up round runs both writers first on the bundled data (JIT, query caches); then the batched write is
-timed `--repeat` times (it takes a second or so, so one run is at the mercy of the machine's
-load; the median is the figure) and the naive one once (thousands of transactions, an average
-in itself). Not a test; run it against a throwaway server:
+ratio. A warm-up runs both writers first on the bundled data (JIT, query caches): the batched
+writer `--warm-up` times (a fresh server's JIT takes ten rounds or more to settle: 9 s, 2.4 s,
+1.2 s, ..., 0.4-0.5 s), the naive one once; with `--store`, the batched writer also writes the
+store twice (a large transaction's code paths warm up too: 8.7 s, then 4.1-4.6 s on a 10k-firm
+register). Then the batched write is timed `--repeat` times (one run is at the mercy of the
+machine's load; the median is the figure) and the naive one once (thousands of transactions, an
+average in itself). Not a test; run it against a throwaway server:
 
     eval "$(scripts/neo4j/start.sh)" && python scripts/bench_neo4j_write.py
     python scripts/bench_neo4j_write.py --store /tmp/register.db   # a larger input
@@ -130,6 +133,7 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=5, help="timed batched writes; the median counts (default 5)"
     )
+    parser.add_argument("--warm-up", type=int, default=15, help="untimed batched writes first (default 15)")
     parser.add_argument("--store", type=Path, help="write every node and edge of this embedded store")
     args = parser.parse_args()
     if not args.uri:
@@ -146,9 +150,12 @@ def main() -> None:
         # the first round warms the JVM and the query caches for both writers (on the bundled
         # data, which has every label and type, so a large --store is not written naively twice)
         warm_up = changes if args.store is None else dataset()[1]
-        print("-- warm-up round")
-        timed(batched_label, store, lambda: store.apply(warm_up))
+        print("-- warm-up")
+        for _ in range(max(1, args.warm_up)):
+            timed(batched_label, store, lambda: store.apply(warm_up))
         timed(naive_label, store, lambda: naive_write(store, warm_up))
+        for _ in range(0 if args.store is None else 2):
+            timed(batched_label, store, lambda: store.apply(changes))
         print("-- measured")
         runs = [timed(batched_label, store, lambda: store.apply(changes)) for _ in range(max(1, args.repeat))]
         naive, naive_counts = timed(naive_label, store, lambda: naive_write(store, changes))

@@ -1,7 +1,9 @@
 // Starts Neo4j Community (embedded DBMS with the Bolt connector) for chainkg's tests and CI.
 // Same kernel, Cypher runtime and Bolt server as `neo4j console`, without HTTP or neo4j.conf.
 //
-// Usage: java -cp "classes:lib/*" StartNeo4j HOME_DIR PORT [PASSWORD]
+// Usage: java [-Dchainkg.neo4j.conf=neo4j.conf] -cp "classes:lib/*" StartNeo4j HOME_DIR PORT [PASSWORD]
+//   The settings file (neo4j.conf syntax) sets memory and transaction-log limits; without it
+//   Neo4j's defaults apply, but for a 256 MB page cache.
 //   Without PASSWORD auth is off (any credentials are accepted). With PASSWORD auth is on and
 //   user `neo4j` gets that password (tests use this to check how a refused login is reported).
 // Prints "NEO4J_READY bolt://127.0.0.1:PORT" once the default database answers a query.
@@ -28,14 +30,20 @@ public class StartNeo4j {
         String password = args.length > 2 ? args[2] : null;
         SocketAddress address = new SocketAddress("127.0.0.1", port);
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
+        String conf = System.getProperty("chainkg.neo4j.conf");
+        if (conf != null) {
+            builder.loadPropertiesFromFile(Path.of(conf)); // neo4j.conf beside start.sh
+        } else {
+            // a Setting<Long> in bytes; the default would take half the machine's memory
+            builder.setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256));
+        }
+        DatabaseManagementService dbms = builder
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, address)
                 .setConfig(BoltConnector.advertised_address, address)
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, password != null)
-                // a Setting<Long> in bytes; the default would take half the machine's memory
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
                 .build();
         // SIGTERM (stop.sh) runs this: a clean shutdown, so the store is never left dirty
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));

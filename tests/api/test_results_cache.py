@@ -4,6 +4,7 @@ caches) never serve an answer older than the store, and a kept answer is the rou
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import threading
@@ -126,6 +127,34 @@ def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_db: Path
         store.close()
 
 
+def test_a_serving_cache_hides_what_it_keeps_from_the_collector_until_the_store_moves(
+    canonical_db: Path, tmp_path: Path
+):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    store = SqliteStore(db)
+    kept = ResultCache(store, settle_gc=True)
+    gc.unfreeze()
+    try:
+        answer = {"firms": [object()]}
+        assert kept.once("firms", lambda: answer) is answer and gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+        assert kept.once("firms", lambda: pytest.fail("kept")) is answer  # no new answer: no freeze
+        assert gc.get_freeze_count() == frozen
+        store.upsert_nodes([Node("later", "Enterprise", {"name": "更晚公司", **SRC})])
+        assert kept.once("other", lambda: 2) == 2  # the version moved: unfrozen, then the new one frozen
+        assert 0 < gc.get_freeze_count() and kept.once("firms", lambda: 3) == 3
+        unsettled = ResultCache(store)  # not serving (a command, a test): the collector is left alone
+        gc.unfreeze()
+        unsettled.once("x", lambda: 1)
+        assert gc.get_freeze_count() == 0
+        unsettled.close()
+    finally:
+        gc.unfreeze()
+        kept.close()
+        store.close()
+
+
 def test_a_kept_response_is_the_routes_own_and_passes_this_requests_checks(
     canonical_db: Path, tmp_path: Path
 ):
@@ -206,6 +235,29 @@ def test_the_neo4j_version_read_on_the_event_loop_follows_writes():
     try:
         before, after = asyncio.run(before_and_after())
         assert after == store.version() and after > before
+    finally:
+        store.clear()
+        store.close()
+
+
+def test_the_neo4j_async_client_is_closed_when_its_event_loop_ends_or_another_loop_reads():
+    store = neo4j_store_or_skip()  # cleared
+    try:
+        first = asyncio.run(store.version_async())
+        assert store._async is not None
+        ended = store._async[1]
+        assert ended._closed  # asyncio.run closed the loop's async generators, so the driver
+        idle = asyncio.new_event_loop()
+        try:
+            assert idle.run_until_complete(store.version_async()) == first
+            assert store._async is not None
+            left = store._async[1]
+            assert asyncio.run(store.version_async()) == first  # another loop: left's close is queued
+            assert not left._closed
+            idle.run_until_complete(asyncio.sleep(0.05))  # its own loop runs it
+            assert left._closed
+        finally:
+            idle.close()
     finally:
         store.clear()
         store.close()
