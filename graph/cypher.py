@@ -195,6 +195,16 @@ def find_nodes(label: str | None, where_keys: bool) -> str:
     return f"MATCH (n:{labels}){condition} RETURN {_NODE_RETURN} ORDER BY n.id"
 
 
+def nodes_containing(label: str) -> str:
+    """Nodes of `label` whose id or canonical JSON (`_props`) contains `$text`, ordered by id
+    (`GraphStore.nodes_containing`: what the embedded store's `instr` finds)."""
+    schema.check_label(label)
+    return (
+        f"MATCH (n:{NODE_LABEL}:{label}) WHERE n.{PROPS} CONTAINS $text OR n.id CONTAINS $text"
+        f" RETURN {_NODE_RETURN} ORDER BY n.id"
+    )
+
+
 def find_edges(edge_type: str | None, *, by_source: bool = False, by_target: bool = False) -> str:
     """Edges (of `edge_type` when given), from `$source` and/or to `$target` when asked, ordered
     by source, type, target, key. The ends given are matched by id in the pattern itself, so the

@@ -481,6 +481,11 @@ class Neo4jStore(StoreConveniences):
         records = self._read(query, source=source, target=target)
         return [self._edge(r) for r in records]
 
+    def nodes_containing(self, label: str, text: str) -> list[Node]:
+        if label not in schema.NODE_LABELS:
+            return []
+        return [self._node(r) for r in self._read(cypher.nodes_containing(label), text=text)]
+
     def counts(self) -> dict[str, int]:
         labels = self._read(cypher.COUNT_LABELS)
         types = self._read(cypher.COUNT_TYPES)
