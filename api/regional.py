@@ -13,6 +13,7 @@ from analysis.gaps import ChainGaps, chain_gaps
 from analysis.localities import PARK_LEVEL_ZH, parks, prefecture_of, prefecture_units
 from analysis.regions import region_descendants
 from api.services import industries_in_order, prefectures
+from graph.reads import region_view
 from graph.store import GraphStore
 from graph.view import build_view
 
@@ -36,7 +37,7 @@ def _projects_by_place(store: GraphStore) -> dict[tuple[str, str], int]:
     located = {e.source: e.target for e in store.find_edges(type="LOCATED_IN")}
     region_of: dict[str, str] = {}
     counts: dict[tuple[str, str], int] = {}
-    regions = build_view(store.find_nodes("Region"), store.find_edges(type="PART_OF"))
+    regions = region_view(store)
     for edge in store.find_edges(type="IN_INDUSTRY"):
         region = located.get(edge.source, "")
         if region not in region_of:
@@ -99,7 +100,7 @@ def _with_parks(store: GraphStore, view: Any) -> tuple[Any, ...]:
 def local_lead(store: GraphStore, region: str, industry: str) -> dict[str, str | None]:
     """Who leads `industry` in the prefecture of `region` (a prefecture or one of its counties):
     its industry lead unit, else its investment-promotion bureau (None: not in the data)."""
-    regions = build_view(store.find_nodes("Region"), store.find_edges(type="PART_OF"))
+    regions = region_view(store)
     prefecture = prefecture_of(regions, region) if region in regions else ""
     if not prefecture:
         return {"prefecture": None, "lead_unit": None, "promotion_unit": None}
@@ -114,7 +115,7 @@ def local_lead(store: GraphStore, region: str, industry: str) -> dict[str, str |
 def prefecture_dashboard(store: GraphStore, prefecture: str) -> dict[str, Any]:
     """One prefecture's own view: its units, its parks with their factor conditions, each
     industry's figures there with the unit that leads it, and its counties' firms and parks."""
-    regions = build_view(store.find_nodes("Region"), store.find_edges(type="PART_OF"))
+    regions = region_view(store)
     units = prefecture_units(regions, prefecture)
     counties = sorted(r for r in region_descendants(regions, prefecture) if r != prefecture)
     projects = _projects_by_place(store)

@@ -28,21 +28,15 @@ def _among(nodes: list[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
     return build_view(nodes, [e for e in edges if e.source in ids and e.target in ids])
 
 
-def chain_view(store: GraphStore) -> nx.MultiDiGraph:
-    """The industries, every chain node and the PART_OF edges among them: enough for
-    `chain_node_ids` (it grows with the products named, not with the firms)."""
-    nodes = store.find_nodes("Industry") + store.find_nodes("ChainNode")
-    return _among(nodes, store.find_edges(type="PART_OF"))
-
-
 def chain_members(store: GraphStore, industry: str) -> list[Node]:
-    """The chain nodes of `industry` (`chain_node_ids`), by id."""
-    view = chain_view(store)
-    members = chain_node_ids(view, industry)
-    return [
-        Node(n, "ChainNode", {k: v for k, v in view.nodes[n].items() if k != "label"})
-        for n in sorted(members)
-    ]
+    """The chain nodes of `industry` (`chain_node_ids`), by id: read from the industries, the
+    chain nodes and the PART_OF edges among them (they grow with the products named, not with
+    the firms)."""
+    links = store.find_nodes("ChainNode")
+    members = chain_node_ids(
+        _among(store.find_nodes("Industry") + links, store.find_edges(type="PART_OF")), industry
+    )
+    return [node for node in links if node.id in members]
 
 
 def region_tree(store: GraphStore) -> tuple[list[Node], list[Edge]]:
@@ -53,15 +47,17 @@ def region_tree(store: GraphStore) -> tuple[list[Node], list[Edge]]:
 
 
 def region_view(store: GraphStore) -> nx.MultiDiGraph:
-    """The region tree as a view (for `region_descendants`)."""
+    """The region tree as a view (for `region_descendants`, `prefecture_of`)."""
     return build_view(*region_tree(store))
 
 
-def enterprise_view(store: GraphStore, enterprise: str) -> nx.MultiDiGraph:
+def enterprise_view(
+    store: GraphStore, enterprise: str, tree: tuple[list[Node], list[Edge]] | None = None
+) -> nx.MultiDiGraph:
     """What an enterprise's profile reads: the firm, every edge into or out of it and the nodes
     at their other ends, its line of parents up SUBSIDIARY_OF to the top of its group (the first
     parent each time, as `parent_of` takes it), and the region tree (where it is, and whether
-    that is in Yunnan)."""
+    that is in Yunnan; `tree`, `region_tree` when the caller reads several firms)."""
     edges = store.find_edges(source=enterprise) + store.find_edges(target=enterprise)
     current, seen = enterprise, {enterprise}
     while True:
@@ -72,7 +68,7 @@ def enterprise_view(store: GraphStore, enterprise: str) -> nx.MultiDiGraph:
             break
         current = up[0].target
         seen.add(current)
-    regions, region_edges = region_tree(store)
+    regions, region_edges = tree or region_tree(store)
     known = {r.id for r in regions}
     ends = sorted({enterprise, *(end for e in edges for end in (e.source, e.target))} - known)
     nodes = [node for node in map(store.get_node, ends) if node is not None]
