@@ -11,7 +11,6 @@ the next request starts afresh.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import sqlite3
 import threading
@@ -46,10 +45,10 @@ from api.present import (
     target_lists_json,
 )
 from graph.errors import NotFoundError
-from graph.lookup import chain_node_id, industry_id, resolve
-from graph.reads import chain_members, enterprise_view, region_view
-from graph.store import GraphStore, Node, narrowable
-from graph.view import build_view
+from graph.lookup import chain_node_id, firms_named, industry_id, resolve
+from graph.reads import chain_members, enterprise_view, region_tree
+from graph.store import GraphStore, Node
+from graph.view import build_view, freeze_kept, release_frozen
 
 R = TypeVar("R")
 
@@ -273,7 +272,7 @@ class ResultCache:
             self._version = version
             self._generation += 1
             if self.settle_gc:
-                gc.unfreeze()  # what was kept is garbage now: the collector may free its cycles
+                release_frozen()  # what was kept is garbage now: the collector may free its cycles
 
     def assessment(self, industry: str, prefecture: str | None = None) -> Assessment:
         """The kept assessment of `industry` (for Yunnan, or one prefecture), or a new one."""
@@ -308,7 +307,7 @@ class ResultCache:
             while len(self._answers) > 4 * self.size:
                 self._answers.popitem(last=False)
             if self.settle_gc and kept is value:
-                gc.freeze()  # the new answer and what it was built from stay: out of the GC's walk
+                freeze_kept()  # the new answer and what it was built from stay: out of the GC's walk
             return kept  # type: ignore[no-any-return]
 
     def once(self, key: Hashable, compute: Callable[[], R]) -> R:
@@ -538,7 +537,8 @@ def search(
     wanted = " ".join((q or "").split()).casefold()
     tier_id = resolve("ranking list", tier, store.find_nodes("RankingList")).id if tier else None
     node_id = chain_node_id(store, node) if node else None
-    regions = region_view(store)
+    tree = region_tree(store)  # read once: the filters' regions and every result line
+    regions = build_view(*tree)
 
     def sources(targets: Iterable[str], kind: str) -> set[str]:
         return {e.source for target in targets for e in store.find_edges(type=kind, target=target)}
@@ -558,10 +558,8 @@ def search(
     if wanted_sets:  # the names of the firms every filter found, one by one
         ids = set.intersection(*wanted_sets)
         firms = [n for n in map(store.get_node, sorted(ids)) if n is not None and n.label == "Enterprise"]
-    elif wanted and narrowable(wanted):  # the store narrows the firms down itself
-        firms = store.nodes_containing("Enterprise", wanted)
-    else:  # every firm's names alone (no other property is read)
-        firms = store.node_props("Enterprise", ("name", "name_en", "aliases"))
+    else:  # the firms holding the name (a Chinese one narrowed by the store), or every firm's names
+        firms = firms_named(store, wanted)
     hits: list[tuple[int, str]] = []
     for firm in firms:
         if in_yunnan is not None and (firm.id in yunnan) != in_yunnan:
@@ -573,7 +571,7 @@ def search(
     page = hits[offset : offset + limit]
     items = []
     for _, firm_id in page:
-        view = enterprise_view(store, firm_id)
+        view = enterprise_view(store, firm_id, tree)
         items.append(enterprise_brief_json(view, firm_id, enterprises_in(view, YUNNAN)))
     return {"total": len(hits), "limit": limit, "offset": offset, "items": items}
 

@@ -107,12 +107,21 @@ def resolve_enterprise(store: GraphStore, text: str) -> Node:
         NotFoundError: as `resolve`.
     """
     wanted = text.strip().casefold()
-    if wanted and narrowable(wanted):
-        try:
-            return resolve("enterprise", text, store.nodes_containing("Enterprise", wanted))
-        except NotFoundError:
-            pass
+    try:
+        return resolve("enterprise", text, firms_named(store, wanted))
+    except NotFoundError:
+        if not (wanted and narrowable(wanted)):
+            raise  # it was among every firm's names already
     return resolve("enterprise", text, enterprise_names(store))
+
+
+def firms_named(store: GraphStore, text: str) -> list[Node]:
+    """The enterprises a look-up of the name `text` (case-folded) has to consider: those the
+    store finds holding it when it can narrow them down (`narrowable`: a Chinese name), else
+    every firm's names (`enterprise_names`)."""
+    return (
+        store.nodes_containing("Enterprise", text) if text and narrowable(text) else enterprise_names(store)
+    )
 
 
 def enterprise_names(store: GraphStore) -> list[Node]:

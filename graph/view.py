@@ -43,15 +43,22 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.freeze()
+        freeze_kept()
         if was_enabled:
             gc.enable()
 
 
+def freeze_kept() -> None:
+    """Move everything alive now out of the collector's sight (`gc.freeze`), until
+    `release_frozen`: for what a process keeps until the store moves on (a store's views, a
+    server's kept answers), which a full collection would otherwise walk every time."""
+    gc.freeze()
+
+
 def release_frozen() -> None:
-    """Give the collector back what `collector_paused` froze: a store calls it when it drops its
-    kept views (networkx views hold a few reference cycles, so a dropped view is freed only by
-    the collector). Anything else frozen meanwhile is released with it."""
+    """Give the collector back what `freeze_kept` froze, when what was kept is dropped for a
+    newer version (networkx views hold a few reference cycles, so a dropped view is freed only
+    by the collector). Everything frozen is released, whoever froze it."""
     gc.unfreeze()
 
 

@@ -11,10 +11,10 @@ from datetime import date, datetime
 from typing import Any
 
 from graph.errors import NotFoundError, ValidationError
-from graph.lookup import enterprise_names, resolve
+from graph.lookup import firms_named, resolve
 from graph.project_rules import SIGNED, STAGES, is_major, stage_index
 from graph.reads import chain_members
-from graph.store import GraphStore, narrowable
+from graph.store import GraphStore
 from graph.text import control_problem
 from graph.units import money_yi, split_list
 from workflow.model import PROJECT_STAGE_ZH, REVIEW_ZH, STAGE_DATE
@@ -420,12 +420,7 @@ def clean_fields(
                 )
         elif kind == "investor":
             text = str(raw).strip()[:200]
-            # a Chinese name is looked for by the store; any other among every firm's names
-            pool = (
-                store.nodes_containing("Enterprise", text)
-                if text and narrowable(text)
-                else enterprise_names(store)
-            )
+            pool = firms_named(store, text)  # a Chinese name narrowed by the store
             found = [n for n in pool if text in (n.id, n.name, *(n.props.get("aliases") or []))]
             cleaned["investor"] = found[0].id if len(found) == 1 else None
             if not found and "investor_name" not in data:
