@@ -270,6 +270,9 @@ _EN_VALUES = {
         "mixed": "mixed",
     },
     "site": {"hq": "HQ", "plant": "plant", "branch": "branch", "rd": "R&D"},
+    "tie": {"partner": "partner", "supplies": "supplies", "stake": "holds shares"},
+    "confidence": {"high": "high confidence", "medium": "medium confidence", "low": "low confidence"},
+    "http_status": {404: "no such page", 405: "not allowed here", 500: "internal error; it has been logged"},
 }
 _ZH_VALUES = {
     "status": STATUS_ZH,
@@ -297,6 +300,9 @@ _ZH_VALUES = {
         "mixed": "混合所有制",
     },
     "site": {"hq": "总部", "plant": "工厂", "branch": "分支机构", "rd": "研发中心"},
+    "tie": {"partner": "合作伙伴", "supplies": "供货", "stake": "参股"},
+    "confidence": {"high": "高置信", "medium": "中置信", "low": "低置信"},
+    "http_status": {404: "没有这个页面", 405: "不支持这种访问方式", 500: "内部错误，已记录"},
 }
 
 

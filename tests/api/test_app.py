@@ -274,7 +274,9 @@ def test_map_page_serves_vis_network_locally(client):
 
 def test_node_enterprise_search_and_scenario_pages(client):
     assert "全国一号" in page(client, "/nodes/b", industry=INDUSTRY)
-    assert "集团六号" in page(client, "/enterprises/y1")  # its parent
+    firm = page(client, "/enterprises/y1")
+    assert "集团六号" in firm  # its parent
+    assert "· 供货" in firm and "· supplies" not in firm  # the tie's kind in Chinese (n2 supplies y1)
     html = page(client, "/search", q="集团")
     assert "2 条结果" in html and "/enterprises/n4" in html
     form = page(client, "/scenario", industry=INDUSTRY)

@@ -97,6 +97,9 @@ def test_pages_show_the_error_with_links_to_close_matches(client: TestClient):
     response = client.get("/industries/dmeo", headers={"accept": "text/html"})
     assert response.status_code == 404 and "text/html" in response.headers["content-type"]
     assert 'data-code="not_found"' in response.text and 'href="/industries/demo"' in response.text
+    lost = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert lost.status_code == 404 and "没有这个页面" in lost.text and "no such" not in lost.text
+    assert client.get("/api/no-such").json()["message"] == "no such page or route"  # the API keeps its words
     bad = client.get("/search?page=0", headers={"accept": "text/html"})
     assert bad.status_code == 422 and "query.page" in bad.text
 
