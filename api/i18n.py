@@ -243,7 +243,7 @@ _ZH = {
     "no_firms": "该产业链尚无企业数据。",
     "loading": "正在绘制图谱…",
 }
-_EN_VALUES = {
+_EN_VALUES: dict[str, dict[Any, str]] = {
     "status": {"strong": "strong", "weak": "weak", "missing": "missing", "verify": "to verify"},
     "evidence": {"solid": "solid", "partial": "partial", "thin": "thin"},
     # the English names of stages and gap types are their keys
@@ -274,7 +274,7 @@ _EN_VALUES = {
     "confidence": {"high": "high confidence", "medium": "medium confidence", "low": "low confidence"},
     "http_status": {404: "no such page", 405: "not allowed here", 500: "internal error; it has been logged"},
 }
-_ZH_VALUES = {
+_ZH_VALUES: dict[str, dict[Any, str]] = {
     "status": STATUS_ZH,
     "evidence": EVIDENCE_ZH,
     "stage": STAGE_ZH,
