@@ -12,7 +12,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import networkx as nx
 
 from graph.errors import StoreError
+from graph.schema import PATTERNS
 from graph.store import (
     BatchWriter,
     ChangeSet,
@@ -38,12 +39,17 @@ from graph.store import (
     write_batches,
 )
 from graph.view import (
+    GROUP_TIES,
+    ON_CHAIN,
+    ON_INDUSTRY,
     EdgeRow,
     NodeRow,
+    TieReader,
+    Ties,
     collector_paused,
+    groups_and_partners,
     industry_view,
     release_frozen,
-    trim_to_industry,
     view_of,
 )
 
@@ -113,14 +119,42 @@ def _props_reader() -> Callable[[str], dict[str, Any]]:
     """`json.loads` for one read, parsing each distinct text once: the edges of an imported table
     mostly carry the same provenance, and `view_of` copies what it takes, so sharing is safe."""
     parsed: dict[str, dict[str, Any]] = {}
+    scan = json.JSONDecoder().scan_once  # the C scanner, without `loads`' layers around it
 
     def read(text: str) -> dict[str, Any]:
         found = parsed.get(text)
         if found is None:
-            found = parsed[text] = json.loads(text)
+            try:
+                found, end = scan(text, 0)
+            except (StopIteration, ValueError):
+                end = -1
+            if end != len(text):  # never for a stored canonical text: let `loads` say what is wrong
+                found = json.loads(text)
+            parsed[text] = found
         return found
 
     return read
+
+
+def _ties(rows: Iterable[tuple[str, str, str]]) -> dict[str, Ties]:
+    """`Ties` of the ends of SUBSIDIARY_OF and SUPPLIES edges (source, type, target), parents by
+    id: the order a view read from the store keeps a firm's edges in."""
+    found: dict[str, Ties] = {}
+
+    def of(firm: str) -> Ties:
+        tie = found.get(firm)
+        if tie is None:
+            tie = found[firm] = Ties([], [], [])
+        return tie
+
+    for source, kind, target in sorted(set(rows)):
+        if kind == "SUBSIDIARY_OF":
+            of(source).parents.append(target)
+            of(target).children.append(source)
+        else:
+            of(source).partners.append(target)
+            of(target).partners.append(source)
+    return found
 
 
 @contextmanager
@@ -428,9 +462,8 @@ class SqliteStore(StoreConveniences):
 
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it. An industry's part is read with a few
-        queries instead of the whole file (which after a large import can take seconds to load),
-        then trimmed by `industry_view`, the one definition of what an industry's analyses need.
-        Each is read in one read transaction (a snapshot, with the version it is cached under)
+        queries instead of the whole file (which after a large import takes minutes to load):
+        exactly `industry_view`'s nodes (`_around`; tests compare the two). Each is read in one read transaction (a snapshot, with the version it is cached under)
         and kept frozen until the version moves."""
         with self._lock:
             version = self.version()
@@ -446,9 +479,7 @@ class SqliteStore(StoreConveniences):
                     found = industry_view(self._view, industry)
                 else:
                     with collector_paused():
-                        found = trim_to_industry(
-                            view_of(*self._snapshot(lambda: self._around(industry))), industry
-                        )
+                        found = view_of(*self._snapshot(lambda: self._around(industry)))
                 self._industry_views[industry] = nx.freeze(found)
             return self._industry_views[industry]
 
@@ -475,44 +506,31 @@ class SqliteStore(StoreConveniences):
             conn.execute("COMMIT")
 
     def _around(self, industry: str) -> tuple[list[NodeRow], list[EdgeRow]]:
-        """The nodes and edges among everything an analysis of `industry` could reach: its chain
-        (PART_OF closure), whatever points at the chain or the industry, the whole groups of the
-        firms among those, the firms tied to the groups, and every region and ranking list."""
+        """The nodes of `industry_view` (see `industry_nodes`, which this follows step by step)
+        and the edges among them, read with indexed look-ups that start from the industry, so
+        the read costs what the industry's surroundings cost, not what the store holds."""
         conn = self._conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS around(id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM around")
-        conn.execute("INSERT OR IGNORE INTO around VALUES (?)", (industry,))
-        conn.execute(
-            "INSERT OR IGNORE INTO around WITH RECURSIVE chain(id) AS ("
-            " SELECT source FROM edges WHERE type = 'PART_OF' AND target = ?"
-            " UNION SELECT e.source FROM edges e JOIN chain c ON e.target = c.id WHERE e.type = 'PART_OF'"
-            ") SELECT id FROM chain",
-            (industry,),
-        )
+        chain = self._chain_of(industry)
+        conn.executemany("INSERT INTO around VALUES (?)", [(n,) for n in sorted(chain | {industry})])
         # every join below starts from the small `around` table (CROSS JOIN keeps SQLite from
-        # choosing to scan the store's tables instead), so the read costs what the industry's
-        # surroundings cost, not what the whole store holds
-        conn.execute(
-            "INSERT OR IGNORE INTO around SELECT e.source FROM around a CROSS JOIN edges e ON e.target = a.id"
-        )
-        conn.execute(
-            "INSERT OR IGNORE INTO around WITH RECURSIVE"
-            # from the firms in a group at all (with a SUBSIDIARY_OF edge either way): a firm
-            # with none is its own whole group, and most of a register's firms have none
-            " up(id) AS (SELECT a.id FROM around a CROSS JOIN nodes n ON n.id = a.id WHERE n.label = 'Enterprise'"
-            "  AND (EXISTS (SELECT 1 FROM edges s WHERE s.source = a.id AND s.type = 'SUBSIDIARY_OF')"
-            "   OR EXISTS (SELECT 1 FROM edges s WHERE s.target = a.id AND s.type = 'SUBSIDIARY_OF'))"
-            "  UNION SELECT e.target FROM up CROSS JOIN edges e ON e.source = up.id WHERE e.type = 'SUBSIDIARY_OF'),"
-            " down(id) AS (SELECT id FROM up"
-            "  UNION SELECT e.source FROM down CROSS JOIN edges e ON e.target = down.id"
-            "  WHERE e.type = 'SUBSIDIARY_OF')"
-            " SELECT id FROM down"
-        )
-        conn.execute(
-            "INSERT OR IGNORE INTO around SELECT e.target FROM around a CROSS JOIN edges e"
-            " ON e.source = a.id AND e.type = 'SUPPLIES'"
-            " UNION SELECT e.source FROM around a CROSS JOIN edges e ON e.target = a.id AND e.type = 'SUPPLIES'"
-        )
+        # choosing to scan the store's tables instead); only an Enterprise OPERATES_IN a link
+        # (the schema's one pattern of that type)
+        firms = {
+            firm
+            for (firm,) in conn.execute(
+                "SELECT e.source FROM around a CROSS JOIN edges e"
+                " ON e.target = a.id AND e.type = 'OPERATES_IN'"
+            )
+        }
+        records = [
+            (source,)
+            for ends, labels in ((sorted(chain), ON_CHAIN), ([industry], ON_INDUSTRY))
+            for source in self._pointing(ends, labels)
+        ]
+        grouped = groups_and_partners(firms, self._ties_reader(len(firms)))
+        conn.executemany("INSERT OR IGNORE INTO around VALUES (?)", [*records, *((f,) for f in grouped)])
         conn.execute(
             "INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')"
         )
@@ -532,6 +550,75 @@ class SqliteStore(StoreConveniences):
             (source, kind, target, key, props(text)) for source, kind, target, key, text in rows
         ]
         return nodes, edges
+
+    def _chain_of(self, industry: str) -> set[str]:
+        """`chain_node_ids`, a level of PART_OF at a time: a chain node PART_OF the industry, or
+        PART_OF one of its chain nodes and naming the industry among its `industries`."""
+        members: set[str] = set()
+        frontier = [industry]
+        while frontier:
+            parents, frontier = frontier, []
+            for batch in batches(parents, BATCH_SIZE):
+                marks = ",".join("?" * len(batch))
+                for child, parent, text in self._conn.execute(
+                    "SELECT n.id, e.target, n.props FROM edges e CROSS JOIN nodes n ON n.id = e.source"
+                    f" WHERE e.target IN ({marks}) AND e.type = 'PART_OF' AND n.label = 'ChainNode'",
+                    batch,
+                ):
+                    if child in members:
+                        continue
+                    if parent != industry and industry not in json.loads(text).get("industries", ()):
+                        continue
+                    members.add(child)
+                    frontier.append(child)
+        return members
+
+    def _pointing(self, ends: list[str], labels: frozenset[str]) -> list[str]:
+        """The nodes labelled one of `labels` with an edge into one of `ends` (of any of the edge
+        types the schema allows out of those labels)."""
+        types = sorted({kind for source, kind, _ in PATTERNS if source in labels})
+        found: list[str] = []
+        for batch in batches(ends, BATCH_SIZE):
+            found += (
+                source
+                for (source,) in self._conn.execute(
+                    "SELECT DISTINCT e.source FROM edges e CROSS JOIN nodes n ON n.id = e.source"
+                    f" WHERE e.target IN ({','.join('?' * len(batch))})"
+                    f" AND e.type IN ({','.join('?' * len(types))})"
+                    f" AND n.label IN ({','.join('?' * len(labels))})",
+                    [*batch, *types, *sorted(labels)],
+                )
+            )
+        return found
+
+    def _ties_reader(self, firms: int) -> TieReader:
+        """`Ties` read from the store: all SUBSIDIARY_OF and SUPPLIES edges at once when the
+        store has no more of them than the industry has firms (a register names few groups),
+        else those of the firms asked about, by index."""
+        conn, kinds = self._conn, ",".join(f"'{kind}'" for kind in GROUP_TIES)
+        (stored,) = conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM edges WHERE type IN ({kinds}) LIMIT ?)", (firms + 1,)
+        ).fetchone()
+        every = (
+            _ties(conn.execute(f"SELECT source, type, target FROM edges WHERE type IN ({kinds})"))
+            if stored <= firms
+            else None
+        )
+
+        def read(ids: set[str]) -> dict[str, Ties]:
+            if every is not None:
+                return {firm: every[firm] for firm in ids if firm in every}
+            rows: list[tuple[str, str, str]] = []
+            for batch in batches(sorted(ids), BATCH_SIZE):
+                marks = ",".join("?" * len(batch))
+                rows += conn.execute(
+                    f"SELECT source, type, target FROM edges WHERE source IN ({marks}) AND type IN ({kinds})"
+                    f" UNION SELECT source, type, target FROM edges WHERE target IN ({marks}) AND type IN ({kinds})",
+                    [*batch, *batch],
+                )
+            return _ties(rows)
+
+        return read
 
     def close(self) -> None:
         with self._lock:

@@ -6,9 +6,9 @@ Pure functions over Node/Edge records and networkx graphs, shared by every backe
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 
@@ -130,29 +130,81 @@ def _ends(adjacent: Mapping[str, Mapping[str, Mapping[str, object]]], kind: str)
     return found
 
 
-def _whole_groups(view: nx.MultiDiGraph, enterprises: set[str]) -> set[str]:
-    """`enterprises` with every firm of their groups: up SUBSIDIARY_OF to the top, then all
-    subsidiaries of the top at any depth (the analyses reason about whole groups)."""
+class Ties(NamedTuple):
+    """A firm's group and supply ties: its parents up SUBSIDIARY_OF (in adjacency order: the
+    first is the one a group walk follows), its subsidiaries, and its SUPPLIES partners either way."""
+
+    parents: list[str]
+    children: list[str]
+    partners: list[str]
+
+
+NO_TIES = Ties([], [], [])
+TieReader = Callable[[set[str]], Mapping[str, Ties]]  # ids -> the ties of those that have any
+GROUP_TIES = ("SUBSIDIARY_OF", "SUPPLIES")
+# who else an industry's analyses read, by label: the records pointing at its chain links, and at
+# the industry itself
+ON_CHAIN = frozenset({"Project", "Policy", "Institution"})
+ON_INDUSTRY = frozenset({"Project", "Policy"})
+
+
+def view_ties(view: nx.MultiDiGraph) -> TieReader:
+    """`Ties` read from a view's adjacency dicts."""
     succ, pred = view._succ, view._pred
+
+    def read(ids: set[str]) -> dict[str, Ties]:
+        found = {}
+        for firm in ids:
+            into = pred[firm]  # few firms have anything pointing at them
+            tie = Ties(
+                _ends(succ[firm], "SUBSIDIARY_OF"),
+                _ends(into, "SUBSIDIARY_OF") if into else [],
+                [*_ends(succ[firm], "SUPPLIES"), *(_ends(into, "SUPPLIES") if into else ())],
+            )
+            if tie != NO_TIES:
+                found[firm] = tie
+        return found
+
+    return read
+
+
+def groups_and_partners(enterprises: set[str], read: TieReader) -> set[str]:
+    """`enterprises` with every firm of their groups (up SUBSIDIARY_OF to the top, following the
+    first parent each time, then all subsidiaries of the top at any depth: the analyses reason
+    about whole groups), and the SUPPLIES partners of every firm of those groups. `read` gives
+    the ties of the firms asked about; each firm is asked about once."""
+    known: dict[str, Ties] = {}
+
+    def ties(ids: Iterable[str]) -> None:
+        missing = {firm for firm in ids if firm not in known}
+        if missing:
+            found = read(missing)
+            for firm in missing:
+                known[firm] = found.get(firm, NO_TIES)
+
+    ties(enterprises)
     roots: set[str] = set()
     for firm in enterprises:
-        parents = _ends(succ[firm], "SUBSIDIARY_OF")  # most of a register's firms have none
+        parents = known[firm].parents  # most of a register's firms have none
         current, seen = firm, {firm}
         while parents and parents[0] not in seen:
             current = parents[0]
             seen.add(current)
-            parents = _ends(succ[current], "SUBSIDIARY_OF")
+            ties((current,))
+            parents = known[current].parents
         roots.add(current)
     members: set[str] = set()
     frontier = list(roots)
     while frontier:
-        current = frontier.pop()
-        if current in members:
-            continue
-        members.add(current)
-        if pred[current]:
-            frontier.extend(_ends(pred[current], "SUBSIDIARY_OF"))
-    return members | enterprises
+        ties(frontier)
+        below = []
+        for current in frontier:
+            if current not in members:
+                members.add(current)
+                below.extend(known[current].children)
+        frontier = below
+    groups = members | enterprises
+    return groups.union(*(known[firm].partners for firm in groups))
 
 
 def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
@@ -171,8 +223,10 @@ def trim_to_industry(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
 
 
 def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
-    """The nodes of `industry_view`."""
-    attrs, succ, pred = view._node, view._succ, view._pred
+    """The nodes of `industry_view`: the industry and its chain links (`chain_node_ids`), the
+    records pointing at them (`ON_CHAIN`, `ON_INDUSTRY`), the firms operating on the links with
+    their whole groups and partners (`groups_and_partners`), and every region and ranking list."""
+    attrs, pred = view._node, view._pred
     chain = chain_node_ids(view, industry)
     keep: set[str] = {industry} | chain
     enterprises: set[str] = set()
@@ -180,20 +234,13 @@ def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
         for src, keyed in pred[node_id].items():
             label = attrs[src].get("label")
             if label == "Enterprise":
-                for data in keyed.values():
-                    if data.get("type") == "OPERATES_IN":
-                        enterprises.add(src)
-                        break
-            elif label in {"Project", "Policy", "Institution"}:
+                if _typed(keyed, "OPERATES_IN"):
+                    enterprises.add(src)
+            elif label in ON_CHAIN:
                 keep.add(src)
     for src in pred[industry] if industry in pred else ():
-        if attrs[src].get("label") in {"Project", "Policy"}:
+        if attrs[src].get("label") in ON_INDUSTRY:
             keep.add(src)
-    groups = _whole_groups(view, enterprises)
-    keep |= groups
-    for firm in groups:  # the firms tied to the groups (few firms have anything pointing at them)
-        keep.update(_ends(succ[firm], "SUPPLIES"))
-        if pred[firm]:
-            keep.update(_ends(pred[firm], "SUPPLIES"))
+    keep |= groups_and_partners(enterprises, view_ties(view))
     keep |= {n for n, data in attrs.items() if data.get("label") in {"Region", "RankingList"}}
     return keep

@@ -7,6 +7,7 @@ import networkx as nx
 import pytest
 
 from graph.sqlite_store import SqliteStore
+from graph.store import ChangeSet, Edge, Node
 from graph.view import industry_view
 from ingest.build import build
 from tests.test_dataset import INDUSTRIES
@@ -120,3 +121,101 @@ def test_the_collector_comes_back_after_a_failed_build():
         assert not gc.isenabled()
         raise RuntimeError("a read failed")
     assert gc.isenabled()
+
+
+def tricky_graph(store: SqliteStore, *, groups: int = 0, crowd: int = 0) -> None:
+    """A small chain with everything the industry read must take or leave, as `industry_view`
+    decides: a shared segment's product of another industry (left, with its firm), records on
+    the chain and on the industry (taken) and a target (left), a firm with two parents (the
+    first by id is the one followed up), a cycle of parents, a group member working elsewhere
+    (taken), a partner of a group member (taken) and that partner's partner (left); `groups`
+    extra parent-child pairs far from the chain, `crowd` extra firms on a link (the read takes
+    all ties at once when the store has no more of them than the industry has firms, else it
+    looks them up by firm)."""
+    node = Node
+    nodes = [
+        node("ind", "Industry", {"name": "示例"}),
+        node("other", "Industry", {"name": "其他"}),
+        node("cn", "Region", {"name": "中国"}),
+        node("a", "ChainNode", {"name": "A", "stage": "upstream"}),
+        node("a1", "ChainNode", {"name": "A1", "stage": "upstream", "industries": ["ind"]}),
+        node("a2", "ChainNode", {"name": "A2", "stage": "upstream", "industries": ["other"]}),
+        node("b", "ChainNode", {"name": "B", "stage": "midstream"}),
+        node("proj", "Project", {"name": "项目"}),
+        node("pol", "Policy", {"name": "政策"}),
+        node("inst", "Institution", {"name": "院校"}),
+        node("tgt", "Target", {"name": "目标"}),
+        node("list", "RankingList", {"name": "榜单"}),
+    ]
+    firms = ["f1", "f2", "f3", "p1", "p2", "top", "c1", "c2", "sib", "x", "y", "z", "far"]
+    nodes += [node(f, "Enterprise", {"name": f.upper()}) for f in firms]
+    nodes += [node(f"g{i}", "Enterprise", {"name": f"G{i}"}) for i in range(2 * groups)]
+    nodes += [node(f"m{i}", "Enterprise", {"name": f"M{i}"}) for i in range(crowd)]
+    edges = [
+        Edge("a", "PART_OF", "ind"),
+        Edge("b", "PART_OF", "ind"),
+        Edge("a1", "PART_OF", "a"),
+        Edge("a2", "PART_OF", "a"),
+        Edge("a2", "PART_OF", "other"),
+        Edge("a", "FEEDS", "b"),
+        Edge("f1", "OPERATES_IN", "a", props={"role": "leader"}),
+        Edge("f2", "OPERATES_IN", "a1"),
+        Edge("far", "OPERATES_IN", "a2"),  # another industry's product only
+        Edge("c1", "OPERATES_IN", "b"),
+        Edge("f1", "HAS_SITE", "cn", "hq", {"kind": "hq"}),
+        Edge("f1", "RANKED_IN", "list", "2024"),
+        Edge("f1", "SUBSIDIARY_OF", "p2"),
+        Edge("f1", "SUBSIDIARY_OF", "p1"),  # p1 < p2: followed up
+        Edge("p1", "SUBSIDIARY_OF", "top"),
+        Edge("sib", "SUBSIDIARY_OF", "top"),  # a group member on no link: taken
+        Edge("c1", "SUBSIDIARY_OF", "c2"),
+        Edge("c2", "SUBSIDIARY_OF", "c1"),  # a cycle
+        Edge("sib", "SUPPLIES", "x"),  # a group member's partner: taken
+        Edge("y", "SUPPLIES", "f2"),  # a firm's customer-side partner: taken
+        Edge("x", "SUPPLIES", "z"),  # a partner's partner: left
+        Edge("proj", "TARGETS", "b"),
+        Edge("pol", "SUPPORTS", "ind"),
+        Edge("inst", "TRAINS_FOR", "a1"),
+        Edge("tgt", "TARGETS", "a"),  # a target: left
+    ]
+    edges += [Edge(f"g{2 * i}", "SUBSIDIARY_OF", f"g{2 * i + 1}") for i in range(groups)]
+    edges += [Edge(f"m{i}", "OPERATES_IN", "b") for i in range(crowd)]
+    store.apply(ChangeSet(nodes=tuple(nodes), edges=tuple(edges)))
+
+
+@pytest.mark.parametrize(("groups", "crowd"), [(0, 20), (40, 0)], ids=["ties-at-once", "ties-by-firm"])
+def test_the_industry_read_takes_what_industry_view_takes_and_no_more(tmp_path, groups, crowd):
+    store = SqliteStore(tmp_path / "kg.db")
+    try:
+        tricky_graph(store, groups=groups, crowd=crowd)
+        whole = store.graph()
+        fresh = SqliteStore(tmp_path / "kg.db")
+        try:
+            alone = fresh.graph("ind")
+        finally:
+            fresh.close()
+        assert as_sets(alone) == as_sets(industry_view(whole, "ind"))
+        taken = {
+            n
+            for n, d in alone.nodes(data=True)
+            if d["label"] in {"Enterprise", "Project", "Policy", "Institution", "Target"}
+        }
+        crowded = {f"m{i}" for i in range(crowd)}
+        assert taken - crowded == {
+            "f1",
+            "f2",
+            "c1",
+            "c2",
+            "p1",
+            "top",
+            "sib",
+            "x",
+            "y",
+            "proj",
+            "pol",
+            "inst",
+        }
+        assert set(alone) - taken == {"ind", "a", "a1", "b", "cn", "list"}
+        assert list(alone) == sorted(alone)  # in id order, as the whole graph is read
+    finally:
+        store.close()
