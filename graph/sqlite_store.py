@@ -8,6 +8,7 @@ process wrote.
 from __future__ import annotations
 
 import json
+import json.scanner
 import os
 import re
 import sqlite3
@@ -115,22 +116,25 @@ def _make_private(path: Path) -> None:
             continue
 
 
+# the C scanner json.loads ends in, called without the Python layers around it
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
 def _props_reader() -> Callable[[str], dict[str, Any]]:
     """`json.loads` for one read, parsing each distinct text once: the edges of an imported table
     mostly carry the same provenance, and `view_of` copies what it takes, so sharing is safe."""
     parsed: dict[str, dict[str, Any]] = {}
-    scan = json.JSONDecoder().scan_once  # the C scanner, without `loads`' layers around it
 
     def read(text: str) -> dict[str, Any]:
-        found = parsed.get(text)
-        if found is None:
-            try:
-                found, end = scan(text, 0)
-            except (StopIteration, ValueError):
-                end = -1
-            if end != len(text):  # never for a stored canonical text: let `loads` say what is wrong
-                found = json.loads(text)
-            parsed[text] = found
+        if text in parsed:
+            return parsed[text]
+        try:
+            found, end = _SCAN(text, 0)
+        except (StopIteration, ValueError):
+            end = -1
+        if end != len(text):  # never for a stored canonical text: let `loads` say what is wrong
+            found = json.loads(text)
+        parsed[text] = found
         return found
 
     return read
