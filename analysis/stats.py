@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
 
-from analysis.regions import YUNNAN, enterprises_in
-from graph.schema import FACT_EDGE_TYPES, FACT_LABELS, PROVENANCE_KEYS
-
-
-def _sourced(data: dict[str, Any]) -> bool:
-    return all(data.get(k) not in (None, "") for k in PROVENANCE_KEYS)
+from analysis.regions import YUNNAN, enterprises_in, region_descendants
+from graph import schema
+from graph.reads import region_view
+from graph.schema import FACT_EDGE_TYPES, FACT_LABELS
+from graph.store import GraphStore, sourced
 
 
 def graph_stats(view: nx.MultiDiGraph) -> dict[str, Any]:
@@ -24,32 +25,65 @@ def graph_stats(view: nx.MultiDiGraph) -> dict[str, Any]:
     >>> graph_stats(g)["sourced_fraction"]
     0.5
     """
-    labels: dict[str, int] = {}
-    facts = sourced = 0
+    counts: Counter[str] = Counter()
+    facts = sourced_facts = 0
     for _, data in view.nodes(data=True):
         label = data.get("label", "")
-        labels[label] = labels.get(label, 0) + 1
+        counts[label] += 1
         if label in FACT_LABELS:
             facts += 1
-            sourced += _sourced(data)
-    types: dict[str, int] = {}
+            sourced_facts += sourced(data)
     for _, _, data in view.edges(data=True):
         edge_type = data.get("type", "")
-        types[edge_type] = types.get(edge_type, 0) + 1
+        counts[edge_type] += 1
         if edge_type in FACT_EDGE_TYPES:
             facts += 1
-            sourced += _sourced(data)
+            sourced_facts += sourced(data)
+    return _figures(
+        counts,
+        view.number_of_nodes(),
+        view.number_of_edges(),
+        len(enterprises_in(view, YUNNAN)),
+        facts,
+        sourced_facts,
+    )
+
+
+def store_stats(store: GraphStore) -> dict[str, Any]:
+    """`graph_stats` of the whole graph, counted by the store (`counts`, `sourced_counts`) and
+    the firms at the regions of Yunnan (its region tree and their HAS_SITE edges), without
+    reading the graph: a register of a million firms took minutes and gigabytes to read whole."""
+    counts = store.counts()
+    in_yunnan = {
+        edge.source
+        for region in region_descendants(region_view(store), YUNNAN)
+        for edge in store.find_edges(type="HAS_SITE", target=region)
+    }
+    facts, sourced_facts = store.sourced_counts(FACT_LABELS, FACT_EDGE_TYPES)
+    return _figures(
+        Counter(counts),
+        sum(n for name, n in counts.items() if name in schema.NODE_LABELS),
+        sum(n for name, n in counts.items() if name in schema.EDGE_TYPES),
+        len(in_yunnan),
+        facts,
+        sourced_facts,
+    )
+
+
+def _figures(
+    counts: Mapping[str, int], nodes: int, edges: int, yunnan: int, facts: int, sourced_facts: int
+) -> dict[str, Any]:
     return {
-        "industries": labels.get("Industry", 0),
-        "chain_nodes": labels.get("ChainNode", 0),
-        "feeds_edges": types.get("FEEDS", 0),
-        "enterprises": labels.get("Enterprise", 0),
-        "yunnan_enterprises": len(enterprises_in(view, YUNNAN)),
-        "operates_in": types.get("OPERATES_IN", 0),
-        "ranked_in": types.get("RANKED_IN", 0),
-        "regions": labels.get("Region", 0),
-        "projects": labels.get("Project", 0),
-        "nodes": view.number_of_nodes(),
-        "edges": view.number_of_edges(),
-        "sourced_fraction": round(sourced / facts, 4) if facts else 1.0,
+        "industries": counts.get("Industry", 0),
+        "chain_nodes": counts.get("ChainNode", 0),
+        "feeds_edges": counts.get("FEEDS", 0),
+        "enterprises": counts.get("Enterprise", 0),
+        "yunnan_enterprises": yunnan,
+        "operates_in": counts.get("OPERATES_IN", 0),
+        "ranked_in": counts.get("RANKED_IN", 0),
+        "regions": counts.get("Region", 0),
+        "projects": counts.get("Project", 0),
+        "nodes": nodes,
+        "edges": edges,
+        "sourced_fraction": round(sourced_facts / facts, 4) if facts else 1.0,
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from analysis.stats import graph_stats
+from analysis.stats import store_stats
 from api.cli_common import (
     err,
     friendly_errors,
@@ -76,7 +76,7 @@ def build(data_dir: Path | None, as_json: bool) -> None:
 def stats(as_json: bool) -> None:
     """Size of the graph and the fraction of facts that carry a source."""
     with opened_store() as store:
-        figures = graph_stats(store.graph())
+        figures = store_stats(store)
     if as_json:
         print_json(figures)
         return

@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from graph.errors import StoreError
-from graph.schema import PATTERNS
+from graph.schema import PATTERNS, PROVENANCE_KEYS
 from graph.store import (
     BatchWriter,
     ChangeSet,
@@ -445,6 +445,21 @@ class SqliteStore(StoreConveniences):
             labels = self._conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall()
             types = self._conn.execute("SELECT type, count(*) FROM edges GROUP BY type").fetchall()
         return {**{k: v for k, v in labels}, **{k: v for k, v in types}}
+
+    def sourced_counts(self, labels: Iterable[str], types: Iterable[str]) -> tuple[int, int]:
+        """Counted by SQLite over the stored JSON (`sourced`: each provenance key neither
+        missing, null nor empty)."""
+        given = " AND ".join(f"coalesce(json_extract(props, '$.{key}'), '') != ''" for key in PROVENANCE_KEYS)
+        facts = sourced = 0
+        with self._lock:
+            for table, column, names in (("nodes", "label", labels), ("edges", "type", types)):
+                names = sorted(set(names))
+                count, found = self._conn.execute(
+                    f"SELECT count(*), total({given}) FROM {table} WHERE {column} IN ({','.join('?' * len(names))})",
+                    names,
+                ).fetchone()
+                facts, sourced = facts + count, sourced + int(found)
+        return facts, sourced
 
     def _all(self) -> tuple[list[NodeRow], list[EdgeRow]]:
         props = _props_reader()

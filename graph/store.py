@@ -158,6 +158,13 @@ class GraphStore(Protocol):
         """Node counts per label and edge counts per type, in one dict."""
         ...
 
+    def sourced_counts(self, labels: Iterable[str], types: Iterable[str]) -> tuple[int, int]:
+        """(facts, sourced): how many nodes of `labels` and edges of `types` there are, and how
+        many of them carry every one of `schema.PROVENANCE_KEYS` (`sourced`), counted by the store
+        without reading them into Python where it can (`chainkg stats` on a register of a
+        million firms)."""
+        ...
+
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """A networkx view of everything, or of one industry (see `industry_view`): the store's
         cached view itself, frozen (read-only, shared until the next write); a caller that wants
@@ -174,6 +181,12 @@ class GraphStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def sourced(props: Mapping[str, Any]) -> bool:
+    """Whether a fact carries its provenance: each of `schema.PROVENANCE_KEYS` given, neither null nor
+    empty."""
+    return all(props.get(k) not in (None, "") for k in schema.PROVENANCE_KEYS)
 
 
 class StoreConveniences:
@@ -208,6 +221,13 @@ class StoreConveniences:
     def edge_ends(self, type: str) -> set[tuple[str, str]]:
         """`GraphStore.edge_ends` through `find_edges` (a backend may read less)."""
         return {(e.source, e.target) for e in self.find_edges(type=type)}
+
+    def sourced_counts(self, labels: Iterable[str], types: Iterable[str]) -> tuple[int, int]:
+        """`GraphStore.sourced_counts` through `find_nodes` and `find_edges`, a label or type at a
+        time (a backend may count in place)."""
+        facts = [n.props for label in sorted(set(labels)) for n in self.find_nodes(label)]
+        facts += [e.props for kind in sorted(set(types)) for e in self.find_edges(type=kind)]
+        return len(facts), sum(map(sourced, facts))
 
     def nodes_containing(self, label: str, text: str) -> list[Node]:
         """`GraphStore.nodes_containing` through `find_nodes` (a backend may search in place)."""
