@@ -51,6 +51,7 @@ from graph.view import (
     groups_and_partners,
     industry_view,
     release_frozen,
+    touches_views,
     view_of,
 )
 
@@ -98,10 +99,18 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', 0);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('views', 0);
 """
 
 BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE key = 'version'"
 READ_VERSION = "SELECT value FROM meta WHERE key = 'version'"
+# the industries' views are kept until a write touches what they can hold (`touches_views`): a
+# second counter, so the project library's writes keep them (a view of an industry of a hundred
+# thousand firms takes seconds to read)
+BUMP_VIEWS = "UPDATE meta SET value = value + 1 WHERE key = 'views'"
+READ_STAMP = (
+    "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT value FROM meta WHERE key = 'views')"
+)
 
 
 def _make_private(path: Path) -> None:
@@ -219,6 +228,7 @@ class SqliteStore(StoreConveniences):
         self._view: nx.MultiDiGraph | None = None
         self._industry_views: dict[str, nx.MultiDiGraph] = {}
         self._view_version: int | None = None
+        self._views_stamp: int | None = None
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -252,13 +262,17 @@ class SqliteStore(StoreConveniences):
             try:
                 conn.execute(BUMP_VERSION)
                 known: dict[str, str] = {}  # labels looked up during this transaction
+                views = [False]  # whether a change set touched what the industries' views hold
 
                 def write(changes: ChangeSet) -> dict[str, int]:
                     if ends_checked and changes.delete_nodes:
                         raise StoreError("a write with its edges' ends checked deletes no node (no cascade)")
-                    return self._checked_write(changes, progress, known)
+                    return self._checked_write(changes, progress, known, views)
 
-                yield BatchWriter(write, conn)
+                writer = BatchWriter(write, conn)
+                yield writer
+                if views[0] or writer.connection_used:  # (a bulk import's own SQL: anything)
+                    conn.execute(BUMP_VIEWS)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -268,11 +282,16 @@ class SqliteStore(StoreConveniences):
                 conn.execute("PRAGMA foreign_keys = ON")
 
     def _checked_write(
-        self, changes: ChangeSet, progress: ProgressFn | None, known: dict[str, str] | None = None
+        self,
+        changes: ChangeSet,
+        progress: ProgressFn | None,
+        known: dict[str, str] | None = None,
+        views: list[bool] | None = None,
     ) -> dict[str, int]:
         """Check and write one change set. `known` keeps the labels of stored nodes from one
         change set of a transaction to the next (a streaming import names the same products and
-        firms batch after batch); a label never changes, and a deletion empties it."""
+        firms batch after batch); a label never changes, and a deletion empties it. `views[0]`
+        is set when the change set touches what the industries' views hold."""
         known = {} if known is None else known
 
         def labels_of(ids: set[str]) -> dict[str, str]:
@@ -286,6 +305,8 @@ class SqliteStore(StoreConveniences):
         check_expectations(changes.expect, self._props_of)
         check_unique(changes.unique, lambda label, where: [n.id for n in self.find_nodes(label, where)])
         check_changes(changes, labels_of)
+        if views is not None and not views[0]:
+            views[0] = touches_views(changes, labels_of)
         if changes.delete_nodes:
             known.clear()
         return self._write(changes, progress)
@@ -354,6 +375,7 @@ class SqliteStore(StoreConveniences):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute(BUMP_VERSION)
+                self._conn.execute(BUMP_VIEWS)
                 self._conn.execute("DELETE FROM edges")
                 self._conn.execute("DELETE FROM nodes")
                 self._conn.execute("COMMIT")
@@ -482,12 +504,11 @@ class SqliteStore(StoreConveniences):
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it. An industry's part is read with a few
         queries instead of the whole file (which after a large import takes minutes to load):
-        exactly `industry_view`'s nodes (`_around`; tests compare the two). Each is read in one read transaction (a snapshot, with the version it is cached under)
-        and kept frozen until the version moves."""
+        exactly `industry_view`'s nodes (`_around`; tests compare the two). Each is read in one
+        read transaction (a snapshot) and kept frozen: the whole graph until the version moves,
+        an industry's part until a write touches what such a part holds (`touches_views`)."""
         with self._lock:
-            version = self.version()
-            if self._view_version != version:
-                self._drop_views(version)
+            self._move_to(self._stamp())
             if industry is None:
                 if self._view is None:
                     with collector_paused():
@@ -502,24 +523,34 @@ class SqliteStore(StoreConveniences):
                 self._industry_views[industry] = nx.freeze(found)
             return self._industry_views[industry]
 
-    def _drop_views(self, version: int) -> None:
-        """The store moved on to `version`: drop the views cached for the last one, and let the
-        collector see what `collector_paused` hid from it (a dropped view's few reference cycles
-        are freed only by the collector)."""
-        if self._view is not None or self._industry_views:
+    def _stamp(self) -> tuple[int, int]:
+        """(version, views): the write counter and the industries' views' counter."""
+        version, views = self._conn.execute(READ_STAMP).fetchone()
+        return int(version), int(views or 0)
+
+    def _move_to(self, stamp: tuple[int, int]) -> None:
+        """Drop the views kept for an older `stamp` (the whole graph's by the version, the
+        industries' by the views' counter), and let the collector see what `collector_paused`
+        hid from it (a dropped view's few reference cycles are freed only by the collector)."""
+        version, views = stamp
+        dropped = False
+        if version != self._view_version:
+            dropped = self._view is not None
+            self._view, self._view_version = None, version
+        if views != self._views_stamp:
+            dropped = dropped or bool(self._industry_views)
+            self._industry_views, self._views_stamp = {}, views
+        if dropped:
             release_frozen()
-        self._view, self._industry_views, self._view_version = None, {}, version
 
     def _snapshot(self, read: Callable[[], T]) -> T:
-        """`read()` inside one read transaction. A write landing since the version was read moves
-        the cache to the snapshot's version (dropping what was cached), so older data is never
-        cached under a newer version."""
+        """`read()` inside one read transaction. A write landing since the stamp was read moves
+        the cache to the snapshot's stamp (dropping what was cached), so older data is never
+        cached under a newer stamp."""
         conn = self._conn
         conn.execute("BEGIN")
         try:
-            version = int(conn.execute(READ_VERSION).fetchone()[0])
-            if version != self._view_version:
-                self._drop_views(version)
+            self._move_to(self._stamp())
             return read()
         finally:
             conn.execute("COMMIT")

@@ -265,9 +265,16 @@ class BatchWriter:
     def __init__(self, write: Callable[[ChangeSet], dict[str, int]], connection: Any = None) -> None:
         self._write = write
         self._counts = zero_counts()
-        # the embedded store's sqlite3 connection, inside the open transaction: a bulk import
-        # stages and writes its rows in SQL there (None on a backend without one)
-        self.connection = connection
+        self._connection = connection
+        self.connection_used = False
+
+    @property
+    def connection(self) -> Any:
+        """The embedded store's sqlite3 connection, inside the open transaction: a bulk import
+        stages and writes its rows in SQL there (None on a backend without one). Asking for it
+        counts as writing anything (`connection_used`)."""
+        self.connection_used = True
+        return self._connection
 
     def apply(self, changes: ChangeSet) -> None:
         self.count(self._write(changes))

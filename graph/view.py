@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import networkx as nx
 
 if TYPE_CHECKING:
-    from graph.store import Edge, Node
+    from graph.store import ChangeSet, Edge, Node
 
 NodeRow = tuple[str, str, Mapping[str, Any]]  # (id, label, props)
 EdgeRow = tuple[str, str, str, str, Mapping[str, Any]]  # (source, type, target, key, props)
@@ -144,8 +144,42 @@ TieReader = Callable[[set[str]], Mapping[str, Ties]]  # ids -> the ties of those
 GROUP_TIES = ("SUBSIDIARY_OF", "SUPPLIES")
 # who else an industry's analyses read, by label: the records pointing at its chain links, and at
 # the industry itself
-ON_CHAIN = frozenset({"Project", "Policy", "Institution"})
-ON_INDUSTRY = frozenset({"Project", "Policy"})
+ON_CHAIN = frozenset({"Policy", "Institution"})
+ON_INDUSTRY = frozenset({"Policy"})
+# what no industry's view holds: the project library's records and its users, and the parks (a
+# plan reads them apart). A write of nothing else leaves every industry's view as it was.
+OUTSIDE_VIEWS = frozenset({"Project", "Target", "Activity", "AuditEntry", "User", "Park"})
+
+
+def touches_views(changes: ChangeSet, labels_of: Callable[[set[str]], Mapping[str, str]]) -> bool:
+    """Whether writing `changes` can change an industry's view: it writes or deletes a node of a
+    label outside `OUTSIDE_VIEWS`, or an edge between two such nodes. `labels_of(ids)` gives the
+    stored labels (before the write); a node of no known label counts as inside.
+
+    >>> from graph.store import ChangeSet, Edge, Node
+    >>> stored = {"p": "Project", "f": "Enterprise", "c": "ChainNode"}
+    >>> labels_of = lambda ids: {i: stored[i] for i in ids if i in stored}
+    >>> touches_views(ChangeSet(nodes=(Node("p", "Project", {}),), edges=(Edge("p", "TARGETS", "c"),)), labels_of)
+    False
+    >>> touches_views(ChangeSet(edges=(Edge("f", "OPERATES_IN", "c"),)), labels_of)
+    True
+    >>> touches_views(ChangeSet(delete_nodes=("p",)), labels_of), touches_views(ChangeSet(delete_nodes=("f",)), labels_of)
+    (False, True)
+    """
+    given = {node.id: node.label for node in changes.nodes}
+    ends = {e for edge in changes.edges for e in (edge.source, edge.target)}
+    ends |= {e for key in changes.delete_edges for e in (key[0], key[2])}
+    stored = labels_of((ends | set(changes.delete_nodes)) - given.keys())
+
+    def inside(node: str) -> bool:
+        return given.get(node, stored.get(node)) not in OUTSIDE_VIEWS
+
+    return (
+        any(label not in OUTSIDE_VIEWS for label in given.values())
+        or any(inside(node) for node in changes.delete_nodes)
+        or any(inside(edge.source) and inside(edge.target) for edge in changes.edges)
+        or any(inside(key[0]) and inside(key[2]) for key in changes.delete_edges)
+    )
 
 
 def view_ties(view: nx.MultiDiGraph) -> TieReader:
@@ -210,7 +244,8 @@ def groups_and_partners(enterprises: set[str], read: TieReader) -> set[str]:
 def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     """The part of the graph the analyses of one industry need: the industry, its chain nodes,
     the enterprises operating on them with their whole groups and their ties, all regions and
-    ranking lists, and the projects, policies and institutions attached to the chain."""
+    ranking lists, and the policies and institutions attached to the chain (no label of
+    `OUTSIDE_VIEWS`: the project library is read apart, so its writes keep the views)."""
     return nx.MultiDiGraph(view.subgraph(industry_nodes(view, industry)))
 
 

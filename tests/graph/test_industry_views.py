@@ -8,7 +8,7 @@ import pytest
 
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Node
-from graph.view import industry_view
+from graph.view import OUTSIDE_VIEWS, industry_view
 from ingest.build import build
 from tests.test_dataset import INDUSTRIES
 
@@ -125,8 +125,8 @@ def test_the_collector_comes_back_after_a_failed_build():
 
 def tricky_graph(store: SqliteStore, *, groups: int = 0, crowd: int = 0) -> None:
     """A small chain with everything the industry read must take or leave, as `industry_view`
-    decides: a shared segment's product of another industry (left, with its firm), records on
-    the chain and on the industry (taken) and a target (left), a firm with two parents (the
+    decides: a shared segment's product of another industry (left, with its firm), a policy and
+    an institution on the chain and the industry (taken) and a project and a target (left), a firm with two parents (the
     first by id is the one followed up), a cycle of parents, a group member working elsewhere
     (taken), a partner of a group member (taken) and that partner's partner (left); `groups`
     extra parent-child pairs far from the chain, `crowd` extra firms on a link (the read takes
@@ -211,7 +211,6 @@ def test_the_industry_read_takes_what_industry_view_takes_and_no_more(tmp_path, 
             "sib",
             "x",
             "y",
-            "proj",
             "pol",
             "inst",
         }
@@ -219,3 +218,48 @@ def test_the_industry_read_takes_what_industry_view_takes_and_no_more(tmp_path, 
         assert list(alone) == sorted(alone)  # in id order, as the whole graph is read
     finally:
         store.close()
+
+
+def test_no_industry_view_holds_a_label_outside_views(db):
+    _, whole = db
+    for industry in INDUSTRIES:
+        held = {d["label"] for _, d in industry_view(whole, industry).nodes(data=True)}
+        assert held and not held & OUTSIDE_VIEWS, industry
+
+
+def test_the_project_librarys_writes_keep_the_industry_views(tmp_path):
+    """A write of projects, targets, activities, audit entries or users moves the store's
+    version (the served answers are computed again) but keeps every industry's view, in this
+    process and in another on the same file; a write of anything a view holds drops them."""
+    store, other = SqliteStore(tmp_path / "kg.db"), None
+    try:
+        tricky_graph(store)
+        other = SqliteStore(tmp_path / "kg.db")
+        kept, kept_elsewhere, version = store.graph("ind"), other.graph("ind"), store.version()
+        library = ChangeSet(
+            nodes=(
+                Node("proj2", "Project", {"name": "新项目"}),
+                Node("audit", "AuditEntry", {"action": "create"}),
+            ),
+            edges=(
+                Edge("proj2", "TARGETS", "a"),
+                Edge("proj2", "INVESTED_BY", "f1"),
+                Edge("audit", "ABOUT", "proj2"),
+            ),
+        )
+        store.apply(library)
+        store.delete_nodes(["proj", "tgt"])
+        assert store.version() == version + 2
+        assert store.graph("ind") is kept and other.graph("ind") is kept_elsewhere
+        assert "proj2" in store.graph()  # the whole graph (with the records) is read again
+        store.upsert_edges([Edge("f3", "OPERATES_IN", "b")])
+        fresh = store.graph("ind")
+        assert fresh is not kept and "f3" in fresh and "f3" not in kept
+        assert other.graph("ind") is not kept_elsewhere and "f3" in other.graph("ind")
+        with store.writing() as writer:  # a bulk import's own SQL counts as touching anything
+            writer.connection.execute("SELECT 1")
+        assert store.graph("ind") is not fresh
+    finally:
+        store.close()
+        if other is not None:
+            other.close()
