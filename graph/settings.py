@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from graph.errors import StoreError
 from graph.sqlite_store import SqliteStore
 from graph.store import GraphStore
+from graph.view import KEPT_VIEW_ROWS
 
 
 class Settings(BaseSettings):
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, ge=1024, alias="CHAINKG_MAX_BODY_BYTES")
     # days an API token works after it is issued (chainkg user add / --replace)
     token_days: int = Field(90, ge=1, alias="CHAINKG_TOKEN_DAYS")
+    # nodes and edges of the industries' views a process keeps in memory (least recently used
+    # dropped first); about 1.6 KB each: an industry of a 1M-firm register holds about 300k
+    view_rows: int = Field(KEPT_VIEW_ROWS, ge=0, alias="CHAINKG_VIEW_ROWS")
 
     def host_list(self) -> list[str]:
         return [h.strip().strip("[]") for h in self.allowed_hosts.split(",") if h.strip()]
@@ -56,7 +60,7 @@ def open_store(settings: Settings | None = None) -> GraphStore:
     """
     settings = settings or Settings()
     if settings.backend == "sqlite":
-        return SqliteStore(settings.db)
+        return SqliteStore(settings.db, view_rows=settings.view_rows)
     try:
         from graph.neo4j_store import Neo4jStore
     except ImportError as exc:  # the backend module is optional until it exists

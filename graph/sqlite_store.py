@@ -41,9 +41,11 @@ from graph.store import (
 )
 from graph.view import (
     GROUP_TIES,
+    KEPT_VIEW_ROWS,
     ON_CHAIN,
     ON_INDUSTRY,
     EdgeRow,
+    KeptViews,
     NodeRow,
     TieReader,
     Ties,
@@ -199,7 +201,9 @@ class SqliteStore(StoreConveniences):
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, view_rows: int = KEPT_VIEW_ROWS) -> None:
+        """The store in the file at `path` (made if missing); `view_rows`: the nodes and edges of
+        industries' views kept in memory (`KeptViews`)."""
         self.path = Path(path)
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -226,7 +230,7 @@ class SqliteStore(StoreConveniences):
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
         self._view: nx.MultiDiGraph | None = None
-        self._industry_views: dict[str, nx.MultiDiGraph] = {}
+        self._industry_views = KeptViews(view_rows)
         self._view_version: int | None = None
         self._views_stamp: int | None = None
 
@@ -514,14 +518,15 @@ class SqliteStore(StoreConveniences):
                     with collector_paused():
                         self._view = nx.freeze(view_of(*self._snapshot(self._all)))
                 return self._view
-            if industry not in self._industry_views:
-                if self._view is not None:
-                    found = industry_view(self._view, industry)
-                else:
-                    with collector_paused():
-                        found = view_of(*self._snapshot(lambda: self._around(industry)))
-                self._industry_views[industry] = nx.freeze(found)
-            return self._industry_views[industry]
+            kept = self._industry_views.get(industry)
+            if kept is not None:
+                return kept
+            if self._view is not None:
+                found = industry_view(self._view, industry)
+            else:
+                with collector_paused():
+                    found = view_of(*self._snapshot(lambda: self._around(industry)))
+            return self._industry_views.keep(industry, nx.freeze(found))
 
     def _stamp(self) -> tuple[int, int]:
         """(version, views): the write counter and the industries' views' counter."""
@@ -533,15 +538,14 @@ class SqliteStore(StoreConveniences):
         industries' by the views' counter), and let the collector see what `collector_paused`
         hid from it (a dropped view's few reference cycles are freed only by the collector)."""
         version, views = stamp
-        dropped = False
-        if version != self._view_version:
-            dropped = self._view is not None
-            self._view, self._view_version = None, version
         if views != self._views_stamp:
-            dropped = dropped or bool(self._industry_views)
-            self._industry_views, self._views_stamp = {}, views
-        if dropped:
-            release_frozen()
+            self._industry_views.clear()
+            self._views_stamp = views
+        if version != self._view_version:
+            if self._view is not None:
+                self._view = None
+                release_frozen()
+            self._view_version = version
 
     def _snapshot(self, read: Callable[[], T]) -> T:
         """`read()` inside one read transaction. A write landing since the stamp was read moves

@@ -6,6 +6,7 @@ Pure functions over Node/Edge records and networkx graphs, shared by every backe
 from __future__ import annotations
 
 import gc
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -60,6 +61,50 @@ def release_frozen() -> None:
     newer version (networkx views hold a few reference cycles, so a dropped view is freed only
     by the collector). Everything frozen is released, whoever froze it."""
     gc.unfreeze()
+
+
+KEPT_VIEW_ROWS = 1_500_000  # nodes and edges of the industries' views a store keeps by default
+
+
+class KeptViews:
+    """The industries' views a store keeps, least recently used first, within `budget` nodes
+    and edges in all: at a million firms an industry's view holds about 300k of them (400-500
+    MB), so a served process keeping all twelve would hold 5-6 GB. The view last asked for is
+    kept whatever its size; a dropped one is given back to the collector (`release_frozen`)."""
+
+    def __init__(self, budget: int = KEPT_VIEW_ROWS) -> None:
+        self.budget = budget
+        self._views: OrderedDict[str, tuple[nx.MultiDiGraph, int]] = OrderedDict()
+
+    def get(self, industry: str) -> nx.MultiDiGraph | None:
+        kept = self._views.get(industry)
+        if kept is None:
+            return None
+        self._views.move_to_end(industry)
+        return kept[0]
+
+    def keep(self, industry: str, view: nx.MultiDiGraph) -> nx.MultiDiGraph:
+        self._views[industry] = (view, view.number_of_nodes() + view.number_of_edges())
+        self._views.move_to_end(industry)
+        dropped = False
+        while len(self._views) > 1 and sum(rows for _, rows in self._views.values()) > self.budget:
+            self._views.popitem(last=False)
+            dropped = True
+        if dropped:
+            release_frozen()
+        return view
+
+    def clear(self) -> None:
+        """Drop every view (the store moved on)."""
+        if self._views:
+            self._views.clear()
+            release_frozen()
+
+    def __contains__(self, industry: object) -> bool:
+        return industry in self._views
+
+    def __len__(self) -> int:
+        return len(self._views)
 
 
 def view_of(nodes: Iterable[NodeRow], edges: Iterable[EdgeRow]) -> nx.MultiDiGraph:

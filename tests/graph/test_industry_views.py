@@ -263,3 +263,48 @@ def test_the_project_librarys_writes_keep_the_industry_views(tmp_path):
         store.close()
         if other is not None:
             other.close()
+
+
+def test_the_industry_views_kept_are_the_latest_used_within_the_budget(db, monkeypatch):
+    """`CHAINKG_VIEW_ROWS` bounds the nodes and edges of the views a process keeps; the least
+    recently used go first, the one just asked for stays whatever its size, and a dropped view
+    is freed."""
+    import gc
+    import weakref
+
+    from graph.settings import open_store
+
+    path, _ = db
+    sizes = {}
+    store = SqliteStore(path)
+    for industry in ("tobacco", "green-silicon", "biomedicine"):
+        view = store.graph(industry)
+        sizes[industry] = view.number_of_nodes() + view.number_of_edges()
+    store.close()
+    monkeypatch.setenv("CHAINKG_DB", str(path))
+    # tobacco and either of the others fit, not all three
+    budget = sizes["tobacco"] + max(sizes["green-silicon"], sizes["biomedicine"])
+    monkeypatch.setenv("CHAINKG_VIEW_ROWS", str(budget))
+    store = open_store()
+    try:
+        tobacco = store.graph("tobacco")
+        silicon = store.graph("green-silicon")
+        assert store.graph("tobacco") is tobacco  # both fit; tobacco is now the latest used
+        gone = weakref.ref(silicon)
+        del silicon
+        biomedicine = store.graph("biomedicine")  # over the budget: green-silicon goes first
+        assert store.graph("tobacco") is tobacco and store.graph("biomedicine") is biomedicine
+        gc.collect()
+        assert gone() is None
+        assert len(store._industry_views) == 2
+    finally:
+        store.close()
+    monkeypatch.setenv("CHAINKG_VIEW_ROWS", "0")  # nothing but the view in use
+    store = open_store()
+    try:
+        first = store.graph("tobacco")
+        assert store.graph("tobacco") is first and len(store._industry_views) == 1
+        store.graph("biomedicine")
+        assert len(store._industry_views) == 1 and store.graph("tobacco") is not first
+    finally:
+        store.close()
