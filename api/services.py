@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from contextvars import ContextVar, Token
 from functools import cached_property
 from pathlib import Path
@@ -47,7 +47,7 @@ from api.present import (
 from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, firms_named, industry_id, resolve
 from graph.reads import chain_members, enterprise_view, region_tree
-from graph.store import GraphStore, Node
+from graph.store import GraphStore, Node, names_of
 from graph.view import build_view, freeze_kept, release_frozen
 
 R = TypeVar("R")
@@ -503,11 +503,9 @@ def chain_node(
     )
 
 
-def _match_rank(data: Mapping[str, Any], node_id: str, wanted: str) -> int | None:
+def _match_rank(firm: Node, wanted: str) -> int | None:
     """0 for an exact id/name/alias match, 1 for a partial one, None for no match."""
-    names = [node_id, str(data.get("name") or ""), str(data.get("name_en") or "")]
-    names += [str(a) for a in data.get("aliases") or []]
-    folded = [n.casefold() for n in names if n]
+    folded = [name.casefold() for name in names_of(firm)]
     if wanted in folded:
         return 0
     if any(wanted in n for n in folded):
@@ -564,7 +562,7 @@ def search(
     for firm in firms:
         if in_yunnan is not None and (firm.id in yunnan) != in_yunnan:
             continue
-        rank = _match_rank(firm.props, firm.id, wanted) if wanted else 0
+        rank = _match_rank(firm, wanted) if wanted else 0
         if rank is not None:
             hits.append((rank, firm.id))
     hits.sort()

@@ -8,15 +8,7 @@ from collections.abc import Iterable
 from graph.errors import NotFoundError
 from graph.reads import chain_members
 from graph.schema import YUNNAN_REGION_ID
-from graph.store import GraphStore, Node, narrowable
-
-NAME_KEYS = ("name", "name_en", "aliases")  # what `resolve` matches, besides the id
-
-
-def _names(node: Node) -> list[str]:
-    names = [node.id, str(node.props.get("name") or ""), str(node.props.get("name_en") or "")]
-    names += [str(a) for a in node.props.get("aliases") or []]
-    return [n for n in names if n]
+from graph.store import NAME_KEYS, GraphStore, Node, foldable, names_of, narrowable
 
 
 def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
@@ -36,18 +28,18 @@ def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
     """
     wanted = text.strip().casefold()
     pool = list(candidates)
-    exact = [node for node in pool if any(name.casefold() == wanted for name in _names(node))]
+    exact = [node for node in pool if any(name.casefold() == wanted for name in names_of(node))]
     if len(exact) == 1:
         return exact[0]
     if exact:  # two firms share the name: say which, never pick one silently
         raise NotFoundError(kind, text, sorted(node.id for node in exact)[:5])
     if len(wanted) >= 2:
         prefixed = {
-            node.id: node for node in pool if any(n.casefold().startswith(wanted) for n in _names(node))
+            node.id: node for node in pool if any(n.casefold().startswith(wanted) for n in names_of(node))
         }
         if len(prefixed) == 1:
             return next(iter(prefixed.values()))
-    by_name = {name.casefold(): node for node in pool for name in _names(node)}
+    by_name = {name.casefold(): node for node in pool for name in names_of(node)}
     close = difflib.get_close_matches(wanted, list(by_name), n=5, cutoff=0.5)
     contains = [k for k in by_name if wanted and (wanted in k or k in wanted)]
     suggestions: list[str] = []
@@ -110,18 +102,26 @@ def resolve_enterprise(store: GraphStore, text: str) -> Node:
     try:
         return resolve("enterprise", text, firms_named(store, wanted))
     except NotFoundError:
-        if not (wanted and narrowable(wanted)):
+        if not narrowed(wanted):
             raise  # it was among every firm's names already
     return resolve("enterprise", text, enterprise_names(store))
 
 
+def narrowed(text: str) -> bool:
+    """Whether `firms_named` has the store narrow the firms for `text` (a Chinese name, or an
+    ASCII one), instead of reading every firm's names."""
+    return bool(text) and (narrowable(text) or foldable(text))
+
+
 def firms_named(store: GraphStore, text: str) -> list[Node]:
     """The enterprises a look-up of the name `text` (case-folded) has to consider: those the
-    store finds holding it when it can narrow them down (`narrowable`: a Chinese name), else
-    every firm's names (`enterprise_names`)."""
-    return (
-        store.nodes_containing("Enterprise", text) if text and narrowable(text) else enterprise_names(store)
-    )
+    store finds holding it when it can narrow them down (`nodes_containing` for a Chinese name,
+    `nodes_folded_containing` for an ASCII one), else every firm's names (`enterprise_names`)."""
+    if text and narrowable(text):
+        return store.nodes_containing("Enterprise", text)
+    if foldable(text):
+        return store.nodes_folded_containing("Enterprise", text)
+    return enterprise_names(store)
 
 
 def enterprise_names(store: GraphStore) -> list[Node]:

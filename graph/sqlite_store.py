@@ -37,6 +37,7 @@ from graph.store import (
     check_changes,
     check_expectations,
     check_unique,
+    folded_candidates,
     write_batches,
 )
 from graph.view import (
@@ -465,6 +466,21 @@ class SqliteStore(StoreConveniences):
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY id", (label, text, text)).fetchall()
         return [Node(r[0], r[1], json.loads(r[2])) for r in rows]
+
+    def nodes_folded_containing(self, label: str, text: str) -> list[Node]:
+        """The stored JSON or id with ASCII letters lowered (SQLite's `lower`) holding the text
+        lowered, or the JSON holding a character whose folding could make part of it
+        (`folded_candidates`)."""
+        wanted, folding = folded_candidates(text)
+        either = "".join(" OR instr(props, ?) > 0" for _ in folding)
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, label, props FROM nodes WHERE label = ?"
+                f" AND (instr(lower(props), ?) > 0 OR instr(lower(id), ?) > 0{either}) ORDER BY id",
+                (label, wanted, wanted, *folding),
+            ).fetchall()
+        props = _props_reader()
+        return [Node(node_id, found, props(body)) for node_id, found, body in rows]
 
     def counts(self) -> dict[str, int]:
         with self._lock:

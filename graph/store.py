@@ -154,6 +154,13 @@ class GraphStore(Protocol):
         (Chinese, digits, punctuation: nothing case folding changes or JSON escapes)."""
         ...
 
+    def nodes_folded_containing(self, label: str, text: str) -> list[Node]:
+        """The nodes of `label` among which are all whose id or names (`NAME_KEYS`) hold `text`
+        case-folded, ordered by id, with at least those names: for a `foldable` text (ASCII, as
+        an English name), a few more than that for the caller to check exactly, without reading
+        every node's properties where the store can narrow them (`folded_candidates`)."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Node counts per label and edge counts per type, in one dict."""
         ...
@@ -229,9 +236,79 @@ class StoreConveniences:
         facts += [e.props for kind in sorted(set(types)) for e in self.find_edges(type=kind)]
         return len(facts), sum(map(sourced, facts))
 
+    def nodes_folded_containing(self, label: str, text: str) -> list[Node]:
+        """`GraphStore.nodes_folded_containing`: every node's names, matched exactly."""
+        wanted = text.casefold()
+        return [
+            node
+            for node in self.node_props(label, NAME_KEYS)
+            if any(wanted in name.casefold() for name in names_of(node))
+        ]
+
     def nodes_containing(self, label: str, text: str) -> list[Node]:
         """`GraphStore.nodes_containing` through `find_nodes` (a backend may search in place)."""
         return [node for node in self.find_nodes(label) if text in node.id + canonical_props(node.props)]
+
+
+NAME_KEYS = ("name", "name_en", "aliases")  # a node's names, besides its id
+# the characters whose case folding holds an ASCII character (ß folds to ss, the Kelvin sign to
+# k, the ligature ﬁ to fi); tests check the list against every code point
+FOLDS_TO_ASCII = (
+    "\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)
+
+
+def names_of(node: Node) -> list[str]:
+    """A node's id and its names (`NAME_KEYS`), those given."""
+    names = [node.id, str(node.props.get("name") or ""), str(node.props.get("name_en") or "")]
+    names += [str(a) for a in node.props.get("aliases") or []]
+    return [n for n in names if n]
+
+
+def foldable(text: str) -> bool:
+    """Whether `nodes_folded_containing` takes `text`: printable ASCII but `"` and `\\`, as an
+    English name is (so a store can match it against its stored JSON with ASCII letters lowered).
+
+    >>> foldable("LONGi Green"), foldable("隆基"), foldable('a"b'), foldable("")
+    (True, False, False, False)
+    """
+    return bool(text) and all(ch.isascii() and ch.isprintable() and ch not in '"\\' for ch in text)
+
+
+def folded_candidates(text: str) -> tuple[str, list[str]]:
+    """What a store looks for to narrow `nodes_folded_containing` for a `foldable` text: the text
+    with its ASCII letters lowered, to find in a stored text with its ASCII letters lowered, and
+    the characters of `FOLDS_TO_ASCII` whose folding could make part of it, any of which a stored
+    text holding could match too. A name holds the text case-folded only if one of these does: a
+    stretch of ASCII in a folded name comes from a stretch of ASCII in the name, or takes in the
+    folding of such a character (all of it inside, or its end at the text's start, or its start
+    at the text's end).
+
+    >>> folded_candidates("LONGi")  # İ folds to i and a combining dot; ﬂ to fl: "ﬂongi" holds it
+    ('longi', ['İ', 'ﬂ', 'ﬄ'])
+    >>> folded_candidates("ABB")[1], folded_candidates("solar")[1]
+    ([], ['ß', 'ſ', 'ẞ'])
+    """
+    wanted = text.casefold()
+    return wanted, [ch for ch in FOLDS_TO_ASCII if _could_make_part(ch.casefold(), wanted)]
+
+
+def _could_make_part(folded: str, text: str) -> bool:
+    """Whether a stretch of ASCII `text` could take in a part of `folded` (a character's
+    folding) with the rest of the stretch outside it."""
+    size = len(folded)
+    for start in range(size):
+        for end in range(start + 1, size + 1):
+            part = folded[start:end]
+            if part.isascii() and (
+                part == text
+                or (end == size and text.startswith(part))
+                or (start == 0 and text.endswith(part))
+                or (start == 0 and end == size and part in text)
+            ):
+                return True
+    return False
 
 
 def narrowable(text: str) -> bool:

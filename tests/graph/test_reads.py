@@ -135,7 +135,7 @@ def search_on_the_whole(whole: nx.MultiDiGraph, store: GraphStore, **filters: ob
     for firm, data in whole.nodes(data=True):
         if data["label"] != "Enterprise":
             continue
-        rank = services._match_rank(data, firm, wanted) if wanted else 0
+        rank = services._match_rank(Node(firm, "Enterprise", data), wanted) if wanted else 0
         if rank is None or (in_region is not None and firm not in in_region):
             continue
         if filters.get("in_yunnan") is not None and (firm in yunnan) != filters["in_yunnan"]:
@@ -183,8 +183,8 @@ def test_enterprise_search_reads_with_look_ups_and_answers_as_over_the_whole(bun
 @pytest.mark.parametrize("backend", ["sqlite", "neo4j"])
 def test_a_chinese_name_search_is_narrowed_by_the_store(bundled, tmp_path, backend):
     """A Chinese name is looked for by the store in the stored text (every firm a case-folded
-    search finds is among what it narrows to); a Latin one is matched case-folded over every
-    firm's names (ß folds to ss, which no text search in place would see)."""
+    search finds is among what it narrows to); a Latin one too, with the ASCII letters lowered
+    (see the next test)."""
     from graph.store import StoreConveniences, narrowable
 
     store = SqliteStore(tmp_path / "kg.db") if backend == "sqlite" else neo4j_store_or_skip()
@@ -217,6 +217,61 @@ def test_a_chinese_name_search_is_narrowed_by_the_store(bundled, tmp_path, backe
         assert [f["id"] for f in services.search(store, q="GROSSMANN")["items"]] == ["de-1"]
         assert [f["id"] for f in services.search(store, q="kelvin 科技")["items"]] == ["de-2"]
         assert [f["id"] for f in services.search(store, q="“引号”")["items"]] == ["de-3"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "neo4j"])
+def test_an_ascii_name_search_is_narrowed_by_the_store_to_a_superset(bundled, tmp_path, backend):
+    """An English name is looked for by the store with ASCII letters lowered, and every firm
+    holding a character whose case folding makes ASCII (ß folds to ss, the Kelvin sign to k, ﬁ
+    to fi) is kept too: every firm whose names hold the text case-folded is among what it
+    narrows to, so the search and a firm typed by name answer as over every firm's names."""
+    import sys
+
+    from graph.lookup import enterprise_names, firms_named, resolve
+    from graph.store import FOLDS_TO_ASCII, foldable, names_of
+
+    assert FOLDS_TO_ASCII == "".join(
+        c for c in map(chr, range(0x80, sys.maxunicode + 1)) if any(x.isascii() for x in c.casefold())
+    )
+    store = SqliteStore(tmp_path / "kg.db") if backend == "sqlite" else neo4j_store_or_skip()
+    try:
+        build(store)
+        extra = [
+            ("de-1", "Großmann Gruppe", []),
+            ("de-2", "\u212aelvin Instruments", []),
+            ("fr-1", "Banque \ufb01nance", ["\u0130stanbul Office"]),
+            ("x-1", "某某公司", ["LONGI-like Co"]),
+        ]
+        store.upsert_nodes(
+            [
+                Node(
+                    i,
+                    "Enterprise",
+                    {"name": n, "aliases": a, "source": "t", "as_of": "2026", "confidence": "low"},
+                )
+                for i, n, a in extra
+            ]
+        )
+        every = enterprise_names(store)
+        texts = sorted(
+            {w.casefold() for n in every[::5] for name in names_of(n) for w in name.split() if foldable(w)}
+        )
+        texts += ["grossmann", "kelvin", "finance", "fin", "i", "longi", "co., ltd", "abb", "zz-none"]
+        for text in texts:
+            assert foldable(text), text
+            exact = [n.id for n in every if any(text in name.casefold() for name in names_of(n))]
+            found = firms_named(store, text)
+            assert [n.id for n in found if any(text in name.casefold() for name in names_of(n))] == exact, (
+                text
+            )
+            assert all(n.id in {f.id for f in every} for n in found), text
+        assert {n.id for n in firms_named(store, "grossmann")} >= {"de-1"}
+        assert {n.id for n in firms_named(store, "kelvin")} >= {"de-2"}
+        assert {n.id for n in firms_named(store, "finance")} >= {"fr-1"}
+        assert resolve("enterprise", "GROSSMANN GRUPPE", firms_named(store, "grossmann gruppe")).id == "de-1"
+        assert [f["id"] for f in services.search(store, q="LONGi-like")["items"]] == ["x-1"]
     finally:
         store.close()
 
