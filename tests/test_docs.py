@@ -42,3 +42,29 @@ def test_every_setting_is_in_the_readme():
 def test_ci_runs_the_readme_test_command():
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test.sh" in ci and "make test" in README
+
+
+def test_the_compose_files_neo4j_settings_are_the_test_servers():
+    """docker-compose.yml sets the shared server as scripts/neo4j/neo4j.conf sets the test
+    server (its environment names map to Neo4j's settings: NEO4J_ and `_` for `.`, `__` for `_`),
+    so a misspelt name, which the image would ignore, fails here."""
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text(encoding="utf-8"))
+    given = {
+        name.removeprefix("NEO4J_").replace("__", "\0").replace("_", ".").replace("\0", "_"): str(value)
+        for name, value in compose["services"]["neo4j"]["environment"].items()
+        if name != "NEO4J_AUTH"
+    }
+    conf = dict(
+        line.split("=", 1)
+        for line in (root / "scripts/neo4j/neo4j.conf").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    assert set(conf) - {"server.memory.pagecache.size"} <= set(given), set(conf) - set(given)
+    assert {k: given[k] for k in conf if k.startswith(("dbms.memory", "db.memory"))} == {
+        k: v for k, v in conf.items() if k.startswith(("dbms.memory", "db.memory"))
+    }
+    assert given["server.memory.heap.initial_size"] == given["server.memory.heap.max_size"]
+    assert given["db.tx_log.rotation.retention_policy"] == conf["db.tx_log.rotation.retention_policy"]
