@@ -611,13 +611,16 @@ class SqliteStore(StoreConveniences):
                 "SELECT n.id, n.label, n.props FROM around a CROSS JOIN nodes n ON n.id = a.id ORDER BY a.id"
             )
         ]
-        rows = conn.execute(
-            "SELECT e.source, e.type, e.target, e.key, e.props FROM around s"
-            " CROSS JOIN edges e ON e.source = s.id CROSS JOIN around t ON t.id = e.target"
-        ).fetchall()
-        rows.sort(key=lambda r: (r[0], r[1], r[2], r[3]))
+        # in the whole graph's order (SQLite's byte order of UTF-8 is Python's order of str),
+        # sorted by SQLite: `around` is walked in id order and each firm's edges come off the
+        # primary key in order of type, so only each firm's few edges are sorted
         edges: list[EdgeRow] = [
-            (source, kind, target, key, props(text)) for source, kind, target, key, text in rows
+            (source, kind, target, key, props(text))
+            for source, kind, target, key, text in conn.execute(
+                "SELECT e.source, e.type, e.target, e.key, e.props FROM around s"
+                " CROSS JOIN edges e ON e.source = s.id CROSS JOIN around t ON t.id = e.target"
+                " ORDER BY s.id, e.type, e.target, e.key"
+            )
         ]
         return nodes, edges
 
