@@ -290,8 +290,19 @@ def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     """The part of the graph the analyses of one industry need: the industry, its chain nodes,
     the enterprises operating on them with their whole groups and their ties, all regions and
     ranking lists, and the policies and institutions attached to the chain (no label of
-    `OUTSIDE_VIEWS`: the project library is read apart, so its writes keep the views)."""
-    return nx.MultiDiGraph(view.subgraph(industry_nodes(view, industry)))
+    `OUTSIDE_VIEWS`: the project library is read apart, so its writes keep the views). In
+    `view`'s order (a subgraph view would give the kept set's order, which varies by run)."""
+    keep = industry_nodes(view, industry)
+    part = nx.MultiDiGraph()
+    part.add_nodes_from((n, data) for n, data in view._node.items() if n in keep)
+    part.add_edges_from(
+        (source, target, key, data)
+        for source in part
+        for target, keyed in view._succ[source].items()
+        if target in keep
+        for key, data in keyed.items()
+    )
+    return part
 
 
 def trim_to_industry(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
