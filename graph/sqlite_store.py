@@ -128,13 +128,15 @@ def _make_private(path: Path) -> None:
             continue
 
 
+PARSED_KEPT = 4096  # texts a read's JSON parser remembers
 # the C scanner json.loads ends in, called without the Python layers around it
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 def _props_reader() -> Callable[[str], dict[str, Any]]:
-    """`json.loads` for one read, parsing each distinct text once: the edges of an imported table
-    mostly carry the same provenance, and `view_of` copies what it takes, so sharing is safe."""
+    """`json.loads` for one read, parsing a text seen lately once: the edges of an imported
+    table mostly carry the same provenance, and `view_of` copies what it takes, so sharing is
+    safe. What it remembers is bounded (`PARSED_KEPT`): most texts of a large read are seen once."""
     parsed: dict[str, dict[str, Any]] = {}
 
     def read(text: str) -> dict[str, Any]:
@@ -146,6 +148,8 @@ def _props_reader() -> Callable[[str], dict[str, Any]]:
             end = -1
         if end != len(text):  # never for a stored canonical text: let `loads` say what is wrong
             found = json.loads(text)
+        if len(parsed) >= PARSED_KEPT:
+            parsed.clear()
         parsed[text] = found
         return found
 
@@ -503,19 +507,23 @@ class SqliteStore(StoreConveniences):
                 facts, sourced = facts + count, sourced + int(found)
         return facts, sourced
 
-    def _all(self) -> tuple[list[NodeRow], list[EdgeRow]]:
+    def _all(self) -> nx.MultiDiGraph:
+        """The whole graph's view, built from the rows as they come."""
         props = _props_reader()
-        nodes: list[NodeRow] = [
-            (node_id, label, props(text))
-            for node_id, label, text in self._conn.execute("SELECT id, label, props FROM nodes ORDER BY id")
-        ]
-        edges: list[EdgeRow] = [
-            (source, kind, target, key, props(text))
-            for source, kind, target, key, text in self._conn.execute(
-                "SELECT source, type, target, key, props FROM edges ORDER BY source, type, target, key"
-            )
-        ]
-        return nodes, edges
+        return view_of(
+            (
+                (node_id, label, props(text))
+                for node_id, label, text in self._conn.execute(
+                    "SELECT id, label, props FROM nodes ORDER BY id"
+                )
+            ),
+            (
+                (source, kind, target, key, props(text))
+                for source, kind, target, key, text in self._conn.execute(
+                    "SELECT source, type, target, key, props FROM edges ORDER BY source, type, target, key"
+                )
+            ),
+        )
 
     def version(self) -> int:
         with self._lock:
@@ -532,7 +540,7 @@ class SqliteStore(StoreConveniences):
             if industry is None:
                 if self._view is None:
                     with collector_paused():
-                        self._view = nx.freeze(view_of(*self._snapshot(self._all)))
+                        self._view = nx.freeze(self._snapshot(self._all))
                 return self._view
             kept = self._industry_views.get(industry)
             if kept is not None:
@@ -541,7 +549,7 @@ class SqliteStore(StoreConveniences):
                 found = industry_view(self._view, industry)
             else:
                 with collector_paused():
-                    found = view_of(*self._snapshot(lambda: self._around(industry)))
+                    found = self._snapshot(lambda: view_of(*self._around(industry)))
             return self._industry_views.keep(industry, nx.freeze(found))
 
     def _stamp(self) -> tuple[int, int]:
@@ -575,7 +583,7 @@ class SqliteStore(StoreConveniences):
         finally:
             conn.execute("COMMIT")
 
-    def _around(self, industry: str) -> tuple[list[NodeRow], list[EdgeRow]]:
+    def _around(self, industry: str) -> tuple[Iterator[NodeRow], Iterator[EdgeRow]]:
         """The nodes of `industry_view` (see `industry_nodes`, which this follows step by step)
         and the edges among them, read with indexed look-ups that start from the industry, so
         the read costs what the industry's surroundings cost, not what the store holds."""
@@ -605,23 +613,25 @@ class SqliteStore(StoreConveniences):
             "INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')"
         )
         props = _props_reader()
-        nodes: list[NodeRow] = [
+        # rows handed on as they come (the caller builds the view from them inside the read
+        # transaction), never held all at once beside the view built from them
+        nodes: Iterator[NodeRow] = (
             (node_id, label, props(text))
             for node_id, label, text in conn.execute(
                 "SELECT n.id, n.label, n.props FROM around a CROSS JOIN nodes n ON n.id = a.id ORDER BY a.id"
             )
-        ]
+        )
         # in the whole graph's order (SQLite's byte order of UTF-8 is Python's order of str),
         # sorted by SQLite: `around` is walked in id order and each firm's edges come off the
         # primary key in order of type, so only each firm's few edges are sorted
-        edges: list[EdgeRow] = [
+        edges: Iterator[EdgeRow] = (
             (source, kind, target, key, props(text))
             for source, kind, target, key, text in conn.execute(
                 "SELECT e.source, e.type, e.target, e.key, e.props FROM around s"
                 " CROSS JOIN edges e ON e.source = s.id CROSS JOIN around t ON t.id = e.target"
                 " ORDER BY s.id, e.type, e.target, e.key"
             )
-        ]
+        )
         return nodes, edges
 
     def _chain_of(self, industry: str) -> set[str]:
