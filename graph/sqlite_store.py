@@ -595,20 +595,20 @@ class SqliteStore(StoreConveniences):
         # every join below starts from the small `around` table (CROSS JOIN keeps SQLite from
         # choosing to scan the store's tables instead); only an Enterprise OPERATES_IN a link
         # (the schema's one pattern of that type)
-        firms = {
-            firm
-            for (firm,) in conn.execute(
-                "SELECT e.source FROM around a CROSS JOIN edges e"
-                " ON e.target = a.id AND e.type = 'OPERATES_IN'"
-            )
-        }
+        conn.execute(
+            "INSERT OR IGNORE INTO around SELECT e.source FROM around a CROSS JOIN edges e"
+            " ON e.target = a.id AND e.type = 'OPERATES_IN'"
+        )
+        firms = {firm for (firm,) in conn.execute("SELECT id FROM around")} - chain - {industry}
         records = [
-            (source,)
+            source
             for ends, labels in ((sorted(chain), ON_CHAIN), ([industry], ON_INDUSTRY))
             for source in self._pointing(ends, labels)
         ]
         grouped = groups_and_partners(firms, self._ties_reader(len(firms)))
-        conn.executemany("INSERT OR IGNORE INTO around VALUES (?)", [*records, *((f,) for f in grouped)])
+        conn.executemany(
+            "INSERT OR IGNORE INTO around VALUES (?)", [(n,) for n in {*records, *grouped} - firms]
+        )
         conn.execute(
             "INSERT OR IGNORE INTO around SELECT id FROM nodes WHERE label IN ('Region', 'RankingList')"
         )

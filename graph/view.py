@@ -84,7 +84,9 @@ class KeptViews:
         return kept[0]
 
     def keep(self, industry: str, view: nx.MultiDiGraph) -> nx.MultiDiGraph:
-        self._views[industry] = (view, view.number_of_nodes() + view.number_of_edges())
+        # counted off the adjacency dicts (`number_of_edges` walks networkx's degree views)
+        rows = len(view._node) + sum(len(keyed) for ends in view._succ.values() for keyed in ends.values())
+        self._views[industry] = (view, rows)
         self._views.move_to_end(industry)
         dropped = False
         while len(self._views) > 1 and sum(rows for _, rows in self._views.values()) > self.budget:
