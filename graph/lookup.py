@@ -131,6 +131,12 @@ def enterprise_names(store: GraphStore) -> list[Node]:
 
 
 def chain_node_id(store: GraphStore, text: str, industry: str | None = None) -> str:
-    """A chain node by id or name, among one industry's nodes when `industry` is given."""
+    """A chain node by id or name, among one industry's nodes when `industry` is given. An id
+    is looked up by itself, without reading every chain node (a register's import names tens of
+    thousands of products)."""
+    if industry is None:
+        found = store.get_node(text.strip())
+        if found is not None and found.label == "ChainNode":
+            return found.id
     nodes = store.find_nodes("ChainNode") if industry is None else chain_members(store, industry)
     return resolve("chain node", text, nodes).id

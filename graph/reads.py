@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import networkx as nx
 
 from graph.store import Edge, GraphStore, Node
-from graph.view import build_view, chain_node_ids
+from graph.view import build_view
 
 # what the project library's reports read: the records, the industries' quotas, the regions,
 # and the audit entries ABOUT a project (funds in place over time)
@@ -29,14 +29,9 @@ def _among(nodes: list[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
 
 
 def chain_members(store: GraphStore, industry: str) -> list[Node]:
-    """The chain nodes of `industry` (`chain_node_ids`), by id: read from the industries, the
-    chain nodes and the PART_OF edges among them (they grow with the products named, not with
-    the firms)."""
-    links = store.find_nodes("ChainNode")
-    members = chain_node_ids(
-        _among(store.find_nodes("Industry") + links, store.find_edges(type="PART_OF")), industry
-    )
-    return [node for node in links if node.id in members]
+    """The chain nodes of `industry` (`chain_node_ids`), by id (`GraphStore.chain_of`: they grow
+    with the products named, not with the firms)."""
+    return store.chain_of(industry)
 
 
 def region_tree(store: GraphStore) -> tuple[list[Node], list[Edge]]:

@@ -28,12 +28,14 @@ from graph.store import (
     Edge,
     EdgeKey,
     Node,
+    PartOf,
     ProgressFn,
     StoreConveniences,
     T,
     WriteResult,
     batches,
     canonical_props,
+    chain_walk,
     check_changes,
     check_expectations,
     check_unique,
@@ -486,6 +488,20 @@ class SqliteStore(StoreConveniences):
         props = _props_reader()
         return [Node(node_id, found, props(body)) for node_id, found, body in rows]
 
+    def chain_of(self, industry: str) -> list[Node]:
+        """Walked a level of PART_OF at a time from the industry (`_chain_of`)."""
+        with self._lock:
+            ids = sorted(self._chain_of(industry))
+            props = _props_reader()
+            return [
+                Node(node_id, label, props(text))
+                for batch in batches(ids, BATCH_SIZE)
+                for node_id, label, text in self._conn.execute(
+                    f"SELECT id, label, props FROM nodes WHERE id IN ({','.join('?' * len(batch))}) ORDER BY id",
+                    batch,
+                )
+            ]
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             labels = self._conn.execute("SELECT label, count(*) FROM nodes GROUP BY label").fetchall()
@@ -635,26 +651,19 @@ class SqliteStore(StoreConveniences):
         return nodes, edges
 
     def _chain_of(self, industry: str) -> set[str]:
-        """`chain_node_ids`, a level of PART_OF at a time: a chain node PART_OF the industry, or
-        PART_OF one of its chain nodes and naming the industry among its `industries`."""
-        members: set[str] = set()
-        frontier = [industry]
-        while frontier:
-            parents, frontier = frontier, []
+        """`chain_walk` with each level's PART_OF edges read by their targets."""
+
+        def children(parents: list[str]) -> Iterator[PartOf]:
             for batch in batches(parents, BATCH_SIZE):
-                marks = ",".join("?" * len(batch))
-                for child, parent, text in self._conn.execute(
-                    "SELECT n.id, e.target, n.props FROM edges e CROSS JOIN nodes n ON n.id = e.source"
-                    f" WHERE e.target IN ({marks}) AND e.type = 'PART_OF' AND n.label = 'ChainNode'",
+                for child, parent, label, text in self._conn.execute(
+                    "SELECT n.id, e.target, n.label, n.props FROM edges e CROSS JOIN nodes n ON n.id = e.source"
+                    f" WHERE e.target IN ({','.join('?' * len(batch))}) AND e.type = 'PART_OF'"
+                    " AND n.label = 'ChainNode'",
                     batch,
                 ):
-                    if child in members:
-                        continue
-                    if parent != industry and industry not in json.loads(text).get("industries", ()):
-                        continue
-                    members.add(child)
-                    frontier.append(child)
-        return members
+                    yield parent, child, label, json.loads(text)
+
+        return chain_walk(industry, children)
 
     def _pointing(self, ends: list[str], labels: frozenset[str]) -> list[str]:
         """The nodes labelled one of `labels` with an edge into one of `ends` (of any of the edge

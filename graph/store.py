@@ -161,6 +161,12 @@ class GraphStore(Protocol):
         every node's properties where the store can narrow them (`folded_candidates`)."""
         ...
 
+    def chain_of(self, industry: str) -> list[Node]:
+        """The chain nodes of `industry` (`graph.view.chain_node_ids`), by id, read with what
+        the chain holds, not with every chain node of the store (a register's import names tens
+        of thousands of products)."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Node counts per label and edge counts per type, in one dict."""
         ...
@@ -245,9 +251,57 @@ class StoreConveniences:
             if any(wanted in name.casefold() for name in names_of(node))
         ]
 
+    def chain_of(self, industry: str) -> list[Node]:
+        """`GraphStore.chain_of` from every chain node and PART_OF edge (a backend may walk the
+        chain alone)."""
+        links = {node.id: node for node in self.find_nodes("ChainNode")}
+        below: dict[str, list[str]] = {}
+        for edge in self.find_edges(type="PART_OF"):
+            if edge.source in links:
+                below.setdefault(edge.target, []).append(edge.source)
+        members = chain_walk(
+            industry,
+            lambda parents: (
+                (parent, child, "ChainNode", links[child].props)
+                for parent in parents
+                for child in below.get(parent, ())
+            ),
+        )
+        return [links[node_id] for node_id in sorted(members)]
+
     def nodes_containing(self, label: str, text: str) -> list[Node]:
         """`GraphStore.nodes_containing` through `find_nodes` (a backend may search in place)."""
         return [node for node in self.find_nodes(label) if text in node.id + canonical_props(node.props)]
+
+
+PartOf = tuple[str, str, str, Mapping[str, Any]]  # (parent, child, child's label, child's props)
+
+
+def chain_walk(industry: str, children: Callable[[list[str]], Iterable[PartOf]]) -> set[str]:
+    """The chain nodes of `industry`: a ChainNode PART_OF the industry, or PART_OF one of its
+    chain nodes and naming the industry among its `industries` (so a product under a shared
+    segment belongs only to the chains it names, and a vendor's sub-products imported under a
+    curated node, which name no industry, never enter the chain analyses). Walked a level at a
+    time: `children(parents)` gives the PART_OF edges into `parents`, whoever reads them (a view,
+    a store).
+
+    >>> parts = {"ind": [("a", "ChainNode", {})], "a": [("a1", "ChainNode", {"industries": ["ind"]}), ("p", "ChainNode", {})]}
+    >>> sorted(chain_walk("ind", lambda ps: ((p, c, label, props) for p in ps for c, label, props in parts.get(p, ()))))
+    ['a', 'a1']
+    """
+    members: set[str] = set()
+    frontier = [industry]
+    while frontier:
+        reached = []
+        for parent, child, label, props in children(frontier):
+            if label != "ChainNode" or child in members:
+                continue
+            if parent != industry and industry not in props.get("industries", ()):
+                continue
+            members.add(child)
+            reached.append(child)
+        frontier = reached
+    return members
 
 
 NAME_KEYS = ("name", "name_en", "aliases")  # a node's names, besides its id

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 
+from graph.store import chain_walk
+
 if TYPE_CHECKING:
     from graph.store import ChangeSet, Edge, Node
 
@@ -140,24 +142,22 @@ def view_of(nodes: Iterable[NodeRow], edges: Iterable[EdgeRow]) -> nx.MultiDiGra
 
 
 def chain_node_ids(view: nx.MultiDiGraph, industry: str) -> set[str]:
-    """Chain nodes that are PART_OF `industry`: directly, or through a parent chain node when the
-    node itself lists `industry` among its `industries`. So a product under a shared segment
-    belongs only to the chains it names, and a vendor's sub-products imported under a curated
-    node (they name no industry) never enter the chain analyses."""
+    """The chain nodes of `industry` in `view` (`graph.store.chain_walk`: PART_OF the industry
+    directly, or through a parent chain node when the node itself lists `industry` among its
+    `industries`)."""
     attrs, pred = view._node, view._pred  # the adjacency dicts: views over them cost more than the walk
-    members: set[str] = set()
-    frontier = [industry] if industry in pred else []
-    while frontier:
-        current = frontier.pop()
-        for child, keyed in pred[current].items():
-            child_attrs = attrs[child]  # the label first: most of a link's neighbours are firms
-            if child_attrs.get("label") != "ChainNode" or child in members or not _typed(keyed, "PART_OF"):
-                continue
-            if current != industry and industry not in child_attrs.get("industries", ()):
-                continue
-            members.add(child)
-            frontier.append(child)
-    return members
+    if industry not in pred:
+        return set()
+    return chain_walk(
+        industry,
+        lambda parents: (
+            (parent, child, attrs[child].get("label"), attrs[child])
+            for parent in parents
+            for child, keyed in pred[parent].items()
+            # the label first: most of a link's neighbours are firms
+            if attrs[child].get("label") == "ChainNode" and _typed(keyed, "PART_OF")
+        ),
+    )
 
 
 def _typed(keyed: Mapping[str, Mapping[str, object]], kind: str) -> bool:

@@ -7,7 +7,7 @@ import networkx as nx
 import pytest
 
 from graph.sqlite_store import SqliteStore
-from graph.store import ChangeSet, Edge, Node
+from graph.store import ChangeSet, Edge, Node, StoreConveniences
 from graph.view import OUTSIDE_VIEWS, industry_view
 from ingest.build import build
 from tests.test_dataset import INDUSTRIES
@@ -219,6 +219,9 @@ def test_the_industry_read_takes_what_industry_view_takes_and_no_more(tmp_path, 
             "inst",
         }
         assert set(alone) - taken == {"ind", "a", "a1", "b", "cn", "list"}
+        # the chain alone, walked by the store and by the generic look-ups alike
+        assert [n.id for n in store.chain_of("ind")] == ["a", "a1", "b"]
+        assert [n.id for n in StoreConveniences.chain_of(store, "ind")] == ["a", "a1", "b"]
         assert list(alone) == sorted(alone)  # in id order, as the whole graph is read
     finally:
         store.close()
