@@ -85,6 +85,14 @@ RETURN n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label
 """
 
 
+def _remove_other_labels(label: str) -> str:
+    """The clause that drops every schema label of `n` but `label` (a node whose label was
+    corrected), after checking `label` against the schema."""
+    schema.check_label(label)
+    others = sorted(schema.NODE_LABELS - {label})
+    return "REMOVE n:" + ":".join(others) if others else ""
+
+
 def upsert_nodes(label: str) -> str:
     """MERGE rows `{id, properties}` as nodes of `label`, replacing their properties and
     dropping any other schema label (a node whose label was corrected), only where they
@@ -93,9 +101,7 @@ def upsert_nodes(label: str) -> str:
     one-statement-per-row writer sends. The store itself knows which nodes exist (its label
     check) and sends `create_nodes` and `update_nodes`, cheaper for a batch (no `Eager`, no
     lock on an unchanged node)."""
-    schema.check_label(label)
-    others = sorted(schema.NODE_LABELS - {label})
-    remove = "REMOVE n:" + ":".join(others) if others else ""
+    remove = _remove_other_labels(label)
     return f"""
 UNWIND $rows AS row
 MERGE (n:{NODE_LABEL} {{id: row.id}})
@@ -113,9 +119,7 @@ def update_nodes(label: str) -> str:
     knows they exist, and gives each id once) where they changed, making them nodes of `label`
     only; returns how many changed. No MERGE: unchanged rows are filtered out after one seek of
     the unique `Node.id` index, so they take no lock and write nothing."""
-    schema.check_label(label)
-    others = sorted(schema.NODE_LABELS - {label})
-    remove = "REMOVE n:" + ":".join(others) if others else ""
+    remove = _remove_other_labels(label)
     return f"""
 UNWIND $rows AS row
 MATCH (n:{NODE_LABEL} {{id: row.id}})
