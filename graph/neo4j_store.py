@@ -175,12 +175,12 @@ def property_map(props: Mapping[str, Any], canonical: str, **identity: str) -> d
 
 
 def node_row(node: Node) -> dict[str, Any]:
-    """One row of `cypher.upsert_nodes`."""
+    """One row of `cypher.create_nodes` and `cypher.update_nodes`."""
     return {"id": node.id, "properties": property_map(node.props, canonical_props(node.props), id=node.id)}
 
 
 def edge_row(edge: Edge) -> dict[str, Any]:
-    """One row of `cypher.upsert_edges`."""
+    """One row of `cypher.create_edges` and `cypher.upsert_edges`."""
     return {
         "source": edge.source,
         "target": edge.target,
@@ -355,8 +355,12 @@ class Neo4jStore(StoreConveniences):
         return write_batches(
             changes,
             self.batch_size,
-            upsert_nodes=lambda nodes: upsert(nodes, lambda n: (n.label, new_nodes.take(n.id)), node_row),
-            upsert_edges=lambda edges: upsert(edges, lambda e: (e.type, new_edges.take(e.ident)), edge_row),
+            upsert_nodes=lambda nodes: upsert(
+                nodes, lambda n: (n.label, new_nodes.take(n.id)), node_row, lambda n: n.id
+            ),
+            upsert_edges=lambda edges: upsert(
+                edges, lambda e: (e.type, new_edges.take(e.ident)), edge_row, lambda e: e.ident
+            ),
             delete_edges=lambda keys: self._delete_edges(tx, keys),
             delete_nodes=lambda ids: self._delete_nodes(tx, ids),
             progress=progress,
@@ -368,35 +372,52 @@ class Neo4jStore(StoreConveniences):
         items: list[T],
         kind: Callable[[T], tuple[str, bool]],
         row: Callable[[T], dict[str, Any]],
+        ident: Callable[[T], Hashable],
     ) -> tuple[int, int]:
         """Write one batch of nodes or edges (`row` tells which), one UNWIND statement per label
         or edge type (they cannot be parameters) and per way: `kind(item)` gives its label or
-        type and whether it is new. New ones go first to the CREATE statement, the rest to the
-        upsert, which MERGEs through the unique `Node.id` index and compares the stored `_props`
-        itself. Returns (created, updated) as the statements count them.
+        type and whether it is new. New ones go first to the CREATE statement; the rest (stored
+        nodes and edges that may be, and later rows of one created in this write) to the update
+        statement, which compares the stored `_props` itself and writes only what changed. A key
+        given twice goes to the update statements of successive rounds (its first row in the
+        first), so that each statement names a key once and sees the rows before it written, in
+        the given order, as the embedded store writes them. Returns (created, updated) as the
+        statements count them.
 
         The statements are pipelined: each is sent as soon as its rows are built and the counts
         are read only after the last one, so the client builds a group's rows while the server
         still runs the group before (Bolt answers them in order)."""
-        create, upsert = (
-            (cypher.create_nodes, cypher.upsert_nodes)
-            if row is node_row
+        nodes = row is node_row
+        create, update = (
+            (cypher.create_nodes, cypher.update_nodes)
+            if nodes
             else (cypher.create_edges, cypher.upsert_edges)
         )
-        groups: dict[tuple[bool, str], list[T]] = {}
+        groups: dict[tuple[int, str], list[T]] = {}  # (0 new or the round of an update, name)
+        seen: dict[Hashable, int] = {}
         for item in items:
             name, new = kind(item)
-            groups.setdefault((not new, name), []).append(item)
+            if new:
+                round_ = 0
+            else:
+                key = ident(item)
+                round_ = seen[key] = seen.get(key, 0) + 1
+            groups.setdefault((round_, name), []).append(item)
         sent = [
-            (known, tx.run((upsert if known else create)(name), rows=[row(item) for item in group]))
-            for (known, name), group in sorted(groups.items(), key=lambda g: g[0])
+            (round_, tx.run((update if round_ else create)(name), rows=[row(item) for item in group]))
+            for (round_, name), group in sorted(groups.items(), key=lambda g: g[0])
         ]
         created = updated = 0
-        for known, result in sent:
+        for round_, result in sent:
             record = result.single()
             if record:
-                created += record["created"]
-                updated += record["updated"] if known else 0
+                if not round_:
+                    created += record["created"]
+                elif nodes:
+                    updated += record["updated"]
+                else:
+                    created += record["created"]
+                    updated += record["updated"]
         return created, updated
 
     @staticmethod

@@ -102,7 +102,8 @@ def dataset(store: Path | None = None) -> tuple[str, ChangeSet]:
 
 def naive_write(store: Neo4jStore, changes: ChangeSet) -> None:
     """One auto-commit statement per node and per edge: what a first attempt usually does.
-    It sends the store's own statements, each with a single row, so only batching differs."""
+    It sends the store's own upsert statements (for nodes the one-statement MERGE form, which
+    creates or updates), each with a single row, so only batching differs."""
     with store._driver.session(database=store.database) as session:
         for node in changes.nodes:
             session.run(cypher.upsert_nodes(node.label), rows=[node_row(node)]).consume()

@@ -153,6 +153,41 @@ def test_a_new_row_given_twice_is_created_once_then_updated(store):
     assert store.counts()["Enterprise"] == 2
 
 
+def test_a_stored_row_given_twice_is_written_in_its_order(store):
+    """Rows naming stored nodes (and edges between them) more than once are written one after
+    the other: each is compared with what the row before it left."""
+    store.apply(small_graph())
+    chalco = {"name": "中国铝业", "aliases": ["中铝"], **SRC}
+    renamed = {**chalco, "name": "中国铝业股份有限公司"}
+    edge = Edge("chalco", "OPERATES_IN", "al-primary", props={"role": "player", **SRC})
+    changes = ChangeSet(
+        nodes=(
+            Node("chalco", "Enterprise", renamed),
+            Node("chalco", "Enterprise", renamed),
+            Node("530000", "Region", {"name": "云南", **SRC}),
+            Node("530000", "Region", {"name": "云南省", "level": "province", **SRC}),
+        ),
+        edges=(edge, edge, Edge("chalco", "OPERATES_IN", "al-primary", props={"role": "major", **SRC})),
+    )
+    result = store.apply(changes)
+    # chalco: changed, then the same again; the region: changed, then changed back; the edge:
+    # created, the same again, then changed
+    assert (result.nodes_created, result.nodes_updated, result.edges_created, result.edges_updated) == (
+        0,
+        3,
+        1,
+        1,
+    )
+    assert store.get_node("chalco").props["name"] == "中国铝业股份有限公司"
+    assert store.get_node("530000").props == {"name": "云南省", "level": "province", **SRC}
+    assert [e.props["role"] for e in store.find_edges(source="chalco", type="OPERATES_IN")] == [
+        "leader",
+        "major",
+    ]
+    again = store.apply(changes)
+    assert (again.nodes_updated, again.edges_created, again.edges_updated) == (2, 0, 2)
+
+
 def test_failed_change_writes_nothing(store):
     store.apply(small_graph())
     before = store.counts()
