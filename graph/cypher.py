@@ -65,6 +65,10 @@ BUMP_WRITES = (
     "SET m.writes = coalesce(m.writes, 0) + 1 RETURN m.writes AS writes"
 )
 READ_WRITES = f"OPTIONAL MATCH (m:{META_LABEL} {{id: $meta_id}}) RETURN m.writes AS writes"
+# The industries' views are kept until a write touches what they can hold (graph.view.
+# touches_views): a second counter, so the project library's writes keep them.
+BUMP_VIEWS = f"MATCH (m:{META_LABEL} {{id: $meta_id}}) SET m.views = coalesce(m.views, 0) + 1"
+READ_STAMP = f"OPTIONAL MATCH (m:{META_LABEL} {{id: $meta_id}}) RETURN m.writes AS writes, m.views AS views"
 
 # -- node writes ----------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ from graph.store import (
     check_unique,
     write_batches,
 )
-from graph.view import build_view, industry_view, trim_to_industry
+from graph.view import KEPT_VIEW_ROWS, KeptViews, build_view, industry_view, touches_views, trim_to_industry
 
 BATCH_SIZE = 1000
 AnyTransaction = ManagedTransaction | Transaction  # a managed (retried) or an explicit one
@@ -233,6 +233,7 @@ class Neo4jStore(StoreConveniences):
         password: str | None = None,
         database: str = "neo4j",
         batch_size: int = BATCH_SIZE,
+        view_rows: int = KEPT_VIEW_ROWS,
     ) -> None:
         self.uri = uri
         self.batch_size = batch_size  # rows in one UNWIND statement (and ids in one label check)
@@ -241,8 +242,9 @@ class Neo4jStore(StoreConveniences):
         self._password_given = password is not None
         self._lock = threading.RLock()
         self._view: nx.MultiDiGraph | None = None
-        self._industry_views: dict[str, nx.MultiDiGraph] = {}
+        self._industry_views = KeptViews(view_rows)  # kept while the meta node's `views` stays
         self._view_version: int | None = None
+        self._views_stamp: int | None = None
         self._closed = False
         self._async: tuple[asyncio.AbstractEventLoop, AsyncDriver, AsyncGenerator[None, None]] | None = None
         scheme = uri.partition("://")[0]
@@ -337,18 +339,23 @@ class Neo4jStore(StoreConveniences):
             lambda ids: {r["id"]: json.loads(r["props"]) for r in tx.run(cypher.EXISTING_NODES, ids=ids)},
         )
         check_unique(changes.unique, lambda label, where: self._ids_where(tx, label, where))
-        stored: set[str] = set()
+        stored: dict[str, str] = {}
+        asked: set[str] = set()
 
         def labels_of(ids: set[str]) -> dict[str, str]:
-            found = self._labels_of(tx, ids)
-            stored.update(found)
-            return found
+            unasked = ids - asked
+            if unasked:
+                stored.update(self._labels_of(tx, unasked))
+                asked.update(unasked)
+            return {i: stored[i] for i in ids if i in stored}
 
         check_changes(changes, labels_of)
+        if touches_views(changes, labels_of):
+            tx.run(cypher.BUMP_VIEWS, meta_id=cypher.META_ID).consume()
         # The label check has just read which of the change set's nodes exist (writers are
         # serialised by the meta node, so that holds until commit): a node it does not hold,
         # and an edge touching one, cannot exist yet and is CREATEd, not MERGEd and compared.
-        born = {n.id for n in changes.nodes} - stored
+        born = {n.id for n in changes.nodes} - stored.keys()
         new_nodes = _FirstOf(born)
         new_edges = _FirstOf(e.ident for e in changes.edges if e.source in born or e.target in born)
         upsert = partial(self._upsert, tx)
@@ -445,6 +452,7 @@ class Neo4jStore(StoreConveniences):
     def clear(self) -> None:
         def clear_all(tx: ManagedTransaction) -> None:
             tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()
+            tx.run(cypher.BUMP_VIEWS, meta_id=cypher.META_ID).consume()
             tx.run(cypher.CLEAR).consume()
 
         with self._lock:
@@ -567,28 +575,33 @@ class Neo4jStore(StoreConveniences):
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it read with indexed Cypher queries (its
         surroundings, `_around`), then trimmed by `industry_view`; cached frozen (shared, not
-        copied) until the next write."""
+        copied): the whole graph until the next write, an industry's part until a write touches
+        what such a part holds (the meta node's `views`, `touches_views`)."""
         with self._lock:
-            # The counter is read before the data: a write landing in between makes the next
+            # The counters are read before the data: a write landing in between makes the next
             # call rebuild, never a stale view cached under a newer count.
-            version = self.version()
+            records = self._read(cypher.READ_STAMP, meta_id=cypher.META_ID)
+            version, views = (int(records[0][k] or 0) for k in ("writes", "views")) if records else (0, 0)
             if self._view_version != version:
                 self._view = None
-                self._industry_views = {}
                 self._view_version = version
+            if self._views_stamp != views:
+                self._industry_views.clear()
+                self._views_stamp = views
             if industry is None:
                 if self._view is None:
                     nodes = [self._node(r) for r in self._read(cypher.ALL_NODES)]
                     edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
                     self._view = nx.freeze(build_view(nodes, edges))
                 return self._view
-            if industry not in self._industry_views:
-                if self._view is not None:
-                    found = industry_view(self._view, industry)
-                else:
-                    found = trim_to_industry(build_view(*self._around(industry)), industry)
-                self._industry_views[industry] = nx.freeze(found)
-            return self._industry_views[industry]
+            kept = self._industry_views.get(industry)
+            if kept is not None:
+                return kept
+            if self._view is not None:
+                found = industry_view(self._view, industry)
+            else:
+                found = trim_to_industry(build_view(*self._around(industry)), industry)
+            return self._industry_views.keep(industry, nx.freeze(found))
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
         """The nodes and edges among everything an analysis of `industry` could reach, the same

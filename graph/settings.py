@@ -70,4 +70,5 @@ def open_store(settings: Settings | None = None) -> GraphStore:
         user=settings.neo4j_user,
         password=settings.neo4j_password,
         database=settings.neo4j_database,
+        view_rows=settings.view_rows,
     )

@@ -214,6 +214,8 @@ def touches_views(changes: ChangeSet, labels_of: Callable[[set[str]], Mapping[st
     (False, True)
     """
     given = {node.id: node.label for node in changes.nodes}
+    if any(label not in OUTSIDE_VIEWS for label in given.values()):
+        return True  # (no look-up: an import's change sets all end here)
     ends = {e for edge in changes.edges for e in (edge.source, edge.target)}
     ends |= {e for key in changes.delete_edges for e in (key[0], key[2])}
     stored = labels_of((ends | set(changes.delete_nodes)) - given.keys())
@@ -222,8 +224,7 @@ def touches_views(changes: ChangeSet, labels_of: Callable[[set[str]], Mapping[st
         return given.get(node, stored.get(node)) not in OUTSIDE_VIEWS
 
     return (
-        any(label not in OUTSIDE_VIEWS for label in given.values())
-        or any(inside(node) for node in changes.delete_nodes)
+        any(inside(node) for node in changes.delete_nodes)
         or any(inside(edge.source) and inside(edge.target) for edge in changes.edges)
         or any(inside(key[0]) and inside(key[2]) for key in changes.delete_edges)
     )

@@ -7,7 +7,7 @@ import networkx as nx
 import pytest
 
 from graph.sqlite_store import SqliteStore
-from graph.store import ChangeSet, Edge, Node, StoreConveniences
+from graph.store import ChangeSet, Edge, GraphStore, Node, StoreConveniences
 from graph.view import OUTSIDE_VIEWS, industry_view
 from ingest.build import build
 from tests.test_dataset import INDUSTRIES
@@ -127,7 +127,7 @@ def test_the_collector_comes_back_after_a_failed_build():
     assert gc.isenabled()
 
 
-def tricky_graph(store: SqliteStore, *, groups: int = 0, crowd: int = 0) -> None:
+def tricky_graph(store: GraphStore, *, groups: int = 0, crowd: int = 0) -> None:
     """A small chain with everything the industry read must take or leave, as `industry_view`
     decides: a shared segment's product of another industry (left, with its firm), a policy and
     an institution on the chain and the industry (taken) and a project and a target (left), a firm with two parents (the
@@ -232,6 +232,43 @@ def test_no_industry_view_holds_a_label_outside_views(db):
     for industry in INDUSTRIES:
         held = {d["label"] for _, d in industry_view(whole, industry).nodes(data=True)}
         assert held and not held & OUTSIDE_VIEWS, industry
+
+
+def test_neo4j_keeps_the_industry_views_through_the_project_librarys_writes():
+    """As on the embedded store: the meta node's `views` moves only with a write touching what
+    an industry's view holds, seen by another store object on the same server; a clear drops
+    everything."""
+    from graph.neo4j_store import Neo4jStore
+    from tests.conftest import neo4j_store_or_skip
+
+    store = neo4j_store_or_skip()
+    other = None
+    try:
+        tricky_graph(store)
+        assert isinstance(store, Neo4jStore)
+        other = Neo4jStore(store.uri, user=store.user, password="unused-password", database=store.database)
+        kept, kept_elsewhere, version = store.graph("ind"), other.graph("ind"), store.version()
+        store.apply(
+            ChangeSet(
+                nodes=(
+                    Node("proj2", "Project", {"name": "新项目"}),
+                    Node("audit", "AuditEntry", {"action": "create"}),
+                ),
+                edges=(Edge("proj2", "TARGETS", "a"), Edge("audit", "ABOUT", "proj2")),
+            )
+        )
+        store.delete_nodes(["proj", "tgt"])
+        assert store.version() == version + 2
+        assert store.graph("ind") is kept and other.graph("ind") is kept_elsewhere
+        store.upsert_edges([Edge("f3", "OPERATES_IN", "b")])
+        assert "f3" in store.graph("ind") and "f3" in other.graph("ind") and "f3" not in kept
+        fresh = store.graph("ind")
+        store.clear()
+        assert store.graph("ind") is not fresh
+    finally:
+        store.close()
+        if other is not None:
+            other.close()
 
 
 def test_the_project_librarys_writes_keep_the_industry_views(tmp_path):
