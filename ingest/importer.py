@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.errors import ValidationError
+from graph.sqlite_store import StagedWrite
 from graph.store import BatchWriter, ChangeSet, Edge, GraphStore, Node, Uniqueness
 from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise, stock_key
@@ -96,6 +97,7 @@ class ImportPlan:
     _node_ids: set[str] = field(default_factory=set)
     _edge_keys: set[int] = field(default_factory=set)
     bulk_edges: int = 0  # edges a bulk path wrote in SQL (not in `_edge_keys`)
+    staged: StagedWrite | None = None  # set by `stage_in_sql`: nodes and edges written at the end
     _pending_nodes: dict[str, Node] = field(default_factory=dict)
     _pending_edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
 
@@ -151,6 +153,7 @@ class ImportPlan:
             self.record(RowOutcome(row.line, name, "rejected", detail=reason))
         if self.stop_at_reject:
             self.sink = None
+            self.staged = None
             self._pending_nodes.clear()
             self._pending_edges.clear()
 
@@ -165,6 +168,9 @@ class ImportPlan:
         self._node_ids.add(node_id)
         if len(self.nodes) < KEPT_CHANGES or node_id in self.nodes:
             self.nodes[node_id] = node
+        if self.staged is not None:
+            self.staged.add_node(node)
+            return
         self._pending_nodes[node_id] = node
         self._flush_when_full()
 
@@ -173,6 +179,9 @@ class ImportPlan:
         self._edge_keys.add(hash(ident))
         if len(self.edges) < KEPT_CHANGES or ident in self.edges:
             self.edges[ident] = edge
+        if self.staged is not None:
+            self.staged.add_edge(edge)
+            return
         self._pending_edges[ident] = edge
         self._flush_when_full()
 
@@ -191,8 +200,23 @@ class ImportPlan:
         if self.batch_size and len(self._pending_nodes) + len(self._pending_edges) >= self.batch_size:
             self.flush()
 
+    def stage_in_sql(self) -> bool:
+        """Whether the nodes and edges go into the embedded store's staging tables (`StagedWrite`)
+        to be checked and written at the end in key order, instead of a change set every
+        `batch_size`: so on the embedded store, not on a dry run. For sources whose rows give
+        each node and edge once (a change set's created-and-updated counts would differ)."""
+        if self.writer is not None and self.writer.connection is not None and self.sink is not None:
+            self.staged = StagedWrite(self.writer.connection)
+        return self.staged is not None
+
     def flush(self, *, last: bool = False) -> None:
-        """Hand the waiting changes to the sink (the last batch carries the uniqueness rules)."""
+        """Hand the waiting changes to the sink (the last batch carries the uniqueness rules,
+        after the staged rows are written)."""
+        if last and self.staged is not None and self.writer is not None:
+            if self.progress:
+                self.progress(f"{self.path}: {self.rows_read:,} rows read; writing them in SQL")
+            self.writer.count(self.staged.finish())
+            self.staged = None
         if self.sink and (self._pending_nodes or self._pending_edges or last):
             self.sink(
                 ChangeSet(

@@ -63,6 +63,7 @@ def plan(
     }
     provinces: dict[str, str | None] = {}  # area -> region id, worked out once per area
     path = Path(result.path)
+    result.stage_in_sql()  # every firm comes once (a second row of it is refused)
     # the cells as `Row.get` gives them, read without a Row a line
     for line, (code, short, fullname, area, industry, enname) in result.reading(
         stream_cells(path, COLUMNS, ("enname",))
