@@ -176,13 +176,13 @@ class StagedWrite:
         self._patterns: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         self._nodes: list[tuple[Any, ...]] = []
         self._edges: list[tuple[Any, ...]] = []
-        self._seq = 0
         self.staged_nodes = self.staged_edges = 0
         for table in ("staged_nodes", "staged_edges"):
             conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
-        conn.execute("CREATE TEMP TABLE staged_nodes(id TEXT, seq INTEGER, label TEXT, props TEXT)")
+        # a row's rowid is its place in the order given (the last row for a key wins)
+        conn.execute("CREATE TEMP TABLE staged_nodes(id TEXT, label TEXT, props TEXT)")
         conn.execute(
-            "CREATE TEMP TABLE staged_edges(source TEXT, type TEXT, target TEXT, key TEXT, seq INTEGER, props TEXT)"
+            "CREATE TEMP TABLE staged_edges(source TEXT, type TEXT, target TEXT, key TEXT, props TEXT)"
         )
         self._last_props: tuple[Any, str] = (None, "")  # an edge's properties and their JSON
 
@@ -198,8 +198,7 @@ class StagedWrite:
             self._labels[node_id] = label
         elif given != label:
             raise SchemaError(f"node {node_id!r} given as {given} and as {label}")
-        self._seq += 1
-        self._nodes.append((node_id, self._seq, label, canonical_props(node.props)))
+        self._nodes.append((node_id, label, canonical_props(node.props)))
         if len(self._nodes) >= STAGE_ROWS:
             self._stage()
 
@@ -210,23 +209,22 @@ class StagedWrite:
         pattern = (a, a is None and source, kind, b, b is None and target)
         if pattern not in self._patterns:
             self._patterns[pattern] = (source, kind, target)
-        self._seq += 1
         props, text = self._last_props  # an import's edges mostly carry the same properties
         if props != edge.props:
             text = canonical_props(edge.props)
             self._last_props = (edge.props, text)
-        self._edges.append((source, kind, target, edge.key, self._seq, text))
+        self._edges.append((source, kind, target, edge.key, text))
         if len(self._edges) >= STAGE_ROWS:
             self._stage()
 
     def _stage(self) -> None:
         conn = self._conn
         if self._nodes:
-            conn.executemany("INSERT INTO temp.staged_nodes VALUES (?, ?, ?, ?)", self._nodes)
+            conn.executemany("INSERT INTO temp.staged_nodes VALUES (?, ?, ?)", self._nodes)
             self.staged_nodes += len(self._nodes)
             self._nodes.clear()
         if self._edges:
-            conn.executemany("INSERT INTO temp.staged_edges VALUES (?, ?, ?, ?, ?, ?)", self._edges)
+            conn.executemany("INSERT INTO temp.staged_edges VALUES (?, ?, ?, ?, ?)", self._edges)
             self.staged_edges += len(self._edges)
             self._edges.clear()
 
@@ -282,12 +280,13 @@ class StagedWrite:
             aside = indexes_set_aside(conn, table) if staged * 2 >= top else contextlib.nullcontext()
             with aside:
                 before = conn.total_changes
-                # the last row given for a key: SQLite takes the bare columns of the max(seq) row
+                # the last row given for a key, found by sorting keys and rowids alone (the
+                # properties are read after the grouping)
                 try:
                     conn.execute(
                         f"INSERT INTO {table}({key}, {columns}) SELECT {key}, {columns} FROM"
-                        f" (SELECT {key}, {columns}, max(seq) FROM temp.staged_{table} GROUP BY {key})"
-                        f" WHERE true {conflict}"
+                        f" (SELECT max(rowid) AS last FROM temp.staged_{table} GROUP BY {key}) g"
+                        f" CROSS JOIN temp.staged_{table} s ON s.rowid = g.last WHERE true {conflict}"
                     )
                 except sqlite3.IntegrityError:
                     self._label_clash()

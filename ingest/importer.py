@@ -306,12 +306,14 @@ class ImportContext:
         `index.match("", code=...)` merges, read from the codes alone."""
         if "index" in self.__dict__:
             codes = self.index.codes
-        else:
-            found = EnterpriseIndex()
-            for node in self.store.node_props("Enterprise", ("stock_code",)) if self.store else []:
-                found.add_code(node.id, node.props)
-            codes = found.codes
-        return {key: next(iter(ids)) for key, ids in codes.items() if len(ids) == 1}
+            return {key: next(iter(ids)) for key, ids in codes.items() if len(ids) == 1}
+        found: dict[str, str | None] = {}  # None: a code two firms give
+        for node in self.store.node_props("Enterprise", ("stock_code",)) if self.store else []:
+            code = node.props.get("stock_code")
+            if code:  # as EnterpriseIndex.add_code reads it
+                key = stock_key(str(code))
+                found[key] = None if key in found else node.id
+        return {key: firm for key, firm in found.items() if firm is not None}
 
     @cached_property
     def operations(self) -> frozenset[tuple[str, str]]:

@@ -42,6 +42,7 @@ LEGAL_SUFFIXES_EN = (
 GROUP_WORDS_EN = ("group", "holding", "holdings")
 _WORDS_EN = re.compile(r"[a-z0-9]+")
 _A_SHARE = re.compile(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?")
+_MARKETS = frozenset(("SH", "SZ", "BJ"))  # the prefixes _A_SHARE allows
 
 
 def fold(text: str) -> str:
@@ -118,6 +119,8 @@ def stock_key(code: str) -> str:
     ('600000', '600000', '0700.HK')
     """
     code = (code or "").strip().upper()
+    if not (code[:1].isdigit() or code[:2] in _MARKETS):  # isdigit holds for every digit \d matches
+        return code
     digits = _A_SHARE.fullmatch(code)
     return digits.group(1) if digits else code
 
