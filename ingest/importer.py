@@ -409,25 +409,12 @@ def edition_from(path: Path, given: str | None) -> str | None:
     return years[0] if len(years) == 1 else None
 
 
-def resolve_enterprise(
-    plan: ImportPlan,
-    ctx: ImportContext,
-    row: Row,
-    *,
-    name: str,
-    names: tuple[str, ...] = (),
-    code: str | None = None,
-    new_props: Callable[[], dict[str, Any]],
-    provenance: Mapping[str, Any],
-    hq_region: str | None = None,
-    seen: dict[str, int],
-) -> str | None:
-    """Resolve one row's firm and record the outcome; returns the enterprise id to link to.
+Resolution = tuple[Match, str, str, str]  # the match, the enterprise id, the status, the detail
 
-    A match to an enterprise already in the graph links to it untouched; a new firm becomes a
-    node (and its HQ edge); an uncertain match becomes a separate node marked
-    `possible_duplicate_of`, listed for review, never merged.
-    """
+
+def resolution(ctx: ImportContext, name: str, names: tuple[str, ...], code: str | None) -> Resolution:
+    """What `resolve_enterprise` makes of a row's names and code before it records anything:
+    a function of the row and the graph alone (so a reading process may work it out)."""
     match: Match = ctx.index.match(name, code=code, names=names)
     if match.merges:
         enterprise_id = str(match.enterprise_id)
@@ -442,6 +429,31 @@ def resolve_enterprise(
             enterprise_id = key_id("ent", "=" + fold(name))  # (滨化集团 and the listed 滨化集团股份)
         status = "uncertain" if match.method == "uncertain" else "new"
         detail = "possible duplicate of " + ", ".join(match.candidates) if match.candidates else ""
+    return match, enterprise_id, status, detail
+
+
+def resolve_enterprise(
+    plan: ImportPlan,
+    ctx: ImportContext,
+    row: Row,
+    *,
+    name: str,
+    names: tuple[str, ...] = (),
+    code: str | None = None,
+    new_props: Callable[[], dict[str, Any]],
+    provenance: Mapping[str, Any],
+    hq_region: str | None = None,
+    seen: dict[str, int],
+    resolved: Resolution | None = None,
+) -> str | None:
+    """Resolve one row's firm and record the outcome; returns the enterprise id to link to.
+
+    A match to an enterprise already in the graph links to it untouched; a new firm becomes a
+    node (and its HQ edge); an uncertain match becomes a separate node marked
+    `possible_duplicate_of`, listed for review, never merged. `resolved`: the row's
+    `resolution`, when it was worked out already (by a reading process).
+    """
+    match, enterprise_id, status, detail = resolved or resolution(ctx, name, names, code)
     if enterprise_id in seen:
         plan.reject(row, None, f"the same enterprise as line {seen[enterprise_id]} ({enterprise_id})", name)
         return None

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from graph.store import Node
 
@@ -133,6 +134,12 @@ class Match:
     method: str
     confidence: str
     candidates: tuple[str, ...] = ()
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # sent by a reading process a row at a time: the common answer as a reference to NEW
+        if self is NEW:
+            return "NEW"
+        return (Match, (self.enterprise_id, self.method, self.confidence, self.candidates))
 
     @property
     def merges(self) -> bool:

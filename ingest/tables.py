@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.errors import ValidationError
 from graph.text import CONTROL, strip_controls
 
+T = TypeVar("T")
 AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -385,7 +386,7 @@ def _csv_cells(
                 yield line, [strip_controls(cells[i]).strip() for i in at]
 
 
-READER_PROCESS_BYTES = 32 << 20  # a JSON Lines file this large is decoded in a second process
+READER_PROCESS_BYTES = 32 << 20  # a file this large is read in a second process (`in_second_process`)
 
 
 def _jsonl_cells(
@@ -395,7 +396,7 @@ def _jsonl_cells(
     if path.stat().st_size < READER_PROCESS_BYTES:
         yield from _jsonl_cells_of(path, encoding, columns, optional)
     else:
-        yield from _from_reader(path, encoding, columns, optional)
+        yield from in_second_process(lambda: _jsonl_cells_of(path, encoding, columns, optional), path)
 
 
 def _jsonl_cells_of(
@@ -423,16 +424,15 @@ def _jsonl_cells_of(
                     )
 
 
-def _from_reader(
-    path: Path, encoding: str, columns: tuple[str, ...], optional: tuple[str, ...]
-) -> Iterator[tuple[int, list[str]]]:
-    """`_jsonl_cells_of`'s rows, made by a forked process and sent over a pipe a chunk at a time
-    while this one uses them: decoding and checking the lines takes the other core (a pipe
-    holds about one chunk: memory stays bounded). An error the rows raise is raised here after
-    the rows before it, as in one process; the reader is stopped when the rows are not all read."""
+def in_second_process(items: Callable[[], Iterable[T]], name: object) -> Iterator[T]:
+    """The items `items()` gives, made by a forked process and sent over a pipe a chunk at a
+    time while this one uses them: reading, decoding and checking rows takes the other core (a
+    pipe holds about one chunk: memory stays bounded). An error the items raise is raised here
+    after the items before it, as in one process; the process is stopped when the items are
+    not all taken. `name` (the file) names a reading process that died."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    reader = context.Process(target=_reader, args=(send, path, encoding, columns, optional), daemon=True)
+    reader = context.Process(target=_send_items, args=(send, items), daemon=True)
     reader.start()
     send.close()
     try:
@@ -441,9 +441,9 @@ def _from_reader(
                 kind, payload = receive.recv()
             except EOFError:
                 raise ValidationError(
-                    f"{path}: the reading process stopped (exit code {reader.exitcode})"
+                    f"{name}: the reading process stopped (exit code {reader.exitcode})"
                 ) from None
-            if kind == "rows":
+            if kind == "items":
                 yield from payload
             elif kind == "invalid":
                 raise ValidationError(payload[0], payload[1])
@@ -458,25 +458,23 @@ def _from_reader(
         reader.join()
 
 
-def _reader(
-    send: Any, path: Path, encoding: str, columns: tuple[str, ...], optional: tuple[str, ...]
-) -> None:
-    """The reading process of `_from_reader`: sends ("rows", chunk)s, then ("done", None),
+def _send_items(send: Any, items: Callable[[], Iterable[Any]]) -> None:
+    """The reading process of `in_second_process`: sends ("items", chunk)s, then ("done", None),
     ("invalid", (message, problems)) or ("error", the exception)."""
-    chunk: list[tuple[int, list[str]]] = []
+    chunk: list[Any] = []
     try:
-        for item in _jsonl_cells_of(path, encoding, columns, optional):
+        for item in items():
             chunk.append(item)
             if len(chunk) >= JSON_CHUNK:
-                send.send(("rows", chunk))
+                send.send(("items", chunk))
                 chunk = []
-        send.send(("rows", chunk))
+        send.send(("items", chunk))
         send.send(("done", None))
     except ValidationError as exc:
-        send.send(("rows", chunk))
+        send.send(("items", chunk))
         send.send(("invalid", (str(exc), exc.problems)))
     except Exception as exc:  # an unreadable file: raised in the importing process
-        send.send(("rows", chunk))
+        send.send(("items", chunk))
         send.send(("error", exc))
     finally:
         send.close()

@@ -180,9 +180,12 @@ def test_a_basics_table_staged_in_sql_gives_the_store_and_report_of_row_by_row(t
     firms = tmp_path / "basics.csv"
     firms.write_text(BASICS, encoding="utf-8")
     stores = []
-    for name, staged in (("staged", True), ("rows", False)):
+    # staged, staged with the rows read and matched by a second process, and row by row
+    for name, staged, second in (("staged", True, False), ("process", True, True), ("rows", False, False)):
         if not staged:
             monkeypatch.setattr(ImportPlan, "stage_in_sql", lambda self: False)
+        if second:
+            monkeypatch.setattr("ingest.tables.READER_PROCESS_BYTES", 0)
         store = SqliteStore(tmp_path / f"{name}.db")
         build(store, write_tiny_dataset(tmp_path / f"data-{name}"))
         with pytest.raises(ValidationError, match="2 invalid row"):
@@ -194,8 +197,8 @@ def test_a_basics_table_staged_in_sql_gives_the_store_and_report_of_row_by_row(t
             assert (plan.staged is None) and (plan.writer is not None)
         stores.append((_dump(store), reports))
         monkeypatch.undo()
-    (staged_dump, staged_reports), (rows_dump, rows_reports) = stores
-    assert staged_dump == rows_dump and staged_reports == rows_reports
+    (staged_dump, staged_reports), (second_dump, second_reports), (rows_dump, rows_reports) = stores
+    assert staged_dump == second_dump == rows_dump and staged_reports == second_reports == rows_reports
     first, unchanged = staged_reports
     # 江苏 is no region in the tiny graph: one HQ edge
     assert (first["written"].nodes_created, first["written"].edges_created) == (3, 1)
