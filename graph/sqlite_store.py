@@ -67,8 +67,10 @@ UPSERT_EDGE = "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?,
 # (SQLite's default of 2 MB turns each row into page reads); given back when the write ends.
 # 2 GB: a million firms' five million links write about 2.5 GB of pages in one transaction; at
 # 1 GB the cache spills pages to the WAL and reads them back (the insert took 145 s on a loaded
-# machine, 114 s with 4 GB); the cache only grows as far as the transaction's pages
-WRITE_CACHE_KIB = 2 << 20
+# machine, 114 s with 4 GB); the cache only grows as far as the transaction's pages. 3.5 GB:
+# at 2 GB the links import at 1M still spilled (insert, index builds and commit 54 s of CPU and
+# 150 s at load 5; with 3.5 GB 49 s of CPU and 78 s at load 3.5-5; peak 4.0 GB against 3.8 GB)
+WRITE_CACHE_KIB = 7 << 19
 READ_CACHE_KIB = 2000  # SQLite's default
 SORT_THREADS = min(4, os.cpu_count() or 1) - 1  # helper threads SQLite may sort with
 KNOWN_LABELS = 2_000_000  # node labels remembered within one write transaction
