@@ -393,10 +393,20 @@ def _jsonl_cells(
     path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
 ) -> Iterator[tuple[int, list[str]]]:
     encoding = text_encoding(path, allow_gbk=True)
-    if path.stat().st_size < READER_PROCESS_BYTES:
-        yield from _jsonl_cells_of(path, encoding, columns, optional)
-    else:
+    if read_apart(path):
         yield from in_second_process(lambda: _jsonl_cells_of(path, encoding, columns, optional), path)
+    else:
+        yield from _jsonl_cells_of(path, encoding, columns, optional)
+
+
+def read_apart(path: Path) -> bool:
+    """Whether `path` is large enough to be read by a second process (`in_second_process`),
+    where processes can be forked."""
+    return (
+        path.is_file()
+        and path.stat().st_size >= READER_PROCESS_BYTES
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
 
 
 def _jsonl_cells_of(

@@ -77,7 +77,7 @@ def plan(
 
     # a large register is read and its firms matched by a second process meanwhile (the graph's
     # enterprises read first, for both)
-    large = staged and path.is_file() and path.stat().st_size >= tables.READER_PROCESS_BYTES
+    large = staged and tables.read_apart(path)
     if large:
         ctx.enterprises  # noqa: B018 (read once, before the reading process starts)
     rows = tables.in_second_process(resolved, path) if large else resolved()
