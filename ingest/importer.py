@@ -307,13 +307,8 @@ class ImportContext:
         if "index" in self.__dict__:
             codes = self.index.codes
             return {key: next(iter(ids)) for key, ids in codes.items() if len(ids) == 1}
-        found: dict[str, str | None] = {}  # None: a code two firms give
-        for node in self.store.node_props("Enterprise", ("stock_code",)) if self.store else []:
-            code = node.props.get("stock_code")
-            if code:  # as EnterpriseIndex.add_code reads it
-                key = stock_key(str(code))
-                found[key] = None if key in found else node.id
-        return {key: firm for key, firm in found.items() if firm is not None}
+        nodes = self.store.node_props("Enterprise", ("stock_code",)) if self.store else []
+        return firms_by_code((node.id, node.props.get("stock_code")) for node in nodes)
 
     @cached_property
     def operations(self) -> frozenset[tuple[str, str]]:
@@ -362,6 +357,17 @@ class ImportContext:
             translations=translations,
             curated_rankings=frozenset(curated),
         )
+
+
+def firms_by_code(codes: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """The enterprise each stock code (`stock_key`) names when exactly one does, from (id,
+    stock code) pairs (the code as stored; empty or None: no code)."""
+    found: dict[str, str | None] = {}  # None: a code two firms give
+    for firm, code in codes:
+        if code:  # as EnterpriseIndex.add_code reads it
+            key = stock_key(str(code))
+            found[key] = None if key in found else firm
+    return {key: firm for key, firm in found.items() if firm is not None}
 
 
 ALIAS_COLUMNS = ("alias", "name", "enterprise_id", "source", "as_of", "confidence")
