@@ -392,11 +392,10 @@ READER_PROCESS_BYTES = 32 << 20  # a file this large is read in a second process
 def _jsonl_cells(
     path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
 ) -> Iterator[tuple[int, list[str]]]:
-    encoding = text_encoding(path, allow_gbk=True)
+    encoding = text_encoding(path, allow_gbk=True)  # (checked at once: the rows are one generator deep)
     if read_apart(path):
-        yield from in_second_process(lambda: _jsonl_cells_of(path, encoding, columns, optional), path)
-    else:
-        yield from _jsonl_cells_of(path, encoding, columns, optional)
+        return in_second_process(lambda: _jsonl_cells_of(path, encoding, columns, optional), path)
+    return _jsonl_cells_of(path, encoding, columns, optional)
 
 
 def read_apart(path: Path) -> bool:
