@@ -253,3 +253,19 @@ def test_a_staged_node_never_changes_a_stored_nodes_label(tmp_path):
         staged.add_edge(Edge("firm-a", "HAS_SITE", "530000", "hq", {"kind": "hq"}))
         counts = staged.finish()
     assert (counts["nodes_created"], counts["nodes_updated"], counts["edges_updated"]) == (0, 1, 0)
+
+
+@pytest.mark.parametrize("second_process", [False, True])
+def test_a_basics_table_read_by_a_second_process_fails_as_in_one(tmp_path, monkeypatch, second_process):
+    # a shifted row is raised after the last row, from the reading process too; nothing written
+    if second_process:
+        monkeypatch.setattr("ingest.tables.READER_PROCESS_BYTES", 0)
+    firms = tmp_path / "basics.csv"
+    firms.write_text(BASICS + "800005.SZ,多列,多列测试有限公司,,江苏,电气设备,多余\n", encoding="utf-8")
+    store = SqliteStore(tmp_path / "s.db")
+    build(store, write_tiny_dataset(tmp_path / "data"))
+    before = _dump(store)
+    with pytest.raises(ValidationError) as refused:
+        import_file(store, "ashare-basic", firms, skip_invalid=True)
+    assert refused.value.problems == [f"{firms}:8: 7 cells but the header has 6 (a shifted row?)"]
+    assert _dump(store) == before

@@ -76,16 +76,11 @@ def test_cells_are_the_rows_cells(tmp_path: Path):
     ]
 
 
-@pytest.mark.parametrize("in_a_second_process", [False, True])
-def test_json_lines_read_in_chunks_give_what_one_line_at_a_time_gives(
-    tmp_path: Path, monkeypatch, in_a_second_process
-):
-    """Lines are decoded a chunk at a time (and, for a large file, by a second process); the
-    rows, the lines named and the error are those of reading one line at a time: a chunk
-    holding a bad line, a blank one or a line of two values is read again line by line."""
+def test_json_lines_read_in_chunks_give_what_one_line_at_a_time_gives(tmp_path: Path, monkeypatch):
+    """Lines are decoded a chunk at a time; the rows, the lines named and the error are those of
+    reading one line at a time: a chunk holding a bad line, a blank one or a line of two values
+    is read again line by line."""
     monkeypatch.setattr("ingest.tables.JSON_CHUNK", 3)
-    if in_a_second_process:
-        monkeypatch.setattr("ingest.tables.READER_PROCESS_BYTES", 0)
     path = tmp_path / "t.jsonl"
     good = [
         '{"a": "x", "b": 1}',
