@@ -20,8 +20,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph import schema
-from graph.errors import SchemaError, StoreError
+from graph import errors, schema
+from graph.errors import StoreError
 from graph.store import (
     BatchWriter,
     ChangeSet,
@@ -194,12 +194,12 @@ class StagedWrite:
         if given is None:
             if not node_id:
                 schema.check_label(label)
-                raise SchemaError(f"a {label} node has an empty id")
+                raise errors.SchemaError(f"a {label} node has an empty id")
             if label not in schema.NODE_LABELS:
                 schema.check_label(label)
             self._labels[node_id] = label
         elif given != label:
-            raise SchemaError(f"node {node_id!r} given as {given} and as {label}")
+            raise errors.SchemaError(f"node {node_id!r} given as {given} and as {label}")
         self._nodes.append((node_id, label, canonical_props(node.props)))
         if len(self._nodes) >= STAGE_ROWS:
             self._stage()
@@ -252,7 +252,9 @@ class StagedWrite:
             for label, end in ((a, a_id), (b, b_id)):
                 label = label or self._labels.get(end) or stored.get(end)
                 if label is None:
-                    raise SchemaError(f"edge {source} -[{kind}]-> {target}: node {end!r} does not exist")
+                    raise errors.SchemaError(
+                        f"edge {source} -[{kind}]-> {target}: node {end!r} does not exist"
+                    )
                 ends.append(label)
             schema.check_pattern(ends[0], kind, ends[1])
 
@@ -264,7 +266,7 @@ class StagedWrite:
             " WHERE n.label <> s.label LIMIT 1"
         ).fetchone()
         if clash:
-            raise SchemaError(f"node {clash[0]!r} is a {clash[1]}; it cannot become a {clash[2]}")
+            raise errors.SchemaError(f"node {clash[0]!r} is a {clash[1]}; it cannot become a {clash[2]}")
 
     def finish(self) -> dict[str, int]:
         """Check and write everything staged (see the class); returns the counts written."""
