@@ -7,6 +7,7 @@ process wrote.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import json.scanner
 import os
@@ -20,6 +21,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph import errors, schema
 from graph.errors import StoreError
 from graph.schema import PATTERNS, PROVENANCE_KEYS
 from graph.store import (
@@ -41,6 +43,7 @@ from graph.store import (
     check_unique,
     folded_candidates,
     write_batches,
+    zero_counts,
 )
 from graph.view import (
     GROUP_TIES,
@@ -61,23 +64,26 @@ from graph.view import (
 )
 
 BATCH_SIZE = 1000
-UPSERT_NODE = (
-    "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
+# change detection inside the write: a row is rewritten only when it differs
+NODE_CONFLICT = (
     "ON CONFLICT(id) DO UPDATE SET label = excluded.label, props = excluded.props "
     "WHERE nodes.label IS NOT excluded.label OR nodes.props IS NOT excluded.props"
 )
-UPSERT_EDGE = (
-    "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) "
+EDGE_CONFLICT = (
     "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props "
     "WHERE edges.props IS NOT excluded.props"
 )
+UPSERT_NODE = "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) " + NODE_CONFLICT
+UPSERT_EDGE = "INSERT INTO edges(source, type, target, key, props) VALUES (?, ?, ?, ?, ?) " + EDGE_CONFLICT
 # page cache while a write transaction is open (KiB, SQLite's negative form): a bulk import's
 # upserts land all over the primary-key and target indexes, which must stay in memory to be fast
 # (SQLite's default of 2 MB turns each row into page reads); given back when the write ends.
 # 2 GB: a million firms' five million links write about 2.5 GB of pages in one transaction; at
 # 1 GB the cache spills pages to the WAL and reads them back (the insert took 145 s on a loaded
-# machine, 114 s with 4 GB); the cache only grows as far as the transaction's pages
-WRITE_CACHE_KIB = 2 << 20
+# machine, 114 s with 4 GB); the cache only grows as far as the transaction's pages. 3.5 GB:
+# at 2 GB the links import at 1M still spilled (insert, index builds and commit 54 s of CPU and
+# 150 s at load 5; with 3.5 GB 49 s of CPU and 78 s at load 3.5-5; peak 4.0 GB against 3.8 GB)
+WRITE_CACHE_KIB = 7 << 19
 READ_CACHE_KIB = 2000  # SQLite's default
 SORT_THREADS = min(4, os.cpu_count() or 1) - 1  # helper threads SQLite may sort with
 KNOWN_LABELS = 2_000_000  # node labels remembered within one write transaction
@@ -197,6 +203,160 @@ def indexes_set_aside(conn: sqlite3.Connection, table: str) -> Iterator[None]:
     yield
     for _name, sql in found:
         conn.execute(sql)
+
+
+STAGE_ROWS = 50_000  # staged rows handed to SQLite at once
+# NODE_CONFLICT for staged rows: a stored node keeps its label (a NULL label is refused: the
+# insert stops, and `StagedWrite` names the node)
+_STAGED_NODE_CONFLICT = (
+    "ON CONFLICT(id) DO UPDATE SET label = CASE WHEN nodes.label = excluded.label THEN nodes.label END,"
+    " props = excluded.props WHERE nodes.label IS NOT excluded.label OR nodes.props IS NOT excluded.props"
+)
+
+
+class StagedWrite:
+    """Nodes and edges gathered inside an open write transaction (`BatchWriter.connection`) and
+    written when it is done by one upsert a table, in key order: a bulk import's rows go into
+    TEMP tables kept in key order instead of a checked change set every few thousand rows, and
+    no node's stored label is looked up one batch at a time.
+
+    `finish` checks what `check_changes` checks, over all the staged rows at once and before
+    anything is written (a label the schema lacks, an empty id, an id given with two labels, a
+    stored node given another label, an edge whose end neither is staged nor stored, a pattern
+    the schema does not allow), then upserts the nodes and then the edges with the store's own
+    change detection; the last row given for a key wins, as in a change set. The counts are
+    `BatchWriter.count`'s. Writing many rows sets the tables' other indexes aside meanwhile."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._labels: dict[str, str] = {}  # staged node id -> label
+        # (source's label, or None and its id; type; target's the same) -> the first such edge
+        self._patterns: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+        self._nodes: list[tuple[Any, ...]] = []
+        self._edges: list[tuple[Any, ...]] = []
+        self.staged_nodes = self.staged_edges = 0
+        for table in ("staged_nodes", "staged_edges"):
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        # a row's rowid is its place in the order given (the last row for a key wins)
+        conn.execute("CREATE TEMP TABLE staged_nodes(id TEXT, label TEXT, props TEXT)")
+        conn.execute(
+            "CREATE TEMP TABLE staged_edges(source TEXT, type TEXT, target TEXT, key TEXT, props TEXT)"
+        )
+        self._last_props: tuple[Any, str] = (None, "")  # an edge's properties and their JSON
+
+    def add_node(self, node: Node) -> None:
+        label, node_id = node.label, node.id
+        given = self._labels.get(node_id)
+        if given is None:
+            if not node_id:
+                schema.check_label(label)
+                raise errors.SchemaError(f"a {label} node has an empty id")
+            if label not in schema.NODE_LABELS:
+                schema.check_label(label)
+            self._labels[node_id] = label
+        elif given != label:
+            raise errors.SchemaError(f"node {node_id!r} given as {given} and as {label}")
+        self._nodes.append((node_id, label, canonical_props(node.props)))
+        if len(self._nodes) >= STAGE_ROWS:
+            self._stage()
+
+    def add_edge(self, edge: Edge) -> None:
+        labels = self._labels
+        source, kind, target = edge.source, edge.type, edge.target
+        a, b = labels.get(source), labels.get(target)
+        pattern = (a, a is None and source, kind, b, b is None and target)
+        if pattern not in self._patterns:
+            self._patterns[pattern] = (source, kind, target)
+        props, text = self._last_props  # an import's edges mostly carry the same properties
+        if props != edge.props:
+            text = canonical_props(edge.props)
+            self._last_props = (edge.props, text)
+        self._edges.append((source, kind, target, edge.key, text))
+        if len(self._edges) >= STAGE_ROWS:
+            self._stage()
+
+    def _stage(self) -> None:
+        conn = self._conn
+        if self._nodes:
+            conn.executemany("INSERT INTO temp.staged_nodes VALUES (?, ?, ?)", self._nodes)
+            self.staged_nodes += len(self._nodes)
+            self._nodes.clear()
+        if self._edges:
+            conn.executemany("INSERT INTO temp.staged_edges VALUES (?, ?, ?, ?, ?)", self._edges)
+            self.staged_edges += len(self._edges)
+            self._edges.clear()
+
+    def _check(self) -> None:
+        conn = self._conn
+        # the edges' ends staged after the edge, else stored (looked up once each)
+        unknown = sorted(
+            {
+                end
+                for pattern in self._patterns
+                for label, end in ((pattern[0], pattern[1]), (pattern[3], pattern[4]))
+                if label is None and end not in self._labels
+            }
+        )
+        stored: dict[str, str] = {}
+        for batch in _batches(unknown):
+            marks = ",".join("?" * len(batch))
+            stored.update(
+                conn.execute(f"SELECT id, label FROM nodes WHERE id IN ({marks})", batch).fetchall()
+            )
+        for (a, a_id, kind, b, b_id), (source, _kind, target) in self._patterns.items():
+            ends = []
+            for label, end in ((a, a_id), (b, b_id)):
+                label = label or self._labels.get(end) or stored.get(end)
+                if label is None:
+                    raise errors.SchemaError(
+                        f"edge {source} -[{kind}]-> {target}: node {end!r} does not exist"
+                    )
+                ends.append(label)
+            schema.check_pattern(ends[0], kind, ends[1])
+
+    def _label_clash(self) -> None:
+        """Raise for the stored node a staged one would give another label (the staged upsert
+        writes NULL for such a label, which the table refuses: no look-up a row before it)."""
+        clash = self._conn.execute(
+            "SELECT s.id, n.label, s.label FROM temp.staged_nodes s JOIN main.nodes n ON n.id = s.id"
+            " WHERE n.label <> s.label LIMIT 1"
+        ).fetchone()
+        if clash:
+            raise errors.SchemaError(f"node {clash[0]!r} is a {clash[1]}; it cannot become a {clash[2]}")
+
+    def finish(self) -> dict[str, int]:
+        """Check and write everything staged (see the class); returns the counts written."""
+        self._stage()
+        self._check()
+        conn = self._conn
+        counts = zero_counts()
+        for table, staged, key, columns, conflict in (
+            ("nodes", self.staged_nodes, "id", "label, props", _STAGED_NODE_CONFLICT),
+            ("edges", self.staged_edges, "source, type, target, key", "props", EDGE_CONFLICT),
+        ):
+            if not staged:
+                continue
+            top = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
+            aside = indexes_set_aside(conn, table) if staged * 2 >= top else contextlib.nullcontext()
+            with aside:
+                before = conn.total_changes
+                # the last row given for a key, found by sorting keys and rowids alone (the
+                # properties are read after the grouping)
+                try:
+                    conn.execute(
+                        f"INSERT INTO {table}({key}, {columns}) SELECT {key}, {columns} FROM"
+                        f" (SELECT max(rowid) AS last FROM temp.staged_{table} GROUP BY {key}) g"
+                        f" CROSS JOIN temp.staged_{table} s ON s.rowid = g.last WHERE true {conflict}"
+                    )
+                except sqlite3.IntegrityError:
+                    self._label_clash()
+                    raise
+                changed = conn.total_changes - before
+            created = conn.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (top,)).fetchone()[0]
+            counts[f"{table}_created"], counts[f"{table}_updated"] = created, changed - created
+        for table in ("staged_nodes", "staged_edges"):
+            conn.execute(f"DROP TABLE temp.{table}")
+        return counts
 
 
 def _batches(items: list[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:

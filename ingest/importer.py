@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.errors import ValidationError
+from graph.sqlite_store import StagedWrite
 from graph.store import BatchWriter, ChangeSet, Edge, GraphStore, Node, Uniqueness
 from ingest.curated import ORIGIN, bundled_data_dir
 from ingest.resolve import EnterpriseIndex, Match, fold, normalise, stock_key
@@ -96,6 +97,7 @@ class ImportPlan:
     _node_ids: set[str] = field(default_factory=set)
     _edge_keys: set[int] = field(default_factory=set)
     bulk_edges: int = 0  # edges a bulk path wrote in SQL (not in `_edge_keys`)
+    staged: StagedWrite | None = None  # set by `stage_in_sql`: nodes and edges written at the end
     _pending_nodes: dict[str, Node] = field(default_factory=dict)
     _pending_edges: dict[tuple[str, str, str, str], Edge] = field(default_factory=dict)
 
@@ -151,6 +153,7 @@ class ImportPlan:
             self.record(RowOutcome(row.line, name, "rejected", detail=reason))
         if self.stop_at_reject:
             self.sink = None
+            self.staged = None
             self._pending_nodes.clear()
             self._pending_edges.clear()
 
@@ -165,6 +168,9 @@ class ImportPlan:
         self._node_ids.add(node_id)
         if len(self.nodes) < KEPT_CHANGES or node_id in self.nodes:
             self.nodes[node_id] = node
+        if self.staged is not None:
+            self.staged.add_node(node)
+            return
         self._pending_nodes[node_id] = node
         self._flush_when_full()
 
@@ -173,6 +179,9 @@ class ImportPlan:
         self._edge_keys.add(hash(ident))
         if len(self.edges) < KEPT_CHANGES or ident in self.edges:
             self.edges[ident] = edge
+        if self.staged is not None:
+            self.staged.add_edge(edge)
+            return
         self._pending_edges[ident] = edge
         self._flush_when_full()
 
@@ -191,8 +200,23 @@ class ImportPlan:
         if self.batch_size and len(self._pending_nodes) + len(self._pending_edges) >= self.batch_size:
             self.flush()
 
+    def stage_in_sql(self) -> bool:
+        """Whether the nodes and edges go into the embedded store's staging tables (`StagedWrite`)
+        to be checked and written at the end in key order, instead of a change set every
+        `batch_size`: so on the embedded store, not on a dry run. For sources whose rows give
+        each node and edge once (a change set's created-and-updated counts would differ)."""
+        if self.writer is not None and self.writer.connection is not None and self.sink is not None:
+            self.staged = StagedWrite(self.writer.connection)
+        return self.staged is not None
+
     def flush(self, *, last: bool = False) -> None:
-        """Hand the waiting changes to the sink (the last batch carries the uniqueness rules)."""
+        """Hand the waiting changes to the sink (the last batch carries the uniqueness rules,
+        after the staged rows are written)."""
+        if last and self.staged is not None and self.writer is not None:
+            if self.progress:
+                self.progress(f"{self.path}: {self.rows_read:,} rows read; writing them in SQL")
+            self.writer.count(self.staged.finish())
+            self.staged = None
         if self.sink and (self._pending_nodes or self._pending_edges or last):
             self.sink(
                 ChangeSet(
@@ -282,12 +306,9 @@ class ImportContext:
         `index.match("", code=...)` merges, read from the codes alone."""
         if "index" in self.__dict__:
             codes = self.index.codes
-        else:
-            found = EnterpriseIndex()
-            for node in self.store.node_props("Enterprise", ("stock_code",)) if self.store else []:
-                found.add_code(node.id, node.props)
-            codes = found.codes
-        return {key: next(iter(ids)) for key, ids in codes.items() if len(ids) == 1}
+            return {key: next(iter(ids)) for key, ids in codes.items() if len(ids) == 1}
+        nodes = self.store.node_props("Enterprise", ("stock_code",)) if self.store else []
+        return firms_by_code((node.id, node.props.get("stock_code")) for node in nodes)
 
     @cached_property
     def operations(self) -> frozenset[tuple[str, str]]:
@@ -338,6 +359,17 @@ class ImportContext:
         )
 
 
+def firms_by_code(codes: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """The enterprise each stock code (`stock_key`) names when exactly one does, from (id,
+    stock code) pairs (the code as stored; empty or None: no code)."""
+    found: dict[str, str | None] = {}  # None: a code two firms give
+    for firm, code in codes:
+        if code:  # as EnterpriseIndex.add_code reads it
+            key = stock_key(str(code))
+            found[key] = None if key in found else firm
+    return {key: firm for key, firm in found.items() if firm is not None}
+
+
 ALIAS_COLUMNS = ("alias", "name", "enterprise_id", "source", "as_of", "confidence")
 
 
@@ -383,25 +415,12 @@ def edition_from(path: Path, given: str | None) -> str | None:
     return years[0] if len(years) == 1 else None
 
 
-def resolve_enterprise(
-    plan: ImportPlan,
-    ctx: ImportContext,
-    row: Row,
-    *,
-    name: str,
-    names: tuple[str, ...] = (),
-    code: str | None = None,
-    new_props: Callable[[], dict[str, Any]],
-    provenance: Mapping[str, Any],
-    hq_region: str | None = None,
-    seen: dict[str, int],
-) -> str | None:
-    """Resolve one row's firm and record the outcome; returns the enterprise id to link to.
+Resolution = tuple[Match, str, str, str]  # the match, the enterprise id, the status, the detail
 
-    A match to an enterprise already in the graph links to it untouched; a new firm becomes a
-    node (and its HQ edge); an uncertain match becomes a separate node marked
-    `possible_duplicate_of`, listed for review, never merged.
-    """
+
+def resolution(ctx: ImportContext, name: str, names: tuple[str, ...], code: str | None) -> Resolution:
+    """What `resolve_enterprise` makes of a row's names and code before it records anything:
+    a function of the row and the graph alone (so a reading process may work it out)."""
     match: Match = ctx.index.match(name, code=code, names=names)
     if match.merges:
         enterprise_id = str(match.enterprise_id)
@@ -416,6 +435,31 @@ def resolve_enterprise(
             enterprise_id = key_id("ent", "=" + fold(name))  # (滨化集团 and the listed 滨化集团股份)
         status = "uncertain" if match.method == "uncertain" else "new"
         detail = "possible duplicate of " + ", ".join(match.candidates) if match.candidates else ""
+    return match, enterprise_id, status, detail
+
+
+def resolve_enterprise(
+    plan: ImportPlan,
+    ctx: ImportContext,
+    row: Row,
+    *,
+    name: str,
+    names: tuple[str, ...] = (),
+    code: str | None = None,
+    new_props: Callable[[], dict[str, Any]],
+    provenance: Mapping[str, Any],
+    hq_region: str | None = None,
+    seen: dict[str, int],
+    resolved: Resolution | None = None,
+) -> str | None:
+    """Resolve one row's firm and record the outcome; returns the enterprise id to link to.
+
+    A match to an enterprise already in the graph links to it untouched; a new firm becomes a
+    node (and its HQ edge); an uncertain match becomes a separate node marked
+    `possible_duplicate_of`, listed for review, never merged. `resolved`: the row's
+    `resolution`, when it was worked out already (by a reading process).
+    """
+    match, enterprise_id, status, detail = resolved or resolution(ctx, name, names, code)
     if enterprise_id in seen:
         plan.reject(row, None, f"the same enterprise as line {seen[enterprise_id]} ({enterprise_id})", name)
         return None

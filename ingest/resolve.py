@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from graph.store import Node
 
@@ -42,6 +43,7 @@ LEGAL_SUFFIXES_EN = (
 GROUP_WORDS_EN = ("group", "holding", "holdings")
 _WORDS_EN = re.compile(r"[a-z0-9]+")
 _A_SHARE = re.compile(r"(?:SH|SZ|BJ)?(\d{6})(?:\.(?:SH|SZ|BJ))?")
+_MARKETS = frozenset(("SH", "SZ", "BJ"))  # the prefixes _A_SHARE allows
 
 
 def fold(text: str) -> str:
@@ -118,6 +120,8 @@ def stock_key(code: str) -> str:
     ('600000', '600000', '0700.HK')
     """
     code = (code or "").strip().upper()
+    if not (code[:1].isdigit() or code[:2] in _MARKETS):  # isdigit holds for every digit \d matches
+        return code
     digits = _A_SHARE.fullmatch(code)
     return digits.group(1) if digits else code
 
@@ -130,6 +134,12 @@ class Match:
     method: str
     confidence: str
     candidates: tuple[str, ...] = ()
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # sent by a reading process a row at a time: the common answer as a reference to NEW
+        if self is NEW:
+            return "NEW"
+        return (Match, (self.enterprise_id, self.method, self.confidence, self.candidates))
 
     @property
     def merges(self) -> bool:

@@ -3,12 +3,13 @@ industry. Matched by stock code first (600000 and 600000.SH agree), then by name
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingest.importer import ImportContext, ImportPlan, SourceInfo, resolve_enterprise
+from ingest import tables
+from ingest.importer import ImportContext, ImportPlan, Resolution, SourceInfo, resolution, resolve_enterprise
 from ingest.tables import Row, stream_cells
 
 INFO = SourceInfo(
@@ -63,12 +64,26 @@ def plan(
     }
     provinces: dict[str, str | None] = {}  # area -> region id, worked out once per area
     path = Path(result.path)
+    staged = result.stage_in_sql()  # every firm comes once (a second row of it is refused)
     # the cells as `Row.get` gives them, read without a Row a line
-    for line, (code, short, fullname, area, industry, enname) in result.reading(
-        stream_cells(path, COLUMNS, ("enname",))
-    ):
+    cells = stream_cells(path, COLUMNS, ("enname",))
+
+    def resolved() -> Iterator[tuple[int, list[str], Resolution | None]]:
+        """Each row's cells and the resolution of its firm (None: no code or name)."""
+        for line, row in cells:
+            code, short, fullname, enname = row[0], row[1], row[2], row[5]
+            full = fullname or short
+            yield line, row, resolution(ctx, full, (short, enname), code) if code and full else None
+
+    # a large register is read and its firms matched by a second process meanwhile (the graph's
+    # enterprises read first, for both)
+    large = staged and tables.read_apart(path)
+    if large:
+        ctx.enterprises  # noqa: B018 (read once, before the reading process starts)
+    rows = tables.in_second_process(resolved, path) if large else resolved()
+    for line, (code, short, fullname, area, industry, enname), resolved_firm in result.reading(rows):
         full = fullname or short
-        if not code or not full:
+        if resolved_firm is None:
             row = Row(path, line, {})
             result.reject(row, "ts_code" if not code else "fullname", "empty stock code or name", full)
             continue
@@ -95,5 +110,6 @@ def plan(
             provenance=provenance,
             hq_region=provinces[area],
             seen=seen,
+            resolved=resolved_firm,
         )
     return result

@@ -48,6 +48,7 @@ from ingest.importer import (
     ImportPlan,
     RowOutcome,
     SourceInfo,
+    firms_by_code,
     stable_id,
 )
 from ingest.resolve import Match, fold, stock_key
@@ -469,6 +470,19 @@ def _weight_json(value: float) -> str:
     return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
 
 
+def _firms_by_code(conn: Any) -> dict[str, str]:
+    """`ImportContext.firms_by_code` read in the open write: a text code as SQLite's `->>` gives
+    it (what JSON decoding gives), another value decoded from its JSON."""
+    rows = conn.execute(
+        "SELECT id, CASE WHEN json_type(props, '$.stock_code') = 'text' THEN props ->> '$.stock_code' END,"
+        " props -> '$.stock_code' FROM nodes WHERE label = 'Enterprise'"
+    )
+    return firms_by_code(
+        (firm, text if text is not None else (None if other is None else json.loads(other)))
+        for firm, text, other in rows
+    )
+
+
 def _companies_in_sql(
     result: ImportPlan,
     ctx: ImportContext,
@@ -498,7 +512,7 @@ def _companies_in_sql(
         "CREATE TEMP TABLE chain_ops(seq INTEGER, source TEXT, target TEXT, product INTEGER,"
         " linked INTEGER, wtext TEXT)"
     )
-    by_code = ctx.firms_by_code
+    by_code = ctx.firms_by_code if {"index", "firms_by_code"} & ctx.__dict__.keys() else _firms_by_code(conn)
     path = Path(result.path)
     firms: dict[str, Any] = {}  # the table's company text -> enterprise id (None: no such firm)
     products: dict[str, tuple[int, str, str | None]] = {}  # word -> (index, node id, chain link)

@@ -161,3 +161,111 @@ def test_corrections_hold_rows_back_on_both_paths(tmp_path, monkeypatch):
     corrections.write_text("company,product,reason,source,as_of,confidence\n800002,单晶硅片,,x,2019,high\n")
     with pytest.raises(ValidationError, match=r"corr\.csv: 1 bad row.*column reason: empty"):
         import_file(rows, "chain-table", table, mapping=mapping, skip_invalid=True)
+
+
+BASICS = (
+    "ts_code,name,fullname,enname,area,industry\n"
+    "600438.SH,通威股份,通威股份有限公司,Tongwei,四川,电气设备\n"  # 2 tongwei by its code: untouched
+    "800001.SZ,硅甲,硅甲测试股份有限公司,,江苏,电气设备\n"  # 3 new, with its HQ
+    "800001,硅甲,硅甲测试股份有限公司,,江苏,电气设备\n"  # 4 the same firm again: refused
+    ",空码,空码测试有限公司,,江苏,电气设备\n"  # 5 refused: no stock code
+    "800003.SZ,保山隆基,保山隆基硅材料股份有限公司,,云南,电气设备\n"  # 6 kept apart: 保山隆基 is longi-baoshan's
+    "800004.SZ,无地,无地测试有限公司,Wudi Co,火星,\n"  # 7 new, no province known: no HQ edge
+)
+
+
+def test_a_basics_table_staged_in_sql_gives_the_store_and_report_of_row_by_row(tmp_path, monkeypatch):
+    from ingest.importer import ImportPlan
+
+    firms = tmp_path / "basics.csv"
+    firms.write_text(BASICS, encoding="utf-8")
+    stores = []
+    # staged, staged with the rows read and matched by a second process, and row by row
+    for name, staged, second in (("staged", True, False), ("process", True, True), ("rows", False, False)):
+        if not staged:
+            monkeypatch.setattr(ImportPlan, "stage_in_sql", lambda self: False)
+        if second:
+            monkeypatch.setattr("ingest.tables.READER_PROCESS_BYTES", 0)
+        store = SqliteStore(tmp_path / f"{name}.db")
+        build(store, write_tiny_dataset(tmp_path / f"data-{name}"))
+        with pytest.raises(ValidationError, match="2 invalid row"):
+            import_file(store, "ashare-basic", firms, edition="2025")
+        reports = []
+        for edition in ("2025", "2026"):  # new, then matched by code (a match is left as it is)
+            plan, written = import_file(store, "ashare-basic", firms, edition=edition, skip_invalid=True)
+            reports.append(_report(plan, written))
+            assert (plan.staged is None) and (plan.writer is not None)
+        stores.append((_dump(store), reports))
+        monkeypatch.undo()
+    (staged_dump, staged_reports), (second_dump, second_reports), (rows_dump, rows_reports) = stores
+    assert staged_dump == second_dump == rows_dump and staged_reports == second_reports == rows_reports
+    first, unchanged = staged_reports
+    # 江苏 is no region in the tiny graph: one HQ edge
+    assert (first["written"].nodes_created, first["written"].edges_created) == (3, 1)
+    assert (first["new"], first["uncertain"], first["matched"], first["rejected"]) == (2, 1, 1, 2)
+    assert not unchanged["written"].changed and unchanged["matched"] == 3
+
+
+def test_a_staged_node_never_changes_a_stored_nodes_label(tmp_path):
+    from graph.errors import SchemaError
+    from graph.sqlite_store import StagedWrite
+    from graph.store import Edge, Node
+
+    store = SqliteStore(tmp_path / "s.db")
+    build(store, write_tiny_dataset(tmp_path / "data"))
+    before = _dump(store)
+    with pytest.raises(SchemaError, match="node '530000' is a Region; it cannot become a Enterprise"):
+        with store.writing() as writer:
+            staged = StagedWrite(writer.connection)
+            staged.add_node(Node("firm-a", "Enterprise", {"name": "甲"}))
+            staged.add_node(Node("530000", "Enterprise", {"name": "云南"}))
+            staged.finish()
+    with pytest.raises(SchemaError, match="node 'nowhere' does not exist"):
+        with store.writing() as writer:
+            staged = StagedWrite(writer.connection)
+            staged.add_edge(Edge("firm-a", "HAS_SITE", "nowhere", "hq", {}))
+            staged.add_node(Node("firm-a", "Enterprise", {"name": "甲"}))
+            staged.finish()
+    with pytest.raises(SchemaError, match=r"HAS_SITE.*not allowed"):
+        with store.writing() as writer:
+            staged = StagedWrite(writer.connection)
+            staged.add_edge(Edge("530000", "HAS_SITE", "tongwei", "hq", {}))
+            staged.finish()
+    with pytest.raises(SchemaError, match="given as Enterprise and as Region"):
+        with store.writing() as writer:
+            staged = StagedWrite(writer.connection)
+            staged.add_node(Node("firm-a", "Enterprise", {"name": "甲"}))
+            staged.add_node(Node("firm-a", "Region", {"name": "甲"}))
+    assert _dump(store) == before
+    with store.writing() as writer:  # the last row given for a key wins; the ends may come later
+        staged = StagedWrite(writer.connection)
+        staged.add_edge(Edge("firm-a", "HAS_SITE", "530000", "hq", {"kind": "x"}))
+        staged.add_node(Node("firm-a", "Enterprise", {"name": "甲"}))
+        staged.add_edge(Edge("firm-a", "HAS_SITE", "530000", "hq", {"kind": "hq"}))
+        staged.add_node(Node("firm-a", "Enterprise", {"name": "乙"}))
+        assert staged.finish()["nodes_created"] == 1
+    assert store.get_node("firm-a").props == {"name": "乙"}
+    assert [e.props for e in store.find_edges(source="firm-a")] == [{"kind": "hq"}]
+    with store.writing() as writer:  # change detection: one node changed, the edge as it was
+        staged = StagedWrite(writer.connection)
+        staged.add_node(Node("firm-a", "Enterprise", {"name": "丙"}))
+        staged.add_node(Node("530000", "Region", store.get_node("530000").props))
+        staged.add_edge(Edge("firm-a", "HAS_SITE", "530000", "hq", {"kind": "hq"}))
+        counts = staged.finish()
+    assert (counts["nodes_created"], counts["nodes_updated"], counts["edges_updated"]) == (0, 1, 0)
+
+
+@pytest.mark.parametrize("second_process", [False, True])
+def test_a_basics_table_read_by_a_second_process_fails_as_in_one(tmp_path, monkeypatch, second_process):
+    # a shifted row is raised after the last row, from the reading process too; nothing written
+    if second_process:
+        monkeypatch.setattr("ingest.tables.READER_PROCESS_BYTES", 0)
+    firms = tmp_path / "basics.csv"
+    firms.write_text(BASICS + "800005.SZ,多列,多列测试有限公司,,江苏,电气设备,多余\n", encoding="utf-8")
+    store = SqliteStore(tmp_path / "s.db")
+    build(store, write_tiny_dataset(tmp_path / "data"))
+    before = _dump(store)
+    with pytest.raises(ValidationError) as refused:
+        import_file(store, "ashare-basic", firms, skip_invalid=True)
+    assert refused.value.problems == [f"{firms}:8: 7 cells but the header has 6 (a shifted row?)"]
+    assert _dump(store) == before

@@ -408,10 +408,12 @@ def test_a_streamed_import_reports_progress_and_keeps_a_bounded_report(tiny, tmp
     monkeypatch.setattr("ingest.importer.KEPT_CHANGES", 5)
     lines: list[str] = []
     plan, written = import_file(tiny, "ashare-basic", firms_csv(tmp_path, 2500), progress=lines.append)
-    # a line each 1000 rows read (the interval set to 0 s here; 3 s in use)
+    # a line each 1000 rows read (the interval set to 0 s here; 3 s in use), and one when the
+    # staged rows are written
     assert [line.split(": ", 1)[1].split(",")[0:2] for line in lines] == [
         ["1", "000 rows read"],
         ["2", "000 rows read"],
+        ["2", "500 rows read; writing them in SQL"],
     ]
     assert len(plan.outcomes) == 10 and len(plan.changes.nodes) == 5 and plan.count("new") == 2500
     assert written.nodes_created == 2500

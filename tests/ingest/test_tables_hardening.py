@@ -74,3 +74,47 @@ def test_cells_are_the_rows_cells(tmp_path: Path):
         (1, ["x", "0.25", "", ""]),
         (3, ["y", "2", "w", ""]),
     ]
+
+
+def test_json_lines_read_in_chunks_give_what_one_line_at_a_time_gives(tmp_path: Path, monkeypatch):
+    """Lines are decoded a chunk at a time; the rows, the lines named and the error are those of
+    reading one line at a time: a chunk holding a bad line, a blank one or a line of two values
+    is read again line by line."""
+    monkeypatch.setattr("ingest.tables.JSON_CHUNK", 3)
+    path = tmp_path / "t.jsonl"
+    good = [
+        '{"a": "x", "b": 1}',
+        "",
+        '{"a": "\\u0001y", "b": 12345678901234567890123}',
+        '{"a": " p\\t", "b": 0.5, "c": "\\u4e91"}',
+        '{"a": "q", "b": NaN}',
+        '  {"a": "r", "b": true}  ',
+        '{"a": "s", "b": null}',
+    ]
+    path.write_text("\n".join(good) + "\n", encoding="utf-8")
+    assert list(stream_cells(path, ("a", "b"), ("c",))) == [
+        (1, ["x", "1", ""]),
+        (3, ["y", "12345678901234567890123", ""]),
+        (4, ["p", "0.5", "云"]),
+        (5, ["q", "nan", ""]),
+        (6, ["r", "True", ""]),
+        (7, ["s", "", ""]),
+    ]
+    bad = [*good[:5], '{"a": "t", "b": 2}, {"a": "u", "b": 3}', "[1]", '{"a": "v"}', '{"a": "w", "b": 4}']
+    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    rows = stream_cells(path, ("a", "b"))
+    read = []
+    with pytest.raises(ValidationError) as err:
+        for row in rows:
+            read.append(row)
+    assert read == [
+        (1, ["x", "1"]),
+        (3, ["y", "12345678901234567890123"]),
+        (4, ["p", "0.5"]),
+        (5, ["q", "nan"]),
+    ]
+    assert err.value.problems == [
+        f"{path}:6: not valid JSON (Extra data)",
+        f"{path}:7: expected a JSON object",
+        f"{path}:8: missing field(s) b",
+    ]
