@@ -64,6 +64,7 @@ from graph.view import (
 )
 
 BATCH_SIZE = 1000
+PAGE_SIZE = 16384  # bytes a page of a new store file
 # change detection inside the write: a row is rewritten only when it differs
 NODE_CONFLICT = (
     "ON CONFLICT(id) DO UPDATE SET label = excluded.label, props = excluded.props "
@@ -384,6 +385,11 @@ class SqliteStore(StoreConveniences):
             self._conn = sqlite3.connect(
                 str(self.path), isolation_level=None, check_same_thread=False, timeout=30
             )
+            # a new file's pages (an existing one keeps its own): 16 KB pages make a register's
+            # bulk import about a tenth faster than SQLite's 4 KB (the 1M links 78-86 s against
+            # 86-96 s, paired) for an industry's read about 5% slower; set before WAL, which
+            # fixes the page size
+            self._conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA synchronous=NORMAL")

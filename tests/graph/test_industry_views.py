@@ -352,3 +352,25 @@ def test_the_industry_views_kept_are_the_latest_used_within_the_budget(db, monke
         assert len(store._industry_views) == 1 and store.graph("tobacco") is not first
     finally:
         store.close()
+
+
+def test_a_new_store_has_16_kb_pages_and_an_older_one_keeps_its_own(tmp_path):
+    import sqlite3
+
+    from graph.sqlite_store import PAGE_SIZE
+
+    store = SqliteStore(tmp_path / "new.db")
+    tricky_graph(store)
+    store.close()
+    older = tmp_path / "older.db"
+    sqlite3.connect(older).executescript("PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t(x);")
+    again = SqliteStore(older)
+    try:
+        tricky_graph(again)
+        assert "f1" in again.graph("ind")
+    finally:
+        again.close()
+    sizes = [
+        sqlite3.connect(p).execute("PRAGMA page_size").fetchone()[0] for p in (tmp_path / "new.db", older)
+    ]
+    assert sizes == [PAGE_SIZE, 4096] and PAGE_SIZE == 16384
