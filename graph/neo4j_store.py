@@ -56,7 +56,7 @@ from graph.store import (
     check_unique,
     write_batches,
 )
-from graph.view import KEPT_VIEW_ROWS, KeptViews, build_view, industry_view, touches_views, trim_to_industry
+from graph.view import KEPT_VIEW_ROWS, KeptViews, build_view, touches_views, trim_to_industry
 
 BATCH_SIZE = 1000
 AnyTransaction = ManagedTransaction | Transaction  # a managed (retried) or an explicit one
@@ -594,14 +594,9 @@ class Neo4jStore(StoreConveniences):
                     edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
                     self._view = nx.freeze(build_view(nodes, edges))
                 return self._view
-            kept = self._industry_views.get(industry)
-            if kept is not None:
-                return kept
-            if self._view is not None:
-                found = industry_view(self._view, industry)
-            else:
-                found = trim_to_industry(build_view(*self._around(industry)), industry)
-            return self._industry_views.keep(industry, nx.freeze(found))
+            return self._industry_views.of(
+                industry, self._view, lambda: trim_to_industry(build_view(*self._around(industry)), industry)
+            )
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
         """The nodes and edges among everything an analysis of `industry` could reach, the same

@@ -57,7 +57,6 @@ from graph.view import (
     Ties,
     collector_paused,
     groups_and_partners,
-    industry_view,
     release_frozen,
     touches_views,
     view_of,
@@ -724,15 +723,12 @@ class SqliteStore(StoreConveniences):
                     with collector_paused():
                         self._view = nx.freeze(self._snapshot(self._all))
                 return self._view
-            kept = self._industry_views.get(industry)
-            if kept is not None:
-                return kept
-            if self._view is not None:
-                found = industry_view(self._view, industry)
-            else:
+
+            def read() -> nx.MultiDiGraph:
                 with collector_paused():
-                    found = self._snapshot(lambda: view_of(*self._around(industry)))
-            return self._industry_views.keep(industry, nx.freeze(found))
+                    return self._snapshot(lambda: view_of(*self._around(industry)))
+
+            return self._industry_views.of(industry, self._view, read)
 
     def _stamp(self) -> tuple[int, int]:
         """(version, views): the write counter and the industries' views' counter."""

@@ -98,6 +98,17 @@ class KeptViews:
             release_frozen()
         return view
 
+    def of(
+        self, industry: str, whole: nx.MultiDiGraph | None, read: Callable[[], nx.MultiDiGraph]
+    ) -> nx.MultiDiGraph:
+        """`industry`'s kept view, else cut from the store's `whole` graph when it has one, else
+        `read()` from the store; kept frozen (shared read-only)."""
+        kept = self.get(industry)
+        if kept is not None:
+            return kept
+        found = industry_view(whole, industry) if whole is not None else read()
+        return self.keep(industry, nx.freeze(found))
+
     def clear(self) -> None:
         """Drop every view (the store moved on)."""
         if self._views:
