@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import json.scanner
 import os
 import re
 import sqlite3
@@ -45,6 +44,7 @@ from graph.store import (
     write_batches,
     zero_counts,
 )
+from graph.text import json_value
 from graph.view import (
     GROUP_TIES,
     KEPT_VIEW_ROWS,
@@ -137,8 +137,6 @@ def _make_private(path: Path) -> None:
 
 
 PARSED_KEPT = 4096  # texts a read's JSON parser remembers
-# the C scanner json.loads ends in, called without the Python layers around it
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 def _props_reader() -> Callable[[str], dict[str, Any]]:
@@ -150,12 +148,7 @@ def _props_reader() -> Callable[[str], dict[str, Any]]:
     def read(text: str) -> dict[str, Any]:
         if text in parsed:
             return parsed[text]
-        try:
-            found, end = _SCAN(text, 0)
-        except (StopIteration, ValueError):
-            end = -1
-        if end != len(text):  # never for a stored canonical text: let `loads` say what is wrong
-            found = json.loads(text)
+        found: dict[str, Any] = json_value(text)
         if len(parsed) >= PARSED_KEPT:
             parsed.clear()
         parsed[text] = found

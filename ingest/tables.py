@@ -11,7 +11,6 @@ import datetime
 import io
 import itertools
 import json
-import json.scanner
 import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.errors import ValidationError
-from graph.text import CONTROL, strip_controls
+from graph.text import CONTROL, json_value, strip_controls
 
 T = TypeVar("T")
 AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -243,19 +242,7 @@ def _jsonl_rows(path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str
             )
 
 
-# the C scanner json.loads ends in, called without its three Python calls a line
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 _LINE_ENDS = ("", "\n", "\r\n")
-
-
-def _loads(raw: str) -> Any:
-    """`json.loads(raw)` for one line: the C scanner directly when the line is one JSON value
-    from its first character to its line break, else json.loads itself (its result or error)."""
-    try:
-        value, end = _SCAN(raw, 0)
-    except StopIteration:
-        return json.loads(raw)
-    return value if raw[end:] in _LINE_ENDS else json.loads(raw)
 
 
 JSON_CHUNK = 2000  # JSON Lines decoded by one json.loads
@@ -294,7 +281,7 @@ def _jsonl_objects(
                 data = values[at]
             else:
                 try:
-                    data = _loads(raw)
+                    data = json_value(raw, _LINE_ENDS)  # a JSON value up to its line break
                 except json.JSONDecodeError as exc:
                     if not raw.strip():
                         continue
