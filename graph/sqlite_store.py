@@ -649,16 +649,7 @@ class SqliteStore(StoreConveniences):
     def chain_of(self, industry: str) -> list[Node]:
         """Walked a level of PART_OF at a time from the industry (`_chain_of`)."""
         with self._lock:
-            ids = sorted(self._chain_of(industry))
-            props = _props_reader()
-            return [
-                Node(node_id, label, props(text))
-                for batch in batches(ids, BATCH_SIZE)
-                for node_id, label, text in self._conn.execute(
-                    f"SELECT id, label, props FROM nodes WHERE id IN ({','.join('?' * len(batch))}) ORDER BY id",
-                    batch,
-                )
-            ]
+            return sorted(self._chain_of(industry).values(), key=lambda node: node.id)
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -761,7 +752,7 @@ class SqliteStore(StoreConveniences):
         conn = self._conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS around(id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM around")
-        chain = self._chain_of(industry)
+        chain = set(self._chain_of(industry))
         conn.executemany("INSERT INTO around VALUES (?)", [(n,) for n in sorted(chain | {industry})])
         # every join below starts from the small `around` table (CROSS JOIN keeps SQLite from
         # choosing to scan the store's tables instead); only an Enterprise OPERATES_IN a link
@@ -805,8 +796,10 @@ class SqliteStore(StoreConveniences):
         )
         return nodes, edges
 
-    def _chain_of(self, industry: str) -> set[str]:
-        """`chain_walk` with each level's PART_OF edges read by their targets."""
+    def _chain_of(self, industry: str) -> dict[str, Node]:
+        """`chain_walk` with each level's PART_OF edges read by their targets: the chain's nodes
+        by id, as the walk read them."""
+        read: dict[str, Node] = {}
 
         def children(parents: list[str]) -> Iterator[PartOf]:
             for batch in batches(parents, BATCH_SIZE):
@@ -816,9 +809,11 @@ class SqliteStore(StoreConveniences):
                     " AND n.label = 'ChainNode'",
                     batch,
                 ):
-                    yield parent, child, label, json.loads(text)
+                    node = read.get(child) or Node(child, label, json_value(text))
+                    read[child] = node
+                    yield parent, child, label, node.props
 
-        return chain_walk(industry, children)
+        return {node_id: read[node_id] for node_id in chain_walk(industry, children)}
 
     def _pointing(self, ends: list[str], labels: frozenset[str]) -> list[str]:
         """The nodes labelled one of `labels` with an edge into one of `ends` (of any of the edge
