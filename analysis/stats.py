@@ -8,11 +8,9 @@ from typing import Any
 
 import networkx as nx
 
-from analysis.regions import YUNNAN, enterprises_in, region_descendants
-from graph import schema
-from graph.reads import region_view
+from analysis.regions import YUNNAN, enterprises_in
 from graph.schema import FACT_EDGE_TYPES, FACT_LABELS
-from graph.store import GraphStore, sourced
+from graph.store import sourced
 
 
 def graph_stats(view: nx.MultiDiGraph) -> dict[str, Any]:
@@ -39,7 +37,7 @@ def graph_stats(view: nx.MultiDiGraph) -> dict[str, Any]:
         if edge_type in FACT_EDGE_TYPES:
             facts += 1
             sourced_facts += sourced(data)
-    return _figures(
+    return stats_figures(
         counts,
         view.number_of_nodes(),
         view.number_of_edges(),
@@ -49,30 +47,12 @@ def graph_stats(view: nx.MultiDiGraph) -> dict[str, Any]:
     )
 
 
-def store_stats(store: GraphStore) -> dict[str, Any]:
-    """`graph_stats` of the whole graph, counted by the store (`counts`, `sourced_counts`) and
-    the firms at the regions of Yunnan (its region tree and their HAS_SITE edges), without
-    reading the graph: a register of a million firms took minutes and gigabytes to read whole."""
-    counts = store.counts()
-    in_yunnan = {
-        edge.source
-        for region in region_descendants(region_view(store), YUNNAN)
-        for edge in store.find_edges(type="HAS_SITE", target=region)
-    }
-    facts, sourced_facts = store.sourced_counts(FACT_LABELS, FACT_EDGE_TYPES)
-    return _figures(
-        Counter(counts),
-        sum(n for name, n in counts.items() if name in schema.NODE_LABELS),
-        sum(n for name, n in counts.items() if name in schema.EDGE_TYPES),
-        len(in_yunnan),
-        facts,
-        sourced_facts,
-    )
-
-
-def _figures(
+def stats_figures(
     counts: Mapping[str, int], nodes: int, edges: int, yunnan: int, facts: int, sourced_facts: int
 ) -> dict[str, Any]:
+    """The figures `chainkg stats` shows, from the counts by label and edge type, the totals,
+    the firms in Yunnan and how many facts of how many carry their provenance (`graph_stats`
+    counts them in a view; a served store counts them in place, `api.services.stats`)."""
     return {
         "industries": counts.get("Industry", 0),
         "chain_nodes": counts.get("ChainNode", 0),

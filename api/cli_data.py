@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from analysis.stats import store_stats
 from api.cli_common import (
     err,
     friendly_errors,
@@ -75,6 +74,8 @@ def build(data_dir: Path | None, as_json: bool) -> None:
 @friendly_errors
 def stats(as_json: bool) -> None:
     """Size of the graph and the fraction of facts that carry a source."""
+    from api.services import stats as store_stats  # the analyses load only for this command
+
     with opened_store() as store:
         figures = store_stats(store)
     if as_json:

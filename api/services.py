@@ -33,6 +33,7 @@ from analysis.recommend import TargetLists, target_lists
 from analysis.regions import YUNNAN, enterprises_in, region_descendants
 from analysis.scenario import ScenarioResult
 from analysis.scenario import scenario as run_scenario
+from analysis.stats import stats_figures
 from api.present import (
     chain_graph_json,
     chain_node_json,
@@ -46,7 +47,8 @@ from api.present import (
 )
 from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, firms_named, industry_id, resolve
-from graph.reads import chain_members, enterprise_view, region_tree
+from graph.reads import chain_members, enterprise_view, region_tree, region_view
+from graph.schema import EDGE_TYPES, FACT_EDGE_TYPES, FACT_LABELS, NODE_LABELS
 from graph.store import GraphStore, Node, names_of
 from graph.view import build_view, freeze_kept, release_frozen
 
@@ -503,6 +505,27 @@ def chain_node(
     )
 
 
+def _sources(store: GraphStore, targets: Iterable[str], kind: str) -> set[str]:
+    """The nodes with an edge of type `kind` into one of `targets` (the store's look-ups)."""
+    return {e.source for target in targets for e in store.find_edges(type=kind, target=target)}
+
+
+def stats(store: GraphStore) -> dict[str, Any]:
+    """`graph_stats` of the whole graph, counted by the store (`counts`, `sourced_counts`) and
+    the firms at the regions of Yunnan (its region tree and their HAS_SITE edges), without
+    reading the graph: a register of a million firms took minutes and gigabytes to read whole."""
+    counts = store.counts()
+    facts, sourced_facts = store.sourced_counts(FACT_LABELS, FACT_EDGE_TYPES)
+    return stats_figures(
+        counts,
+        sum(n for name, n in counts.items() if name in NODE_LABELS),
+        sum(n for name, n in counts.items() if name in EDGE_TYPES),
+        len(_sources(store, region_descendants(region_view(store), YUNNAN), "HAS_SITE")),
+        facts,
+        sourced_facts,
+    )
+
+
 def _match_rank(firm: Node, wanted: str) -> int | None:
     """0 for an exact id/name/alias match, 1 for a partial one, None for no match."""
     folded = [name.casefold() for name in names_of(firm)]
@@ -538,20 +561,19 @@ def search(
     tree = region_tree(store)  # read once: the filters' regions and every result line
     regions = build_view(*tree)
 
-    def sources(targets: Iterable[str], kind: str) -> set[str]:
-        return {e.source for target in targets for e in store.find_edges(type=kind, target=target)}
-
     wanted_sets: list[set[str]] = []
     if prefecture:
-        wanted_sets.append(sources(region_descendants(regions, prefecture), "HAS_SITE"))
+        wanted_sets.append(_sources(store, region_descendants(regions, prefecture), "HAS_SITE"))
     if tier_id:
-        wanted_sets.append(sources([tier_id], "RANKED_IN"))
+        wanted_sets.append(_sources(store, [tier_id], "RANKED_IN"))
     if node_id:
-        wanted_sets.append(sources([node_id], "OPERATES_IN"))
+        wanted_sets.append(_sources(store, [node_id], "OPERATES_IN"))
     if industry:
         members = [n.id for n in chain_members(store, industry_id(store, industry))]
-        wanted_sets.append(sources(members, "OPERATES_IN"))
-    yunnan = sources(region_descendants(regions, YUNNAN), "HAS_SITE") if in_yunnan is not None else set()
+        wanted_sets.append(_sources(store, members, "OPERATES_IN"))
+    yunnan = (
+        _sources(store, region_descendants(regions, YUNNAN), "HAS_SITE") if in_yunnan is not None else set()
+    )
     firms: Iterable[Node]
     if wanted_sets:  # the names of the firms every filter found, one by one
         ids = set.intersection(*wanted_sets)

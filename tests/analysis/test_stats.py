@@ -1,11 +1,12 @@
-"""`chainkg stats` counts in the store (labels, types, provenance, the firms in Yunnan) what the
+"""`chainkg stats` (`api.services.stats`) counts in the store (labels, types, provenance, the firms in Yunnan) what the
 whole graph's `graph_stats` counts, without reading the graph."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis.stats import graph_stats, store_stats
+from analysis.stats import graph_stats
+from api.services import stats as store_stats
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, GraphStore, Node
 from ingest.build import build
