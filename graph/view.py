@@ -115,9 +115,6 @@ class KeptViews:
             self._views.clear()
             release_frozen()
 
-    def __contains__(self, industry: object) -> bool:
-        return industry in self._views
-
     def __len__(self) -> int:
         return len(self._views)
 
