@@ -73,7 +73,12 @@ class LeaderSet:
     @property
     def tracks_text(self) -> str:
         """e.g. 其中增资扩产1家、新引进2家"""
-        return f"其中{TRACK_NAMES[EXPAND]}{self.count(EXPAND)}家、{TRACK_NAMES[NEW]}{self.count(NEW)}家"
+        return tracks_text(self.count(EXPAND), self.count(NEW))
+
+
+def tracks_text(expand: int, new: int) -> str:
+    """How many of a set are on each list, e.g. 其中增资扩产1家、新引进2家."""
+    return f"其中{TRACK_NAMES[EXPAND]}{expand}家、{TRACK_NAMES[NEW]}{new}家"
 
 
 @dataclass(frozen=True)
@@ -288,4 +293,5 @@ __all__ = [
     "gap_weights",
     "headquarters_targets",
     "leader_candidates",
+    "tracks_text",
 ]

@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from analysis.leaders import tracks_text
 from analysis.recommend import EXPAND, NEW, TRACK_NAMES
 from api import services
+from api.answers import answered
 from api.cli_common import (
     friendly_errors,
     industry_arg,
@@ -22,6 +24,7 @@ from api.cli_common import (
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH, texts
 from api.present import gaps_json, leaders_json, scenario_json, target_lists_json
 from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
+from graph.store import GraphStore
 
 
 @click.command()
@@ -78,6 +81,11 @@ def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str
     return "、".join(names[:limit]) + (f" 等{len(names)}家" if len(names) > limit else "")
 
 
+def _name(store: GraphStore, node_id: str) -> str:
+    node = store.get_node(node_id)
+    return str(node.props.get("name", node_id)) if node else node_id
+
+
 @click.command()
 @industry_arg
 @prefecture_opt
@@ -87,31 +95,35 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
     """Strong, weak and missing links of an industry's chain in Yunnan (or one prefecture)."""
     with opened_store() as store:
         chosen = industry_id(store, industry)
-        assessment = services.assess(store, chosen, prefecture_id(store, prefecture))
-        view, result = assessment.view, assessment.gaps
+        where = prefecture_id(store, prefecture)
+        result = answered(
+            store, ("gaps", chosen, where), lambda: gaps_json(services.assess(store, chosen, where).gaps)
+        )
+        where_name = _name(store, where) if where else "云南省"
     if as_json:
-        print_json(gaps_json(result))
+        print_json(result)
         return
-    where = view.nodes[result.prefecture]["name"] if result.prefecture else "云南省"
+    counts = result["counts"]
     table = make_table(
-        f"{result.industry_name}（{where}）产业链完整度 {result.completeness}/100  "
-        f"强 {result.count('strong')} · 弱 {result.count('weak')} · 缺失 {result.count('missing')}"
-        f"（其中待核实 {result.count('verify')}）",
+        f"{result['industry_name']}（{where_name}）产业链完整度 {result['completeness']}/100  "
+        f"强 {counts['strong']} · 弱 {counts['weak']} · 缺失 {counts['missing']}"
+        f"（其中待核实 {counts['verify']}）",
         ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业", "判定依据（证据）"),
-        caption=f"规则版本 {result.config_version}",
+        caption=f"规则版本 {result['config_version']}",
     )
     table.columns[1].min_width = 12  # a link's name stays whole on an 80-column terminal
-    for node in result.nodes:
+    for node in result["nodes"]:
+        evidence = node["evidence"]
         table.add_row(
-            f"{node.priority:.2f}",
-            f"{node.name} ({node.id})",
-            STAGE_ZH.get(node.stage, node.stage),
-            STATUS_ZH[node.shown_status],
-            f"{node.criticality:.2f}",
-            GAP_TYPE_ZH.get(node.gap_type, node.gap_type),
-            node.action or "-",
-            _firms(node.local_firms) or "-",
-            f"{node.reason}（{EVIDENCE_ZH[node.evidence.level]}）" if node.evidence else node.reason,
+            f"{node['priority']:.2f}",
+            f"{node['name']} ({node['id']})",
+            STAGE_ZH.get(node["stage"], node["stage"]),
+            STATUS_ZH[node["shown_status"]],
+            f"{node['criticality']:.2f}",
+            GAP_TYPE_ZH.get(node["gap_type"], node["gap_type"]),
+            node["action"] or "-",
+            _firms(node["local_enterprises"]) or "-",
+            f"{node['reason']}（{EVIDENCE_ZH[evidence['level']]}）" if evidence else node["reason"],
         )
     out.print(table)
 
@@ -128,33 +140,40 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
     with opened_store() as store:
         chosen = industry_id(store, industry)
         node_id = chain_node_id(store, node, chosen) if node else None
-        assessment = services.assess(store, chosen, prefecture_id(store, prefecture))
-        view, recs = assessment.view, assessment.recommend(node=node_id, top=top)
+        where = prefecture_id(store, prefecture)
+        lists = answered(
+            store,
+            ("recommend", chosen, node_id, top, where),
+            lambda: target_lists_json(services.assess(store, chosen, where).recommend(node=node_id, top=top)),
+        )
+        industry_name = _name(store, chosen)
+        node_name = f" · {_name(store, node_id)}" if node_id else ""
     if as_json:
-        print_json(target_lists_json(recs))
+        print_json(lists)
         return
-    node_name = f" · {view.nodes[node_id]['name']}" if node_id else ""
     zh = texts("zh")
-    for track, rows in ((EXPAND, recs.expand), (NEW, recs.new)):
-        title = f"{view.nodes[chosen]['name']} 招商目标企业 · {TRACK_NAMES[track]}{node_name}"
+    for track in (EXPAND, NEW):
+        title = f"{industry_name} 招商目标企业 · {TRACK_NAMES[track]}{node_name}"
         table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由", "提示"))
         table.columns[5].min_width = 30  # the reasons are the point of the list: give them the room
-        for rank, rec in enumerate(rows, start=1):
+        for rank, rec in enumerate(lists[track], start=1):
             # one line a part, labelled as on the web page (环节匹配30分：…)
             reasons = "\n".join(
-                f"{zh.value('factor', p.factor)}{p.value:g}分：{p.reason}" for p in rec.parts if p.value != 0
+                f"{zh.value('factor', p['factor'])}{p['value']:g}分：{p['reason']}"
+                for p in rec["parts"]
+                if p["value"] != 0
             )
             table.add_row(
                 str(rank),
-                rec.name,
-                rec.node_name,
-                rec.action or "-",
-                f"{rec.score:.2f}",
+                rec["name"],
+                rec["node_name"],
+                rec["action"] or "-",
+                f"{rec['score']:.2f}",
                 reasons,
-                "；".join(rec.warnings) or "-",
+                "；".join(rec["warnings"]) or "-",
             )
         out.print(table)
-    if not recs.expand and not recs.new:
+    if not lists[EXPAND] and not lists[NEW]:
         out.print("没有可推荐的外部企业（该环节在滇已强，或数据中没有经营该环节的企业）。")
 
 
@@ -170,27 +189,36 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
     """The k chain leaders (链主) that together close the most weighted gaps, and headquarters targets."""
     with opened_store() as store:
         chosen = industry_id(store, industry)
-        assessment = services.assess(store, chosen, prefecture_id(store, prefecture))
-        view, result, hq = assessment.view, assessment.leader_set(k=k), assessment.headquarters()
+        where = prefecture_id(store, prefecture)
+
+        def compute() -> dict[str, Any]:
+            assessment = services.assess(store, chosen, where)
+            return leaders_json(assessment.leader_set(k=k), assessment.headquarters())
+
+        result = answered(store, ("leaders", chosen, k, where), compute)
+        industry_name = _name(store, chosen)
+        links = {n.id: str(n.props.get("name", n.id)) for n in store.chain_of(chosen)}
     if as_json:
-        print_json(leaders_json(result, hq))
+        print_json(result)
         return
+    counts = result["counts"]
     table = make_table(
-        f"{view.nodes[chosen]['name']} 链主企业组合（k={k}）",
+        f"{industry_name} 链主企业组合（k={k}）",
         ("#", "企业", "新增覆盖环节", "边际增益"),
-        caption=f"合计覆盖缺口权重 {result.gain:.2f} / {result.total_gap_weight:.2f}；{result.tracks_text}",
+        caption=f"合计覆盖缺口权重 {result['gain']:.2f} / {result['total_gap_weight']:.2f}；"
+        f"{tracks_text(counts[EXPAND], counts[NEW])}",
     )
-    for rank, pick in enumerate(result.picks, start=1):
+    for rank, pick in enumerate(result["set"], start=1):
         table.add_row(
             str(rank),
-            f"{pick.name}（{TRACK_NAMES[pick.track]}）",
-            "、".join(view.nodes[n]["name"] for n in pick.new_gaps),
-            f"{pick.marginal_gain:.2f}",
+            f"{pick['name']}（{TRACK_NAMES[pick['track']]}）",
+            "、".join(links.get(n, n) for n in pick["new_gaps"]),
+            f"{pick['marginal_gain']:.2f}",
         )
     out.print(table)
     hq_table = make_table("总部经济目标企业", ("企业", "建议总部类型", "理由"))
-    for target in hq:
-        hq_table.add_row(target.name, "、".join(target.hq_types), "；".join(target.reasons))
+    for target in result["headquarters_targets"]:
+        hq_table.add_row(target["name"], "、".join(target["hq_types"]), "；".join(target["reasons"]))
     out.print(hq_table)
 
 
@@ -206,21 +234,28 @@ def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_js
     """What if these enterprises land in a prefecture: statuses and completeness before and after."""
     with opened_store() as store:
         chosen = industry_id(store, industry)
-        firms = [enterprise_id(store, a) for a in adds]
+        firms = tuple(enterprise_id(store, a) for a in adds)
+        where = prefecture_id(store, prefecture)
         # an arriving firm may work on other chains too
-        result = services.what_if_result(
-            store, chosen, firms, prefecture_id(store, prefecture), any_firm=True
+        result = answered(
+            store,
+            ("scenario", chosen, firms, where),
+            lambda: scenario_json(services.what_if_result(store, chosen, list(firms), where, any_firm=True)),
         )
     if as_json:
-        print_json(scenario_json(result))
+        print_json(result)
         return
+    before, after = result["before"], result["after"]
     out.print(
-        f"完整度 {result.before.completeness} → {result.after.completeness}；"
-        f"强 {result.before.strong}→{result.after.strong}，弱 {result.before.weak}→{result.after.weak}，"
-        f"缺失 {result.before.missing}→{result.after.missing}",
+        f"完整度 {before['completeness']} → {after['completeness']}；"
+        f"强 {before['strong']}→{after['strong']}，弱 {before['weak']}→{after['weak']}，"
+        f"缺失 {before['missing']}→{after['missing']}",
         highlight=False,
     )
-    for change in result.changed_nodes:
-        out.print(f"  {change.name}: {STATUS_ZH[change.before]} → {STATUS_ZH[change.after]}", highlight=False)
-    if not result.changed_nodes:
+    for change in result["changed_nodes"]:
+        out.print(
+            f"  {change['name']}: {STATUS_ZH[change['before']]} → {STATUS_ZH[change['after']]}",
+            highlight=False,
+        )
+    if not result["changed_nodes"]:
         out.print("  没有环节的状态发生变化。")

@@ -449,6 +449,14 @@ class Neo4jStore(StoreConveniences):
             found.update({r["id"]: r["label"] for r in tx.run(cypher.LABELS_OF, ids=batch)})
         return found
 
+    def kept_answer(self, key: str, version: int) -> str | None:
+        """None: a shared server keeps no answers for the commands (its reads stay reads, and
+        `chainkg serve` keeps its own in memory)."""
+        return None
+
+    def keep_answer(self, key: str, version: int, text: str) -> None:
+        """Nothing is kept (see `kept_answer`)."""
+
     def clear(self) -> None:
         def clear_all(tx: ManagedTransaction) -> None:
             tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()

@@ -110,6 +110,11 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', 0);
+CREATE TABLE IF NOT EXISTS answers (
+    key     TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    body    TEXT NOT NULL
+);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('views', 0);
 """
 
@@ -119,6 +124,10 @@ READ_VERSION = "SELECT value FROM meta WHERE key = 'version'"
 # second counter, so the project library's writes keep them (a view of an industry of a hundred
 # thousand firms takes seconds to read)
 BUMP_VIEWS = "UPDATE meta SET value = value + 1 WHERE key = 'views'"
+# answers kept for the commands (`keep_answer`): the last few, of the current version only
+KEPT_ANSWERS = 64
+ANSWER_WAIT_MS = 100  # how long keeping an answer waits for another process's write to end
+
 READ_STAMP = (
     "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT value FROM meta WHERE key = 'views')"
 )
@@ -551,6 +560,40 @@ class SqliteStore(StoreConveniences):
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+
+    def kept_answer(self, key: str, version: int) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT body FROM answers WHERE key = ? AND version = ?", (key, version)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def keep_answer(self, key: str, version: int, text: str) -> None:
+        """Kept in the `answers` table, beside the data it was computed from, with older versions'
+        answers dropped and at most `KEPT_ANSWERS` rows. Not a write of the graph: the version
+        and the views stay."""
+        with self._lock:
+            conn = self._conn
+            (wait,) = conn.execute("PRAGMA busy_timeout").fetchone()
+            conn.execute(f"PRAGMA busy_timeout = {ANSWER_WAIT_MS}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute("DELETE FROM answers WHERE version < ?", (version,))
+                    conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", (key, version, text))
+                    conn.execute(
+                        "DELETE FROM answers WHERE rowid NOT IN"
+                        " (SELECT rowid FROM answers ORDER BY rowid DESC LIMIT ?)",
+                        (KEPT_ANSWERS,),
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError:
+                pass  # read-only, locked by a writer, or full: the answer is computed next time
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(wait)}")
 
     # -- reads ----------------------------------------------------------------------------
 

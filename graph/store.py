@@ -189,6 +189,18 @@ class GraphStore(Protocol):
         writes, so an answer computed at one version is current while the version stays."""
         ...
 
+    def kept_answer(self, key: str, version: int) -> str | None:
+        """The text `keep_answer` kept for `key` at `version`, if the store keeps answers and
+        holds one for that key at that version."""
+        ...
+
+    def keep_answer(self, key: str, version: int, text: str) -> None:
+        """Keep `text`, an answer computed from the store at `version` (read before computing),
+        for later processes to find with `kept_answer` while the version stays. Best effort: a
+        store that cannot write now (read-only, another process writing) keeps nothing, and
+        says nothing; the answer is simply computed again next time."""
+        ...
+
     def clear(self) -> None:
         """Remove every node and edge (tests, and `build --fresh`)."""
         ...

@@ -3,7 +3,9 @@
 
 For each size, a fresh embedded store gets the bundled data (`chainkg build`), then a synthetic
 register from scripts/gen_register.py (`import ashare-basic` for the firms, `import chain-table`
-for their links), then one industry's `gaps`, `recommend`, `leaders` and `scenario`. Every step
+for their links), then one industry's `gaps`, `recommend`, `leaders` and `scenario`, each twice:
+first computed from the store, then asked again (`again`), answered with what the first kept
+in the store for its version (api/answers.py). Every step
 is the real command in its own process, timed (wall clock, and the CPU seconds it used: the
 fairer figure on a machine shared with other work), with its peak memory (the process's max RSS).
 Each figure is also printed as a ratio to the same step on the bundled data alone, measured in
@@ -32,7 +34,13 @@ from gen_register import generate, size  # noqa: E402
 INDUSTRY = "green-silicon"
 LANDING = "longi"  # a firm of the bundled data outside Yunnan, on the green-silicon chain
 MAPPING = ROOT / "data/mappings/ashare_chain_companies.yaml"
-STEPS = ("build", "import firms", "import links", "gaps", "recommend", "leaders", "scenario")
+ANALYSES = ("gaps", "recommend", "leaders", "scenario")
+STEPS = (
+    "build",
+    "import firms",
+    "import links",
+    *(f"{a}{again}" for a in ANALYSES for again in ("", " again")),
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ def measure(folder: Path, firms: int, timeout: float) -> dict[str, Figure]:
         ("scenario", ["scenario", INDUSTRY, "--add", LANDING, "--json"]),
     ):
         figures[step] = run(args, db, timeout)
+        figures[f"{step} again"] = run(args, db, timeout)
     store_mb = db.stat().st_size / 2**20
     db.unlink()
     for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
@@ -117,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bundled data: store {base['store'].peak_mb:.0f} MB; load {os.getloadavg()[0]:.1f}")
         for step in STEPS:
             if step in base:
-                print(f"  {step:<13} {base[step].text()}")
+                print(f"  {step:<15} {base[step].text()}")
         for firms in sizes:
             figures = measure(Path(tmp), firms, args.timeout)
             print(
@@ -127,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 ref = base["build"] if step.startswith("import") else base[step]
                 fig = figures[step]
                 print(
-                    f"  {step:<13} {fig.text():<36} x{fig.seconds / ref.seconds:6.1f} time, "
+                    f"  {step:<15} {fig.text():<36} x{fig.seconds / ref.seconds:6.1f} time, "
                     f"x{fig.peak_mb / ref.peak_mb:5.1f} memory"
                 )
             sys.stdout.flush()

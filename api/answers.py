@@ -1,0 +1,70 @@
+"""Answers the analysis commands keep in the store, so that a question asked again while the
+store stays as it was is answered at once: on a register of a million firms, `chainkg gaps`
+reads an industry of about a hundred thousand firms (seconds); asked again, it prints what it
+kept, the same bytes as when it computed them.
+
+An answer is kept for the store's version it was computed at (`GraphStore.keep_answer`), so any
+write ends it, whichever process writes. Its key names the question (command, industry and
+options) and a fingerprint of what computes the answer (the analyses and their rules, the
+store's reads, the presented shapes), so a changed rule or a new release never finds an answer
+of the old one. The embedded store keeps answers; a shared Neo4j server keeps none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import analysis
+import graph
+from graph.store import GraphStore
+
+Question = tuple[str | int | tuple[str, ...] | None, ...]
+
+
+def fingerprint_files() -> list[Path]:
+    """What an answer comes from: the `analysis` and `graph` packages' files (rules.yaml among
+    them), the presented shapes and this module, in a fixed order."""
+    here = Path(__file__).parent
+    found = [
+        *(p for package in (analysis, graph) for p in Path(package.__file__ or "").parent.rglob("*")),
+        here / "present.py",
+        here / "answers.py",
+    ]
+    return sorted(f for f in found if f.suffix in {".py", ".yaml"} and f.is_file())
+
+
+def digest(files: list[Path]) -> str:
+    """A digest of `files`' names and bytes."""
+    summed = hashlib.sha256()
+    for path in files:
+        summed.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return summed.hexdigest()
+
+
+@cache
+def fingerprint() -> str:
+    """The digest of `fingerprint_files`, once a process."""
+    return digest(fingerprint_files())
+
+
+def answer_key(question: Question) -> str:
+    return hashlib.sha256(json.dumps([fingerprint(), *question], ensure_ascii=False).encode()).hexdigest()
+
+
+def answered(store: GraphStore, question: Question, compute: Callable[[], Any]) -> Any:
+    """The JSON answer to `question`: the one `store` kept for its current version, else
+    `compute()`'s, kept for the next time. Either way it has been through JSON, so a kept answer
+    and a computed one print alike."""
+    version = store.version()  # read before computing: an answer is never kept as newer than its data
+    key = answer_key(question)
+    kept = store.kept_answer(key, version)
+    if kept is not None:
+        return json.loads(kept)
+    text = json.dumps(compute(), ensure_ascii=False, default=str)
+    store.keep_answer(key, version, text)
+    return json.loads(text)
