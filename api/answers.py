@@ -1,13 +1,17 @@
-"""Answers the analysis commands keep in the store, so that a question asked again while the
-store stays as it was is answered at once: on a register of a million firms, `chainkg gaps`
+"""Answers the analysis commands keep beside the store, so that a question asked again while
+the store stays as it was is answered at once: on a register of a million firms, `chainkg gaps`
 reads an industry of about a hundred thousand firms (seconds); asked again, it prints what it
 kept, the same bytes as when it computed them.
 
-An answer is kept for the store's version it was computed at (`GraphStore.keep_answer`), so any
-write ends it, whichever process writes. Its key names the question (command, industry and
+An answer is kept for the stamp of the industries' views it was computed from
+(`GraphStore.views_version`, `keep_answer`), so any write that could change it ends it, whichever
+process writes; the project library's writes and users' sign-ins leave it. Only answers computed
+from industries' views (`store.graph(industry)`) and the nodes such a view holds may be kept
+this way. Its key names the question (command, industry and
 options) and a fingerprint of what computes the answer (the analyses and their rules, the
 store's reads, the presented shapes), so a changed rule or a new release never finds an answer
-of the old one. The embedded store keeps answers; a shared Neo4j server keeps none.
+of the old one. The embedded store keeps answers in a file beside its own (`<store>-answers`);
+a shared Neo4j server keeps none.
 """
 
 from __future__ import annotations
@@ -57,14 +61,14 @@ def answer_key(question: Question) -> str:
 
 
 def answered(store: GraphStore, question: Question, compute: Callable[[], Any]) -> Any:
-    """The JSON answer to `question`: the one `store` kept for its current version, else
-    `compute()`'s, kept for the next time. Either way it has been through JSON, so a kept answer
-    and a computed one print alike."""
-    version = store.version()  # read before computing: an answer is never kept as newer than its data
+    """The JSON answer to `question`, one computed from industries' views: the one `store` kept
+    for its views' current stamp, else `compute()`'s, kept for the next time. Either way it has
+    been through JSON, so a kept answer and a computed one print alike."""
+    stamp = store.views_version()  # read before computing: never kept as newer than its data
     key = answer_key(question)
-    kept = store.kept_answer(key, version)
+    kept = store.kept_answer(key, stamp)
     if kept is not None:
         return json.loads(kept)
     text = json.dumps(compute(), ensure_ascii=False, default=str)
-    store.keep_answer(key, version, text)
+    store.keep_answer(key, stamp, text)
     return json.loads(text)

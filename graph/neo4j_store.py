@@ -449,12 +449,17 @@ class Neo4jStore(StoreConveniences):
             found.update({r["id"]: r["label"] for r in tx.run(cypher.LABELS_OF, ids=batch)})
         return found
 
-    def kept_answer(self, key: str, version: int) -> str | None:
+    def views_version(self) -> int:
+        """The meta node's `views` counter (see `GraphStore.views_version`)."""
+        records = self._read(cypher.READ_STAMP, meta_id=cypher.META_ID)
+        return int(records[0]["views"] or 0) if records else 0
+
+    def kept_answer(self, key: str, stamp: int) -> str | None:
         """None: a shared server keeps no answers for the commands (its reads stay reads, and
         `chainkg serve` keeps its own in memory)."""
         return None
 
-    def keep_answer(self, key: str, version: int, text: str) -> None:
+    def keep_answer(self, key: str, stamp: int, text: str) -> None:
         """Nothing is kept (see `kept_answer`)."""
 
     def clear(self) -> None:

@@ -110,12 +110,8 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', 0);
-CREATE TABLE IF NOT EXISTS answers (
-    key     TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    body    TEXT NOT NULL
-);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('views', 0);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('id', abs(random()));
 """
 
 BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE key = 'version'"
@@ -124,9 +120,22 @@ READ_VERSION = "SELECT value FROM meta WHERE key = 'version'"
 # second counter, so the project library's writes keep them (a view of an industry of a hundred
 # thousand firms takes seconds to read)
 BUMP_VIEWS = "UPDATE meta SET value = value + 1 WHERE key = 'views'"
-# answers kept for the commands (`keep_answer`): the last few, of the current version only
+READ_VIEWS = "SELECT value FROM meta WHERE key = 'views'"
+# Answers kept for the commands (`keep_answer`) live in a file of their own beside the store
+# (`answers_path`): a commit to the store's own file would move every server's `PRAGMA
+# data_version` and drop what it keeps. The last few, of the current stamp only, each under the
+# store's random id (a store made again at the same path starts its counters again).
 KEPT_ANSWERS = 64
-ANSWER_WAIT_MS = 100  # how long keeping an answer waits for another process's write to end
+ANSWER_WAIT_S = 0.1  # how long keeping an answer waits for another process's to end
+_ANSWERS_DDL = """
+CREATE TABLE IF NOT EXISTS answers (
+    key   TEXT NOT NULL,
+    store INTEGER NOT NULL,
+    stamp INTEGER NOT NULL,
+    body  TEXT NOT NULL,
+    PRIMARY KEY (key, store)
+);
+"""
 
 READ_STAMP = (
     "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT value FROM meta WHERE key = 'views')"
@@ -407,6 +416,8 @@ class SqliteStore(StoreConveniences):
         self._industry_views = KeptViews(view_rows)
         self._view_version: int | None = None
         self._views_stamp: int | None = None
+        self._answers_conn: sqlite3.Connection | None = None
+        self._store_id = 0
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -561,26 +572,67 @@ class SqliteStore(StoreConveniences):
                 self._conn.execute("ROLLBACK")
                 raise
 
-    def kept_answer(self, key: str, version: int) -> str | None:
+    def views_version(self) -> int:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT body FROM answers WHERE key = ? AND version = ?", (key, version)
-            ).fetchone()
+            return int(self._conn.execute(READ_VIEWS).fetchone()[0])
+
+    def answers_path(self) -> Path | None:
+        """The file the commands' answers are kept in: the store's name with `-answers` (none
+        for a store in memory)."""
+        return None if str(self.path) == ":memory:" else self.path.with_name(self.path.name + "-answers")
+
+    def _answers(self) -> sqlite3.Connection | None:
+        """The answers file's connection, opened on first use (None when it cannot be: a
+        read-only folder keeps no answers). Private (600) like the store: it holds its names."""
+        if self._answers_conn is None:
+            path = self.answers_path()
+            if path is None:
+                return None
+            try:
+                try:
+                    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                except FileExistsError:
+                    pass
+                conn = sqlite3.connect(
+                    str(path), isolation_level=None, check_same_thread=False, timeout=ANSWER_WAIT_S
+                )
+                conn.executescript(_ANSWERS_DDL)
+            except (OSError, sqlite3.Error):
+                return None
+            (store_id,) = self._conn.execute("SELECT value FROM meta WHERE key = 'id'").fetchone()
+            self._answers_conn, self._store_id = conn, int(store_id)
+        return self._answers_conn
+
+    def kept_answer(self, key: str, stamp: int) -> str | None:
+        with self._lock:
+            conn = self._answers()
+            if conn is None:
+                return None
+            try:
+                row = conn.execute(
+                    "SELECT body FROM answers WHERE key = ? AND store = ? AND stamp = ?",
+                    (key, self._store_id, stamp),
+                ).fetchone()
+            except sqlite3.Error:  # being written by another process, or not an answers file
+                return None
         return None if row is None else str(row[0])
 
-    def keep_answer(self, key: str, version: int, text: str) -> None:
-        """Kept in the `answers` table, beside the data it was computed from, with older versions'
-        answers dropped and at most `KEPT_ANSWERS` rows. Not a write of the graph: the version
-        and the views stay."""
+    def keep_answer(self, key: str, stamp: int, text: str) -> None:
+        """Kept in the answers file (`answers_path`), with the answers of older stamps and of
+        other stores dropped, and at most `KEPT_ANSWERS` rows. The store's own file is not
+        written: its version, its views and every server's data version stay."""
         with self._lock:
-            conn = self._conn
-            (wait,) = conn.execute("PRAGMA busy_timeout").fetchone()
-            conn.execute(f"PRAGMA busy_timeout = {ANSWER_WAIT_MS}")
+            conn = self._answers()
+            if conn is None:
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    conn.execute("DELETE FROM answers WHERE version < ?", (version,))
-                    conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", (key, version, text))
+                    conn.execute("DELETE FROM answers WHERE store != ? OR stamp < ?", (self._store_id, stamp))
+                    conn.execute(
+                        "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)",
+                        (key, self._store_id, stamp, text),
+                    )
                     conn.execute(
                         "DELETE FROM answers WHERE rowid NOT IN"
                         " (SELECT rowid FROM answers ORDER BY rowid DESC LIMIT ?)",
@@ -590,10 +642,8 @@ class SqliteStore(StoreConveniences):
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
-            except sqlite3.OperationalError:
-                pass  # read-only, locked by a writer, or full: the answer is computed next time
-            finally:
-                conn.execute(f"PRAGMA busy_timeout = {int(wait)}")
+            except sqlite3.Error:
+                pass  # read-only, busy with another process's answer, or full: computed next time
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -908,3 +958,5 @@ class SqliteStore(StoreConveniences):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._answers_conn is not None:
+                self._answers_conn.close()

@@ -189,16 +189,23 @@ class GraphStore(Protocol):
         writes, so an answer computed at one version is current while the version stays."""
         ...
 
-    def kept_answer(self, key: str, version: int) -> str | None:
-        """The text `keep_answer` kept for `key` at `version`, if the store keeps answers and
-        holds one for that key at that version."""
+    def views_version(self) -> int:
+        """The industries' views' counter: bumped inside every write that touches what an
+        industry's view can hold (`graph.view.touches_views`), so an answer computed from
+        industries' views alone is current while it stays (the project library's writes, users'
+        sign-ins and parks leave it)."""
         ...
 
-    def keep_answer(self, key: str, version: int, text: str) -> None:
-        """Keep `text`, an answer computed from the store at `version` (read before computing),
-        for later processes to find with `kept_answer` while the version stays. Best effort: a
-        store that cannot write now (read-only, another process writing) keeps nothing, and
-        says nothing; the answer is simply computed again next time."""
+    def kept_answer(self, key: str, stamp: int) -> str | None:
+        """The text `keep_answer` kept for `key` at `stamp`, if the store keeps answers and holds
+        one for that key at that stamp."""
+        ...
+
+    def keep_answer(self, key: str, stamp: int, text: str) -> None:
+        """Keep `text`, an answer computed from the store at `stamp` (a `version` or a
+        `views_version`, read before computing), for later processes to find with `kept_answer`.
+        Best effort: a store that cannot keep it now (a read-only folder, another process
+        keeping one) keeps nothing and says nothing; the answer is computed again next time."""
         ...
 
     def clear(self) -> None:

@@ -24,59 +24,104 @@ def _meta(db: Path) -> dict[str, int]:
 
 
 def _answers(db: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(db) as conn:
-        return list(conn.execute("SELECT key, version FROM answers ORDER BY rowid"))
+    with sqlite3.connect(db.with_name(db.name + "-answers")) as conn:
+        return list(conn.execute("SELECT key, stamp FROM answers ORDER BY rowid"))
 
 
-def test_the_embedded_store_keeps_an_answer_for_its_version_only(store: GraphStore):
-    version = store.version()
-    store.keep_answer("k", version, '{"a": 1}')
+def test_the_embedded_store_keeps_an_answer_for_its_stamp_only(store: GraphStore):
+    stamp = store.views_version()
+    store.keep_answer("k", stamp, '{"a": 1}')
     if store.backend == "neo4j":  # a shared server keeps none
-        assert store.kept_answer("k", version) is None
+        assert store.kept_answer("k", stamp) is None
         return
-    assert store.kept_answer("k", version) == '{"a": 1}'
-    assert store.kept_answer("k", version + 1) is None
-    assert store.kept_answer("other", version) is None
-    assert store.version() == version  # keeping an answer is not a write of the graph
+    assert store.kept_answer("k", stamp) == '{"a": 1}'
+    assert store.kept_answer("k", stamp + 1) is None
+    assert store.kept_answer("other", stamp) is None
 
 
-def test_keeping_is_no_write_and_drops_older_versions_and_the_oldest(
+def test_the_views_stamp_moves_with_what_a_view_holds_only(store: GraphStore):
+    stamp = store.views_version()
+    store.upsert_nodes([Node("p1", "Project", {"name": "某项目"})])  # the project library
+    store.upsert_nodes([Node("u1", "User", {"name": "张三"})])  # a sign-in's write
+    assert store.views_version() == stamp
+    store.upsert_nodes([Node("r1", "Region", {"name": "甲"})])
+    assert store.views_version() == stamp + 1
+
+
+def test_keeping_writes_nothing_to_the_store_and_drops_older_stamps_and_the_oldest(
     sqlite_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ):
     db = sqlite_store.path
     sqlite_store.upsert_nodes([Node("a", "Region", {"name": "甲"})])
+    observer = sqlite3.connect(db)  # what a server watches: PRAGMA data_version moves with any commit
+    seen = observer.execute("PRAGMA data_version").fetchone()
     before = _meta(db)
-    version = sqlite_store.version()
-    sqlite_store.keep_answer("old", version, "1")
-    assert _meta(db) == before  # neither the version nor the views' counter moved
+    stamp = sqlite_store.views_version()
+    sqlite_store.keep_answer("old", stamp, "1")
+    assert _meta(db) == before and observer.execute("PRAGMA data_version").fetchone() == seen
+    observer.close()
     sqlite_store.upsert_nodes([Node("b", "Region", {"name": "乙"})])
-    newer = sqlite_store.version()
-    assert newer == version + 1
+    newer = sqlite_store.views_version()
+    assert newer == stamp + 1
     monkeypatch.setattr(sqlite_module, "KEPT_ANSWERS", 2)
     for key in ("x", "y", "z"):
         sqlite_store.keep_answer(key, newer, key)
-    # the older version's answer is gone, and of the three only the last two are kept
+    # the older stamp's answer is gone, and of the three only the last two are kept
     assert _answers(db) == [("y", newer), ("z", newer)]
-    # an answer kept for an older version (computed before a write landed) is never found
-    sqlite_store.keep_answer("late", version, "stale")
+    # an answer kept for an older stamp (computed before a write landed) is never found
+    sqlite_store.keep_answer("late", stamp, "stale")
     assert sqlite_store.kept_answer("late", newer) is None
 
 
-def test_a_store_another_process_is_writing_keeps_nothing_and_waits_briefly(sqlite_store: SqliteStore):
-    db = sqlite_store.path
-    version = sqlite_store.version()
-    writer = sqlite3.connect(db, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")  # an import's long write transaction
+def test_a_store_made_again_at_the_same_path_finds_none_of_the_old_answers(tmp_path: Path):
+    db = tmp_path / "kg.db"
+    first = SqliteStore(db)
+    first.keep_answer("k", first.views_version(), "old")
+    assert first.kept_answer("k", 0) == "old"
+    first.close()
+    for name in ("kg.db", "kg.db-wal", "kg.db-shm"):  # the store is removed, its answers file stays
+        (tmp_path / name).unlink(missing_ok=True)
+    again = SqliteStore(db)
     try:
-        sqlite_store.keep_answer("k", version, "text")  # no error, no wait of the 30 s timeout
+        assert again.views_version() == 0
+        assert again.kept_answer("k", 0) is None  # the same stamp, another store
+    finally:
+        again.close()
+
+
+def test_keeping_waits_briefly_for_another_process_and_never_for_the_store(sqlite_store: SqliteStore):
+    db = sqlite_store.path
+    stamp = sqlite_store.views_version()
+    sqlite_store.keep_answer("first", stamp, "1")  # the answers file exists
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # an import's long write transaction on the store
+    try:
+        sqlite_store.keep_answer("during-import", stamp, "2")
+        assert sqlite_store.kept_answer("during-import", stamp) == "2"
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-    assert sqlite_store.kept_answer("k", version) is None
-    # the store's own wait for writes is as it was
-    assert sqlite_store._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
-    sqlite_store.keep_answer("k", version, "text")
-    assert sqlite_store.kept_answer("k", version) == "text"
+    other = sqlite3.connect(db.with_name(db.name + "-answers"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another command keeping its answer
+    try:
+        sqlite_store.keep_answer("busy", stamp, "3")  # no error, no wait of the store's 30 s
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert sqlite_store.kept_answer("busy", stamp) is None
+    sqlite_store.keep_answer("busy", stamp, "3")
+    assert sqlite_store.kept_answer("busy", stamp) == "3"
+
+
+def test_a_store_whose_answers_file_cannot_be_opened_answers_without_keeping(tmp_path: Path):
+    db = tmp_path / "kg.db"
+    (tmp_path / "kg.db-answers").mkdir()  # in the way, as a read-only folder would be
+    store = SqliteStore(db)
+    try:
+        store.keep_answer("k", store.views_version(), "text")
+        assert store.kept_answer("k", store.views_version()) is None
+    finally:
+        store.close()
 
 
 def test_the_fingerprint_covers_the_rules_and_the_code(tmp_path: Path):
@@ -104,13 +149,18 @@ def test_a_command_asked_again_prints_the_kept_answer_until_a_write(tmp_path: Pa
         "si-wafer": "weak",
         "si-cell": "missing",
     }
-    version = _meta(db)["version"]
-    assert [v for _, v in _answers(db)] == [version]
+    views = _meta(db)["views"]
+    assert [v for _, v in _answers(db)] == [views]
     # what the next run prints is what was kept: change the kept text and both outputs show it
-    with sqlite3.connect(db) as conn:
+    with sqlite3.connect(db.with_name(db.name + "-answers")) as conn:
         conn.execute("UPDATE answers SET body = ?", (json.dumps({**first, "completeness": 99.9}),))
     assert json.loads(run(["gaps", "green-silicon", "--json"], db).stdout)["completeness"] == 99.9
     assert "完整度 99.9/100" in run(["gaps", "green-silicon"], db).stdout
+    # the project library's writes (and users' sign-ins) leave what an industry's view holds
+    library = SqliteStore(db)
+    library.upsert_nodes([Node("proj-1", "Project", {"name": "某硅片项目"})])
+    library.close()
+    assert json.loads(run(["gaps", "green-silicon", "--json"], db).stdout)["completeness"] == 99.9
     # another question is computed and kept on its own
     baoshan = json.loads(run(["gaps", "green-silicon", "--prefecture", "保山", "--json"], db).stdout)
     assert {n["id"]: n["status"] for n in baoshan["nodes"]}["si-wafer"] == "strong"  # 2 >= 2 there
@@ -123,11 +173,11 @@ def test_a_command_asked_again_prints_the_kept_answer_until_a_write(tmp_path: Pa
         encoding="utf-8",
     )
     run(["build", "--data", str(data)], db)
-    assert _meta(db)["version"] > version
+    assert _meta(db)["views"] > views
     after = json.loads(run(["gaps", "green-silicon", "--json"], db).stdout)
     assert {n["id"]: n["status"] for n in after["nodes"]}["si-cell"] == "strong"
     assert after["completeness"] != 99.9
-    assert [v for _, v in _answers(db)] == [_meta(db)["version"]]
+    assert [v for _, v in _answers(db)] == [_meta(db)["views"]]
 
 
 def test_kept_and_computed_answers_print_alike(tmp_path: Path):

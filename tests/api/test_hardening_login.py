@@ -97,15 +97,16 @@ def test_other_page_forms_from_another_site_are_refused_and_the_api_is_left_alon
     assert client.post("/api/projects", json={}, headers=evil).status_code == 401
 
 
-def test_the_store_its_wal_and_shm_and_the_sign_in_attempts_are_private(tmp_path: Path):
+def test_the_store_its_wal_shm_and_answers_and_the_sign_in_attempts_are_private(tmp_path: Path):
     previous = os.umask(0o022)  # the usual umask: files would be world-readable
     try:
         store = SqliteStore(tmp_path / "kg.db")
         store.apply(library_changes())
+        store.keep_answer("gaps", store.views_version(), '{"industry": "green-silicon"}')
         throttle = auth.LoginThrottle(tmp_path)
         throttle.begin("sheng", "10.0.0.1")
         secret = auth.load_secret(tmp_path) if auth.SECRET_ENV not in os.environ else None
-        names = ["kg.db", "kg.db-wal", "kg.db-shm", auth.LoginThrottle.FILE]
+        names = ["kg.db", "kg.db-wal", "kg.db-shm", "kg.db-answers", auth.LoginThrottle.FILE]
         modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode) for name in names}
         throttle.close()
         store.close()
