@@ -104,7 +104,7 @@ def measure(folder: Path, firms: int, timeout: float) -> dict[str, Figure]:
         figures[f"{step} again"] = run(args, db, timeout)
     store_mb = db.stat().st_size / 2**20
     db.unlink()
-    for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+    for extra in (db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-answers")):
         extra.unlink(missing_ok=True)
     figures["store"] = Figure(0.0, store_mb, True)
     return figures
