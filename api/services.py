@@ -74,7 +74,10 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
 
 class Assessment:
     """One industry's view and gaps (for Yunnan, or one prefecture), each computed at most once:
-    every answer is kept under its arguments (the results are shared, never changed)."""
+    every answer is kept under its arguments (the results are shared, never changed). A server
+    keeps an assessment through writes that leave the industries' views (`ResultCache`), so what
+    it keeps must come from the industry's view alone; a plan, which also reads the parks and
+    the quotas, is made afresh each time."""
 
     def __init__(self, store: GraphStore, industry: str, prefecture: str | None = None) -> None:
         self.store, self.industry, self.prefecture = store, industry, prefecture
@@ -175,7 +178,7 @@ class Assessment:
             },
         )
 
-    @cached_property
+    @property
     def plan_view(self) -> nx.MultiDiGraph:
         """The industry's view with every park and where it is (where a plan lands its projects);
         the chain's own view leaves parks out."""
@@ -210,15 +213,20 @@ def quota_total(store: GraphStore) -> int:
 
 
 class ResultCache:
-    """A server's assessments per (industry, prefecture), kept while the store's version stays.
+    """A server's answers, kept while the store's version stays, and its assessments per
+    (industry, prefecture), kept while the industries' views stay.
 
     Each request checks the version: on an embedded store, `PRAGMA data_version` on a read-only
     connection of the cache's own (a few microseconds, no lock shared with the store's work; it
     moves with every commit to the file, whichever process made it); else the store's version
     (the Neo4j meta node's counter). Every write bumps it inside its own transaction, so an
-    answer kept here is never older than the store. At most `size` assessments are kept (least
-    recently used dropped), and at most 4 x `size` other answers (`once`, and whole responses:
-    `api.kept`; they share the assessments' bytes). An answer computed while the version moved
+    answer kept here is never older than the store. When it moved, the industries' views'
+    counter is read (`GraphStore.views_version`): the other answers (whole responses, pages,
+    look-ups: `once`, `api.kept`) go with every write, but the assessments, computed from an
+    industry's view alone, stay through a write that leaves the views (the project library,
+    sign-ins and sign-outs), so the next page of an industry of a 1M-firm register does not
+    compute its gaps and targets again. At most `size` assessments are kept (least recently used
+    dropped), and at most 4 x `size` other answers. An answer computed while the version moved
     is returned but not kept.
 
     A served request checks once, at its start (`refresh`, awaited by `api.kept`), and then
@@ -236,11 +244,13 @@ class ResultCache:
     def __init__(self, store: GraphStore, *, size: int = 256, settle_gc: bool = False) -> None:
         self.store, self.size, self.settle_gc = store, size, settle_gc
         self._version: object = None
+        self._views: int | None = None  # the views' counter the assessments were kept for
         self._generation = 0
         self._assessments: OrderedDict[tuple[str, str | None], Assessment] = OrderedDict()
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._probe = version_probe(store)
+        self._views_probe = views_probe(store, self._probe)
         async_version = getattr(store, "version_async", None)
         self._read_async = (
             None
@@ -253,8 +263,15 @@ class ResultCache:
         `assessment` and `once` in the same request then use it without reading it again. Give
         the token back to `done` when the request ends."""
         version = self._probe() if self._read_async is None else await self._read_async()
+        views = None
+        if version != self._version:  # (a look without the lock: the worst is a views read too many)
+            views = (
+                self._views_probe()
+                if self._read_async is None
+                else await run_in_threadpool(self._views_probe)
+            )
         with self._lock:
-            self._moved(version)
+            self._moved(version, views)
         return _checked.set(self)
 
     @staticmethod
@@ -265,13 +282,18 @@ class ResultCache:
     def _current(self) -> None:
         """Drop everything kept if the store moved on (call with the lock held)."""
         if _checked.get() is not self:
-            self._moved(self._probe())
+            version = self._probe()
+            self._moved(version, self._views_probe() if version != self._version else None)
 
-    def _moved(self, version: object) -> None:
+    def _moved(self, version: object, views: int | None) -> None:
+        """The store is at `version` (and `views`, read after it; None: not read): drop the
+        answers kept for another version, and the assessments too unless the views' counter
+        they were kept for is still `views`."""
         if version != self._version:
-            self._assessments.clear()
+            if views is None or views != self._views:
+                self._assessments.clear()
             self._answers.clear()
-            self._version = version
+            self._version, self._views = version, views
             self._generation += 1
             if self.settle_gc:
                 release_frozen()  # what was kept is garbage now: the collector may free its cycles
@@ -392,6 +414,12 @@ class _DataVersion:
         with self._lock:
             return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
+    def views(self) -> int:
+        """The store's views' counter, read on this connection (no lock shared with the store)."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'views'").fetchone()
+        return int(row[0]) if row else 0
+
     def close(self) -> None:
         self._conn.close()
 
@@ -403,6 +431,11 @@ def version_probe(store: GraphStore) -> Callable[[], object]:
     if store.backend == "sqlite" and path is not None and str(path) != ":memory:":
         return _DataVersion(quote(str(Path(path).resolve())))
     return store.version
+
+
+def views_probe(store: GraphStore, probe: Callable[[], object]) -> Callable[[], int]:
+    """The read of the industries' views' counter that goes with `probe` (`version_probe`)."""
+    return probe.views if isinstance(probe, _DataVersion) else store.views_version
 
 
 def industries_in_order(store: GraphStore) -> list[Node]:

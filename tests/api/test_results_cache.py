@@ -299,3 +299,47 @@ def test_a_store_that_cannot_say_its_version_is_a_503_not_a_crash(canonical_db: 
         page = client.get("/industries/demo", headers={"accept": "text/html"})
         assert page.status_code == 503 and "cannot reach the store" in page.text
         assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_the_assessments_stay_through_a_write_that_leaves_the_views_and_go_with_one_that_does(store):
+    """A project saved (or a user signing out) keeps an industry's computed gaps; the other kept
+    answers (pages, responses) go with every write; a firm's new link drops the assessments."""
+    store.apply(canonical_changes())
+    kept = ResultCache(store)
+    try:
+        first = kept.assessment("demo")
+        assert statuses(first.gaps_json())["b"] == "missing"
+        assert kept.once("a page", lambda: "before") == "before"
+        store.upsert_nodes([Node("p1", "Project", {"name": "某项目", **SRC})])
+        assert kept.assessment("demo") is first  # its gaps are not computed again
+        assert kept.once("a page", lambda: "after") == "after"
+        store.apply(leader_on_b())
+        again = kept.assessment("demo")
+        assert again is not first
+        assert statuses(again.gaps_json())["b"] == "strong"  # the Kunming leader: weight 3
+    finally:
+        kept.close()
+
+
+def test_a_served_industry_keeps_its_answers_through_a_project_written_by_another_process(
+    canonical_db: Path, tmp_path: Path
+):
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
+    with client_on(db) as client:
+        before = client.get("/api/industries/demo/gaps").json()
+        assessment = state(client).results.assessment("demo")
+        other = SqliteStore(db)
+        try:
+            other.upsert_nodes([Node("p1", "Project", {"name": "某项目", **SRC})])
+        finally:
+            other.close()
+        assert client.get("/api/industries/demo/gaps").json() == before
+        assert state(client).results.assessment("demo") is assessment
+        other = SqliteStore(db)
+        try:
+            other.apply(leader_on_b())
+        finally:
+            other.close()
+        assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "strong"
+        assert state(client).results.assessment("demo") is not assessment
