@@ -68,7 +68,10 @@ def answered(store: GraphStore, question: Question, compute: Callable[[], Any]) 
     key = answer_key(question)
     kept = store.kept_answer(key, stamp)
     if kept is not None:
-        return json.loads(kept)
+        try:
+            return json.loads(kept)
+        except ValueError:  # not what was kept (the file edited or damaged): computed again
+            pass
     text = json.dumps(compute(), ensure_ascii=False, default=str)
     store.keep_answer(key, stamp, text)
     return json.loads(text)

@@ -640,8 +640,12 @@ class SqliteStore(StoreConveniences):
                 conn = sqlite3.connect(
                     str(path), isolation_level=None, check_same_thread=False, timeout=ANSWER_WAIT_S
                 )
-                conn.executescript(_ANSWERS_DDL)
             except (OSError, sqlite3.Error):
+                return None
+            try:
+                conn.executescript(_ANSWERS_DDL)
+            except sqlite3.Error:  # busy, or not an answers file
+                conn.close()
                 return None
             (store_id,) = self._conn.execute("SELECT value FROM meta WHERE key = 'id'").fetchone()
             self._answers_conn, self._store_id = conn, int(store_id)

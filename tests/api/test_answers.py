@@ -161,6 +161,12 @@ def test_a_command_asked_again_prints_the_kept_answer_until_a_write(tmp_path: Pa
     library.upsert_nodes([Node("proj-1", "Project", {"name": "某硅片项目"})])
     library.close()
     assert json.loads(run(["gaps", "green-silicon", "--json"], db).stdout)["completeness"] == 99.9
+    # a damaged kept answer is computed again (and kept again)
+    with sqlite3.connect(db.with_name(db.name + "-answers")) as conn:
+        conn.execute("UPDATE answers SET body = '{not json'")
+    assert json.loads(run(["gaps", "green-silicon", "--json"], db).stdout) == first
+    with sqlite3.connect(db.with_name(db.name + "-answers")) as conn:
+        conn.execute("UPDATE answers SET body = ?", (json.dumps({**first, "completeness": 99.9}),))
     # another question is computed and kept on its own
     baoshan = json.loads(run(["gaps", "green-silicon", "--prefecture", "保山", "--json"], db).stdout)
     assert {n["id"]: n["status"] for n in baoshan["nodes"]}["si-wafer"] == "strong"  # 2 >= 2 there
