@@ -46,6 +46,15 @@ def statuses(body: dict) -> dict[str, str]:
     return {n["id"]: n["status"] for n in body["nodes"]}
 
 
+def written_elsewhere(db: Path, changes: ChangeSet) -> None:
+    """`changes` written through a store of its own on the file, as another process would."""
+    other = SqliteStore(db)
+    try:
+        other.apply(changes)
+    finally:
+        other.close()
+
+
 def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canonical_db: Path, tmp_path: Path):
     db = tmp_path / "kg.db"
     shutil.copy(canonical_db, db)
@@ -109,9 +118,9 @@ def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_db: Path
         def counted_during_a_write() -> int:
             calls.append(1)
             if len(calls) == 1:  # another connection commits while the first answer is computed
-                other = SqliteStore(db)
-                other.upsert_nodes([Node("late", "Enterprise", {"name": "迟到公司", **SRC})])
-                other.close()
+                written_elsewhere(
+                    db, ChangeSet(nodes=(Node("late", "Enterprise", {"name": "迟到公司", **SRC}),))
+                )
             return len(store.find_nodes("Enterprise"))
 
         first = kept.once("firms", counted_during_a_write)
@@ -329,17 +338,9 @@ def test_a_served_industry_keeps_its_answers_through_a_project_written_by_anothe
     with client_on(db) as client:
         before = client.get("/api/industries/demo/gaps").json()
         assessment = state(client).results.assessment("demo")
-        other = SqliteStore(db)
-        try:
-            other.upsert_nodes([Node("p1", "Project", {"name": "某项目", **SRC})])
-        finally:
-            other.close()
+        written_elsewhere(db, ChangeSet(nodes=(Node("p1", "Project", {"name": "某项目", **SRC}),)))
         assert client.get("/api/industries/demo/gaps").json() == before
         assert state(client).results.assessment("demo") is assessment
-        other = SqliteStore(db)
-        try:
-            other.apply(leader_on_b())
-        finally:
-            other.close()
+        written_elsewhere(db, leader_on_b())
         assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "strong"
         assert state(client).results.assessment("demo") is not assessment
