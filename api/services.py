@@ -49,6 +49,7 @@ from graph.errors import NotFoundError
 from graph.lookup import chain_node_id, firms_named, industry_id, resolve
 from graph.reads import chain_members, enterprise_view, region_tree, region_view
 from graph.schema import EDGE_TYPES, FACT_EDGE_TYPES, FACT_LABELS, NODE_LABELS
+from graph.sqlite_store import READ_VIEWS
 from graph.store import GraphStore, Node, names_of
 from graph.view import build_view, freeze_kept, release_frozen
 
@@ -415,9 +416,10 @@ class _DataVersion:
             return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def views(self) -> int:
-        """The store's views' counter, read on this connection (no lock shared with the store)."""
+        """The store's views' stamp (`GraphStore.views_version`), read on this connection (no
+        lock shared with the store)."""
         with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'views'").fetchone()
+            row = self._conn.execute(READ_VIEWS).fetchone()
         return int(row[0]) if row else 0
 
     def close(self) -> None:

@@ -111,7 +111,7 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', 0);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('views', 0);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('id', abs(random()));
+INSERT OR IGNORE INTO meta(key, value) VALUES ('views_token', random() & 9223372036854775807);
 """
 
 BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE key = 'version'"
@@ -119,23 +119,28 @@ READ_VERSION = "SELECT value FROM meta WHERE key = 'version'"
 # the industries' views are kept until a write touches what they can hold (`touches_views`): a
 # second counter, so the project library's writes keep them (a view of an industry of a hundred
 # thousand firms takes seconds to read)
-BUMP_VIEWS = "UPDATE meta SET value = value + 1 WHERE key = 'views'"
-READ_VIEWS = "SELECT value FROM meta WHERE key = 'views'"
+# With the counter, a random token: a store restored from a backup and written again reaches its
+# old counts with other data, never an old token, so what was kept for a token (`keep_answer`)
+# is never found for other data.
+BUMP_VIEWS = (
+    "UPDATE meta SET value = CASE key WHEN 'views' THEN value + 1"
+    " ELSE random() & 9223372036854775807 END WHERE key IN ('views', 'views_token')"
+)
+READ_VIEWS = "SELECT value FROM meta WHERE key = 'views_token'"
 SCHEMA_NAMES = frozenset({"nodes", "edges", "meta", "nodes_by_label", "edges_by_target", "edges_by_type"})
-META_KEYS = frozenset({"version", "views", "id"})
+META_KEYS = frozenset({"version", "views", "views_token"})
 # Answers kept for the commands (`keep_answer`) live in a file of their own beside the store
 # (`answers_path`): a commit to the store's own file would move every server's `PRAGMA
-# data_version` and drop what it keeps. The last few, of the current stamp only, each under the
-# store's random id (a store made again at the same path starts its counters again).
+# data_version` and drop what it keeps. The last few, of the current views' token only (a store
+# made again at the same path, or restored from a backup, never reaches an old token with other
+# data).
 KEPT_ANSWERS = 64
 ANSWER_WAIT_S = 0.1  # how long keeping an answer waits for another process's to end
 _ANSWERS_DDL = """
 CREATE TABLE IF NOT EXISTS answers (
-    key   TEXT NOT NULL,
-    store INTEGER NOT NULL,
+    key   TEXT PRIMARY KEY,
     stamp INTEGER NOT NULL,
-    body  TEXT NOT NULL,
-    PRIMARY KEY (key, store)
+    body  TEXT NOT NULL
 );
 """
 
@@ -423,7 +428,6 @@ class SqliteStore(StoreConveniences):
         self._view_version: int | None = None
         self._views_stamp: int | None = None
         self._answers_conn: sqlite3.Connection | None = None
-        self._store_id = 0
 
     def _schema_in_place(self) -> bool:
         """Whether the file has every table, index and meta row `_DDL` makes, read without a
@@ -643,12 +647,18 @@ class SqliteStore(StoreConveniences):
             except (OSError, sqlite3.Error):
                 return None
             try:
+                columns = [row[1] for row in conn.execute("PRAGMA table_info(answers)")]
+                if columns and columns != [
+                    "key",
+                    "stamp",
+                    "body",
+                ]:  # another release's: a cache, so made again
+                    conn.execute("DROP TABLE answers")
                 conn.executescript(_ANSWERS_DDL)
             except sqlite3.Error:  # busy, or not an answers file
                 conn.close()
                 return None
-            (store_id,) = self._conn.execute("SELECT value FROM meta WHERE key = 'id'").fetchone()
-            self._answers_conn, self._store_id = conn, int(store_id)
+            self._answers_conn = conn
         return self._answers_conn
 
     def kept_answer(self, key: str, stamp: int) -> str | None:
@@ -658,17 +668,16 @@ class SqliteStore(StoreConveniences):
                 return None
             try:
                 row = conn.execute(
-                    "SELECT body FROM answers WHERE key = ? AND store = ? AND stamp = ?",
-                    (key, self._store_id, stamp),
+                    "SELECT body FROM answers WHERE key = ? AND stamp = ?", (key, stamp)
                 ).fetchone()
             except sqlite3.Error:  # being written by another process, or not an answers file
                 return None
         return None if row is None else str(row[0])
 
     def keep_answer(self, key: str, stamp: int, text: str) -> None:
-        """Kept in the answers file (`answers_path`), with the answers of older stamps and of
-        other stores dropped, and at most `KEPT_ANSWERS` rows. The store's own file is not
-        written: its version, its views and every server's data version stay."""
+        """Kept in the answers file (`answers_path`), with the answers of other stamps dropped,
+        and at most `KEPT_ANSWERS` rows. The store's own file is not written: its version, its
+        views and every server's data version stay."""
         with self._lock:
             conn = self._answers()
             if conn is None:
@@ -676,11 +685,8 @@ class SqliteStore(StoreConveniences):
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    conn.execute("DELETE FROM answers WHERE store != ? OR stamp < ?", (self._store_id, stamp))
-                    conn.execute(
-                        "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)",
-                        (key, self._store_id, stamp, text),
-                    )
+                    conn.execute("DELETE FROM answers WHERE stamp != ?", (stamp,))
+                    conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", (key, stamp, text))
                     conn.execute(
                         "DELETE FROM answers WHERE rowid NOT IN"
                         " (SELECT rowid FROM answers ORDER BY rowid DESC LIMIT ?)",

@@ -190,10 +190,11 @@ class GraphStore(Protocol):
         ...
 
     def views_version(self) -> int:
-        """The industries' views' counter: bumped inside every write that touches what an
+        """The industries' views' stamp: changed inside every write that touches what an
         industry's view can hold (`graph.view.touches_views`), so an answer computed from
         industries' views alone is current while it stays (the project library's writes, users'
-        sign-ins and parks leave it)."""
+        sign-ins and parks leave it). Only its equality means anything: the embedded store's is
+        a random token, never the same for other data, even after a backup is restored."""
         ...
 
     def kept_answer(self, key: str, stamp: int) -> str | None:
