@@ -541,8 +541,8 @@ def chain_node(
 
 
 def _sources(store: GraphStore, targets: Iterable[str], kind: str) -> set[str]:
-    """The nodes with an edge of type `kind` into one of `targets` (the store's look-ups)."""
-    return {e.source for target in targets for e in store.find_edges(type=kind, target=target)}
+    """The nodes with an edge of type `kind` into one of `targets` (ids only: `GraphStore.sources`)."""
+    return store.sources(kind, targets)
 
 
 def stats(store: GraphStore) -> dict[str, Any]:
@@ -609,19 +609,27 @@ def search(
     yunnan = (
         _sources(store, region_descendants(regions, YUNNAN), "HAS_SITE") if in_yunnan is not None else set()
     )
-    firms: Iterable[Node]
-    if wanted_sets:  # the names of the firms every filter found, one by one
-        ids = set.intersection(*wanted_sets)
-        firms = [n for n in map(store.get_node, sorted(ids)) if n is not None and n.label == "Enterprise"]
-    else:  # the firms holding the name (a Chinese one narrowed by the store), or every firm's names
-        firms = firms_named(store, wanted)
+    if in_yunnan:
+        wanted_sets.append(yunnan)
     hits: list[tuple[int, str]] = []
-    for firm in firms:
-        if in_yunnan is not None and (firm.id in yunnan) != in_yunnan:
-            continue
-        rank = _match_rank(firm, wanted) if wanted else 0
-        if rank is not None:
-            hits.append((rank, firm.id))
+    if not wanted:
+        # no name asked: the ids alone, in order (each filter's edges come from Enterprises, the
+        # schema's only pattern for them), the firms themselves read for the page only
+        ids = set.intersection(*wanted_sets) if wanted_sets else store.ids("Enterprise")
+        hits = [(0, firm) for firm in sorted(ids) if in_yunnan is not False or firm not in yunnan]
+    else:
+        firms: Iterable[Node]
+        if wanted_sets:  # the names of the firms every filter found, one by one
+            ids = set.intersection(*wanted_sets)
+            firms = [n for n in map(store.get_node, sorted(ids)) if n is not None and n.label == "Enterprise"]
+        else:  # the firms holding the name (a Chinese one narrowed by the store), or every firm's names
+            firms = firms_named(store, wanted)
+        for firm in firms:
+            if in_yunnan is not None and (firm.id in yunnan) != in_yunnan:
+                continue
+            rank = _match_rank(firm, wanted)
+            if rank is not None:
+                hits.append((rank, firm.id))
     hits.sort()
     page = hits[offset : offset + limit]
     items = []

@@ -258,6 +258,22 @@ ORDER BY source, type, target, key
 """
 
 
+def sources(edge_type: str) -> str:
+    """The ids of the nodes with an edge of `edge_type` into one of `$targets` (ids), each once."""
+    schema.check_edge_type(edge_type)
+    return f"""
+UNWIND $targets AS target
+MATCH (s:{NODE_LABEL})-[:{edge_type}]->(:{NODE_LABEL} {{id: target}})
+RETURN DISTINCT s.id AS id
+"""
+
+
+def ids(label: str) -> str:
+    """The ids of the nodes of `label`, in order."""
+    schema.check_label(label)
+    return f"MATCH (n:{label}) RETURN n.id AS id ORDER BY id"
+
+
 ALL_NODES = f"MATCH (n:{NODE_LABEL}) RETURN {_NODE_RETURN} ORDER BY n.id"
 ALL_EDGES = find_edges(None)
 

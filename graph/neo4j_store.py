@@ -523,6 +523,16 @@ class Neo4jStore(StoreConveniences):
         records = self._read(query, source=source, target=target)
         return [self._edge(r) for r in records]
 
+    def sources(self, type: str, targets: Iterable[str]) -> set[str]:
+        if type not in schema.EDGE_TYPES:
+            return set()
+        return {r["id"] for r in self._read(cypher.sources(type), targets=sorted(set(targets)))}
+
+    def ids(self, label: str) -> list[str]:
+        if label not in schema.NODE_LABELS:
+            return []
+        return [r["id"] for r in self._read(cypher.ids(label))]
+
     def nodes_containing(self, label: str, text: str) -> list[Node]:
         if label not in schema.NODE_LABELS:
             return []

@@ -769,6 +769,26 @@ class SqliteStore(StoreConveniences):
         with self._lock:
             return set(self._conn.execute("SELECT source, target FROM edges WHERE type = ?", (type,)))
 
+    def sources(self, type: str, targets: Iterable[str]) -> set[str]:
+        ends = sorted(set(targets))
+        found: set[str] = set()
+        with self._lock:
+            for batch in _batches(ends, 500):  # each target's edges off `edges_by_target`
+                marks = ",".join("?" * len(batch))
+                found.update(
+                    source
+                    for (source,) in self._conn.execute(
+                        f"SELECT source FROM edges WHERE target IN ({marks}) AND type = ?", (*batch, type)
+                    )
+                )
+        return found
+
+    def ids(self, label: str) -> list[str]:
+        with self._lock:
+            return [
+                i for (i,) in self._conn.execute("SELECT id FROM nodes WHERE label = ? ORDER BY id", (label,))
+            ]
+
     def nodes_containing(self, label: str, text: str) -> list[Node]:
         # one pass over the label's rows in SQLite, no JSON decoded but for the rows found
         sql = (

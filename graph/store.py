@@ -147,6 +147,15 @@ class GraphStore(Protocol):
         """(source, target) of every edge of `type`, without their properties."""
         ...
 
+    def sources(self, type: str, targets: Iterable[str]) -> set[str]:
+        """The ids of the nodes with an edge of `type` into one of `targets`, without reading
+        the edges' properties (a filter's firms: 100k of them at a million)."""
+        ...
+
+    def ids(self, label: str) -> list[str]:
+        """The ids of the nodes of `label`, in order, without their properties."""
+        ...
+
     def nodes_containing(self, label: str, text: str) -> list[Node]:
         """The nodes of `label` whose id or stored properties (canonical JSON) contain `text`,
         ordered by id: every node a name search for `text` can find, and maybe a few more, for it
@@ -254,6 +263,14 @@ class StoreConveniences:
     def edge_ends(self, type: str) -> set[tuple[str, str]]:
         """`GraphStore.edge_ends` through `find_edges` (a backend may read less)."""
         return {(e.source, e.target) for e in self.find_edges(type=type)}
+
+    def sources(self, type: str, targets: Iterable[str]) -> set[str]:
+        """`GraphStore.sources` through `find_edges` (a backend may read less)."""
+        return {e.source for target in set(targets) for e in self.find_edges(type=type, target=target)}
+
+    def ids(self, label: str) -> list[str]:
+        """`GraphStore.ids` through `find_nodes` (a backend may read less)."""
+        return [n.id for n in self.find_nodes(label)]
 
     def sourced_counts(self, labels: Iterable[str], types: Iterable[str]) -> tuple[int, int]:
         """`GraphStore.sourced_counts` through `find_nodes` and `find_edges`, a label or type at a

@@ -45,6 +45,29 @@ def test_upsert_then_read(store):
     assert store.counts()["OPERATES_IN"] == 1
 
 
+def test_sources_and_ids_read_the_ids_alone(store):
+    store.apply(small_graph())
+    store.upsert_nodes([Node("yunlv", "Enterprise", {"name": "云铝股份", **SRC})])
+    store.upsert_edges(
+        [
+            Edge("yunlv", "OPERATES_IN", "al-primary", props={"role": "major", **SRC}),
+            Edge("yunlv", "OPERATES_IN", "al-alumina", props={"role": "player", **SRC}),
+            Edge("yunlv", "HAS_SITE", "530000", key="hq", props={"kind": "hq", **SRC}),
+            Edge("chalco", "HAS_SITE", "530000", key="branch", props={"kind": "branch", **SRC}),
+        ]
+    )
+    assert store.sources("OPERATES_IN", ["al-alumina"]) == {"chalco", "yunlv"}
+    assert store.sources("OPERATES_IN", ["al-primary", "al-primary", "nowhere"]) == {"yunlv"}
+    # chalco's two sites in one region: each firm once
+    assert store.sources("HAS_SITE", iter(["530000"])) == {"chalco", "yunlv"}
+    assert store.sources("FEEDS", ["al-primary"]) == {"al-alumina"}
+    assert store.sources("OPERATES_IN", []) == set()
+    assert store.sources("NO_SUCH_TYPE", ["al-alumina"]) == set()
+    assert store.ids("Enterprise") == ["chalco", "yunlv"]
+    assert store.ids("ChainNode") == ["al-alumina", "al-primary"]
+    assert store.ids("Park") == [] and store.ids("NoSuchLabel") == []
+
+
 def test_node_props_and_edge_ends_read_only_what_is_asked(store):
     store.apply(small_graph())
     store.upsert_nodes([Node("yunlv", "Enterprise", {"name": "云铝股份", "stock_code": "000807", **SRC})])
