@@ -12,9 +12,6 @@ import networkx as nx
 from analysis.enterprises import group_members, memberships, name_of
 from analysis.gaps import ChainGaps, chain_gaps, operators
 from analysis.recommend import (
-    EXPAND,
-    NEW,
-    TRACK_NAMES,
     evidence_factor,
     feasibility_on,
     firm_feasibility,
@@ -26,6 +23,7 @@ from analysis.recommend import (
 )
 from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
+from analysis.tracks import EXPAND, NEW, tracks_text
 
 HQ_LISTS = ("fortune-global-500", "china-500", "china-private-500")
 
@@ -74,11 +72,6 @@ class LeaderSet:
     def tracks_text(self) -> str:
         """e.g. 其中增资扩产1家、新引进2家"""
         return tracks_text(self.count(EXPAND), self.count(NEW))
-
-
-def tracks_text(expand: int, new: int) -> str:
-    """How many of a set are on each list, e.g. 其中增资扩产1家、新引进2家."""
-    return f"其中{TRACK_NAMES[EXPAND]}{expand}家、{TRACK_NAMES[NEW]}{new}家"
 
 
 @dataclass(frozen=True)
@@ -293,5 +286,4 @@ __all__ = [
     "gap_weights",
     "headquarters_targets",
     "leader_candidates",
-    "tracks_text",
 ]

@@ -25,9 +25,10 @@ from analysis.localities import (
     parks,
     prefecture_units,
 )
-from analysis.recommend import EXPAND, NEW, TRACK_NAMES, Recommendation, firm_feasibility, target_lists
+from analysis.recommend import Recommendation, firm_feasibility, target_lists
 from analysis.regions import YUNNAN, region_descendants
 from analysis.rules import Rules, load_rules
+from analysis.tracks import EXPAND, NEW, TRACK_NAMES
 from graph.view import chain_node_ids
 
 STAGE_ORDER = ("upstream", "midstream", "downstream", "support")

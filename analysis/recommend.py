@@ -22,13 +22,12 @@ from analysis.enterprises import ancestors, group_members, group_root, membershi
 from analysis.gaps import ChainGaps, NodeAssessment, chain_gaps, operators
 from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
+from analysis.tracks import EXPAND, NEW
 from graph.errors import NotFoundError
 
 V = TypeVar("V")
 ROLE_NAMES = {"leader": "龙头", "major": "骨干", "player": "参与者"}
 STRONG_ROLES = ("leader", "major")
-EXPAND, NEW = "expand", "new"
-TRACK_NAMES = {EXPAND: "增资扩产", NEW: "新引进"}
 SIGNAL_NAMES = {
     "investment": "投资",
     "expansion": "扩产",

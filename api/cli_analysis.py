@@ -7,9 +7,7 @@ from typing import Any
 
 import click
 
-from analysis.leaders import tracks_text
-from analysis.recommend import EXPAND, NEW, TRACK_NAMES
-from api import services
+from analysis.tracks import EXPAND, NEW, TRACK_NAMES, tracks_text
 from api.answers import answered
 from api.cli_common import (
     friendly_errors,
@@ -22,7 +20,6 @@ from api.cli_common import (
     print_json,
 )
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH, texts
-from api.present import gaps_json, leaders_json, scenario_json, target_lists_json
 from graph.lookup import chain_node_id, enterprise_id, industry_id, prefecture_id
 from graph.store import GraphStore
 
@@ -47,6 +44,8 @@ def plan(industry: str, prefecture: str | None, fmt: str | None, output: Path) -
         raise click.UsageError(
             "give --format md|html|docx|pdf or an output file ending in .md, .html, .docx or .pdf"
         )
+    from api import services
+
     with opened_store() as store:
         chosen = industry_id(store, industry)
         data = services.assess(store, chosen, prefecture_id(store, prefecture)).plan_document(fmt)
@@ -68,6 +67,8 @@ def export() -> None:
 @friendly_errors
 def export_targets(industry: str, prefecture: str | None, output: Path, top: int) -> None:
     """The industry's target-enterprise list (with reasons) and leader set as an .xlsx workbook."""
+    from api import services
+
     with opened_store() as store:
         chosen = industry_id(store, industry)
         data = services.assess(store, chosen, prefecture_id(store, prefecture)).plan_document("xlsx", top=top)
@@ -79,6 +80,42 @@ def export_targets(industry: str, prefecture: str | None, output: Path, top: int
 def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str:
     names = [f["name"] if isinstance(f, dict) else f.name for f in firms]
     return "、".join(names[:limit]) + (f" 等{len(names)}家" if len(names) > limit else "")
+
+
+# The analyses (networkx, the services) are imported when an answer is computed, not with this
+# module: a question asked again prints what was kept (`api.answers`) and starts without them.
+
+
+def _gaps(store: GraphStore, industry: str, prefecture: str | None) -> dict[str, Any]:
+    from api import services
+    from api.present import gaps_json
+
+    return gaps_json(services.assess(store, industry, prefecture).gaps)
+
+
+def _targets(
+    store: GraphStore, industry: str, node: str | None, top: int, prefecture: str | None
+) -> dict[str, Any]:
+    from api import services
+    from api.present import target_lists_json
+
+    return target_lists_json(services.assess(store, industry, prefecture).recommend(node=node, top=top))
+
+
+def _leaders(store: GraphStore, industry: str, k: int, prefecture: str | None) -> dict[str, Any]:
+    from api import services
+    from api.present import leaders_json
+
+    assessment = services.assess(store, industry, prefecture)
+    return leaders_json(assessment.leader_set(k=k), assessment.headquarters())
+
+
+def _scenario(store: GraphStore, industry: str, firms: list[str], prefecture: str | None) -> dict[str, Any]:
+    from api import services
+    from api.present import scenario_json
+
+    # an arriving firm may work on other chains too
+    return scenario_json(services.what_if_result(store, industry, firms, prefecture, any_firm=True))
 
 
 def _name(store: GraphStore, node_id: str) -> str:
@@ -96,9 +133,7 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
     with opened_store() as store:
         chosen = industry_id(store, industry)
         where = prefecture_id(store, prefecture)
-        result = answered(
-            store, ("gaps", chosen, where), lambda: gaps_json(services.assess(store, chosen, where).gaps)
-        )
+        result = answered(store, ("gaps", chosen, where), lambda: _gaps(store, chosen, where))
         where_name = _name(store, where) if where else "云南省"
     if as_json:
         print_json(result)
@@ -144,7 +179,7 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
         lists = answered(
             store,
             ("recommend", chosen, node_id, top, where),
-            lambda: target_lists_json(services.assess(store, chosen, where).recommend(node=node_id, top=top)),
+            lambda: _targets(store, chosen, node_id, top, where),
         )
         industry_name = _name(store, chosen)
         node_name = f" · {_name(store, node_id)}" if node_id else ""
@@ -190,12 +225,7 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
     with opened_store() as store:
         chosen = industry_id(store, industry)
         where = prefecture_id(store, prefecture)
-
-        def compute() -> dict[str, Any]:
-            assessment = services.assess(store, chosen, where)
-            return leaders_json(assessment.leader_set(k=k), assessment.headquarters())
-
-        result = answered(store, ("leaders", chosen, k, where), compute)
+        result = answered(store, ("leaders", chosen, k, where), lambda: _leaders(store, chosen, k, where))
         industry_name = _name(store, chosen)
         links = {n.id: str(n.props.get("name", n.id)) for n in store.chain_of(chosen)}
     if as_json:
@@ -236,11 +266,8 @@ def scenario(industry: str, adds: tuple[str, ...], prefecture: str | None, as_js
         chosen = industry_id(store, industry)
         firms = tuple(enterprise_id(store, a) for a in adds)
         where = prefecture_id(store, prefecture)
-        # an arriving firm may work on other chains too
         result = answered(
-            store,
-            ("scenario", chosen, firms, where),
-            lambda: scenario_json(services.what_if_result(store, chosen, list(firms), where, any_firm=True)),
+            store, ("scenario", chosen, firms, where), lambda: _scenario(store, chosen, list(firms), where)
         )
     if as_json:
         print_json(result)

@@ -21,7 +21,7 @@ import networkx as nx
 
 from analysis.gaps import ChainGaps
 from analysis.plans import IndustryPlan
-from analysis.recommend import EXPAND, NEW, TRACK_NAMES
+from analysis.tracks import EXPAND, NEW, TRACK_NAMES
 from api.render import (
     PLAN_FORMATS,
     _table,

@@ -11,8 +11,9 @@ import networkx as nx
 from analysis.enterprises import group_root, memberships, parent_of, ties
 from analysis.gaps import ACTION_EN, ChainGaps, operators
 from analysis.leaders import HeadquartersTarget, LeaderSet
-from analysis.recommend import EXPAND, NEW, Recommendation, TargetLists
+from analysis.recommend import Recommendation, TargetLists
 from analysis.scenario import ScenarioResult
+from analysis.tracks import EXPAND, NEW
 
 # one palette for statuses: the web map, the pages and the Word image
 STATUS_COLOURS = {"strong": "#2e7d32", "weak": "#f0a202", "missing": "#c62828", "verify": "#8d8d8d"}

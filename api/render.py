@@ -16,7 +16,7 @@ import networkx as nx
 from analysis.gaps import ChainGaps
 from analysis.localities import Park
 from analysis.plans import IndustryPlan, PlanTarget, PolicyItem
-from analysis.recommend import TRACK_NAMES
+from analysis.tracks import TRACK_NAMES
 from api.i18n import EVIDENCE_ZH, GAP_TYPE_ZH, STAGE_ZH, STATUS_ZH
 from api.present import STATUS_COLOURS, stage_columns
 from graph.text import strip_controls

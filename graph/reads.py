@@ -11,11 +11,13 @@ answers given on it with the answers given on the whole graph.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from graph.store import Edge, GraphStore, Node
 from graph.view import build_view
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # what the project library's reports read: the records, the industries' quotas, the regions,
 # and the audit entries ABOUT a project (funds in place over time)

@@ -16,9 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from graph import errors, schema
 from graph.errors import StoreError
@@ -61,6 +59,9 @@ from graph.view import (
     touches_views,
     view_of,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 BATCH_SIZE = 1000
 PAGE_SIZE = 16384  # bytes a page of a new store file
@@ -871,6 +872,8 @@ class SqliteStore(StoreConveniences):
             self._move_to(self._stamp())
             if industry is None:
                 if self._view is None:
+                    import networkx as nx  # (see `graph.view.view_of`)
+
                     with collector_paused():
                         self._view = nx.freeze(self._snapshot(self._all))
                 return self._view

@@ -13,12 +13,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from graph import schema
 from graph.errors import ConflictError, SchemaError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 ProgressFn = Callable[[int], None]
 

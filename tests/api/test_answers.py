@@ -4,8 +4,11 @@ stays, a question is answered with what was kept; any write ends it; keeping one
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,3 +225,28 @@ def test_kept_and_computed_answers_print_alike(tmp_path: Path):
             assert run([*args, *form], db).stdout == computed
     assert len(_answers(db)) == len(questions)  # a table and its JSON share one kept answer
     assert "通威" in run(["leaders", "green-silicon", "--k", "2"], db).stdout
+
+
+def test_a_kept_answer_is_printed_without_the_analyses(tmp_path: Path):
+    """Asked again, a command imports neither networkx nor the services (0.14 s and more of its
+    start-up): only what prints the kept JSON."""
+    db = tmp_path / "kg.db"
+    run(["build", "--data", str(write_tiny_dataset(tmp_path / "data"))], db)
+    env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite"}
+
+    def imported(args: list[str]) -> str:
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "api", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-500:]
+        return done.stderr
+
+    for args in (["gaps", "green-silicon"], ["leaders", "green-silicon", "--json"]):
+        first = imported(args)
+        assert "networkx" in first and "api.services" in first  # computed
+        again = imported(args)
+        assert "networkx" not in again and "api.services" not in again and "analysis.gaps" not in again
