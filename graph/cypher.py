@@ -290,29 +290,36 @@ RETURN type(r) AS name, count(*) AS count
 
 # -- one industry's surroundings (the same set as the embedded store's `_around`) ------------------
 
-# The industry's chain: every node PART_OF it at any depth.
-CHAIN_OF = f"""
-MATCH (c:{NODE_LABEL})-[:PART_OF*1..]->(:{NODE_LABEL} {{id: $industry}})
-RETURN DISTINCT c.id AS id
+# The PART_OF edges into `$ids` (a level of `graph.store.chain_walk`), with each child's label
+# and properties.
+PART_OF_INTO = f"""
+UNWIND $ids AS id
+MATCH (c:{NODE_LABEL})-[:PART_OF]->(:{NODE_LABEL} {{id: id}})
+RETURN id AS parent, c.id AS id, [l IN labels(c) WHERE l <> '{NODE_LABEL}'][0] AS label, c.{PROPS} AS props
 """
-# Whatever points at one of `$ids`, and whether it is an enterprise.
-POINTING_AT = f"""
+# The nodes labelled one of `$labels` with an edge into one of `$ids` (the records on a chain).
+LABELLED_POINTING_AT = f"""
 UNWIND $ids AS id
 MATCH (x:{NODE_LABEL})-->(:{NODE_LABEL} {{id: id}})
-RETURN DISTINCT x.id AS id, x:Enterprise AS firm
+WHERE any(l IN labels(x) WHERE l IN $labels)
+RETURN DISTINCT x.id AS id
 """
-# The whole groups of the enterprises `$ids`: up SUBSIDIARY_OF, then down from every firm found.
-GROUPS_OF = f"""
-UNWIND $ids AS id
-MATCH (:{NODE_LABEL} {{id: id}})-[:SUBSIDIARY_OF*0..]->(u:{NODE_LABEL})
-MATCH (u)<-[:SUBSIDIARY_OF*0..]-(d:{NODE_LABEL})
-RETURN DISTINCT d.id AS id
+# How many SUBSIDIARY_OF and SUPPLIES edges the graph holds (from Neo4j's count store), and all
+# of them.
+COUNT_GROUP_TIES = """
+MATCH ()-[r:SUBSIDIARY_OF]->() WITH count(r) AS parents
+MATCH ()-[s:SUPPLIES]->() WITH parents, count(s) AS partners
+RETURN parents + partners AS ties
 """
-# The SUPPLIES partners of `$ids`, both ways.
-PARTNERS_OF = f"""
+EVERY_GROUP_TIE = f"""
+MATCH (s:{NODE_LABEL})-[r:SUBSIDIARY_OF|SUPPLIES]->(t:{NODE_LABEL})
+RETURN s.id AS source, type(r) AS type, t.id AS target
+"""
+# The SUBSIDIARY_OF and SUPPLIES edges at `$ids`, either way, as (source, type, target).
+GROUP_TIES_AT = f"""
 UNWIND $ids AS id
-MATCH (:{NODE_LABEL} {{id: id}})-[:SUPPLIES]-(p:{NODE_LABEL})
-RETURN DISTINCT p.id AS id
+MATCH (:{NODE_LABEL} {{id: id}})-[r:SUBSIDIARY_OF|SUPPLIES]-(:{NODE_LABEL})
+RETURN DISTINCT startNode(r).id AS source, type(r) AS type, endNode(r).id AS target
 """
 EVERY_REGION_AND_LIST = f"""
 MATCH (n:{NODE_LABEL}) WHERE n:Region OR n:RankingList

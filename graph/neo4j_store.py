@@ -45,18 +45,30 @@ from graph.store import (
     Edge,
     EdgeKey,
     Node,
+    PartOf,
     ProgressFn,
     StoreConveniences,
     T,
     WriteResult,
     batches,
     canonical_props,
+    chain_walk,
     check_changes,
     check_expectations,
     check_unique,
     write_batches,
 )
-from graph.view import KEPT_VIEW_ROWS, KeptViews, build_view, touches_views, trim_to_industry
+from graph.view import (
+    KEPT_VIEW_ROWS,
+    ON_CHAIN,
+    ON_INDUSTRY,
+    KeptViews,
+    Ties,
+    build_view,
+    groups_and_partners,
+    ties_of,
+    touches_views,
+)
 
 BATCH_SIZE = 1000
 AnyTransaction = ManagedTransaction | Transaction  # a managed (retried) or an explicit one
@@ -617,25 +629,73 @@ class Neo4jStore(StoreConveniences):
                     edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
                     self._view = nx.freeze(build_view(nodes, edges))
                 return self._view
-            return self._industry_views.of(
-                industry, self._view, lambda: trim_to_industry(build_view(*self._around(industry)), industry)
-            )
+            return self._industry_views.of(industry, self._view, lambda: build_view(*self._around(industry)))
+
+    def chain_of(self, industry: str) -> list[Node]:
+        return sorted(self._chain_of(industry).values(), key=lambda n: n.id)
+
+    def _chain_of(self, industry: str) -> dict[str, Node]:
+        """`chain_walk` with each level's PART_OF edges read by their targets: the chain's nodes
+        by id, as the walk read them."""
+        read: dict[str, Node] = {}
+
+        def children(parents: list[str]) -> Iterator[PartOf]:
+            for batch in _batches(sorted(parents)):
+                for r in self._read(cypher.PART_OF_INTO, ids=batch):
+                    node = read.get(r["id"]) or Node(r["id"], r["label"], json.loads(r["props"]))
+                    read[node.id] = node
+                    yield r["parent"], node.id, node.label, node.props
+
+        return {node_id: read[node_id] for node_id in chain_walk(industry, children)}
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
-        """The nodes and edges among everything an analysis of `industry` could reach, the same
-        set as the embedded store's: its chain, whatever points at the chain or the industry, the
-        whole groups of the firms among those, their SUPPLIES partners, every region and list."""
-        around = {industry, *(r["id"] for r in self._read(cypher.CHAIN_OF, industry=industry))}
-        pointing = self._read(cypher.POINTING_AT, ids=sorted(around))
-        around |= {r["id"] for r in pointing}
-        firms = sorted(r["id"] for r in pointing if r["firm"])
-        around |= {r["id"] for r in self._read(cypher.GROUPS_OF, ids=firms)}
-        around |= {r["id"] for r in self._read(cypher.PARTNERS_OF, ids=sorted(around))}
+        """The nodes of `industry_view` (see `industry_nodes`, which this follows step by step,
+        as the embedded store's `_around` does) and the edges among them, read with Cypher that
+        starts from the industry: its chain, the firms operating on it, the records on the chain
+        and the industry, the firms' whole groups and their SUPPLIES partners, every region and
+        list."""
+        chain = sorted(self._chain_of(industry))
+        firms = self.sources("OPERATES_IN", chain)  # (only an Enterprise operates on a link)
+        records = {
+            r["id"]
+            for ends, labels in ((chain, ON_CHAIN), ([industry], ON_INDUSTRY))
+            for batch in _batches(ends)
+            for r in self._read(cypher.LABELLED_POINTING_AT, ids=batch, labels=sorted(labels))
+        }
+
+        # all the graph's group ties in one read when it has no more of them than the industry
+        # has firms (a register names few groups), else those of the firms asked about
+        stored = self._read(cypher.COUNT_GROUP_TIES)[0]["ties"]
+        every = (
+            ties_of((r["source"], r["type"], r["target"]) for r in self._read(cypher.EVERY_GROUP_TIE))
+            if stored <= len(firms)
+            else None
+        )
+
+        def ties(ids: set[str]) -> dict[str, Ties]:
+            if every is not None:
+                return {firm: every[firm] for firm in ids if firm in every}
+            rows = [
+                (r["source"], r["type"], r["target"])
+                for batch in _batches(sorted(ids))
+                for r in self._read(cypher.GROUP_TIES_AT, ids=batch)
+            ]
+            return ties_of(rows)
+
+        around = {industry, *chain, *records, *groups_and_partners(firms, ties)}
         around |= {r["id"] for r in self._read(cypher.EVERY_REGION_AND_LIST)}
         ids = sorted(around)
-        nodes = sorted((self._node(r) for r in self._read(cypher.NODES_BY_ID, ids=ids)), key=lambda n: n.id)
+        nodes = sorted(
+            (self._node(r) for batch in _batches(ids) for r in self._read(cypher.NODES_BY_ID, ids=batch)),
+            key=lambda n: n.id,
+        )
         edges = sorted(
-            (self._edge(r) for r in self._read(cypher.EDGES_FROM, ids=ids) if r["target"] in around),
+            (
+                self._edge(r)
+                for batch in _batches(ids)
+                for r in self._read(cypher.EDGES_FROM, ids=batch)
+                if r["target"] in around
+            ),
             key=lambda e: e.ident,
         )
         return nodes, edges

@@ -56,6 +56,7 @@ from graph.view import (
     collector_paused,
     groups_and_partners,
     release_frozen,
+    ties_of,
     touches_views,
     view_of,
 )
@@ -181,27 +182,6 @@ def _props_reader() -> Callable[[str], dict[str, Any]]:
         return found
 
     return read
-
-
-def _ties(rows: Iterable[tuple[str, str, str]]) -> dict[str, Ties]:
-    """`Ties` of the ends of SUBSIDIARY_OF and SUPPLIES edges (source, type, target), parents by
-    id: the order a view read from the store keeps a firm's edges in."""
-    found: dict[str, Ties] = {}
-
-    def of(firm: str) -> Ties:
-        tie = found.get(firm)
-        if tie is None:
-            tie = found[firm] = Ties([], [], [])
-        return tie
-
-    for source, kind, target in sorted(set(rows)):
-        if kind == "SUBSIDIARY_OF":
-            of(source).parents.append(target)
-            of(target).children.append(source)
-        else:
-            of(source).partners.append(target)
-            of(target).partners.append(source)
-    return found
 
 
 @contextmanager
@@ -1012,7 +992,7 @@ class SqliteStore(StoreConveniences):
             f"SELECT count(*) FROM (SELECT 1 FROM edges WHERE type IN ({kinds}) LIMIT ?)", (firms + 1,)
         ).fetchone()
         every = (
-            _ties(conn.execute(f"SELECT source, type, target FROM edges WHERE type IN ({kinds})"))
+            ties_of(conn.execute(f"SELECT source, type, target FROM edges WHERE type IN ({kinds})"))
             if stored <= firms
             else None
         )
@@ -1028,7 +1008,7 @@ class SqliteStore(StoreConveniences):
                     f" UNION SELECT source, type, target FROM edges WHERE target IN ({marks}) AND type IN ({kinds})",
                     [*batch, *batch],
                 )
-            return _ties(rows)
+            return ties_of(rows)
 
         return read
 

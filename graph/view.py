@@ -264,6 +264,27 @@ def view_ties(view: nx.MultiDiGraph) -> TieReader:
     return read
 
 
+def ties_of(rows: Iterable[tuple[str, str, str]]) -> dict[str, Ties]:
+    """`Ties` of the ends of SUBSIDIARY_OF and SUPPLIES edges (source, type, target), parents by
+    id: the order a view read from the store keeps a firm's edges in."""
+    found: dict[str, Ties] = {}
+
+    def of(firm: str) -> Ties:
+        tie = found.get(firm)
+        if tie is None:
+            tie = found[firm] = Ties([], [], [])
+        return tie
+
+    for source, kind, target in sorted(set(rows)):
+        if kind == "SUBSIDIARY_OF":
+            of(source).parents.append(target)
+            of(target).children.append(source)
+        else:
+            of(source).partners.append(target)
+            of(target).partners.append(source)
+    return found
+
+
 def groups_and_partners(enterprises: set[str], read: TieReader) -> set[str]:
     """`enterprises` with every firm of their groups (up SUBSIDIARY_OF to the top, following the
     first parent each time, then all subsidiaries of the top at any depth: the analyses reason

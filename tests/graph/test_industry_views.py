@@ -3,6 +3,8 @@ reads it (the embedded store reads one industry with a few queries instead of th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import networkx as nx
 import pytest
 
@@ -187,13 +189,28 @@ def tricky_graph(store: GraphStore, *, groups: int = 0, crowd: int = 0) -> None:
     store.apply(ChangeSet(nodes=tuple(nodes), edges=tuple(edges)))
 
 
+def _store_and_another(backend: str, tmp_path) -> tuple[GraphStore, Callable[[], GraphStore]]:
+    """A store on `backend` (Neo4j: the test server, cleared) and how to open another on the same data."""
+    if backend == "sqlite":
+        return SqliteStore(tmp_path / "kg.db"), lambda: SqliteStore(tmp_path / "kg.db")
+    from graph.neo4j_store import Neo4jStore
+    from tests.conftest import neo4j_store_or_skip
+
+    store = neo4j_store_or_skip()
+    assert isinstance(store, Neo4jStore)
+    return store, lambda: Neo4jStore(
+        store.uri, user=store.user, password="unused-password", database=store.database
+    )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "neo4j"])
 @pytest.mark.parametrize(("groups", "crowd"), [(0, 20), (40, 0)], ids=["ties-at-once", "ties-by-firm"])
-def test_the_industry_read_takes_what_industry_view_takes_and_no_more(tmp_path, groups, crowd):
-    store = SqliteStore(tmp_path / "kg.db")
+def test_the_industry_read_takes_what_industry_view_takes_and_no_more(tmp_path, groups, crowd, backend):
+    store, another = _store_and_another(backend, tmp_path)
     try:
         tricky_graph(store, groups=groups, crowd=crowd)
         whole = store.graph()
-        fresh = SqliteStore(tmp_path / "kg.db")
+        fresh = another()
         try:
             alone = fresh.graph("ind")
         finally:
@@ -224,6 +241,8 @@ def test_the_industry_read_takes_what_industry_view_takes_and_no_more(tmp_path, 
         assert [n.id for n in StoreConveniences.chain_of(store, "ind")] == ["a", "a1", "b"]
         assert list(alone) == sorted(alone)  # in id order, as the whole graph is read
     finally:
+        if backend == "neo4j":
+            store.clear()
         store.close()
 
 
