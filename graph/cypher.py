@@ -306,11 +306,7 @@ RETURN DISTINCT x.id AS id
 """
 # How many SUBSIDIARY_OF and SUPPLIES edges the graph holds (from Neo4j's count store), and all
 # of them.
-COUNT_GROUP_TIES = """
-MATCH ()-[r:SUBSIDIARY_OF]->() WITH count(r) AS parents
-MATCH ()-[s:SUPPLIES]->() WITH parents, count(s) AS partners
-RETURN parents + partners AS ties
-"""
+COUNT_GROUP_TIES = "RETURN COUNT { ()-[:SUBSIDIARY_OF]->() } + COUNT { ()-[:SUPPLIES]->() } AS ties"
 EVERY_GROUP_TIE = f"""
 MATCH (s:{NODE_LABEL})-[r:SUBSIDIARY_OF|SUPPLIES]->(t:{NODE_LABEL})
 RETURN s.id AS source, type(r) AS type, t.id AS target
