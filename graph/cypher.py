@@ -215,6 +215,11 @@ RETURN count(r) AS edges
 
 
 CLEAR = f"MATCH (n:{NODE_LABEL}) DETACH DELETE n"
+# A graph too large for one transaction is cleared a batch at a time: how many nodes and edges
+# it holds (Neo4j's count store), then at most `$limit` edges, or nodes, a transaction.
+COUNT_TO_CLEAR = f"RETURN COUNT {{ (:{NODE_LABEL}) }} + COUNT {{ (:{NODE_LABEL})-->() }} AS entities"
+CLEAR_EDGES_BATCH = f"MATCH (:{NODE_LABEL})-[r]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS deleted"
+CLEAR_NODES_BATCH = f"MATCH (n:{NODE_LABEL}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 
 # -- reads ----------------------------------------------------------------------------------
 

@@ -75,6 +75,7 @@ AnyTransaction = ManagedTransaction | Transaction  # a managed (retried) or an e
 # Property names the layout uses itself; props with these names live only in the JSON copy.
 RESERVED_PROPERTIES = frozenset({"id", "key", cypher.PROPS})
 CONNECTION_TIMEOUT_S = 15.0
+CLEAR_AT_ONCE = 100_000  # nodes and edges `clear` deletes in one transaction (more: in batches)
 # The store speaks Bolt only (the driver's HTTP Query API is a preview with other semantics).
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
@@ -475,10 +476,25 @@ class Neo4jStore(StoreConveniences):
         """Nothing is kept (see `kept_answer`)."""
 
     def clear(self) -> None:
-        def clear_all(tx: ManagedTransaction) -> None:
+        """In one transaction when the graph holds at most `CLEAR_AT_ONCE` nodes and edges; a
+        larger one (a register's: deleting a million firms at once outgrows a server's
+        transaction memory) a batch at a time, each batch moving the counters, so no reader keeps
+        a half-cleared graph. A failure part way leaves the rest, which clearing again deletes."""
+
+        def moved(tx: ManagedTransaction) -> None:
             tx.run(cypher.BUMP_WRITES, meta_id=cypher.META_ID).consume()
             tx.run(cypher.BUMP_VIEWS, meta_id=cypher.META_ID).consume()
+
+        def clear_all(tx: ManagedTransaction) -> None:
+            moved(tx)
             tx.run(cypher.CLEAR).consume()
+
+        def batch(query: str) -> Callable[[ManagedTransaction], int]:
+            def delete(tx: ManagedTransaction) -> int:
+                moved(tx)
+                return int(tx.run(query, limit=CLEAR_AT_ONCE).single(strict=True)["deleted"])
+
+            return delete
 
         with self._lock:
             try:
@@ -486,7 +502,15 @@ class Neo4jStore(StoreConveniences):
                     self._driver_errors("clear the graph"),
                     self._driver.session(database=self.database) as session,
                 ):
-                    session.execute_write(clear_all)
+                    size = session.execute_read(
+                        lambda tx: int(tx.run(cypher.COUNT_TO_CLEAR).single(strict=True)["entities"])
+                    )
+                    if size <= CLEAR_AT_ONCE:
+                        session.execute_write(clear_all)
+                    else:
+                        for query in (cypher.CLEAR_EDGES_BATCH, cypher.CLEAR_NODES_BATCH):
+                            while session.execute_write(batch(query)):
+                                pass
             finally:
                 self._view = None
 

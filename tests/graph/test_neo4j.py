@@ -278,3 +278,35 @@ def test_a_stored_node_cannot_change_label(neo4j):
     assert neo4j.get_node("kunming").label == "Enterprise"
     (row,) = run(neo4j, "MATCH (n:Node {id: 'kunming'}) RETURN labels(n) AS labels")
     assert sorted(row["labels"]) == ["Enterprise", "Node"]
+
+
+@pytest.mark.parametrize(("at_once", "moves"), [(100, 1), (3, 8)], ids=["at-once", "in-batches"])
+def test_a_graph_too_large_for_one_transaction_is_cleared_in_batches(monkeypatch, at_once, moves):
+    """small_graph and two more firms: 7 nodes, 7 edges. A batch of 3 deletes the edges in
+    3 + 3 + 1 and an empty last, the nodes in 3 + 3 + 1 and an empty last: 8 transactions, each
+    moving the counters; within the limit, one transaction."""
+    from graph import neo4j_store
+
+    store = neo4j_store_or_skip()
+    try:
+        store.apply(small_graph())
+        store.apply(
+            ChangeSet(
+                nodes=(
+                    Node("f2", "Enterprise", {"name": "乙", **SRC}),
+                    Node("f3", "Enterprise", {"name": "丙", **SRC}),
+                ),
+                edges=(
+                    Edge("f2", "OPERATES_IN", "al-alumina", props={"role": "player", **SRC}),
+                    Edge("f3", "OPERATES_IN", "al-primary", props={"role": "player", **SRC}),
+                ),
+            )
+        )
+        assert sum(store.counts().values()) == 14  # 7 nodes, 7 edges
+        monkeypatch.setattr(neo4j_store, "CLEAR_AT_ONCE", at_once)
+        version, views = store.version(), store.views_version()
+        store.clear()
+        assert sum(store.counts().values()) == 0
+        assert store.version() == version + moves and store.views_version() == views + moves
+    finally:
+        store.close()
