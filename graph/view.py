@@ -345,14 +345,6 @@ def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     return part
 
 
-def trim_to_industry(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
-    """`view` itself cut down to `industry_view`'s nodes, in place: for a store's read of an
-    industry's surroundings, which is nearly all kept (no copy of what stays)."""
-    keep = industry_nodes(view, industry)
-    view.remove_nodes_from([n for n in view if n not in keep])
-    return view
-
-
 def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
     """The nodes of `industry_view`: the industry and its chain links (`chain_node_ids`), the
     records pointing at them (`ON_CHAIN`, `ON_INDUSTRY`), the firms operating on the links with
