@@ -245,7 +245,7 @@ class ResultCache:
     def __init__(self, store: GraphStore, *, size: int = 256, settle_gc: bool = False) -> None:
         self.store, self.size, self.settle_gc = store, size, settle_gc
         self._version: object = None
-        self._views: int | None = None  # the views' counter the assessments were kept for
+        self._views: int | None = None  # the views' stamp the assessments were kept for
         self._generation = 0
         self._assessments: OrderedDict[tuple[str, str | None], Assessment] = OrderedDict()
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
@@ -288,7 +288,7 @@ class ResultCache:
 
     def _moved(self, version: object, views: int | None) -> None:
         """The store is at `version` (and `views`, read after it; None: not read): drop the
-        answers kept for another version, and the assessments too unless the views' counter
+        answers kept for another version, and the assessments too unless the views' stamp
         they were kept for is still `views`."""
         if version != self._version:
             if views is None or views != self._views:
@@ -436,7 +436,7 @@ def version_probe(store: GraphStore) -> Callable[[], object]:
 
 
 def views_probe(store: GraphStore, probe: Callable[[], object]) -> Callable[[], int]:
-    """The read of the industries' views' counter that goes with `probe` (`version_probe`)."""
+    """The read of the industries' views' stamp that goes with `probe` (`version_probe`)."""
     return probe.views if isinstance(probe, _DataVersion) else store.views_version
 
 
@@ -540,11 +540,6 @@ def chain_node(
     )
 
 
-def _sources(store: GraphStore, targets: Iterable[str], kind: str) -> set[str]:
-    """The nodes with an edge of type `kind` into one of `targets` (ids only: `GraphStore.sources`)."""
-    return store.sources(kind, targets)
-
-
 def stats(store: GraphStore) -> dict[str, Any]:
     """`graph_stats` of the whole graph, counted by the store (`counts`, `sourced_counts`) and
     the firms at the regions of Yunnan (its region tree and their HAS_SITE edges), without
@@ -555,7 +550,7 @@ def stats(store: GraphStore) -> dict[str, Any]:
         counts,
         sum(n for name, n in counts.items() if name in NODE_LABELS),
         sum(n for name, n in counts.items() if name in EDGE_TYPES),
-        len(_sources(store, region_descendants(region_view(store), YUNNAN), "HAS_SITE")),
+        len(store.sources("HAS_SITE", region_descendants(region_view(store), YUNNAN))),
         facts,
         sourced_facts,
     )
@@ -598,16 +593,16 @@ def search(
 
     wanted_sets: list[set[str]] = []
     if prefecture:
-        wanted_sets.append(_sources(store, region_descendants(regions, prefecture), "HAS_SITE"))
+        wanted_sets.append(store.sources("HAS_SITE", region_descendants(regions, prefecture)))
     if tier_id:
-        wanted_sets.append(_sources(store, [tier_id], "RANKED_IN"))
+        wanted_sets.append(store.sources("RANKED_IN", [tier_id]))
     if node_id:
-        wanted_sets.append(_sources(store, [node_id], "OPERATES_IN"))
+        wanted_sets.append(store.sources("OPERATES_IN", [node_id]))
     if industry:
         members = [n.id for n in chain_members(store, industry_id(store, industry))]
-        wanted_sets.append(_sources(store, members, "OPERATES_IN"))
+        wanted_sets.append(store.sources("OPERATES_IN", members))
     yunnan = (
-        _sources(store, region_descendants(regions, YUNNAN), "HAS_SITE") if in_yunnan is not None else set()
+        store.sources("HAS_SITE", region_descendants(regions, YUNNAN)) if in_yunnan is not None else set()
     )
     if in_yunnan:
         wanted_sets.append(yunnan)

@@ -45,17 +45,16 @@ from graph.store import (
     Edge,
     EdgeKey,
     Node,
-    PartOf,
     ProgressFn,
     StoreConveniences,
     T,
     WriteResult,
     batches,
     canonical_props,
-    chain_walk,
     check_changes,
     check_expectations,
     check_unique,
+    walked_chain,
     write_batches,
 )
 from graph.view import (
@@ -661,16 +660,13 @@ class Neo4jStore(StoreConveniences):
     def _chain_of(self, industry: str) -> dict[str, Node]:
         """`chain_walk` with each level's PART_OF edges read by their targets: the chain's nodes
         by id, as the walk read them."""
-        read: dict[str, Node] = {}
 
-        def children(parents: list[str]) -> Iterator[PartOf]:
+        def level(parents: list[str]) -> Iterator[tuple[str, Node]]:
             for batch in _batches(sorted(parents)):
                 for r in self._read(cypher.PART_OF_INTO, ids=batch):
-                    node = read.get(r["id"]) or Node(r["id"], r["label"], json.loads(r["props"]))
-                    read[node.id] = node
-                    yield r["parent"], node.id, node.label, node.props
+                    yield r["parent"], self._node(r)
 
-        return {node_id: read[node_id] for node_id in chain_walk(industry, children)}
+        return walked_chain(industry, level)
 
     def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
         """The nodes of `industry_view` (see `industry_nodes`, which this follows step by step,

@@ -27,18 +27,17 @@ from graph.store import (
     Edge,
     EdgeKey,
     Node,
-    PartOf,
     ProgressFn,
     StoreConveniences,
     T,
     WriteResult,
     batches,
     canonical_props,
-    chain_walk,
     check_changes,
     check_expectations,
     check_unique,
     folded_candidates,
+    walked_chain,
     write_batches,
     zero_counts,
 )
@@ -112,25 +111,20 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', 0);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('views', 0);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('views_token', random() & 9223372036854775807);
 """
 
 BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE key = 'version'"
 READ_VERSION = "SELECT value FROM meta WHERE key = 'version'"
 # the industries' views are kept until a write touches what they can hold (`touches_views`): a
-# second counter, so the project library's writes keep them (a view of an industry of a hundred
-# thousand firms takes seconds to read)
-# With the counter, a random token: a store restored from a backup and written again reaches its
-# old counts with other data, never an old token, so what was kept for a token (`keep_answer`)
-# is never found for other data.
-BUMP_VIEWS = (
-    "UPDATE meta SET value = CASE key WHEN 'views' THEN value + 1"
-    " ELSE random() & 9223372036854775807 END WHERE key IN ('views', 'views_token')"
-)
+# second stamp, so the project library's writes keep them (a view of an industry of a hundred
+# thousand firms takes seconds to read). A random token, not a counter: a store restored from a
+# backup and written again would come back to an old count with other data, never to an old
+# token, so nothing kept for a token (views in memory, `keep_answer`) is found for other data.
+BUMP_VIEWS = "UPDATE meta SET value = random() & 9223372036854775807 WHERE key = 'views_token'"
 READ_VIEWS = "SELECT value FROM meta WHERE key = 'views_token'"
 SCHEMA_NAMES = frozenset({"nodes", "edges", "meta", "nodes_by_label", "edges_by_target", "edges_by_type"})
-META_KEYS = frozenset({"version", "views", "views_token"})
+META_KEYS = frozenset({"version", "views_token"})
 # Answers kept for the commands (`keep_answer`) live in a file of their own beside the store
 # (`answers_path`): a commit to the store's own file would move every server's `PRAGMA
 # data_version` and drop what it keeps. The last few, of the current views' token only (a store
@@ -146,9 +140,7 @@ CREATE TABLE IF NOT EXISTS answers (
 );
 """
 
-READ_STAMP = (
-    "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT value FROM meta WHERE key = 'views')"
-)
+READ_STAMP = "SELECT (SELECT value FROM meta WHERE key = 'version'), (SELECT value FROM meta WHERE key = 'views_token')"
 
 
 def _make_private(path: Path) -> None:
@@ -865,13 +857,13 @@ class SqliteStore(StoreConveniences):
             return self._industry_views.of(industry, self._view, read)
 
     def _stamp(self) -> tuple[int, int]:
-        """(version, views): the write counter and the industries' views' counter."""
+        """(version, views): the write counter and the industries' views' token."""
         version, views = self._conn.execute(READ_STAMP).fetchone()
         return int(version), int(views or 0)
 
     def _move_to(self, stamp: tuple[int, int]) -> None:
         """Drop the views kept for an older `stamp` (the whole graph's by the version, the
-        industries' by the views' counter), and let the collector see what `collector_paused`
+        industries' by the views' token), and let the collector see what `collector_paused`
         hid from it (a dropped view's few reference cycles are freed only by the collector)."""
         version, views = stamp
         if views != self._views_stamp:
@@ -949,9 +941,8 @@ class SqliteStore(StoreConveniences):
     def _chain_of(self, industry: str) -> dict[str, Node]:
         """`chain_walk` with each level's PART_OF edges read by their targets: the chain's nodes
         by id, as the walk read them."""
-        read: dict[str, Node] = {}
 
-        def children(parents: list[str]) -> Iterator[PartOf]:
+        def level(parents: list[str]) -> Iterator[tuple[str, Node]]:
             for batch in batches(parents, BATCH_SIZE):
                 for child, parent, label, text in self._conn.execute(
                     "SELECT n.id, e.target, n.label, n.props FROM edges e CROSS JOIN nodes n ON n.id = e.source"
@@ -959,11 +950,9 @@ class SqliteStore(StoreConveniences):
                     " AND n.label = 'ChainNode'",
                     batch,
                 ):
-                    node = read.get(child) or Node(child, label, json_value(text))
-                    read[child] = node
-                    yield parent, child, label, node.props
+                    yield parent, Node(child, label, json_value(text))
 
-        return {node_id: read[node_id] for node_id in chain_walk(industry, children)}
+        return walked_chain(industry, level)
 
     def _pointing(self, ends: list[str], labels: frozenset[str]) -> list[str]:
         """The nodes labelled one of `labels` with an edge into one of `ends` (of any of the edge

@@ -342,6 +342,19 @@ def chain_walk(industry: str, children: Callable[[list[str]], Iterable[PartOf]])
     return members
 
 
+def walked_chain(industry: str, level: Callable[[list[str]], Iterable[tuple[str, Node]]]) -> dict[str, Node]:
+    """`chain_walk` over a store's reads: `level(parents)` gives (parent, child) for the PART_OF
+    edges into `parents`; the chain's nodes by id, as the walk read them."""
+    read: dict[str, Node] = {}
+
+    def children(parents: list[str]) -> Iterator[PartOf]:
+        for parent, found in level(parents):
+            node = read.setdefault(found.id, found)
+            yield parent, node.id, node.label, node.props
+
+    return {node_id: read[node_id] for node_id in chain_walk(industry, children)}
+
+
 NAME_KEYS = ("name", "name_en", "aliases")  # a node's names, besides its id
 # the characters whose case folding holds an ASCII character (ß folds to ss, the Kelvin sign to
 # k, the ligature ﬁ to fi); tests check the list against every code point
