@@ -259,23 +259,27 @@ def _chunk_values(raws: list[str]) -> list[Any] | None:
     return values if len(values) == len(raws) else None
 
 
-def _jsonl_objects(
+def _jsonl_chunks(
     path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]
-) -> Iterator[list[tuple[int, dict[str, Any], bool]]]:
-    """Lists of (line, object, whether its text holds no escape or control character) for every
-    object line that has `columns`, a chunk of lines at a time; bad lines are raised after the
-    last one. A chunk is decoded by one json.loads (a bad line's chunk again line by line, to
-    name it)."""
+) -> Iterator[tuple[list[int], list[dict[str, Any]], list[str]]]:
+    """(line numbers, objects, their lines' text) for every object line that has `columns`, a
+    chunk of lines at a time; bad lines are raised after the last one. A chunk is decoded by one
+    json.loads; a chunk holding a bad line (or a blank one, or a line of two values) is decoded
+    again line by line, to name the line."""
     problems: list[str] = []
     wanted = set(columns)
     numbered = iter(lines)
     while chunk := list(itertools.islice(numbered, JSON_CHUNK)):
         raws = [raw for _line, raw in chunk]
         values = _chunk_values(raws)
-        text = "".join(raws)
-        # a line with no backslash escapes and no control character holds none once decoded
-        chunk_clean = "\\" not in text and CONTROL.search(text) is None
-        found = []
+        if (
+            values is not None
+            and not problems
+            and all(type(data) is dict and wanted <= data.keys() for data in values)
+        ):
+            yield [line for line, _raw in chunk], values, raws
+            continue
+        found: tuple[list[int], list[dict[str, Any]], list[str]] = ([], [], [])
         for at, (line, raw) in enumerate(chunk):
             if values is not None:
                 data = values[at]
@@ -295,11 +299,30 @@ def _jsonl_objects(
                 problems.append(f"{path}:{line}: missing field(s) {', '.join(missing)}")
                 continue
             if not problems:  # after a bad line the file is refused: the rest is only checked
-                found.append((line, data, chunk_clean or ("\\" not in raw and CONTROL.search(raw) is None)))
-        if found:
+                found[0].append(line)
+                found[1].append(data)
+                found[2].append(raw)
+        if found[0]:
             yield found
     if problems:
         raise ValidationError(problems[0], problems)
+
+
+def _jsonl_objects(
+    path: Path, lines: Iterable[tuple[int, str]], columns: tuple[str, ...]
+) -> Iterator[list[tuple[int, dict[str, Any], bool]]]:
+    """`_jsonl_chunks` as lists of (line, object, whether its text holds no escape or control
+    character)."""
+    for numbers, objects, raws in _jsonl_chunks(path, lines, columns):
+        text = "".join(raws)
+        # a line with no backslash escapes and no control character holds none once decoded
+        if "\\" not in text and CONTROL.search(text) is None:
+            yield [(line, data, True) for line, data in zip(numbers, objects, strict=True)]
+        else:
+            yield [
+                (line, data, "\\" not in raw and CONTROL.search(raw) is None)
+                for line, data, raw in zip(numbers, objects, raws, strict=True)
+            ]
 
 
 def read_table(path: Path, columns: tuple[str, ...] = ()) -> list[Row]:
@@ -398,26 +421,28 @@ def read_apart(path: Path) -> bool:
 def _jsonl_cells_of(
     path: Path, encoding: str, columns: tuple[str, ...], optional: tuple[str, ...]
 ) -> Iterator[tuple[int, list[str]]]:
-    wanted = columns + optional
+    # a chunk's cells made a column at a time and handed on by itertools (no Python layer a row:
+    # at five million rows each microsecond a row is five seconds)
+    return itertools.chain.from_iterable(_jsonl_cell_chunks(path, encoding, columns + optional, columns))
+
+
+def _jsonl_cell_chunks(
+    path: Path, encoding: str, wanted: tuple[str, ...], columns: tuple[str, ...]
+) -> Iterator[list[tuple[int, list[str]]]]:
     with path.open(encoding=encoding, newline="") as file:
-        for chunk in _jsonl_objects(path, enumerate(file, start=1), columns):
-            for line, data, clean in chunk:
-                if clean:
-                    yield (
-                        line,
-                        [
-                            v.strip() if type(v) is str else ("" if v is None else str(v).strip())
-                            for v in map(data.get, wanted)
-                        ],
-                    )
-                else:
-                    yield (
-                        line,
-                        [
-                            ("" if v is None else strip_controls(str(v))).strip()
-                            for v in map(data.get, wanted)
-                        ],
-                    )
+        for numbers, objects, _raws in _jsonl_chunks(path, enumerate(file, start=1), columns):
+            cells = [_column_cells([data.get(key) for data in objects]) for key in wanted]
+            yield list(zip(numbers, map(list, zip(*cells, strict=True)), strict=True))
+
+
+def _column_cells(values: list[Any]) -> list[str]:
+    """A column's cells as `Row.get` gives them: the text stripped ("" for null), control
+    characters removed. Stripped first, then searched for a control character, all at once: a
+    value whose stripped text holds none is what stripping its controls and then it gives."""
+    cells = [v.strip() if type(v) is str else ("" if v is None else str(v).strip()) for v in values]
+    if CONTROL.search("".join(cells)) is None:
+        return cells
+    return [("" if v is None else strip_controls(str(v))).strip() for v in values]
 
 
 def in_second_process(items: Callable[[], Iterable[T]], name: object) -> Iterator[T]:

@@ -471,15 +471,20 @@ def _weight_json(value: float) -> str:
 
 
 def _firms_by_code(conn: Any) -> dict[str, str]:
-    """`ImportContext.firms_by_code` read in the open write: a text code as SQLite's `->>` gives
-    it (what JSON decoding gives), another value decoded from its JSON."""
-    rows = conn.execute(
-        "SELECT id, CASE WHEN json_type(props, '$.stock_code') = 'text' THEN props ->> '$.stock_code' END,"
-        " props -> '$.stock_code' FROM nodes WHERE label = 'Enterprise'"
-    )
+    """`ImportContext.firms_by_code` read in the open write: each code's JSON as SQLite extracts
+    it (one extraction a firm), decoded in Python; a string without escapes (SQLite gives one
+    JSON value) by taking off its quotes."""
+    rows = conn.execute("SELECT id, props -> '$.stock_code' FROM nodes WHERE label = 'Enterprise'")
     return firms_by_code(
-        (firm, text if text is not None else (None if other is None else json.loads(other)))
-        for firm, text, other in rows
+        (
+            firm,
+            None
+            if code is None
+            else code[1:-1]
+            if code[:1] == '"' and "\\" not in code
+            else json.loads(code),
+        )
+        for firm, code in rows
     )
 
 

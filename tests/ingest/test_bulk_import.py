@@ -269,3 +269,50 @@ def test_a_basics_table_read_by_a_second_process_fails_as_in_one(tmp_path, monke
         import_file(store, "ashare-basic", firms, skip_invalid=True)
     assert refused.value.problems == [f"{firms}:8: 7 cells but the header has 6 (a shifted row?)"]
     assert _dump(store) == before
+
+
+def test_stock_codes_read_in_sql_are_the_codes_the_store_gives(tmp_path):
+    """The bulk path reads each firm's stock code as one JSON extraction and takes the quotes
+    off a plain string: the codes are those `node_props` gives, escapes, numbers and odd values
+    included (two firms giving one code name neither)."""
+    from graph.store import ChangeSet, Node
+    from ingest.importer import firms_by_code
+
+    store = SqliteStore(tmp_path / "codes.db")
+    codes = {
+        "plain": "600001.SH",
+        "quoted": 'X"1',
+        "escaped": "\\600002",
+        "unicode": "股600003",
+        "number": 600004,
+        "nothing": None,
+        "twin-a": "600005",
+        "twin-b": "sz600005",
+    }
+    store.apply(
+        ChangeSet(
+            nodes=(
+                *(
+                    Node(firm, "Enterprise", {"name": firm, "stock_code": code})
+                    for firm, code in codes.items()
+                ),
+                Node("bare", "Enterprise", {"name": "bare"}),
+            )
+        )
+    )
+    with store.writing() as writer:
+        in_sql = chain_table._firms_by_code(writer.connection)
+    expected = firms_by_code(
+        (n.id, n.props.get("stock_code")) for n in store.node_props("Enterprise", ("stock_code",))
+    )
+    assert (
+        in_sql
+        == expected
+        == {
+            "600001": "plain",
+            'X"1': "quoted",
+            "\\600002": "escaped",
+            "股600003": "unicode",
+            "600004": "number",
+        }
+    )

@@ -68,11 +68,15 @@ def test_cells_are_the_rows_cells(tmp_path: Path):
     csv_path.write_text("a,b,a\n x ,\x01y,z\n,,\n1,2,3\n", encoding="utf-8")
     assert list(stream_cells(csv_path, ("a", "b"), ("c",))) == [(2, ["z", "y", ""]), (4, ["3", "2", ""])]
     jsonl_path.write_text(
-        '{"a": " x ", "b": 0.25, "c": null}\n\n{"a": "\\u0001y", "b": 2, "c": "w"}\n', encoding="utf-8"
+        '{"a": " x ", "b": 0.25, "c": null}\n\n{"a": "\\u0001y", "b": 2, "c": "w"}\n'
+        '{"a": " \\u001f p\\u000bq\\u2028 ", "b": "\\u001f", "c": " \\u3000v"}\n',
+        encoding="utf-8",
     )
+    # a value is stripped, and its control characters removed, whether the others' hold any or not
     assert list(stream_cells(jsonl_path, ("a", "b"), ("c", "d"))) == [
         (1, ["x", "0.25", "", ""]),
         (3, ["y", "2", "w", ""]),
+        (4, ["pq", "", "v", ""]),
     ]
 
 
