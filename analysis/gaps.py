@@ -16,7 +16,7 @@ from analysis.production import Evidence, Production
 from analysis.regions import YUNNAN, located_in, region_descendants
 from analysis.rules import Rules, load_rules
 from graph.errors import NotFoundError
-from graph.view import chain_node_ids
+from graph.view import chain_node_ids, operator_count
 
 STRONG, WEAK, MISSING = "strong", "weak", "missing"
 VERIFY = "verify"  # how a missing link with thin evidence is shown (待核实); never a status itself
@@ -55,7 +55,7 @@ class NodeAssessment:
     status: str
     presence: float
     local_firms: tuple[LocalFirm, ...]
-    candidates: tuple[str, ...]
+    candidate_count: int  # operations on the link by firms outside the region (`operator_count`)
     betweenness: float
     downstream_reach: float
     single_firm_risk: float
@@ -155,6 +155,14 @@ def operators(view: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
         ),
         key=lambda pair: pair[0],
     )
+
+
+def candidate_ids(view: nx.MultiDiGraph, assessed: NodeAssessment) -> list[str]:
+    """The firms behind `assessed.candidate_count`, by id, one an operation: the link's operators
+    in `view` that are not among its local firms (all of them in a whole industry view; a
+    focused view holds only those it read)."""
+    local = {firm.id for firm in assessed.local_firms}
+    return [firm for firm, _data in operators(view, assessed.id) if firm not in local]
 
 
 def _gap_type(stage: str, tags: Iterable[str]) -> str:
@@ -331,10 +339,10 @@ def chain_gaps(
 
     presence: dict[str, float] = {}
     firms: dict[str, tuple[LocalFirm, ...]] = {}
-    candidates: dict[str, tuple[str, ...]] = {}
+    candidates: dict[str, int] = {}
     facts: dict[str, list[dict]] = {}
     for node in members:
-        here, elsewhere, known = [], [], []
+        here, known = [], []
         for firm, data in operators(view, node):
             role = str(data.get("role", "player"))
             if firm in local:
@@ -347,10 +355,9 @@ def chain_gaps(
                 known.append(
                     {"kind": "firm", "as_of": data.get("as_of"), "confidence": data.get("confidence")}
                 )
-            else:
-                elsewhere.append(firm)
         firms[node] = tuple(here)
-        candidates[node] = tuple(elsewhere)
+        # the link's other operations, whether the view holds their firms or only counts them
+        candidates[node] = operator_count(view, node) - len(here)
         facts[node] = known
         presence[node] = float(sum(rules.role_weight.get(f.role, 0) for f in here))
     scope = "prefecture" if prefecture is not None else "yunnan"
@@ -374,7 +381,7 @@ def chain_gaps(
                 status=status[node],
                 presence=presence[node],
                 local_firms=firms[node],
-                candidates=candidates[node],
+                candidate_count=candidates[node],
                 betweenness=round(betweenness[node], 4),
                 downstream_reach=round(reach[node], 4),
                 single_firm_risk=risk,

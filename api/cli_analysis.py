@@ -84,13 +84,14 @@ def _firms(firms: list[dict[str, Any]] | tuple[Any, ...], limit: int = 3) -> str
 
 # The analyses (networkx, the services) are imported when an answer is computed, not with this
 # module: a question asked again prints what was kept (`api.answers`) and starts without them.
+# A question asked anew reads the part of the industry's view it needs (`services.asked`).
 
 
 def _gaps(store: GraphStore, industry: str, prefecture: str | None) -> dict[str, Any]:
     from api import services
     from api.present import gaps_json
 
-    return gaps_json(services.assess(store, industry, prefecture).gaps)
+    return gaps_json(services.asked(store, industry, prefecture).gaps)
 
 
 def _targets(
@@ -99,14 +100,15 @@ def _targets(
     from api import services
     from api.present import target_lists_json
 
-    return target_lists_json(services.assess(store, industry, prefecture).recommend(node=node, top=top))
+    assessment = services.asked(store, industry, prefecture, targets=True, node=node)
+    return target_lists_json(assessment.recommend(node=node, top=top))
 
 
 def _leaders(store: GraphStore, industry: str, k: int, prefecture: str | None) -> dict[str, Any]:
     from api import services
     from api.present import leaders_json
 
-    assessment = services.assess(store, industry, prefecture)
+    assessment = services.asked(store, industry, prefecture, targets=True, headquarters=True)
     return leaders_json(assessment.leader_set(k=k), assessment.headquarters())
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 
 from analysis.enterprises import group_root, memberships, parent_of, ties
-from analysis.gaps import ACTION_EN, ChainGaps, operators
+from analysis.gaps import ACTION_EN, ChainGaps, candidate_ids, operators
 from analysis.leaders import HeadquartersTarget, LeaderSet
 from analysis.recommend import Recommendation, TargetLists
 from analysis.scenario import ScenarioResult
@@ -50,7 +50,7 @@ def gaps_json(gaps: ChainGaps) -> dict[str, Any]:
                 "action_en": ACTION_EN[n.action],
                 "presence": n.presence,
                 "local_enterprises": [asdict(f) for f in n.local_firms],
-                "candidate_count": len(n.candidates),
+                "candidate_count": n.candidate_count,
             }
             for n in gaps.nodes
         ],
@@ -245,7 +245,7 @@ def chain_node_json(
                 "role": roles.get(firm, "player"),
                 "tiers": [m.label for m in memberships(view, firm)],
             }
-            for firm in assessed.candidates
+            for firm in candidate_ids(view, assessed)
         ],
         "recommendations": target_lists_json(recommendations),
         "source": attrs.get("source"),
@@ -310,7 +310,7 @@ def chain_graph_json(
             "action": n.action,
             "column": columns.get(n.id, 0),
             "local_enterprises": [f.name for f in n.local_firms],
-            "candidate_count": len(n.candidates),
+            "candidate_count": n.candidate_count,
         }
         for n in sorted(gaps.nodes, key=lambda n: (columns.get(n.id, 0), n.id))
     ]

@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from contextvars import ContextVar, Token
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,7 +52,7 @@ from graph.reads import chain_members, enterprise_view, region_tree, region_view
 from graph.schema import EDGE_TYPES, FACT_EDGE_TYPES, FACT_LABELS, NODE_LABELS
 from graph.sqlite_store import READ_VIEWS
 from graph.store import GraphStore, Node, names_of
-from graph.view import build_view, freeze_kept, release_frozen
+from graph.view import Focus, build_view, freeze_kept, release_frozen
 
 R = TypeVar("R")
 
@@ -80,8 +81,11 @@ class Assessment:
     it keeps must come from the industry's view alone; a plan, which also reads the parks and
     the quotas, is made afresh each time."""
 
-    def __init__(self, store: GraphStore, industry: str, prefecture: str | None = None) -> None:
+    def __init__(
+        self, store: GraphStore, industry: str, prefecture: str | None = None, focus: Focus | None = None
+    ) -> None:
         self.store, self.industry, self.prefecture = store, industry, prefecture
+        self.focus = focus  # None: the whole industry view (see `asked`)
         self._answers: dict[Hashable, Any] = {}
         self._answers_lock = threading.Lock()
 
@@ -110,6 +114,8 @@ class Assessment:
 
     @cached_property
     def view(self) -> nx.MultiDiGraph:
+        if self.focus is not None:
+            return self.store.focused_graph(self.industry, self.focus)
         return self.store.graph(self.industry)
 
     @cached_property
@@ -205,6 +211,35 @@ class Assessment:
 
 def assess(store: GraphStore, industry: str, prefecture: str | None = None) -> Assessment:
     """The industry's assessment (for Yunnan, or one prefecture); nothing is computed until used."""
+    return Assessment(store, industry, prefecture)
+
+
+def asked(
+    store: GraphStore,
+    industry: str,
+    prefecture: str | None = None,
+    *,
+    targets: bool = False,
+    node: str | None = None,
+    headquarters: bool = False,
+    firms: Iterable[str] = (),
+) -> Assessment:
+    """An assessment on the part of the industry's view one question reads (`GraphStore.
+    focused_graph`), for a command that asks one: the firms located in Yunnan (the gaps of the
+    province and of every prefecture rest on them) and `firms` (a scenario's arrivals); with
+    `targets`, also every firm on the gaps and on `node` (the target lists, the leader set); with
+    `headquarters`, every firm on a ranking list. The gaps are read first, then the firms on
+    them; should a write land in between and make another link a gap, the whole view is read.
+    A served process keeps whole views and reads them instead (`focused_graph`)."""
+    local = frozenset(region_descendants(region_view(store), YUNNAN))
+    focus = Focus(local, firms=frozenset(firms))
+    first = Assessment(store, industry, prefecture, focus)
+    if not targets:
+        return first
+    links = frozenset({n.id for n in first.gaps.gaps} | ({node} if node else set()))
+    wide = Assessment(store, industry, prefecture, replace(focus, links=links, ranked=headquarters))
+    if {n.id for n in wide.gaps.gaps} <= links:
+        return wide
     return Assessment(store, industry, prefecture)
 
 
@@ -475,8 +510,9 @@ def what_if_result(
 ) -> ScenarioResult:
     """The scenario's statuses before and after, on the industry's own view. `any_firm` (the CLI)
     lets a firm of any chain land: a firm outside the view is added with its edges into the view
-    (only those can bear on this chain), never by reading the whole graph."""
-    view = store.graph(industry)
+    (only those can bear on this chain), never by reading the whole graph; and the view is the
+    part of it the question reads (`asked`: Yunnan's firms and the arriving ones)."""
+    view = asked(store, industry, prefecture, firms=firms).view if any_firm else store.graph(industry)
     if any_firm:
         for firm in firms:
             node = store.get_node(firm)

@@ -21,6 +21,8 @@ from graph.errors import ConflictError, SchemaError
 if TYPE_CHECKING:
     import networkx as nx
 
+    from graph.view import Focus
+
 ProgressFn = Callable[[int], None]
 
 
@@ -194,6 +196,12 @@ class GraphStore(Protocol):
         to change it takes a copy (`view.copy()`)."""
         ...
 
+    def focused_graph(self, industry: str, focus: Focus) -> nx.MultiDiGraph:
+        """The part of one industry's view a question reads (`graph.view.Focus`: the firms it
+        names whole, the other operators counted), frozen or not; a store may give the whole
+        industry view, which holds that part (the analyses give the same answers on either)."""
+        ...
+
     def version(self) -> int:
         """The store's version: bumped inside every write transaction, by whichever process
         writes, so an answer computed at one version is current while the version stays."""
@@ -254,6 +262,13 @@ class StoreConveniences:
         self, source: str | None = None, type: str | None = None, target: str | None = None
     ) -> list[Edge]:
         raise NotImplementedError
+
+    def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
+        raise NotImplementedError
+
+    def focused_graph(self, industry: str, focus: Focus) -> nx.MultiDiGraph:
+        """`GraphStore.focused_graph` as the whole industry view (a backend may read less)."""
+        return self.graph(industry)
 
     def node_props(self, label: str, keys: tuple[str, ...]) -> list[Node]:
         """`GraphStore.node_props` through `find_nodes` (a backend may read less)."""

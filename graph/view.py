@@ -9,6 +9,7 @@ import gc
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from graph.store import chain_walk
@@ -32,21 +33,24 @@ def build_view(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.MultiDiGraph:
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, freeze: bool = True) -> Iterator[None]:
     """Python's cyclic garbage collector kept off a large view while it is read and built, and
     after, while it is kept: the hundreds of thousands of dicts of an industry of a hundred
     thousand firms set off collection after collection that scan everything built so far and
     find nothing (over half the build's time at a million firms), and every later full
     collection would scan the kept view again. So: collect what is garbage now, pause, build,
     and move what was built out of the collector's sight (`gc.freeze`), until the store that
-    keeps it drops it (`release_frozen`); restored even on an error."""
+    keeps it drops it (`release_frozen`); restored even on an error. `freeze=False` for a view
+    read once and not kept: only the pause."""
     was_enabled = gc.isenabled()
-    gc.collect()  # nothing collectable is frozen with the view (in steady state a small pass)
+    if freeze:
+        gc.collect()  # nothing collectable is frozen with the view (in steady state a small pass)
     gc.disable()
     try:
         yield
     finally:
-        freeze_kept()
+        if freeze:
+            freeze_kept()
         if was_enabled:
             gc.enable()
 
@@ -330,9 +334,13 @@ def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     ranking lists, and the policies and institutions attached to the chain (no label of
     `OUTSIDE_VIEWS`: the project library is read apart, so its writes keep the views). In
     `view`'s order (a subgraph view would give the kept set's order, which varies by run)."""
+    return _part(view, industry_nodes(view, industry))
+
+
+def _part(view: nx.MultiDiGraph, keep: set[str]) -> nx.MultiDiGraph:
+    """The nodes of `view` in `keep` and every edge among them, in `view`'s order."""
     import networkx as nx  # (see `view_of`)
 
-    keep = industry_nodes(view, industry)
     part = nx.MultiDiGraph()
     part.add_nodes_from((n, data) for n, data in view._node.items() if n in keep)
     part.add_edges_from(
@@ -345,25 +353,91 @@ def industry_view(view: nx.MultiDiGraph, industry: str) -> nx.MultiDiGraph:
     return part
 
 
-def industry_nodes(view: nx.MultiDiGraph, industry: str) -> set[str]:
+def industry_nodes(view: nx.MultiDiGraph, industry: str, focus: Focus | None = None) -> set[str]:
     """The nodes of `industry_view`: the industry and its chain links (`chain_node_ids`), the
     records pointing at them (`ON_CHAIN`, `ON_INDUSTRY`), the firms operating on the links with
-    their whole groups and partners (`groups_and_partners`), and every region and ranking list."""
-    attrs, pred = view._node, view._pred
+    their whole groups and partners (`groups_and_partners`), and every region and ranking list.
+    With a `focus`, of the firms operating on the links only those it names (`focused_firms`)."""
+    attrs, pred, succ = view._node, view._pred, view._succ
     chain = chain_node_ids(view, industry)
     keep: set[str] = {industry} | chain
-    enterprises: set[str] = set()
+    operations: list[tuple[str, str]] = []
     for node_id in chain:
         for src, keyed in pred[node_id].items():
             label = attrs[src].get("label")
             if label == "Enterprise":
-                if _typed(keyed, "OPERATES_IN"):
-                    enterprises.add(src)
+                operations.extend((node_id, src) for data in keyed.values() if data.get("type") == "OPERATES_IN")
             elif label in ON_CHAIN:
                 keep.add(src)
     for src in pred[industry] if industry in pred else ():
         if attrs[src].get("label") in ON_INDUSTRY:
             keep.add(src)
+    if focus is None:
+        enterprises = {firm for _link, firm in operations}
+    else:
+        located = {
+            firm
+            for region in focus.local
+            if region in pred
+            for firm, keyed in pred[region].items()
+            if _typed(keyed, "HAS_SITE")
+        }
+        operating = {firm for _link, firm in operations}
+        ranked = {firm for firm in operating if any(_typed(keyed, "RANKED_IN") for keyed in succ[firm].values())}
+        enterprises = focused_firms(operations, located, ranked if focus.ranked else set(), focus)
     keep |= groups_and_partners(enterprises, view_ties(view))
     keep |= {n for n, data in attrs.items() if data.get("label") in {"Region", "RankingList"}}
     return keep
+
+
+OPERATOR_COUNTS = "operator_counts"  # a focused view's graph attribute: link -> its OPERATES_IN edges
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The part of an industry's view a question reads (a focused view): of the firms operating
+    on the chain, those with a site in one of the `local` regions (HAS_SITE), those operating on
+    one of `links`, those on a ranking list when `ranked`, and those among `firms`, each with
+    its whole group and partners; the chain, its records, the regions and lists as the whole
+    view holds them. Every other operator is only counted: the view's graph attribute
+    `OPERATOR_COUNTS` gives each link's OPERATES_IN edges, in the store, held or not.
+
+    A focused view is a part of the whole one (what it holds, it holds with every edge among
+    them), and a store may give the whole view for it: the analyses read a link's count of
+    operators through `operator_count`. At a million firms, a gap table needs the province's
+    own firms (a tenth of the industry's), not the hundred thousand firms elsewhere."""
+
+    local: frozenset[str]
+    links: frozenset[str] = frozenset()
+    ranked: bool = False
+    firms: frozenset[str] = frozenset()
+
+
+def focused_firms(
+    operations: Iterable[tuple[str, str]], located: set[str], ranked: set[str], focus: Focus
+) -> set[str]:
+    """Of the (link, firm) operations, the firms `focus` reads whole: `located` in its regions,
+    on one of its links, `ranked` (given when the focus asks for them), or named."""
+    return {
+        firm
+        for link, firm in operations
+        if firm in located or link in focus.links or firm in ranked or firm in focus.firms
+    }
+
+
+def operator_count(view: nx.MultiDiGraph, node: str) -> int:
+    """How many OPERATES_IN edges point at `node` in the store: a focused view's count
+    (`OPERATOR_COUNTS`), else the view's own."""
+    counts = view.graph.get(OPERATOR_COUNTS)
+    if counts is not None and node in counts:
+        return int(counts[node])
+    into = view._pred.get(node, {})
+    return sum(1 for keyed in into.values() for data in keyed.values() if data.get("type") == "OPERATES_IN")
+
+
+def focused_view(view: nx.MultiDiGraph, industry: str, focus: Focus) -> nx.MultiDiGraph:
+    """`industry_view` cut down to `focus` (`industry_nodes` with it), with each chain link's
+    count of operators in `view` (`OPERATOR_COUNTS`): what a store's focused read gives."""
+    part = _part(view, industry_nodes(view, industry, focus))
+    part.graph[OPERATOR_COUNTS] = {node: operator_count(view, node) for node in chain_node_ids(view, industry)}
+    return part

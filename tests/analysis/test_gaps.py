@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.gaps import chain_gaps
+from analysis.gaps import candidate_ids, chain_gaps
 from graph.errors import NotFoundError
 from tests.canonical import INDUSTRY, canonical_view
 
@@ -27,7 +27,8 @@ def test_statuses(gaps):
     }
     assert gaps.node("a").presence == 4
     assert [f.id for f in gaps.node("a").local_firms] == ["y1", "y3"]
-    assert gaps.node("b").candidates == ("n1", "n2", "n6")
+    assert gaps.node("b").candidate_count == 3
+    assert candidate_ids(canonical_view(), gaps.node("b")) == ["n1", "n2", "n6"]
 
 
 def test_actions_and_gap_types(gaps):
