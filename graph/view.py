@@ -366,7 +366,9 @@ def industry_nodes(view: nx.MultiDiGraph, industry: str, focus: Focus | None = N
         for src, keyed in pred[node_id].items():
             label = attrs[src].get("label")
             if label == "Enterprise":
-                operations.extend((node_id, src) for data in keyed.values() if data.get("type") == "OPERATES_IN")
+                operations.extend(
+                    (node_id, src) for data in keyed.values() if data.get("type") == "OPERATES_IN"
+                )
             elif label in ON_CHAIN:
                 keep.add(src)
     for src in pred[industry] if industry in pred else ():
@@ -383,7 +385,9 @@ def industry_nodes(view: nx.MultiDiGraph, industry: str, focus: Focus | None = N
             if _typed(keyed, "HAS_SITE")
         }
         operating = {firm for _link, firm in operations}
-        ranked = {firm for firm in operating if any(_typed(keyed, "RANKED_IN") for keyed in succ[firm].values())}
+        ranked = {
+            firm for firm in operating if any(_typed(keyed, "RANKED_IN") for keyed in succ[firm].values())
+        }
         enterprises = focused_firms(operations, located, ranked if focus.ranked else set(), focus)
     keep |= groups_and_partners(enterprises, view_ties(view))
     keep |= {n for n, data in attrs.items() if data.get("label") in {"Region", "RankingList"}}
@@ -439,5 +443,7 @@ def focused_view(view: nx.MultiDiGraph, industry: str, focus: Focus) -> nx.Multi
     """`industry_view` cut down to `focus` (`industry_nodes` with it), with each chain link's
     count of operators in `view` (`OPERATOR_COUNTS`): what a store's focused read gives."""
     part = _part(view, industry_nodes(view, industry, focus))
-    part.graph[OPERATOR_COUNTS] = {node: operator_count(view, node) for node in chain_node_ids(view, industry)}
+    part.graph[OPERATOR_COUNTS] = {
+        node: operator_count(view, node) for node in chain_node_ids(view, industry)
+    }
     return part

@@ -74,3 +74,21 @@ def test_unknown_industry_and_prefecture():
     assert err.value.suggestions == ["demo"]
     with pytest.raises(NotFoundError):
         chain_gaps(view, INDUSTRY, prefecture="539999")
+
+
+def test_a_focused_view_counts_the_firms_it_leaves_out():
+    """Focused on Yunnan, the canonical view holds y1, y2, y3, their groups' n6 and n4, and n2
+    (it supplies y1); n1, n3 and n5 are only counted. The gaps are the whole view's: b still has
+    3 firms elsewhere (n1 counted, n2 and n6 held), d 1 (n1), a 2 (n5 counted, n6 held)."""
+    from analysis.regions import YUNNAN, region_descendants
+    from api.present import gaps_json
+    from graph.view import Focus, focused_view
+
+    whole = canonical_view()
+    part = focused_view(whole, INDUSTRY, Focus(frozenset(region_descendants(whole, YUNNAN))))
+    firms = {n for n, label in part.nodes(data="label") if label == "Enterprise"}
+    assert firms == {"y1", "y2", "y3", "n6", "n4", "n2"}
+    gaps = chain_gaps(part, INDUSTRY)
+    assert [gaps.node(n).candidate_count for n in ("a", "b", "d")] == [2, 3, 1]
+    assert candidate_ids(part, gaps.node("b")) == ["n2", "n6"]
+    assert gaps_json(gaps) == gaps_json(chain_gaps(whole, INDUSTRY))
