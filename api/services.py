@@ -51,8 +51,8 @@ from graph.lookup import chain_node_id, firms_named, industry_id, resolve
 from graph.reads import chain_members, enterprise_view, region_tree, region_view
 from graph.schema import EDGE_TYPES, FACT_EDGE_TYPES, FACT_LABELS, NODE_LABELS
 from graph.sqlite_store import READ_VIEWS
-from graph.store import GraphStore, Node, names_of
-from graph.view import Focus, build_view, freeze_kept, release_frozen
+from graph.store import Focus, GraphStore, Node, names_of
+from graph.view import build_view, freeze_kept, release_frozen
 
 R = TypeVar("R")
 

@@ -21,8 +21,6 @@ from graph.errors import ConflictError, SchemaError
 if TYPE_CHECKING:
     import networkx as nx
 
-    from graph.view import Focus
-
 ProgressFn = Callable[[int], None]
 
 
@@ -107,6 +105,26 @@ class WriteResult:
                 self.edges_deleted,
             )
         )
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The part of an industry's view a question reads (a focused view): of the firms operating
+    on the chain, those with a site in one of the `local` regions (HAS_SITE), those operating on
+    one of `links`, those on a ranking list when `ranked`, and those among `firms`, each with
+    its whole group and partners; the chain, its records, the regions and lists as the whole
+    view holds them. Every other operator is only counted: the view's graph attribute
+    `graph.view.OPERATOR_COUNTS` gives each link's OPERATES_IN edges, in the store, held or not.
+
+    A focused view is a part of the whole one (what it holds, it holds with every edge among
+    them), and a store may give the whole view for it: the analyses read a link's count of
+    operators through `graph.view.operator_count`. At a million firms, a gap table needs the
+    province's own firms (a tenth of the industry's), not the hundred thousand firms elsewhere."""
+
+    local: frozenset[str]
+    links: frozenset[str] = frozenset()
+    ranked: bool = False
+    firms: frozenset[str] = frozenset()
 
 
 @runtime_checkable

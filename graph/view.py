@@ -9,10 +9,9 @@ import gc
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from graph.store import chain_walk
+from graph.store import Focus, chain_walk
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -395,26 +394,6 @@ def industry_nodes(view: nx.MultiDiGraph, industry: str, focus: Focus | None = N
 
 
 OPERATOR_COUNTS = "operator_counts"  # a focused view's graph attribute: link -> its OPERATES_IN edges
-
-
-@dataclass(frozen=True)
-class Focus:
-    """The part of an industry's view a question reads (a focused view): of the firms operating
-    on the chain, those with a site in one of the `local` regions (HAS_SITE), those operating on
-    one of `links`, those on a ranking list when `ranked`, and those among `firms`, each with
-    its whole group and partners; the chain, its records, the regions and lists as the whole
-    view holds them. Every other operator is only counted: the view's graph attribute
-    `OPERATOR_COUNTS` gives each link's OPERATES_IN edges, in the store, held or not.
-
-    A focused view is a part of the whole one (what it holds, it holds with every edge among
-    them), and a store may give the whole view for it: the analyses read a link's count of
-    operators through `operator_count`. At a million firms, a gap table needs the province's
-    own firms (a tenth of the industry's), not the hundred thousand firms elsewhere."""
-
-    local: frozenset[str]
-    links: frozenset[str] = frozenset()
-    ranked: bool = False
-    firms: frozenset[str] = frozenset()
 
 
 def focused_firms(

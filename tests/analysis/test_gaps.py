@@ -82,7 +82,8 @@ def test_a_focused_view_counts_the_firms_it_leaves_out():
     3 firms elsewhere (n1 counted, n2 and n6 held), d 1 (n1), a 2 (n5 counted, n6 held)."""
     from analysis.regions import YUNNAN, region_descendants
     from api.present import gaps_json
-    from graph.view import Focus, focused_view
+    from graph.store import Focus
+    from graph.view import focused_view
 
     whole = canonical_view()
     part = focused_view(whole, INDUSTRY, Focus(frozenset(region_descendants(whole, YUNNAN))))

@@ -9,8 +9,8 @@ import pytest
 
 from analysis.regions import YUNNAN, region_descendants
 from graph.sqlite_store import SqliteStore
-from graph.store import ChangeSet, Edge, Node
-from graph.view import OPERATOR_COUNTS, Focus, focused_view, industry_view, operator_count
+from graph.store import ChangeSet, Edge, Focus, Node
+from graph.view import OPERATOR_COUNTS, focused_view, industry_view, operator_count
 from ingest.build import build
 from tests.graph.test_industry_views import as_sets, tricky_graph
 from tests.test_dataset import INDUSTRIES
