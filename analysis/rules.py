@@ -172,7 +172,10 @@ def _plans(section: Mapping[str, Any]) -> dict[str, Any]:
 def load_rules(path: Path = RULES_PATH) -> Rules:
     """The rules in `path` (the shipped rules.yaml by default)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's parser where PyYAML has it (every analysis reads the rules: 40 ms in Python)
+        data = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationError(f"{path}: cannot read the rules: {exc}") from exc
     return rules_from_mapping(data, str(path))

@@ -104,8 +104,8 @@ def sync(target: str, prune: bool) -> None:
     from graph.sync import sync_changes
 
     settings = Settings()
-    source_settings = settings.model_copy(update={"backend": "sqlite" if target == "neo4j" else "neo4j"})
-    target_settings = settings.model_copy(update={"backend": target})
+    source_settings = settings.replace(backend="sqlite" if target == "neo4j" else "neo4j")
+    target_settings = settings.replace(backend=target)
     source, sink = open_store(source_settings), open_store(target_settings)
     try:
         changes = sync_changes(source, sink, prune=prune)

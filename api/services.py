@@ -10,7 +10,6 @@ the next request starts afresh.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import threading
@@ -20,16 +19,13 @@ from contextvars import ContextVar, Token
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import networkx as nx
-from pydantic import TypeAdapter
-from starlette.concurrency import run_in_threadpool
 
 from analysis.gaps import ChainGaps, chain_gaps
 from analysis.leaders import HeadquartersTarget, LeaderSet, best_leader_set, headquarters_targets
-from analysis.plans import IndustryPlan, industry_plan
 from analysis.recommend import TargetLists, target_lists
 from analysis.regions import YUNNAN, enterprises_in, region_descendants
 from analysis.scenario import ScenarioResult
@@ -54,6 +50,22 @@ from graph.sqlite_store import READ_VIEWS
 from graph.store import Focus, GraphStore, Node, names_of
 from graph.view import build_view, freeze_kept, release_frozen
 
+if TYPE_CHECKING:
+    import asyncio
+
+    from pydantic import TypeAdapter
+
+    from analysis.plans import IndustryPlan
+
+
+async def run_in_threadpool(func: Callable[..., R], *args: Any) -> R:
+    """starlette's `run_in_threadpool`, imported when a served request first needs it: a
+    command asking one question starts without the event loop's modules (asyncio, anyio)."""
+    from starlette.concurrency import run_in_threadpool as run
+
+    return await run(func, *args)
+
+
 R = TypeVar("R")
 
 
@@ -70,6 +82,9 @@ _adapters: dict[Any, TypeAdapter[Any]] = {}
 
 def _adapter(model: Any) -> TypeAdapter[Any]:
     if model not in _adapters:
+        # pydantic when a response is first shaped: a command that asks a question has none
+        from pydantic import TypeAdapter
+
         _adapters[model] = TypeAdapter(model)
     return _adapters[model]
 
@@ -194,6 +209,8 @@ class Assessment:
         return nx.compose(self.view, build_view(parks, edges)) if parks else self.view
 
     def plan(self, *, top: int = 20) -> IndustryPlan:
+        from analysis.plans import industry_plan  # (its modules only when a plan is drafted)
+
         return industry_plan(
             self.plan_view,
             self.industry,
@@ -232,12 +249,14 @@ def asked(
     them; should a write land in between and make another link a gap, the whole view is read.
     A served process keeps whole views and reads them instead (`focused_graph`)."""
     local = frozenset(region_descendants(region_view(store), YUNNAN))
-    focus = Focus(local, firms=frozenset(firms))
+    focus = Focus(local, ranked=headquarters, firms=frozenset(firms))
     first = Assessment(store, industry, prefecture, focus)
     if not targets:
         return first
     links = frozenset({n.id for n in first.gaps.gaps} | ({node} if node else set()))
-    wide = Assessment(store, industry, prefecture, replace(focus, links=links, ranked=headquarters))
+    if not links:
+        return first  # no gap, no link asked about: nobody else to read
+    wide = Assessment(store, industry, prefecture, replace(focus, links=links))
     if {n.id for n in wide.gaps.gaps} <= links:
         return wide
     return Assessment(store, industry, prefecture)
@@ -416,6 +435,8 @@ class CoalescedRead:
         self._task: asyncio.Task[None] | None = None
 
     async def __call__(self) -> object:
+        import asyncio  # (loaded by then: this runs on the event loop)
+
         loop = asyncio.get_running_loop()
         if self._running is None or self._running.get_loop() is not loop:
             self._running, self._next = loop.create_future(), None
