@@ -928,7 +928,7 @@ class SqliteStore(StoreConveniences):
         """The nodes of `industry_view` (see `industry_nodes`, which this follows step by step;
         with a `focus`, of `focused_view`) and the edges among them, read with indexed look-ups
         that start from the industry, so the read costs what the industry's surroundings cost,
-        not what the store holds; and each chain link's count of operators."""
+        not what the store holds; and, with a focus, each chain link's count of operators."""
         conn = self._conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS around(id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM around")
@@ -936,24 +936,24 @@ class SqliteStore(StoreConveniences):
         conn.executemany("INSERT INTO around VALUES (?)", [(n,) for n in sorted(chain | {industry})])
         # every join below starts from the small `around` table (CROSS JOIN keeps SQLite from
         # choosing to scan the store's tables instead); only an Enterprise OPERATES_IN a link
-        # (the schema's one pattern of that type). The operations' ends alone: off the covering
-        # `edges_by_target`, no row of the table is read
-        operations = conn.execute(
-            "SELECT e.target, e.source FROM around a CROSS JOIN edges e"
-            " ON e.target = a.id AND e.type = 'OPERATES_IN'"
-        ).fetchall()
-        counts = dict.fromkeys(sorted(chain), 0)
-        for link, _firm in operations:
-            counts[link] += 1
+        # (the schema's one pattern of that type). The operations' ends come off the covering
+        # `edges_by_target`: no row of the table is read
+        operating = "SELECT e.target, e.source FROM around a CROSS JOIN edges e ON e.target = a.id AND e.type = 'OPERATES_IN'"
+        counts: dict[str, int] = {}
         if focus is None:
-            firms = {firm for _link, firm in operations}
+            conn.execute(f"INSERT OR IGNORE INTO around SELECT source FROM ({operating})")
+            firms = {firm for (firm,) in conn.execute("SELECT id FROM around")} - chain - {industry}
         else:
-            operating = {firm for _link, firm in operations}
-            located = self.sources("HAS_SITE", focus.local) & operating
-            ranked = self.sources("RANKED_IN", self.ids("RankingList")) & operating if focus.ranked else set()
+            operations = conn.execute(operating).fetchall()
+            counts = dict.fromkeys(sorted(chain), 0)
+            for link, _firm in operations:
+                counts[link] += 1
+            ends = {firm for _link, firm in operations}
+            located = self.sources("HAS_SITE", focus.local) & ends
+            ranked = self.sources("RANKED_IN", self.ids("RankingList")) & ends if focus.ranked else set()
             firms = focused_firms(operations, located, ranked, focus)
-        del operations
-        conn.executemany("INSERT OR IGNORE INTO around VALUES (?)", [(firm,) for firm in sorted(firms)])
+            del operations, ends
+            conn.executemany("INSERT OR IGNORE INTO around VALUES (?)", [(firm,) for firm in sorted(firms)])
         records = [
             source
             for ends, labels in ((sorted(chain), ON_CHAIN), ([industry], ON_INDUSTRY))
