@@ -11,7 +11,6 @@ from analysis.regions import YUNNAN, region_descendants
 from graph.sqlite_store import SqliteStore
 from graph.store import ChangeSet, Edge, Focus, Node
 from graph.view import OPERATOR_COUNTS, focused_view, industry_view, operator_count
-from ingest.build import build
 from tests.graph.test_industry_views import as_sets, tricky_graph
 from tests.test_dataset import INDUSTRIES
 
@@ -86,19 +85,9 @@ def test_a_view_kept_in_the_process_is_what_a_focus_gets(tmp_path):
         store.close()
 
 
-@pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("focused") / "kg.db"
-    store = SqliteStore(path)
-    build(store)
-    whole = store.graph()
-    store.close()
-    return path, whole
-
-
 @pytest.mark.parametrize("industry", sorted(INDUSTRIES))
-def test_the_bundled_industries_read_in_focus_are_their_focused_views(bundled, industry):
-    path, whole = bundled
+def test_the_bundled_industries_read_in_focus_are_their_focused_views(db, industry):
+    path, whole = db
     local = frozenset(region_descendants(whole, YUNNAN))
     links = frozenset(
         sorted(n for n, d in industry_view(whole, industry).nodes(data="label") if d == "ChainNode")[:3]

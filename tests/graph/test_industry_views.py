@@ -21,16 +21,6 @@ def as_sets(view: nx.MultiDiGraph) -> tuple[dict, set]:
     return nodes, edges
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("views") / "kg.db"
-    store = SqliteStore(path)
-    build(store)
-    whole = store.graph()
-    store.close()
-    return path, whole
-
-
 @pytest.mark.parametrize("industry", sorted(INDUSTRIES))
 def test_one_industry_read_alone_equals_its_part_of_the_whole(db, industry):
     path, whole = db
