@@ -302,6 +302,12 @@ UNWIND $ids AS id
 MATCH (c:{NODE_LABEL})-[:PART_OF]->(:{NODE_LABEL} {{id: id}})
 RETURN id AS parent, c.id AS id, [l IN labels(c) WHERE l <> '{NODE_LABEL}'][0] AS label, c.{PROPS} AS props
 """
+# Every OPERATES_IN edge into one of `$ids` (chain links), by its ends: a row an edge.
+OPERATIONS_INTO = f"""
+UNWIND $ids AS id
+MATCH (f:{NODE_LABEL})-[:OPERATES_IN]->(:{NODE_LABEL} {{id: id}})
+RETURN id AS link, f.id AS firm
+"""
 # The nodes labelled one of `$labels` with an edge into one of `$ids` (the records on a chain).
 LABELLED_POINTING_AT = f"""
 UNWIND $ids AS id

@@ -44,6 +44,7 @@ from graph.store import (
     ChangeSet,
     Edge,
     EdgeKey,
+    Focus,
     Node,
     ProgressFn,
     StoreConveniences,
@@ -61,9 +62,11 @@ from graph.view import (
     KEPT_VIEW_ROWS,
     ON_CHAIN,
     ON_INDUSTRY,
+    OPERATOR_COUNTS,
     KeptViews,
     Ties,
     build_view,
+    focused_firms,
     groups_and_partners,
     ties_of,
     touches_views,
@@ -630,29 +633,49 @@ class Neo4jStore(StoreConveniences):
             await closer.aclose()
         self._drop_async()
 
+    def _move_to_stamp(self) -> None:
+        """Drop what is kept for older counters. The counters are read before the data: a write
+        landing in between makes the next call rebuild, never a stale view kept under a newer
+        count."""
+        records = self._read(cypher.READ_STAMP, meta_id=cypher.META_ID)
+        version, views = (int(records[0][k] or 0) for k in ("writes", "views")) if records else (0, 0)
+        if self._view_version != version:
+            self._view = None
+            self._view_version = version
+        if self._views_stamp != views:
+            self._industry_views.clear()
+            self._views_stamp = views
+
     def graph(self, industry: str | None = None) -> nx.MultiDiGraph:
         """The whole graph, or one industry's part of it read with indexed Cypher queries (its
-        surroundings, `_around`), then trimmed by `industry_view`; cached frozen (shared, not
+        surroundings, `_around`, exactly `industry_view`'s nodes); kept frozen (shared, not
         copied): the whole graph until the next write, an industry's part until a write touches
         what such a part holds (the meta node's `views`, `touches_views`)."""
         with self._lock:
-            # The counters are read before the data: a write landing in between makes the next
-            # call rebuild, never a stale view cached under a newer count.
-            records = self._read(cypher.READ_STAMP, meta_id=cypher.META_ID)
-            version, views = (int(records[0][k] or 0) for k in ("writes", "views")) if records else (0, 0)
-            if self._view_version != version:
-                self._view = None
-                self._view_version = version
-            if self._views_stamp != views:
-                self._industry_views.clear()
-                self._views_stamp = views
+            self._move_to_stamp()
             if industry is None:
                 if self._view is None:
                     nodes = [self._node(r) for r in self._read(cypher.ALL_NODES)]
                     edges = [self._edge(r) for r in self._read(cypher.ALL_EDGES, source=None, target=None)]
                     self._view = nx.freeze(build_view(nodes, edges))
                 return self._view
-            return self._industry_views.of(industry, self._view, lambda: build_view(*self._around(industry)))
+            return self._industry_views.of(
+                industry, self._view, lambda: build_view(*self._around(industry)[:2])
+            )
+
+    def focused_graph(self, industry: str, focus: Focus) -> nx.MultiDiGraph:
+        """The industry's view kept in this process if there is one, else `focus`'s part of it
+        (`_around` with the focus, as the embedded store reads it), with each link's count of
+        operators; not kept."""
+        with self._lock:
+            self._move_to_stamp()
+            kept = self._industry_views.get(industry)
+            if kept is not None:
+                return kept
+            nodes, edges, counts = self._around(industry, focus)
+            view = build_view(nodes, edges)
+            view.graph[OPERATOR_COUNTS] = counts
+            return view
 
     def chain_of(self, industry: str) -> list[Node]:
         return sorted(self._chain_of(industry).values(), key=lambda n: n.id)
@@ -668,14 +691,32 @@ class Neo4jStore(StoreConveniences):
 
         return walked_chain(industry, level)
 
-    def _around(self, industry: str) -> tuple[list[Node], list[Edge]]:
+    def _around(
+        self, industry: str, focus: Focus | None = None
+    ) -> tuple[list[Node], list[Edge], dict[str, int]]:
         """The nodes of `industry_view` (see `industry_nodes`, which this follows step by step,
-        as the embedded store's `_around` does) and the edges among them, read with Cypher that
-        starts from the industry: its chain, the firms operating on it, the records on the chain
-        and the industry, the firms' whole groups and their SUPPLIES partners, every region and
-        list."""
+        as the embedded store's `_around` does; with a `focus`, of `focused_view`) and the edges
+        among them, read with Cypher that starts from the industry: its chain, the firms
+        operating on it, the records on the chain and the industry, the firms' whole groups and
+        their SUPPLIES partners, every region and list; and, with a focus, each link's count of
+        operators."""
         chain = sorted(self._chain_of(industry))
-        firms = self.sources("OPERATES_IN", chain)  # (only an Enterprise operates on a link)
+        counts: dict[str, int] = {}
+        if focus is None:
+            firms = self.sources("OPERATES_IN", chain)  # (only an Enterprise operates on a link)
+        else:
+            operations = [
+                (r["link"], r["firm"])
+                for batch in _batches(chain)
+                for r in self._read(cypher.OPERATIONS_INTO, ids=batch)
+            ]
+            counts = dict.fromkeys(chain, 0)
+            for link, _firm in operations:
+                counts[link] += 1
+            ends = {firm for _link, firm in operations}
+            located = self.sources("HAS_SITE", focus.local) & ends
+            ranked = self.sources("RANKED_IN", self.ids("RankingList")) & ends if focus.ranked else set()
+            firms = focused_firms(operations, located, ranked, focus)
         records = {
             r["id"]
             for ends, labels in ((chain, ON_CHAIN), ([industry], ON_INDUSTRY))
@@ -718,7 +759,7 @@ class Neo4jStore(StoreConveniences):
             ),
             key=lambda e: e.ident,
         )
-        return nodes, edges
+        return nodes, edges, counts
 
     def close(self) -> None:
         with self._lock:

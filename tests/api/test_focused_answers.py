@@ -17,7 +17,7 @@ from analysis.scenario import scenario as run_scenario
 from api import cli_analysis, services
 from api.present import gaps_json, leaders_json, scenario_json, target_lists_json
 from graph.sqlite_store import SqliteStore
-from graph.store import ChangeSet
+from graph.store import ChangeSet, GraphStore
 from graph.view import OPERATOR_COUNTS
 from ingest.build import build
 from ingest.registry import import_file
@@ -42,7 +42,7 @@ def _whole_answers(view, industry: str, prefecture: str | None) -> dict:
     }
 
 
-def _asked_answers(store: SqliteStore, industry: str, prefecture: str | None) -> dict:
+def _asked_answers(store: GraphStore, industry: str, prefecture: str | None) -> dict:
     return {
         "gaps": cli_analysis._gaps(store, industry, prefecture),
         "recommend": cli_analysis._targets(store, industry, None, 10, prefecture),
@@ -173,3 +173,30 @@ def test_a_register_s_firms_elsewhere_are_counted_not_read(tmp_path):
     finally:
         whole.close()
         asking.close()
+
+
+def test_on_neo4j_a_question_reads_its_part_too():
+    """Neo4j reads the same part with Cypher: the answers are the whole view's, on a view that
+    holds a part of the industry's firms and counts the others."""
+    from graph.neo4j_store import Neo4jStore
+    from tests.conftest import neo4j_store_or_skip
+
+    store = neo4j_store_or_skip()  # cleared
+    assert isinstance(store, Neo4jStore)
+    asking = None
+    try:
+        build(store)
+        asking = Neo4jStore(store.uri, user=store.user, password="unused-password", database=store.database)
+        for industry in ("green-silicon", "tobacco", "biomedicine"):
+            view = store.graph(industry)  # the whole view, kept by `store` only
+            for prefecture in (None, "530300"):
+                assert _asked_answers(asking, industry, prefecture) == _whole_answers(
+                    view, industry, prefecture
+                )
+            part = services.asked(asking, industry).view
+            assert OPERATOR_COUNTS in part.graph and set(part) < set(view)
+    finally:
+        if asking is not None:
+            asking.close()
+        store.clear()
+        store.close()

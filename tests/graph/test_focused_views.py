@@ -1,25 +1,28 @@
-"""A focused view (`graph.view.Focus`): the part of an industry's view one question reads. The
-embedded store reads exactly `focused_view` of the whole graph, with each link's count of
-operators; the firms it leaves out are the ones the focus does not name."""
+"""A focused view (`graph.store.Focus`): the part of an industry's view one question reads. Both
+stores read exactly `focused_view` of the whole graph, with each link's count of operators; the
+firms they leave out are the ones the focus does not name."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import networkx as nx
 import pytest
 
 from analysis.regions import YUNNAN, region_descendants
 from graph.sqlite_store import SqliteStore
-from graph.store import ChangeSet, Edge, Focus, Node
+from graph.store import ChangeSet, Edge, Focus, GraphStore, Node
 from graph.view import OPERATOR_COUNTS, focused_view, industry_view, operator_count
-from tests.graph.test_industry_views import as_sets, tricky_graph
+from tests.graph.test_industry_views import _store_and_another, as_sets, tricky_graph
 from tests.test_dataset import INDUSTRIES
 
 CROWD = 5  # extra firms on link b, none of them in the local region
 
 
-def _tricky(path) -> SqliteStore:
-    """`tricky_graph` with a local region `yn` where f2 (on a1) has a site."""
-    store = SqliteStore(path)
+def _tricky(backend: str, tmp_path) -> tuple[GraphStore, Callable[[], GraphStore]]:
+    """`tricky_graph` with a local region `yn` where f2 (on a1) has a site, on `backend`, and
+    how to open another store on the same data."""
+    store, another = _store_and_another(backend, tmp_path)
     tricky_graph(store, crowd=CROWD)
     store.apply(
         ChangeSet(
@@ -27,7 +30,7 @@ def _tricky(path) -> SqliteStore:
             edges=(Edge("f2", "HAS_SITE", "yn", "plant", {"kind": "plant"}),),
         )
     )
-    return store
+    return store, another
 
 
 # what every focused view of `ind` holds besides firms: the chain, its records, regions, lists
@@ -51,11 +54,12 @@ CROWDED = {f"m{i}" for i in range(CROWD)}
     ],
     ids=["local", "links", "ranked", "named", "none"],
 )
-def test_a_focused_read_takes_the_firms_the_focus_names_and_counts_the_rest(tmp_path, focus, firms):
-    store = _tricky(tmp_path / "kg.db")
+@pytest.mark.parametrize("backend", ["sqlite", "neo4j"])
+def test_a_focused_read_takes_the_firms_the_focus_names_and_counts_the_rest(tmp_path, focus, firms, backend):
+    store, another = _tricky(backend, tmp_path)
     try:
         whole = store.graph()
-        fresh = SqliteStore(tmp_path / "kg.db")  # nothing kept: the focus is read
+        fresh = another()  # nothing kept: the focus is read
         try:
             part = fresh.focused_graph("ind", focus)
         finally:
@@ -70,19 +74,26 @@ def test_a_focused_read_takes_the_firms_the_focus_names_and_counts_the_rest(tmp_
         # the whole view counts its own
         assert [operator_count(industry_view(whole, "ind"), n) for n in ("a", "a1", "b")] == [1, 1, 1 + CROWD]
     finally:
-        store.close()
+        _closed(store, backend)
 
 
-def test_a_view_kept_in_the_process_is_what_a_focus_gets(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "neo4j"])
+def test_a_view_kept_in_the_process_is_what_a_focus_gets(tmp_path, backend):
     """A served process keeps the industry's whole view: a focused question reads it instead
     (it holds every focused part, and the analyses count its operators themselves)."""
-    store = _tricky(tmp_path / "kg.db")
+    store, _another = _tricky(backend, tmp_path)
     try:
         whole = store.graph("ind")
         assert store.focused_graph("ind", Focus(frozenset({"yn"}))) is whole
         assert OPERATOR_COUNTS not in whole.graph
     finally:
-        store.close()
+        _closed(store, backend)
+
+
+def _closed(store: GraphStore, backend: str) -> None:
+    if backend == "neo4j":
+        store.clear()
+    store.close()
 
 
 @pytest.mark.parametrize("industry", sorted(INDUSTRIES))
@@ -115,8 +126,8 @@ def test_an_older_store_s_target_index_is_made_again_with_the_source(tmp_path):
     alone (no row of the table read)."""
     import sqlite3
 
-    path = tmp_path / "old.db"
-    store = _tricky(path)
+    path = tmp_path / "kg.db"
+    store, _another = _tricky("sqlite", tmp_path)
     before = store.find_edges()
     store.close()
     conn = sqlite3.connect(path)
