@@ -20,14 +20,22 @@ class ValidationError(ChainKGError):
 
 
 class NotFoundError(ChainKGError):
-    """An id that does not exist; `suggestions` lists close matches."""
+    """An id that does not exist; `suggestions` lists close matches. `ambiguous`: what was typed
+    fits several, which `suggestions` lists (none is picked silently)."""
 
-    def __init__(self, kind: str, key: str, suggestions: list[str] | None = None) -> None:
+    def __init__(
+        self, kind: str, key: str, suggestions: list[str] | None = None, *, ambiguous: bool = False
+    ) -> None:
         self.kind = kind
         self.key = key
         self.suggestions = suggestions or []
-        hint = f"；相近的有：{'、'.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(f"unknown {kind} '{key}'{hint}")
+        self.ambiguous = ambiguous
+        if ambiguous:
+            message = f"'{key}' fits more than one {kind}；请写全称或编号（give the full name or id）：{'、'.join(self.suggestions)}"
+        else:
+            hint = f"；相近的有：{'、'.join(self.suggestions)}" if self.suggestions else ""
+            message = f"unknown {kind} '{key}'{hint}"
+        super().__init__(message)
 
 
 class StoreError(ChainKGError):

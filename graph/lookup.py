@@ -16,7 +16,8 @@ def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
     the only one that begins with it (曲靖 for 曲靖市).
 
     Raises:
-        NotFoundError: no candidate matches; its `suggestions` are the closest names.
+        NotFoundError: no candidate matches (its `suggestions` are the closest names), or
+            several do (`ambiguous`: they are its `suggestions`, at most five, by id).
 
     >>> nodes = [Node("green-silicon", "Industry", {"name": "绿色硅"}), Node("tobacco", "Industry", {"name": "烟草"})]
     >>> resolve("industry", "绿色硅", nodes).id
@@ -32,13 +33,15 @@ def resolve(kind: str, text: str, candidates: Iterable[Node]) -> Node:
     if len(exact) == 1:
         return exact[0]
     if exact:  # two firms share the name: say which, never pick one silently
-        raise NotFoundError(kind, text, sorted(node.id for node in exact)[:5])
+        raise NotFoundError(kind, text, sorted(node.id for node in exact)[:5], ambiguous=True)
     if len(wanted) >= 2:
         prefixed = {
             node.id: node for node in pool if any(n.casefold().startswith(wanted) for n in names_of(node))
         }
         if len(prefixed) == 1:
             return next(iter(prefixed.values()))
+        if prefixed:  # 通威 begins 通威集团 and 通威股份: say which
+            raise NotFoundError(kind, text, sorted(prefixed)[:5], ambiguous=True)
     by_name = {name.casefold(): node for node in pool for name in names_of(node)}
     close = difflib.get_close_matches(wanted, list(by_name), n=5, cutoff=0.5)
     contains = [k for k in by_name if wanted and (wanted in k or k in wanted)]

@@ -46,4 +46,17 @@ def test_ambiguous_prefix_lists_both():
     ]
     with pytest.raises(NotFoundError) as err:
         resolve("enterprise", "云南", nodes)
-    assert set(err.value.suggestions) == {"a", "b"}
+    assert err.value.suggestions == ["a", "b"] and err.value.ambiguous
+    assert (
+        str(err.value)
+        == "'云南' fits more than one enterprise；请写全称或编号（give the full name or id）：a、b"
+    )
+    # two firms of one name: the same, never one picked
+    twins = [*nodes, Node("c", "Enterprise", {"name": "云南铝业股份有限公司"})]
+    with pytest.raises(NotFoundError) as err:
+        resolve("enterprise", "云南铝业股份有限公司", twins)
+    assert err.value.suggestions == ["a", "c"] and err.value.ambiguous
+    # nothing fits: unknown, with the closest names
+    with pytest.raises(NotFoundError) as err:
+        resolve("enterprise", "贵州", nodes)
+    assert not err.value.ambiguous and str(err.value).startswith("unknown enterprise '贵州'")
