@@ -66,8 +66,8 @@ from graph.view import (
     KeptViews,
     Ties,
     build_view,
-    focused_firms,
     groups_and_partners,
+    read_focus,
     ties_of,
     touches_views,
 )
@@ -710,13 +710,7 @@ class Neo4jStore(StoreConveniences):
                 for batch in _batches(chain)
                 for r in self._read(cypher.OPERATIONS_INTO, ids=batch)
             ]
-            counts = dict.fromkeys(chain, 0)
-            for link, _firm in operations:
-                counts[link] += 1
-            ends = {firm for _link, firm in operations}
-            located = self.sources("HAS_SITE", focus.local) & ends
-            ranked = self.sources("RANKED_IN", self.ids("RankingList")) & ends if focus.ranked else set()
-            firms = focused_firms(operations, located, ranked, focus)
+            firms, counts = read_focus(self, chain, operations, focus)
         records = {
             r["id"]
             for ends, labels in ((chain, ON_CHAIN), ([industry], ON_INDUSTRY))

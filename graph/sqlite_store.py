@@ -55,8 +55,8 @@ from graph.view import (
     TieReader,
     Ties,
     collector_paused,
-    focused_firms,
     groups_and_partners,
+    read_focus,
     release_frozen,
     ties_of,
     touches_views,
@@ -944,15 +944,7 @@ class SqliteStore(StoreConveniences):
             conn.execute(f"INSERT OR IGNORE INTO around SELECT source FROM ({operating})")
             firms = {firm for (firm,) in conn.execute("SELECT id FROM around")} - chain - {industry}
         else:
-            operations = conn.execute(operating).fetchall()
-            counts = dict.fromkeys(sorted(chain), 0)
-            for link, _firm in operations:
-                counts[link] += 1
-            ends = {firm for _link, firm in operations}
-            located = self.sources("HAS_SITE", focus.local) & ends
-            ranked = self.sources("RANKED_IN", self.ids("RankingList")) & ends if focus.ranked else set()
-            firms = focused_firms(operations, located, ranked, focus)
-            del operations, ends
+            firms, counts = read_focus(self, chain, conn.execute(operating).fetchall(), focus)
             conn.executemany("INSERT OR IGNORE INTO around VALUES (?)", [(firm,) for firm in sorted(firms)])
         records = [
             source

@@ -16,7 +16,7 @@ from graph.store import Focus, chain_walk
 if TYPE_CHECKING:
     import networkx as nx
 
-    from graph.store import ChangeSet, Edge, Node
+    from graph.store import ChangeSet, Edge, GraphStore, Node
 
 NodeRow = tuple[str, str, Mapping[str, Any]]  # (id, label, props)
 EdgeRow = tuple[str, str, str, str, Mapping[str, Any]]  # (source, type, target, key, props)
@@ -406,6 +406,21 @@ def focused_firms(
         for link, firm in operations
         if firm in located or link in focus.links or firm in ranked or firm in focus.firms
     }
+
+
+def read_focus(
+    store: GraphStore, chain: Iterable[str], operations: list[tuple[str, str]], focus: Focus
+) -> tuple[set[str], dict[str, int]]:
+    """What a store's focused read takes of the chain's (link, firm) `operations`: the firms
+    `focus` reads whole (`focused_firms`; their sites and lists looked up in `store`), and each
+    link's count of operations (`OPERATOR_COUNTS`)."""
+    counts = dict.fromkeys(sorted(chain), 0)
+    for link, _firm in operations:
+        counts[link] += 1
+    ends = {firm for _link, firm in operations}
+    located = store.sources("HAS_SITE", focus.local) & ends
+    ranked = store.sources("RANKED_IN", store.ids("RankingList")) & ends if focus.ranked else set()
+    return focused_firms(operations, located, ranked, focus), counts
 
 
 def operator_count(view: nx.MultiDiGraph, node: str) -> int:
