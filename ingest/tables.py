@@ -431,6 +431,9 @@ def _jsonl_cell_chunks(
 ) -> Iterator[list[tuple[int, list[str]]]]:
     with path.open(encoding=encoding, newline="") as file:
         for numbers, objects, _raws in _jsonl_chunks(path, enumerate(file, start=1), columns):
+            if not wanted:  # no column asked for: a row's cells are none
+                yield [(line, []) for line in numbers]
+                continue
             cells = [_column_cells([data.get(key) for data in objects]) for key in wanted]
             yield list(zip(numbers, map(list, zip(*cells, strict=True)), strict=True))
 

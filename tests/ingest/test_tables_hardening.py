@@ -78,6 +78,7 @@ def test_cells_are_the_rows_cells(tmp_path: Path):
         (3, ["y", "2", "w", ""]),
         (4, ["pq", "", "v", ""]),
     ]
+    assert list(stream_cells(jsonl_path, ())) == [(1, []), (3, []), (4, [])]  # no column: each row still
 
 
 def test_json_lines_read_in_chunks_give_what_one_line_at_a_time_gives(tmp_path: Path, monkeypatch):
