@@ -215,7 +215,7 @@ class GraphStore(Protocol):
         ...
 
     def focused_graph(self, industry: str, focus: Focus) -> nx.MultiDiGraph:
-        """The part of one industry's view a question reads (`graph.view.Focus`: the firms it
+        """The part of one industry's view a question reads (`graph.store.Focus`: the firms it
         names whole, the other operators counted), frozen or not; a store may give the whole
         industry view, which holds that part (the analyses give the same answers on either)."""
         ...
