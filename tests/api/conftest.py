@@ -5,6 +5,7 @@ for the browser tests, and their sign-in helpers."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,14 @@ def canonical_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = SqliteStore(db)
     store.apply(canonical_changes())
     store.close()
+    return db
+
+
+@pytest.fixture
+def canonical_copy(canonical_db: Path, tmp_path: Path) -> Path:
+    """A copy of the canonical store for one test to write to (`tmp_path / "kg.db"`)."""
+    db = tmp_path / "kg.db"
+    shutil.copy(canonical_db, db)
     return db
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -55,9 +54,8 @@ def written_elsewhere(db: Path, changes: ChangeSet) -> None:
         other.close()
 
 
-def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canonical_db: Path, tmp_path: Path):
-    db = tmp_path / "kg.db"
-    shutil.copy(canonical_db, db)
+def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canonical_copy: Path):
+    db = canonical_copy
     with client_on(db) as first, client_on(db) as second:
         for client in (first, second):  # both compute and keep the answers
             assert statuses(client.get("/api/industries/demo/gaps").json())["b"] == "missing"
@@ -75,10 +73,9 @@ def test_a_write_through_one_app_is_seen_by_the_other_on_its_next_request(canoni
         assert second.get("/api/industries").json()[0]["counts"]["strong"] == 2  # a and b
 
 
-def test_a_write_from_another_process_is_seen(canonical_db: Path, tmp_path: Path):
+def test_a_write_from_another_process_is_seen(canonical_copy: Path):
     """A store opened apart from the app (as `chainkg import` would) bumps the same version."""
-    db = tmp_path / "kg.db"
-    shutil.copy(canonical_db, db)
+    db = canonical_copy
     with client_on(db) as client:
         before = client.get("/api/industries/demo/recommendations?top=3").json()
         other = SqliteStore(db)
@@ -107,9 +104,8 @@ def test_kept_bodies_are_what_the_route_would_send(bundled_db: Path):
                 assert got == TargetListsPublic.model_validate(want).model_dump(mode="json")
 
 
-def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_db: Path, tmp_path: Path):
-    db = tmp_path / "kg.db"
-    shutil.copy(canonical_db, db)
+def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_copy: Path):
+    db = canonical_copy
     store = SqliteStore(db)
     try:
         kept = ResultCache(store)
@@ -136,11 +132,8 @@ def test_an_answer_computed_while_the_store_moved_is_not_kept(canonical_db: Path
         store.close()
 
 
-def test_a_serving_cache_hides_what_it_keeps_from_the_collector_until_the_store_moves(
-    canonical_db: Path, tmp_path: Path
-):
-    db = tmp_path / "kg.db"
-    shutil.copy(canonical_db, db)
+def test_a_serving_cache_hides_what_it_keeps_from_the_collector_until_the_store_moves(canonical_copy: Path):
+    db = canonical_copy
     store = SqliteStore(db)
     kept = ResultCache(store, settle_gc=True)
     gc.unfreeze()
@@ -164,11 +157,8 @@ def test_a_serving_cache_hides_what_it_keeps_from_the_collector_until_the_store_
         store.close()
 
 
-def test_a_kept_response_is_the_routes_own_and_passes_this_requests_checks(
-    canonical_db: Path, tmp_path: Path
-):
-    db = tmp_path / "kg.db"
-    shutil.copy(canonical_db, db)
+def test_a_kept_response_is_the_routes_own_and_passes_this_requests_checks(canonical_copy: Path):
+    db = canonical_copy
     with client_on(db) as client:
         results = state(client).results
         first = client.get("/industries/demo")
@@ -293,9 +283,8 @@ def test_served_from_neo4j_a_write_by_another_connection_is_seen_on_the_next_req
         writer.close()
 
 
-def test_a_store_that_cannot_say_its_version_is_a_503_not_a_crash(canonical_db: Path, tmp_path: Path):
-    db = tmp_path / "kg.db"
-    shutil.copy(canonical_db, db)
+def test_a_store_that_cannot_say_its_version_is_a_503_not_a_crash(canonical_copy: Path):
+    db = canonical_copy
     with client_on(db) as client:
         assert client.get("/api/industries/demo/gaps").status_code == 200  # kept
 
@@ -331,10 +320,9 @@ def test_the_assessments_stay_through_a_write_that_leaves_the_views_and_go_with_
 
 
 def test_a_served_industry_keeps_its_answers_through_a_project_written_by_another_process(
-    canonical_db: Path, tmp_path: Path
+    canonical_copy: Path,
 ):
-    db = tmp_path / "kg.db"
-    shutil.copy(canonical_db, db)
+    db = canonical_copy
     with client_on(db) as client:
         before = client.get("/api/industries/demo/gaps").json()
         assessment = state(client).results.assessment("demo")
