@@ -66,6 +66,7 @@ from graph.view import (
     KeptViews,
     Ties,
     build_view,
+    focused_view,
     groups_and_partners,
     read_focus,
     ties_of,
@@ -664,14 +665,17 @@ class Neo4jStore(StoreConveniences):
             )
 
     def focused_graph(self, industry: str, focus: Focus) -> nx.MultiDiGraph:
-        """The industry's view kept in this process if there is one, else `focus`'s part of it
-        (`_around` with the focus, as the embedded store reads it), with each link's count of
-        operators; not kept."""
+        """The industry's view kept in this process if there is one, else `focus`'s part cut from
+        the whole graph when that is kept (`graph.view.focused_view`), else read (`_around` with
+        the focus, as the embedded store reads it), with each link's count of operators; not
+        kept."""
         with self._lock:
             self._move_to_stamp()
             kept = self._industry_views.get(industry)
             if kept is not None:
                 return kept
+            if self._view is not None:
+                return focused_view(self._view, industry, focus)
             nodes, edges, counts = self._around(industry, focus)
             view = build_view(nodes, edges)
             view.graph[OPERATOR_COUNTS] = counts

@@ -55,6 +55,7 @@ from graph.view import (
     TieReader,
     Ties,
     collector_paused,
+    focused_view,
     groups_and_partners,
     read_focus,
     release_frozen,
@@ -873,14 +874,17 @@ class SqliteStore(StoreConveniences):
 
     def focused_graph(self, industry: str, focus: Focus) -> nx.MultiDiGraph:
         """The industry's view kept in this process if there is one (it holds the focused part),
-        else `focus`'s part of it read in one snapshot (`_around` with the focus; tests compare
-        it with `graph.view.focused_view`), with each link's count of operators, and not kept:
-        a command asks one question."""
+        else `focus`'s part cut from the whole graph when that is kept (`graph.view.focused_view`),
+        else read in one snapshot (`_around` with the focus; tests compare it with
+        `focused_view`), with each link's count of operators, and not kept: a command asks one
+        question."""
         with self._lock:
             self._move_to(self._stamp())
             kept = self._industry_views.get(industry)
             if kept is not None:
                 return kept
+            if self._view is not None:
+                return focused_view(self._view, industry, focus)
 
             def read() -> nx.MultiDiGraph:
                 nodes, edges, counts = self._around(industry, focus)

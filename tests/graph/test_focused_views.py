@@ -80,11 +80,23 @@ def test_a_focused_read_takes_the_firms_the_focus_names_and_counts_the_rest(tmp_
 @pytest.mark.parametrize("backend", ["sqlite", "neo4j"])
 def test_a_view_kept_in_the_process_is_what_a_focus_gets(tmp_path, backend):
     """A served process keeps the industry's whole view: a focused question reads it instead
-    (it holds every focused part, and the analyses count its operators themselves)."""
-    store, _another = _tricky(backend, tmp_path)
+    (it holds every focused part, and the analyses count its operators themselves); a process
+    keeping the whole graph cuts the part from it."""
+    store, another = _tricky(backend, tmp_path)
     try:
+        focus = Focus(frozenset({"yn"}))
+        # the whole graph kept: the part is cut from it, as a store reads it
+        store.graph()
+        cut = store.focused_graph("ind", focus)
+        fresh = another()
+        try:
+            read = fresh.focused_graph("ind", focus)
+        finally:
+            fresh.close()
+        assert as_sets(cut) == as_sets(read) and cut.graph[OPERATOR_COUNTS] == read.graph[OPERATOR_COUNTS]
+        # the industry's whole view kept: that view itself
         whole = store.graph("ind")
-        assert store.focused_graph("ind", Focus(frozenset({"yn"}))) is whole
+        assert store.focused_graph("ind", focus) is whole
         assert OPERATOR_COUNTS not in whole.graph
     finally:
         _closed(store, backend)
