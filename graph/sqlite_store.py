@@ -140,6 +140,7 @@ META_KEYS = frozenset({"version", "views_token"})
 # made again at the same path, or restored from a backup, never reaches an old token with other
 # data).
 KEPT_ANSWERS = 64
+ANSWER_COLUMNS = ["key", "stamp", "body"]  # the answers table's, as `_ANSWERS_DDL` makes it
 ANSWER_WAIT_S = 0.1  # how long keeping an answer waits for another process's to end
 _ANSWERS_DDL = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -637,11 +638,7 @@ class SqliteStore(StoreConveniences):
                 return None
             try:
                 columns = [row[1] for row in conn.execute("PRAGMA table_info(answers)")]
-                if columns and columns != [
-                    "key",
-                    "stamp",
-                    "body",
-                ]:  # another release's: a cache, so made again
+                if columns and columns != ANSWER_COLUMNS:  # another release's: a cache, made again
                     conn.execute("DROP TABLE answers")
                 conn.executescript(_ANSWERS_DDL)
             except sqlite3.Error:  # busy, or not an answers file
