@@ -43,6 +43,8 @@ _EN = {
     "action": "Action",
     "local_firms": "Firms in Yunnan",
     "candidates": "Firms elsewhere",
+    "local_firms_prefecture": "Firms in the prefecture",
+    "candidates_prefecture": "Firms elsewhere",
     "basis": "Deciding rule",
     "evidence_col": "Evidence",
     "verify": "to verify",
@@ -157,6 +159,10 @@ _ZH = {
     "action": "行动",
     "local_firms": "在滇企业",
     "candidates": "省外企业",
+    # a prefecture's view: its own firms, and every other firm on the link (other prefectures'
+    # included), not only those outside Yunnan
+    "local_firms_prefecture": "本州（市）企业",
+    "candidates_prefecture": "州（市）外企业",
     "basis": "判定依据",
     "evidence_col": "证据",
     "verify": "待核实",

@@ -222,6 +222,19 @@ def test_home_lists_industries_with_completeness_counts_and_quota(client):
     assert "强 1" in html and "弱 1" in html and "缺失 4" in html
 
 
+def test_a_prefecture_s_pages_name_its_own_firms_and_the_others(client):
+    """In 曲靖's view a link's local firms are 曲靖's and the others include Kunming's: the
+    columns say so. Link a: y1 and y3 (Kunming), n5 and n6 elsewhere: for Yunnan 2 in Yunnan and
+    2 outside; for 曲靖 none of its own and 4 others."""
+    province = page(client, "/nodes/a", industry=INDUSTRY)
+    assert "<h2>在滇企业 (2)</h2>" in province and "<h2>省外企业 (2)</h2>" in province
+    qujing = page(client, "/nodes/a", industry=INDUSTRY, prefecture="530300")
+    assert "<h2>本州（市）企业 (0)</h2>" in qujing and "<h2>州（市）外企业 (4)</h2>" in qujing
+    table = page(client, f"/industries/{INDUSTRY}", prefecture="530300")
+    assert "<th>本州（市）企业</th>" in table and ">州（市）外企业</th>" in table and "省外企业" not in table
+    assert "<th>在滇企业</th>" in page(client, f"/industries/{INDUSTRY}")
+
+
 def test_industry_page_gap_table_targets_and_leaders(client):
     html = page(client, f"/industries/{INDUSTRY}")
     gap_rows = re.findall(r'<tr class="row-\w+">\s*<td>[\d.]+</td>\s*<td><a href="/nodes/(\w+)', html)
