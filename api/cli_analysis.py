@@ -145,7 +145,17 @@ def gaps(industry: str, prefecture: str | None, as_json: bool) -> None:
         f"{result['industry_name']}（{where_name}）产业链完整度 {result['completeness']}/100  "
         f"强 {counts['strong']} · 弱 {counts['weak']} · 缺失 {counts['missing']}"
         f"（其中待核实 {counts['verify']}）",
-        ("优先级", "环节", "阶段", "状态", "关键度", "类型", "行动", "在滇企业", "判定依据（证据）"),
+        (
+            "优先级",
+            "环节",
+            "阶段",
+            "状态",
+            "关键度",
+            "类型",
+            "行动",
+            "本州（市）企业" if where else "在滇企业",
+            "判定依据（证据）",
+        ),
         caption=f"规则版本 {result['config_version']}",
     )
     table.columns[1].min_width = 12  # a link's name stays whole on an 80-column terminal

@@ -232,12 +232,14 @@ TARGET_WIDTHS = (3, 10, 8, 4, 4, 8, 26, 14)
 @dataclass(frozen=True)
 class Section:
     """A table of the plan: its header, its rows and the relative widths of its columns (Word
-    and PDF give each column its share of the page, so reasons are not a narrow strip)."""
+    and PDF give each column its share of the page, so reasons are not a narrow strip);
+    `prefecture_header` when a prefecture's plan heads a column otherwise (its own firms)."""
 
     name: str
     header: tuple[str, ...]
     rows: Callable[[IndustryPlan], list[list[str]]]
     widths: tuple[float, ...]
+    prefecture_header: tuple[str, ...] | None = None
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -247,6 +249,7 @@ SECTIONS: tuple[Section, ...] = (
         ("序号", "环节", "阶段", "状态", "类型", "行动", "关键度", "在滇企业", "判定依据"),
         gap_rows,
         (3, 8, 3.5, 4, 5, 3.5, 4, 10, 22),
+        ("序号", "环节", "阶段", "状态", "类型", "行动", "关键度", "本州（市）企业", "判定依据"),
     ),
     Section(
         "overcapacity", ("环节", "国家文件", "发文机关", "日期", "要求"), overcapacity_rows, (6, 14, 7, 6, 22)
@@ -324,7 +327,8 @@ def _table(plan: IndustryPlan, name: str) -> tuple[tuple[str, ...], list[list[st
     """A section's header and rows, stored text stripped of control characters (which Word and
     Excel files cannot hold: one imported name must never make every export fail)."""
     found = section(name)
-    return found.header, [[strip_controls(c) for c in row] for row in found.rows(plan)]
+    header = found.prefecture_header if plan.prefecture and found.prefecture_header else found.header
+    return header, [[strip_controls(c) for c in row] for row in found.rows(plan)]
 
 
 def outline(plan: IndustryPlan) -> list[tuple[int, str, str | None, str | None]]:

@@ -74,6 +74,11 @@ def test_prefecture_plan_names_its_own_units_and_parks(store):
     parks = {p.id for landing in plan.landings for p in landing.parks}
     assert parks and parks <= {"qujing-etdz", "zhanyi-industrial-park"}
     assert plan.quota.yearly_quota is None
+    # its gap table's firms are 曲靖's own, and headed so; the province's are Yunnan's
+    from api.render import plan_markdown
+
+    assert "| 本州（市）企业 |" in plan_markdown(plan) and "| 在滇企业 |" not in plan_markdown(plan)
+    assert "| 在滇企业 |" in plan_markdown(services.assess(store, "green-silicon").plan())
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
