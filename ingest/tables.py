@@ -350,17 +350,18 @@ def stream_table(path: Path, columns: tuple[str, ...] = ()) -> Iterator[Row]:
 
 
 def stream_cells(
-    path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = (), *, apart: bool = False
 ) -> Iterator[tuple[int, list[str]]]:
     """(line, the row's `columns` and then `optional` columns as `Row.get` gives them: "" when
-    absent) for every row of `stream_table(path, columns)`, without a Row a line.
+    absent) for every row of `stream_table(path, columns)`, without a Row a line. With `apart`, a
+    large JSON Lines file (`read_apart`) is decoded by a second process meanwhile.
 
     Raises:
         ValidationError: as `read_table`.
     """
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json", ".ndjson") and path.is_file():
-        return _jsonl_cells(path, columns, optional)
+        return _jsonl_cells(path, columns, optional, apart)
     if suffix in (".csv", ".txt", "") and path.is_file():
         return _csv_cells(path, columns, optional)
     wanted = columns + optional
@@ -400,12 +401,26 @@ READER_PROCESS_BYTES = 32 << 20  # a register this large is read and matched by 
 
 
 def _jsonl_cells(
-    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...], apart: bool
 ) -> Iterator[tuple[int, list[str]]]:
-    # in this process: a second one decoding the lines cost more (sending the rows over, 110 s of
-    # CPU against 89 s for the 1M links import) than it saved
     encoding = text_encoding(path, allow_gbk=True)  # (checked at once: the rows are one generator deep)
-    return _jsonl_cells_of(path, encoding, columns, optional)
+    wanted = columns + optional
+    if apart and read_apart(path):
+        # decoded by a second process, which sends each chunk as its columns (a list of line
+        # numbers and a list of strings a column: quick to pickle); the rows are made here
+        chunks = in_second_process(lambda: _jsonl_column_chunks(path, encoding, wanted, columns), path, 1)
+    else:
+        chunks = _jsonl_column_chunks(path, encoding, wanted, columns)
+    # a chunk's rows made by itertools (no Python layer a row: at five million rows each
+    # microsecond a row is five seconds)
+    return itertools.chain.from_iterable(_rows_of(numbers, cells) for numbers, cells in chunks)
+
+
+def _rows_of(numbers: list[int], cells: list[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """A chunk's (line, its cells) from its line numbers and its columns' cells."""
+    if not cells:  # no column asked for: a row's cells are none
+        return ((line, []) for line in numbers)
+    return zip(numbers, map(list, zip(*cells, strict=True)), strict=True)
 
 
 def read_apart(path: Path) -> bool:
@@ -418,24 +433,14 @@ def read_apart(path: Path) -> bool:
     )
 
 
-def _jsonl_cells_of(
-    path: Path, encoding: str, columns: tuple[str, ...], optional: tuple[str, ...]
-) -> Iterator[tuple[int, list[str]]]:
-    # a chunk's cells made a column at a time and handed on by itertools (no Python layer a row:
-    # at five million rows each microsecond a row is five seconds)
-    return itertools.chain.from_iterable(_jsonl_cell_chunks(path, encoding, columns + optional, columns))
-
-
-def _jsonl_cell_chunks(
+def _jsonl_column_chunks(
     path: Path, encoding: str, wanted: tuple[str, ...], columns: tuple[str, ...]
-) -> Iterator[list[tuple[int, list[str]]]]:
+) -> Iterator[tuple[list[int], list[list[str]]]]:
+    """(line numbers, the cells of each of the `wanted` columns) for each chunk of object lines
+    that have `columns` (`_jsonl_chunks`), a column's cells made at once (`_column_cells`)."""
     with path.open(encoding=encoding, newline="") as file:
         for numbers, objects, _raws in _jsonl_chunks(path, enumerate(file, start=1), columns):
-            if not wanted:  # no column asked for: a row's cells are none
-                yield [(line, []) for line in numbers]
-                continue
-            cells = [_column_cells([data.get(key) for data in objects]) for key in wanted]
-            yield list(zip(numbers, map(list, zip(*cells, strict=True)), strict=True))
+            yield numbers, [_column_cells([data.get(key) for data in objects]) for key in wanted]
 
 
 def _column_cells(values: list[Any]) -> list[str]:
@@ -448,15 +453,17 @@ def _column_cells(values: list[Any]) -> list[str]:
     return [("" if v is None else strip_controls(str(v))).strip() for v in values]
 
 
-def in_second_process(items: Callable[[], Iterable[T]], name: object) -> Iterator[T]:
-    """The items `items()` gives, made by a forked process and sent over a pipe a chunk at a
+def in_second_process(
+    items: Callable[[], Iterable[T]], name: object, per_send: int = JSON_CHUNK
+) -> Iterator[T]:
+    """The items `items()` gives, made by a forked process and sent over a pipe `per_send` at a
     time while this one uses them: reading, decoding and checking rows takes the other core (a
     pipe holds about one chunk: memory stays bounded). An error the items raise is raised here
     after the items before it, as in one process; the process is stopped when the items are
     not all taken. `name` (the file) names a reading process that died."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    reader = context.Process(target=_send_items, args=(send, items), daemon=True)
+    reader = context.Process(target=_send_items, args=(send, items, per_send), daemon=True)
     reader.start()
     send.close()
     try:
@@ -482,14 +489,14 @@ def in_second_process(items: Callable[[], Iterable[T]], name: object) -> Iterato
         reader.join()
 
 
-def _send_items(send: Any, items: Callable[[], Iterable[Any]]) -> None:
+def _send_items(send: Any, items: Callable[[], Iterable[Any]], per_send: int) -> None:
     """The reading process of `in_second_process`: sends ("items", chunk)s, then ("done", None),
     ("invalid", (message, problems)) or ("error", the exception)."""
     chunk: list[Any] = []
     try:
         for item in items():
             chunk.append(item)
-            if len(chunk) >= JSON_CHUNK:
+            if len(chunk) >= per_send:
                 send.send(("items", chunk))
                 chunk = []
         send.send(("items", chunk))

@@ -348,7 +348,8 @@ def _companies(
     by_code = spec.get("match", "code") == "code"
     writer = bulk_writer(result)
     if by_code and writer is not None:
-        cells = result.reading(stream_cells(path, columns))
+        # a large file's lines are decoded by a second process while this one matches the rows
+        cells = result.reading(stream_cells(path, columns, apart=True))
         _companies_in_sql(result, ctx, cells, spec, provenance, links, writer, corrections)
     else:
         rows = result.reading(stream_table(path, columns))

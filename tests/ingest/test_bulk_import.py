@@ -131,6 +131,45 @@ def test_a_company_table_in_sql_gives_the_store_and_report_of_row_by_row(tmp_pat
     assert (again.count("matched"), again.summary()["edges"], unchanged.changed) == (9, 0, False)
 
 
+def test_a_company_table_decoded_by_a_second_process_gives_what_one_process_gives(tmp_path, monkeypatch):
+    """A large company table's lines are decoded by a second process (`stream_cells(apart=True)`)
+    while the importing one matches and stages them: the same store and report as in one
+    process, over chunks of three lines (one holding a blank line, read again line by line),
+    and a bad line refused the same way, after the rows before it, with nothing written."""
+    from ingest import tables
+
+    (tmp_path / "words.csv").write_text(WORDS, encoding="utf-8")
+    mapping = tmp_path / "c.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    lines = [f'{{"code": "{c}", "product": "{p}", "w": {w}}}' for c, p, w in ROWS]
+    table, bad = tmp_path / "c.jsonl", tmp_path / "bad.jsonl"
+    table.write_text("\n".join([*lines[:4], "", *lines[4:]]) + "\n", encoding="utf-8")
+    bad.write_text("\n".join([*lines[:5], '{"code": "800001.SZ"', *lines[5:]]) + "\n", encoding="utf-8")
+    monkeypatch.setattr("ingest.tables.JSON_CHUNK", 3)
+    found, forks, started = [], [], tables.in_second_process
+    for second in (False, True):
+        if second:
+            monkeypatch.setattr("ingest.tables.READER_PROCESS_BYTES", 0)
+            monkeypatch.setattr(
+                "ingest.tables.in_second_process", lambda *args: forks.append(args[1]) or started(*args)
+            )
+        store = _store(tmp_path, f"second-{second}")
+        before = _dump(store)
+        with pytest.raises(ValidationError) as refused:
+            import_file(store, "chain-table", bad, mapping=mapping, skip_invalid=True)
+        assert refused.value.problems == [f"{bad}:6: not valid JSON (Expecting ',' delimiter)"]
+        assert _dump(store) == before
+        plan, written = import_file(store, "chain-table", table, mapping=mapping, skip_invalid=True)
+        # (the firms' register is read apart as well)
+        assert [p for p in forks if p.suffix == ".jsonl"] == ([bad, table] if second else [])
+        found.append((_dump(store), _report(plan, written)))
+    (one_store, one_report), (two_store, two_report) = found
+    assert one_store == two_store and one_report == two_report
+    assert (one_report["rows_read"], one_report["matched"], one_report["rejected"]) == (12, 9, 3)
+    assert [o.line for o in two_report["outcomes"]][:6] == [1, 2, 3, 4, 6, 7]  # line 5 is blank
+    assert (one_report["written"].nodes_created, one_report["written"].edges_created) == (4, 7)
+
+
 def test_corrections_hold_rows_back_on_both_paths(tmp_path, monkeypatch):
     (tmp_path / "words.csv").write_text(WORDS, encoding="utf-8")
     corrections = tmp_path / "corr.csv"

@@ -6,11 +6,38 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from graph.errors import ValidationError
-from ingest.tables import read_table, stream_cells, stream_table
+from ingest import tables
+from ingest.tables import read_table, stream_table
+
+
+class Cells:
+    """`stream_cells`, decoding JSON Lines in this process or, `apart`, in a second one (every
+    file counts as large); `forks` counts the reading processes started."""
+
+    def __init__(self, apart: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.apart, self.forks = apart, 0
+        if apart:
+            monkeypatch.setattr("ingest.tables.READER_PROCESS_BYTES", 0)
+            started = tables.in_second_process
+
+            def counted(*args: Any) -> Any:
+                self.forks += 1
+                return started(*args)
+
+            monkeypatch.setattr("ingest.tables.in_second_process", counted)
+
+    def __call__(self, path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> Any:
+        return tables.stream_cells(path, columns, optional, apart=self.apart)
+
+
+@pytest.fixture(params=[False, True], ids=["one process", "second process"])
+def stream_cells(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Cells:
+    return Cells(request.param, monkeypatch)
 
 
 def test_an_xlsx_whose_dimension_tag_understates_its_rows_is_read_whole(tmp_path: Path):
@@ -61,7 +88,7 @@ def test_an_xlsx_sheet_streams_and_a_shifted_row_is_named_after_the_rows(tmp_pat
     assert "rest" not in locals()
 
 
-def test_cells_are_the_rows_cells(tmp_path: Path):
+def test_cells_are_the_rows_cells(tmp_path: Path, stream_cells: Cells):
     """`stream_cells` gives what `Row.get` gives, for CSV and JSON Lines alike: stripped, control
     characters removed, an absent optional column empty, a JSON number as its text."""
     csv_path, jsonl_path = tmp_path / "t.csv", tmp_path / "t.jsonl"
@@ -79,12 +106,16 @@ def test_cells_are_the_rows_cells(tmp_path: Path):
         (4, ["pq", "", "v", ""]),
     ]
     assert list(stream_cells(jsonl_path, ())) == [(1, []), (3, []), (4, [])]  # no column: each row still
+    assert stream_cells.forks == (2 if stream_cells.apart else 0)  # (CSV is read in this process)
 
 
-def test_json_lines_read_in_chunks_give_what_one_line_at_a_time_gives(tmp_path: Path, monkeypatch):
+def test_json_lines_read_in_chunks_give_what_one_line_at_a_time_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream_cells: Cells
+):
     """Lines are decoded a chunk at a time; the rows, the lines named and the error are those of
     reading one line at a time: a chunk holding a bad line, a blank one or a line of two values
-    is read again line by line."""
+    is read again line by line. So too when a second process decodes them: the error comes
+    after the rows before it."""
     monkeypatch.setattr("ingest.tables.JSON_CHUNK", 3)
     path = tmp_path / "t.jsonl"
     good = [
@@ -123,3 +154,4 @@ def test_json_lines_read_in_chunks_give_what_one_line_at_a_time_gives(tmp_path: 
         f"{path}:7: expected a JSON object",
         f"{path}:8: missing field(s) b",
     ]
+    assert stream_cells.forks == (2 if stream_cells.apart else 0)
