@@ -13,6 +13,8 @@ import importlib
 
 import click
 
+import api
+
 # name -> (module, attribute, one-line help as `chainkg --help` lists it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "build": (
@@ -123,4 +125,6 @@ def cli() -> None:
 
 
 def main() -> None:
+    """The `chainkg` command: one command, then the process ends (`api.ONE_COMMAND`)."""
+    api.ONE_COMMAND = True
     cli(prog_name="chainkg")

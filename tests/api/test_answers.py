@@ -3,6 +3,7 @@ stays, a question is answered with what was kept; any write ends it; keeping one
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -250,3 +251,35 @@ def test_a_kept_answer_is_printed_without_the_analyses(tmp_path: Path):
         assert "networkx" in first and "api.services" in first  # computed
         again = imported(args)
         assert "networkx" not in again and "api.services" not in again and "analysis.gaps" not in again
+
+
+def test_a_one_command_process_computes_its_answer_without_the_cyclic_collector(tmp_path: Path):
+    """`chainkg` (`api.cli.main`) runs one command and ends: computing an answer turns Python's
+    cyclic collector off for the rest of the process; printing a kept answer, or a process
+    running commands in-process (a test's CliRunner), leaves it on."""
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    db = tmp_path / "kg.db"
+    run(["build", "--data", str(write_tiny_dataset(tmp_path / "data"))], db)
+    env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite"}
+    code = (
+        "import gc, sys\nfrom api.cli import main\nsys.argv = ['chainkg', 'gaps', 'green-silicon', '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('collector on:', gc.isenabled())"
+    )
+
+    def collector_after() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-500:]
+        return done.stdout.splitlines()[-1]
+
+    assert collector_after() == "collector on: False"  # computed
+    assert collector_after() == "collector on: True"  # asked again: the kept answer printed
+    db.with_name(db.name + "-answers").unlink()
+    assert gc.isenabled()
+    done = CliRunner().invoke(cli, ["gaps", "green-silicon", "--json"], env={"CHAINKG_DB": str(db)})
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["industry"] == "green-silicon" and gc.isenabled()
