@@ -57,7 +57,6 @@ from graph.view import (
     collector_paused,
     focused_view,
     groups_and_partners,
-    read_focus,
     release_frozen,
     ties_of,
     touches_views,
@@ -213,6 +212,12 @@ _STAGED_NODE_CONFLICT = (
     "ON CONFLICT(id) DO UPDATE SET label = CASE WHEN nodes.label = excluded.label THEN nodes.label END,"
     " props = excluded.props WHERE nodes.label IS NOT excluded.label OR nodes.props IS NOT excluded.props"
 )
+
+
+# The chain's operations (an Enterprise OPERATES_IN a link: the schema's one pattern of that
+# type), from the links in the TEMP table `around`: their ends come off the covering
+# `edges_by_target`, no row of the table read; CROSS JOIN keeps SQLite from starting elsewhere.
+OPERATING = "FROM around a CROSS JOIN edges e ON e.target = a.id AND e.type = 'OPERATES_IN'"
 
 
 class StagedWrite:
@@ -936,16 +941,13 @@ class SqliteStore(StoreConveniences):
         chain = set(self._chain_of(industry))
         conn.executemany("INSERT INTO around VALUES (?)", [(n,) for n in sorted(chain | {industry})])
         # every join below starts from the small `around` table (CROSS JOIN keeps SQLite from
-        # choosing to scan the store's tables instead); only an Enterprise OPERATES_IN a link
-        # (the schema's one pattern of that type). The operations' ends come off the covering
-        # `edges_by_target`: no row of the table is read
-        operating = "SELECT e.target, e.source FROM around a CROSS JOIN edges e ON e.target = a.id AND e.type = 'OPERATES_IN'"
+        # choosing to scan the store's tables instead); the operations are `OPERATING`'s
         counts: dict[str, int] = {}
         if focus is None:
-            conn.execute(f"INSERT OR IGNORE INTO around SELECT source FROM ({operating})")
+            conn.execute(f"INSERT OR IGNORE INTO around SELECT e.source {OPERATING}")
             firms = {firm for (firm,) in conn.execute("SELECT id FROM around")} - chain - {industry}
         else:
-            firms, counts = read_focus(self, chain, conn.execute(operating).fetchall(), focus)
+            firms, counts = self._focused_firms(chain, focus)
             conn.executemany("INSERT OR IGNORE INTO around VALUES (?)", [(firm,) for firm in sorted(firms)])
         records = [
             source
@@ -980,6 +982,45 @@ class SqliteStore(StoreConveniences):
             )
         )
         return nodes, edges, counts
+
+    def _focused_firms(self, chain: set[str], focus: Focus) -> tuple[set[str], dict[str, int]]:
+        """`graph.view.read_focus` in SQL, for the chain's links in `around`: the firms operating
+        on them that `focus` reads whole, and each link's count of operators. The operators (a
+        hundred thousand for an industry at a million firms) are joined in SQLite, not handed
+        to Python: the firms with a site in the focus's regions go to a TEMP table (off
+        `edges_by_target`), and the operations off the same index are probed against it."""
+        conn = self._conn
+        counts = dict.fromkeys(sorted(chain), 0)
+        counts.update(conn.execute(f"SELECT e.target, count(*) {OPERATING} GROUP BY e.target"))
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS focused(id TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("DELETE FROM focused")
+        for batch in _batches(sorted(focus.local)):  # the firms with a site in the regions
+            marks = ",".join("?" * len(batch))
+            conn.execute(
+                "INSERT OR IGNORE INTO focused SELECT source FROM edges"
+                f" WHERE target IN ({marks}) AND type = 'HAS_SITE'",
+                batch,
+            )
+        if focus.ranked:  # and those on a ranking list
+            conn.execute(
+                "INSERT OR IGNORE INTO focused SELECT e.source FROM nodes n CROSS JOIN edges e"
+                " ON e.target = n.id AND e.type = 'RANKED_IN' WHERE n.label = 'RankingList'"
+            )
+        conn.executemany("INSERT OR IGNORE INTO focused VALUES (?)", [(f,) for f in sorted(focus.firms)])
+        firms = {
+            firm
+            for (firm,) in conn.execute(
+                f"SELECT e.source {OPERATING} CROSS JOIN focused f ON f.id = e.source"
+            )
+        }
+        for link in sorted(focus.links & chain):  # every operator of the links asked about
+            firms.update(
+                source
+                for (source,) in conn.execute(
+                    "SELECT source FROM edges WHERE target = ? AND type = 'OPERATES_IN'", (link,)
+                )
+            )
+        return firms, counts
 
     def _chain_of(self, industry: str) -> dict[str, Node]:
         """`chain_walk` with each level's PART_OF edges read by their targets: the chain's nodes
