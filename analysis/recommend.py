@@ -11,6 +11,7 @@ decaying). Two lists: 增资扩产 (groups already in Yunnan) and 新引进 (new
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -381,14 +382,32 @@ def evidence_text(rules: Rules, operation: Mapping[str, object]) -> str:
     )
 
 
+def _fit_points(rules: Rules, operation: Mapping[str, object]) -> float:
+    role = str(operation.get("role", "player"))
+    return _points(rules, "fit", rules.role_fit.get(role, 0.0) * evidence_factor(rules, operation))
+
+
 def _fit(ctx: TargetContext, node: NodeAssessment, operation: Mapping[str, object]) -> ScorePart:
     role = str(operation.get("role", "player"))
-    value = ctx.rules.role_fit.get(role, 0.0) * evidence_factor(ctx.rules, operation)
     return ScorePart(
         "fit",
-        _points(ctx.rules, "fit", value),
+        _fit_points(ctx.rules, operation),
         f"在“{node.name}”环节为全国{ROLE_NAMES.get(role, role)}企业（{evidence_text(ctx.rules, operation)}）",
     )
+
+
+def _own_scale_points(ctx: TargetContext, firm: str) -> float:
+    """`_scale(...).value` for a firm with no group above it: its own lists and revenue."""
+    rules, view = ctx.rules, ctx.view
+    best = 0.0
+    for target, keyed in view._succ[firm].items():
+        for data in keyed.values():
+            if data.get("type") == "RANKED_IN":
+                best = max(best, rules.tier_value.get(str(data.get("list", target)), 0.0))
+    revenue = view.nodes[firm].get("revenue_100m_cny")
+    if isinstance(revenue, int | float) and revenue > 1:
+        best = max(best, math.log10(revenue) / math.log10(rules.revenue_full_at))
+    return _points(rules, "scale", best)
 
 
 def _scale(ctx: TargetContext, firm: str) -> ScorePart:
@@ -414,6 +433,11 @@ def _scale(ctx: TargetContext, firm: str) -> ScorePart:
     return ScorePart("scale", _points(rules, "scale", best), why)
 
 
+def _pull_points(ctx: TargetContext, firm: str) -> float:
+    covered = ctx.gap_cover.get(firm, ())
+    return _points(ctx.rules, "pull", sum(factor for _, factor in covered) / ctx.rules.pull_full_at)
+
+
 def _pull(ctx: TargetContext, firm: str) -> ScorePart:
     covered = ctx.gap_cover.get(firm, ())
     if not covered:
@@ -422,7 +446,7 @@ def _pull(ctx: TargetContext, firm: str) -> ScorePart:
     weak = sum(1 for _, factor in covered if factor < 1)
     return ScorePart(
         "pull",
-        _points(ctx.rules, "pull", sum(factor for _, factor in covered) / ctx.rules.pull_full_at),
+        _pull_points(ctx, firm),
         f"可覆盖本产业{len(covered)}个薄弱或缺失环节：{names}"
         + (f"（其中{weak}个依据置信度低，折算计入）" if weak else ""),
     )
@@ -476,6 +500,23 @@ def _where(ctx: TargetContext, firm: str) -> str:
     """The Yunnan places of a firm's sites (prefecture or county names)."""
     yunnan = {r for r in _sites(ctx.view, {firm}) if r.startswith("53") and r != YUNNAN}
     return _names(ctx.view, yunnan, 2) if yunnan else "云南"
+
+
+def _resource_points(ctx: TargetContext, firm: str, node: str) -> float:
+    """`_resource(...).value`, without its reasons."""
+    tags = ctx.view.nodes[node].get("tags") or ()
+    if not tags:
+        return 0.0
+    fit = ctx.rules.resource_fit
+    values = [0.0]
+    if "energy-intensive" in tags:
+        values.append(fit["energy-intensive"])
+    if "export" in tags:
+        asean = "south-southeast-asia" in (ctx.view.nodes[firm].get("tags") or ())
+        values.append(fit["export_with_asean_firm"] if asean else fit["export"])
+    if "resource" in tags:
+        values.append(fit["resource"])
+    return _points(ctx.rules, "resource", max(values))
 
 
 def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
@@ -561,13 +602,101 @@ def _score(
     )
 
 
-def _node_targets(ctx: TargetContext, node: NodeAssessment) -> list[Recommendation]:
-    found = []
-    for firm, data in ctx.operators[node.id]:
-        if not is_target(ctx, firm, node.id):
+# The edges that make a firm more than itself: a group (SUBSIDIARY_OF either way), supply ties and
+# stakes (SUPPLIES either way), intent signals (SIGNALLED).
+_GROUPING = frozenset({"SUBSIDIARY_OF", "SUPPLIES", "SIGNALLED"})
+
+
+def _alone(view: nx.MultiDiGraph, firm: str) -> bool:
+    """Whether `firm` has no edge of `_GROUPING`: its group is itself, with no ties, no stake in
+    a Yunnan firm and no signals (so, outside Yunnan, its ties, presence and signals are 0)."""
+    return not any(
+        data.get("type") in _GROUPING
+        for adjacent in (view._succ[firm], view._pred[firm])
+        for keyed in adjacent.values()
+        for data in keyed.values()
+    )
+
+
+def _score_bound(
+    ctx: TargetContext, firm: str, node: NodeAssessment, operation: Mapping[str, object]
+) -> float:
+    """A score `_score` cannot exceed, from what is quick to read: the fit, the pull and the
+    resource part as they are; the scale as it is for a firm without a parent group (else its
+    most); the ties, the presence and the signals 0 for a firm on its own (`_alone`; else their
+    most); the feasibility at its most (a footprint in mainland China and in the west, no
+    penalty). The parts are added in `_score`'s order and rounded as it rounds, so the bound is
+    at least the score (each part at least the scored one; rounding and adding keep the order)."""
+    rules, view = ctx.rules, ctx.view
+    alone = _alone(view, firm)
+    spec = rules.feasibility
+    parts = (
+        _fit_points(rules, operation),
+        _own_scale_points(ctx, firm) if alone else _points(rules, "scale", 1.0),
+        _pull_points(ctx, firm),
+        0.0 if alone else _points(rules, "ties", 1.0),
+        0.0 if alone else _points(rules, "presence", 1.0),
+        _resource_points(ctx, firm, node.id),
+        _points(rules, "feasibility", spec["mainland"] + spec["west_or_asean"]),
+        0.0 if alone else _points(rules, "signals", 1.0),
+    )
+    return round(sum(parts), 2)
+
+
+def _best_targets(
+    ctx: TargetContext, nodes: Iterable[NodeAssessment], limit: int, *, per_group: bool
+) -> list[Recommendation]:
+    """What the lists of `target_lists` take, at most `limit` a track, of the targets on `nodes`:
+    with `per_group`, each group's best recommendation (by score, then its node's priority, then
+    the order of the nodes and their operators), those with a feasibility warning left out unless
+    `feasibility.list_warned`; else every recommendation. (The lists are the first `limit` of
+    each track when ranked.)
+
+    Every target (firm, node) is bounded first (`_score_bound`) and scored in the order of its
+    bound, best first; one whose bound is below the `limit`-th score its track holds already is
+    not scored, since it could not enter the list (nor, per group, change a group's row on it).
+    At a million firms the gaps of a prefecture have some 80,000 targets, of which a handful
+    of groups make the lists."""
+    if limit <= 0:
+        return []
+    priority = {n.id: n.priority for n in ctx.gaps.nodes}
+    warned = ctx.rules.feasibility["list_warned"]
+    pending = sorted(
+        (-_score_bound(ctx, firm, node, data), order, firm, node, data)
+        for order, (node, firm, data) in enumerate(
+            (node, firm, data) for node in nodes for firm, data in ctx.operators[node.id]
+        )
+        if is_target(ctx, firm, node.id)
+    )
+    kept: dict[object, tuple[tuple[float, float, int], Recommendation]] = {}
+    held: dict[str, list[float]] = {EXPAND: [], NEW: []}  # the kept rows' scores per track, ascending
+
+    def floor(track: str) -> float:
+        scores = held[track]
+        return scores[-limit] if len(scores) >= limit else -math.inf
+
+    for negative, order, firm, node, data in pending:
+        if -negative < min(floor(EXPAND), floor(NEW)):
+            break
+        track = track_of(ctx, firm)
+        if -negative < floor(track):
             continue
-        found.append(_score(ctx, firm, node, data))
-    return found
+        rec = _score(ctx, firm, node, data)
+        if per_group and rec.warnings and not warned:
+            # an industry's lists are what a bureau takes to a meeting: a firm with a
+            # feasibility warning stays out (its node's own list shows it, with the warning)
+            continue
+        # one row per group: a planner pursues 中铝集团 once, through whichever of its firms scores best
+        key = ctx.root[firm] if per_group else order
+        rank = (rec.score, priority[node.id], -order)
+        current = kept.get(key)
+        if current is not None:
+            if rank <= current[0]:
+                continue
+            held[track].remove(current[1].score)
+        kept[key] = (rank, rec)
+        bisect.insort(held[track], rec.score)
+    return [rec for _, rec in kept.values()]
 
 
 def _ranked(recs: list[Recommendation]) -> list[Recommendation]:
@@ -618,25 +747,9 @@ def target_lists(
             raise NotFoundError(
                 "chain node", node, [n.id for n in gaps.nodes if node in n.id or n.id in node][:5]
             )
-        found = _node_targets(ctx, gaps.node(node))
+        found = _best_targets(ctx, [gaps.node(node)], limit, per_group=False)
     else:
-        # one row per group: a planner pursues 中铝集团 once, through whichever of its firms scores best
-        priority = {n.id: n.priority for n in gaps.nodes}
-        best: dict[str, Recommendation] = {}
-        for assessed in gaps.gaps:
-            for rec in _node_targets(ctx, assessed):
-                if rec.warnings and not rules.feasibility["list_warned"]:
-                    # an industry's lists are what a bureau takes to a meeting: a firm with a
-                    # feasibility warning stays out (its node's own list shows it, with the warning)
-                    continue
-                group = ctx.root[rec.enterprise_id]
-                current = best.get(group)
-                if current is None or (rec.score, assessed.priority) > (
-                    current.score,
-                    priority[current.node_id],
-                ):
-                    best[group] = rec
-        found = list(best.values())
+        found = _best_targets(ctx, gaps.gaps, limit, per_group=True)
     ranked = _ranked(found)
     return TargetLists(
         expand=tuple(r for r in ranked if r.track == EXPAND)[:limit],
