@@ -3,9 +3,11 @@
 
 For each size, a fresh embedded store gets the bundled data (`chainkg build`), then a synthetic
 register from scripts/gen_register.py (`import ashare-basic` for the firms, `import chain-table`
-for their links), then one industry's `gaps`, `recommend`, `leaders` and `scenario`, each twice:
-first computed from the store, then asked again (`again`), answered with what the first kept
-in the store for its version (api/answers.py). Every step
+for their links), then one industry's `gaps`, `recommend`, `leaders` and `scenario`, and the
+industry's `recommend` for one prefecture (`recommend prefecture`: 保山, whose gaps the synthetic firms leave open: at
+1M the province has none, so its lists are empty), each twice: first computed from the store,
+then asked again (`again`), answered with what the first kept in the store for its version
+(api/answers.py). A recommend step prints how many rows its two lists hold. Every step
 is the real command in its own process, timed (wall clock, and the CPU seconds it used: the
 fairer figure on a machine shared with other work), with its peak memory (the process's max RSS).
 Each figure is also printed as a ratio to the same step on the bundled data alone, measured in
@@ -18,6 +20,7 @@ the same run (for the two imports, the ratio is to building the bundled data).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -34,7 +37,8 @@ from gen_register import generate, size  # noqa: E402
 INDUSTRY = "green-silicon"
 LANDING = "longi"  # a firm of the bundled data outside Yunnan, on the green-silicon chain
 MAPPING = ROOT / "data/mappings/ashare_chain_companies.yaml"
-ANALYSES = ("gaps", "recommend", "leaders", "scenario")
+PREFECTURE = "保山"
+ANALYSES = ("gaps", "recommend", "leaders", "scenario", "recommend prefecture")
 STEPS = (
     "build",
     "import firms",
@@ -49,20 +53,27 @@ class Figure:
     peak_mb: float
     ok: bool
     cpu: float = 0.0  # user + system seconds of the process
+    rows: tuple[int, int] | None = None  # a recommend step's rows: 增资扩产, 新引进
 
     def text(self) -> str:
         return f"{self.seconds:.2f} s (cpu {self.cpu:.1f} s), {self.peak_mb:.0f} MB" + (
             "" if self.ok else " FAILED"
         )
 
+    def lists(self) -> str:
+        return "" if self.rows is None else f"  (lists {self.rows[0]} + {self.rows[1]} rows)"
+
 
 def run(args: list[str], db: Path, timeout: float) -> Figure:
-    """One `chainkg` command in its own process: wall time and peak RSS (from wait4)."""
+    """One `chainkg` command in its own process: wall time and peak RSS (from wait4); for a
+    `recommend`, the rows of its lists (its JSON goes to a file beside the store)."""
     env = {**os.environ, "CHAINKG_DB": str(db), "CHAINKG_BACKEND": "sqlite", "PYTHONPATH": str(ROOT)}
+    printed = db.with_name(db.name + ".out")
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    with printed.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api", *args], env=env, stdout=out, stderr=subprocess.PIPE
+        )
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -81,7 +92,12 @@ def run(args: list[str], db: Path, timeout: float) -> Figure:
             f"  {' '.join(args)}: exit {proc.returncode}: {proc.stderr.read().decode()[-300:]}",
             file=sys.stderr,
         )
-    return Figure(seconds, usage.ru_maxrss / 1024, ok, usage.ru_utime + usage.ru_stime)
+    rows = None
+    if ok and args[0] == "recommend":
+        lists = json.loads(printed.read_text(encoding="utf-8"))
+        rows = (len(lists["expand"]), len(lists["new"]))
+    printed.unlink()
+    return Figure(seconds, usage.ru_maxrss / 1024, ok, usage.ru_utime + usage.ru_stime, rows)
 
 
 def measure(folder: Path, firms: int, timeout: float) -> dict[str, Figure]:
@@ -99,6 +115,7 @@ def measure(folder: Path, firms: int, timeout: float) -> dict[str, Figure]:
         ("recommend", ["recommend", INDUSTRY, "--json"]),
         ("leaders", ["leaders", INDUSTRY, "--json"]),
         ("scenario", ["scenario", INDUSTRY, "--add", LANDING, "--json"]),
+        ("recommend prefecture", ["recommend", INDUSTRY, "--prefecture", PREFECTURE, "--json"]),
     ):
         figures[step] = run(args, db, timeout)
         figures[f"{step} again"] = run(args, db, timeout)
@@ -126,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bundled data: store {base['store'].peak_mb:.0f} MB; load {os.getloadavg()[0]:.1f}")
         for step in STEPS:
             if step in base:
-                print(f"  {step:<15} {base[step].text()}")
+                print(f"  {step:<20} {base[step].text()}{base[step].lists()}")
         for firms in sizes:
             figures = measure(Path(tmp), firms, args.timeout)
             print(
@@ -136,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                 ref = base["build"] if step.startswith("import") else base[step]
                 fig = figures[step]
                 print(
-                    f"  {step:<15} {fig.text():<36} x{fig.seconds / ref.seconds:6.1f} time, "
-                    f"x{fig.peak_mb / ref.peak_mb:5.1f} memory"
+                    f"  {step:<20} {fig.text():<36} x{fig.seconds / ref.seconds:6.1f} time, "
+                    f"x{fig.peak_mb / ref.peak_mb:5.1f} memory{fig.lists()}"
                 )
             sys.stdout.flush()
     return 0
