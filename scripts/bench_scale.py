@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bundled data: store {base['store'].peak_mb:.0f} MB; load {os.getloadavg()[0]:.1f}")
         for step in STEPS:
             if step in base:
-                print(f"  {step:<20} {base[step].text()}{base[step].lists()}")
+                print(f"  {step:<26} {base[step].text()}{base[step].lists()}")
         for firms in sizes:
             figures = measure(Path(tmp), firms, args.timeout)
             print(
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 ref = base["build"] if step.startswith("import") else base[step]
                 fig = figures[step]
                 print(
-                    f"  {step:<20} {fig.text():<36} x{fig.seconds / ref.seconds:6.1f} time, "
+                    f"  {step:<26} {fig.text():<36} x{fig.seconds / ref.seconds:6.1f} time, "
                     f"x{fig.peak_mb / ref.peak_mb:5.1f} memory{fig.lists()}"
                 )
             sys.stdout.flush()
