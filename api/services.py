@@ -250,6 +250,7 @@ def asked(
     A served process keeps whole views and reads them instead (`focused_graph`)."""
     local = frozenset(region_descendants(region_view(store), YUNNAN))
     focus = Focus(local, ranked=headquarters, firms=frozenset(firms))
+    stamp = store.views_version()
     first = Assessment(store, industry, prefecture, focus)
     if not targets:
         return first
@@ -257,6 +258,12 @@ def asked(
     if not links:
         return first  # no gap, no link asked about: nobody else to read
     wide = Assessment(store, industry, prefecture, replace(focus, links=links))
+    wide.view  # noqa: B018 (read before the stamp is looked at again)
+    if store.views_version() == stamp:
+        # no write touched the views since the first read: the gaps are the first's (a focused
+        # view's gaps are the whole view's, so those of any view holding the first's part)
+        wide.__dict__["gaps"] = first.gaps  # (the cached property, worked out already)
+        return wide
     if {n.id for n in wide.gaps.gaps} <= links:
         return wide
     return Assessment(store, industry, prefecture)
