@@ -9,6 +9,8 @@ rewrites the store for it:
 - `today`: the store's rows as they are (native properties and `_props`);
 - `native`: native properties only, plus a JSON `_extra` for what Neo4j cannot hold (maps,
   nulls, mixed or empty lists, ints past 64 bits), absent when empty;
+- `json`: the canonical JSON `_props` only, with the ids, keys and names (what the store's own
+  reads, change detection, name indexes and searches use; Cypher users would lose the rest);
 - `bare`: ids and keys only (the floor: what the statements and the commit cost without data).
 
 Each round clears the graph and writes the bundled data once per layout with the store's
@@ -56,6 +58,16 @@ def native_map(props: Mapping[str, Any], **identity: str) -> dict[str, Any]:
     return {**native, **identity}
 
 
+def json_map(props: Mapping[str, Any], **identity: str) -> dict[str, Any]:
+    """The canonical JSON, the identity and a string name (the name indexes'), nothing else."""
+    name = props.get("name")
+    return {
+        **({"name": name} if isinstance(name, str) else {}),
+        cypher.PROPS: canonical_props(props),
+        **identity,
+    }
+
+
 def _edge(edge: Edge, properties: dict[str, Any]) -> dict[str, Any]:
     return {"source": edge.source, "target": edge.target, "key": edge.key, "properties": properties}
 
@@ -65,6 +77,10 @@ LAYOUTS: dict[str, Rows] = {
     "native": (
         lambda n: {"id": n.id, "properties": native_map(n.props, id=n.id)},
         lambda e: _edge(e, native_map(e.props, key=e.key)),
+    ),
+    "json": (
+        lambda n: {"id": n.id, "properties": json_map(n.props, id=n.id)},
+        lambda e: _edge(e, json_map(e.props, key=e.key)),
     ),
     "bare": (lambda n: {"id": n.id, "properties": {"id": n.id}}, lambda e: _edge(e, {"key": e.key})),
 }
@@ -104,6 +120,7 @@ RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created, count(old) AS updated
 
 NAIVE_STATEMENTS = {
     "today": (cypher.upsert_nodes, cypher.upsert_edges),
+    "json": (cypher.upsert_nodes, cypher.upsert_edges),
     "native": (native_upsert_nodes, native_upsert_edges),
 }
 
