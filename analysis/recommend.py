@@ -627,20 +627,40 @@ def _score_bound(
     most); the feasibility at its most (a footprint in mainland China and in the west, no
     penalty). The parts are added in `_score`'s order and rounded as it rounds, so the bound is
     at least the score (each part at least the scored one; rounding and adding keep the order)."""
-    rules, view = ctx.rules, ctx.view
-    alone = _alone(view, firm)
-    spec = rules.feasibility
-    parts = (
-        _fit_points(rules, operation),
-        _own_scale_points(ctx, firm) if alone else _points(rules, "scale", 1.0),
-        _pull_points(ctx, firm),
-        0.0 if alone else _points(rules, "ties", 1.0),
-        0.0 if alone else _points(rules, "presence", 1.0),
-        _resource_points(ctx, firm, node.id),
-        _points(rules, "feasibility", spec["mainland"] + spec["west_or_asean"]),
-        0.0 if alone else _points(rules, "signals", 1.0),
-    )
-    return round(sum(parts), 2)
+    return _Bounds(ctx)(firm, node, operation)
+
+
+class _Bounds:
+    """`_score_bound` for the targets of one context: the most of each part worked out once, a
+    firm's own parts once a firm."""
+
+    def __init__(self, ctx: TargetContext) -> None:
+        rules = ctx.rules
+        spec = rules.feasibility
+        self.ctx = ctx
+        self.most = {part: _points(rules, part, 1.0) for part in ("scale", "ties", "presence", "signals")}
+        self.feasibility = _points(rules, "feasibility", spec["mainland"] + spec["west_or_asean"])
+        self.firms: dict[str, tuple[bool, float, float]] = {}  # firm -> (alone, scale, pull)
+
+    def __call__(self, firm: str, node: NodeAssessment, operation: Mapping[str, object]) -> float:
+        ctx, most = self.ctx, self.most
+        known = self.firms.get(firm)
+        if known is None:
+            alone = _alone(ctx.view, firm)
+            scale = _own_scale_points(ctx, firm) if alone else most["scale"]
+            known = self.firms[firm] = (alone, scale, _pull_points(ctx, firm))
+        alone, scale, pull = known
+        parts = (
+            _fit_points(ctx.rules, operation),
+            scale,
+            pull,
+            0.0 if alone else most["ties"],
+            0.0 if alone else most["presence"],
+            _resource_points(ctx, firm, node.id),
+            self.feasibility,
+            0.0 if alone else most["signals"],
+        )
+        return round(sum(parts), 2)
 
 
 def _best_targets(
@@ -661,8 +681,9 @@ def _best_targets(
         return []
     priority = {n.id: n.priority for n in ctx.gaps.nodes}
     warned = ctx.rules.feasibility["list_warned"]
+    bound = _Bounds(ctx)
     pending = sorted(
-        (-_score_bound(ctx, firm, node, data), order, firm, node, data)
+        (-bound(firm, node, data), order, firm, node, data)
         for order, (node, firm, data) in enumerate(
             (node, firm, data) for node in nodes for firm, data in ctx.operators[node.id]
         )
