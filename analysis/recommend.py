@@ -502,32 +502,15 @@ def _where(ctx: TargetContext, firm: str) -> str:
     return _names(ctx.view, yunnan, 2) if yunnan else "云南"
 
 
-def _resource_points(ctx: TargetContext, firm: str, node: str) -> float:
-    """`_resource(...).value`, without its reasons."""
+def _resource_options(ctx: TargetContext, firm: str, node: str) -> list[tuple[float, str]]:
+    """What Yunnan's resources offer `firm` on `node`, as (fraction of the part, reason)."""
     tags = ctx.view.nodes[node].get("tags") or ()
-    if not tags:
-        return 0.0
-    fit = ctx.rules.resource_fit
-    values = [0.0]
-    if "energy-intensive" in tags:
-        values.append(fit["energy-intensive"])
-    if "export" in tags:
-        asean = "south-southeast-asia" in (ctx.view.nodes[firm].get("tags") or ())
-        values.append(fit["export_with_asean_firm"] if asean else fit["export"])
-    if "resource" in tags:
-        values.append(fit["resource"])
-    return _points(ctx.rules, "resource", max(values))
-
-
-def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
-    tags = set(ctx.view.nodes[node].get("tags") or ())
-    firm_tags = set(ctx.view.nodes[firm].get("tags") or ())
     fit = ctx.rules.resource_fit
     options = [(0.0, "无特别的资源匹配")]
     if "energy-intensive" in tags:
         options.append((fit["energy-intensive"], "高载能环节，可用云南绿色水电降本降碳"))
     if "export" in tags:
-        if "south-southeast-asia" in firm_tags:
+        if "south-southeast-asia" in (ctx.view.nodes[firm].get("tags") or ()):
             options.append(
                 (fit["export_with_asean_firm"], "外向型环节，企业已有南亚东南亚业务，可借云南通道辐射")
             )
@@ -535,7 +518,16 @@ def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
             options.append((fit["export"], "外向型环节，云南是面向南亚东南亚的通道"))
     if "resource" in tags:
         options.append((fit["resource"], "依托云南的矿产、土地或生物资源"))
-    value, reason = max(options, key=lambda o: o[0])
+    return options
+
+
+def _resource_points(ctx: TargetContext, firm: str, node: str) -> float:
+    """`_resource(...).value`."""
+    return _points(ctx.rules, "resource", max(value for value, _ in _resource_options(ctx, firm, node)))
+
+
+def _resource(ctx: TargetContext, firm: str, node: str) -> ScorePart:
+    value, reason = max(_resource_options(ctx, firm, node), key=lambda o: o[0])
     return ScorePart("resource", _points(ctx.rules, "resource", value), reason)
 
 
