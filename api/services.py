@@ -97,10 +97,22 @@ class Assessment:
     the quotas, is made afresh each time."""
 
     def __init__(
-        self, store: GraphStore, industry: str, prefecture: str | None = None, focus: Focus | None = None
+        self,
+        store: GraphStore,
+        industry: str,
+        prefecture: str | None = None,
+        focus: Focus | None = None,
+        *,
+        view: nx.MultiDiGraph | None = None,
+        gaps: ChainGaps | None = None,
     ) -> None:
         self.store, self.industry, self.prefecture = store, industry, prefecture
         self.focus = focus  # None: the whole industry view (see `asked`)
+        # a view read already, and its gaps worked out already (on a view that gives the same:
+        # see `asked`), kept where the cached properties keep them
+        for name, known in (("view", view), ("gaps", gaps)):
+            if known is not None:
+                self.__dict__[name] = known
         self._answers: dict[Hashable, Any] = {}
         self._answers_lock = threading.Lock()
 
@@ -257,13 +269,13 @@ def asked(
     links = frozenset({n.id for n in first.gaps.gaps} | ({node} if node else set()))
     if not links:
         return first  # no gap, no link asked about: nobody else to read
-    wide = Assessment(store, industry, prefecture, replace(focus, links=links))
-    wide.view  # noqa: B018 (read before the stamp is looked at again)
+    wide_focus = replace(focus, links=links)
+    view = store.focused_graph(industry, wide_focus)
     if store.views_version() == stamp:
         # no write touched the views since the first read: the gaps are the first's (a focused
         # view's gaps are the whole view's, so those of any view holding the first's part)
-        wide.__dict__["gaps"] = first.gaps  # (the cached property, worked out already)
-        return wide
+        return Assessment(store, industry, prefecture, wide_focus, view=view, gaps=first.gaps)
+    wide = Assessment(store, industry, prefecture, wide_focus, view=view)
     if {n.id for n in wide.gaps.gaps} <= links:
         return wide
     return Assessment(store, industry, prefecture)
