@@ -194,13 +194,16 @@ def recommend(industry: str, node: str | None, top: int, prefecture: str | None,
             lambda: _targets(store, chosen, node_id, top, where),
         )
         industry_name = _name(store, chosen)
+        where_name = _name(store, where) if where else "云南省"
         node_name = f" · {_name(store, node_id)}" if node_id else ""
     if as_json:
         print_json(lists)
         return
     zh = texts("zh")
     for track in (EXPAND, NEW):
-        title = f"{industry_name} 招商目标企业 · {TRACK_NAMES[track]}{node_name}"
+        # the place asked about in the title, as the gap table names it: a prefecture's list
+        # is printed and carried to its meetings
+        title = f"{industry_name}（{where_name}）招商目标企业 · {TRACK_NAMES[track]}{node_name}"
         table = make_table(title, ("#", "企业", "环节", "行动", "得分", "理由", "提示"))
         table.columns[5].min_width = 30  # the reasons are the point of the list: give them the room
         for rank, rec in enumerate(lists[track], start=1):
