@@ -242,13 +242,14 @@ def leaders(industry: str, k: int, prefecture: str | None, as_json: bool) -> Non
         where = prefecture_id(store, prefecture)
         result = answered(store, ("leaders", chosen, k, where), lambda: _leaders(store, chosen, k, where))
         industry_name = _name(store, chosen)
+        where_name = _name(store, where) if where else "云南省"
         links = {n.id: str(n.props.get("name", n.id)) for n in store.chain_of(chosen)}
     if as_json:
         print_json(result)
         return
     counts = result["counts"]
     table = make_table(
-        f"{industry_name} 链主企业组合（k={k}）",
+        f"{industry_name}（{where_name}）链主企业组合（k={k}）",
         ("#", "企业", "新增覆盖环节", "边际增益"),
         caption=f"合计覆盖缺口权重 {result['gain']:.2f} / {result['total_gap_weight']:.2f}；"
         f"{tracks_text(counts[EXPAND], counts[NEW])}",

@@ -80,13 +80,17 @@ def test_gaps_json_shape_and_chinese_name(built: Path):
     }
 
 
-def test_recommend_tables_name_the_place_asked_about(built: Path):
+def test_target_and_leader_tables_name_the_place_asked_about(built: Path):
     # a prefecture's target list is carried to its meetings: its title says whose it is
     province = run(["recommend", "green-silicon"], built).stdout
     assert "绿色硅（云南省）招商目标企业 · 增资扩产" in province and "通威" in province
     baoshan = run(["recommend", "green-silicon", "--prefecture", "保山"], built).stdout
     assert "绿色硅（保山市）招商目标企业 · 增资扩产" in baoshan
     assert "绿色硅（保山市）招商目标企业 · 新引进" in baoshan
+    assert (
+        "绿色硅（保山市）链主企业组合（k=2）"
+        in run(["leaders", "绿色硅", "-p", "保山", "--k", "2"], built).stdout
+    )
 
 
 def test_recommend_leaders_scenario_json(built: Path):
